@@ -1,0 +1,84 @@
+//! The gateway's configuration: the policy it enforces and where its alerts go.
+//!
+//! This is the validated, in-memory shape. YAML is parsed into it once, at the
+//! edge (the twin's loaders, the appliance binary); engines only ever see these
+//! types.
+
+use serde::Deserialize;
+
+/// Everything a gateway needs to run; replaced as a whole by `Gateway::deploy`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The gateway's name in logs and alerts, e.g. `CloudEdge50-printshop`.
+    pub name: String,
+    /// Policy version, bumped by every deploy.
+    pub version: u32,
+    /// What happens to C&C callbacks.
+    pub cnc: CncPolicy,
+    /// Where immediate alerts are mailed.
+    pub alerts: AlertPolicy,
+    /// Seed for the gateway's own randomness (initial sequence numbers of the
+    /// packets it forges). The gateway never touches a global RNG.
+    pub seed: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            name: "CloudEdge50".to_string(),
+            version: 1,
+            cnc: CncPolicy::default(),
+            alerts: AlertPolicy::default(),
+            seed: 0,
+        }
+    }
+}
+
+/// The C&C callback engine's settings.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CncPolicy {
+    pub enabled: bool,
+    /// Block (the product's default) or only log.
+    pub action: CncAction,
+}
+
+impl Default for CncPolicy {
+    fn default() -> Self {
+        CncPolicy {
+            enabled: true,
+            action: CncAction::Block,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CncAction {
+    Block,
+    Monitor,
+}
+
+/// Immediate alerts (FAQ Q7: C&C detections are reported at once by mail).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertPolicy {
+    pub enabled: bool,
+    /// The support desk's address.
+    pub to: String,
+    pub from: String,
+    /// A host that already caused an alert is not alerted again within this many seconds.
+    pub hold_down_secs: u64,
+}
+
+impl Default for AlertPolicy {
+    fn default() -> Self {
+        AlertPolicy {
+            enabled: true,
+            to: "support-desk@isp.example".to_string(),
+            from: "cloudedge-alert@isp.example".to_string(),
+            hold_down_secs: 24 * 3600,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The inspection engines, each a small module with one job.

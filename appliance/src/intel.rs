@@ -1,0 +1,183 @@
+//! Threat intelligence: the "cloud" the gateway asks about domains, URLs and IPs.
+//!
+//! Intel is an interface, not a global: the real product asks Trend Micro's
+//! cloud; the twin hands in a [`FrozenIntel`], a scenario-defined snapshot, so a
+//! replay gives the same verdicts on every run.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+/// Which indicator of a C&C list matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CncIndicator {
+    Url(String),
+    Domain(String),
+    Ip(Ipv4Addr),
+}
+
+/// A hit on the C&C list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CncMatch {
+    pub indicator: CncIndicator,
+    /// The threat's name as the list gives it, e.g. `CnC.Win32.Generic`.
+    pub threat: String,
+}
+
+impl CncMatch {
+    /// The reason chain this match contributes to an event.
+    pub fn reasons(&self) -> Vec<String> {
+        let indicator = match &self.indicator {
+            CncIndicator::Url(u) => format!("URL {u}"),
+            CncIndicator::Domain(d) => format!("domain {d}"),
+            CncIndicator::Ip(ip) => format!("IP {ip}"),
+        };
+        vec![
+            "C&C list".to_string(),
+            indicator,
+            format!("threat {}", self.threat),
+        ]
+    }
+}
+
+/// What the gateway asks the cloud about.
+pub trait Intel {
+    /// Looks a contacted server up on the C&C list: by full URL (without the
+    /// scheme, `host/path?query`), then by domain (the host or any parent
+    /// domain), then by IP. The most specific indicator wins.
+    fn cnc_lookup(&self, host: Option<&str>, url: Option<&str>, ip: Ipv4Addr) -> Option<CncMatch>;
+}
+
+/// A frozen, scenario-defined copy of the intel cloud.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FrozenIntel {
+    /// The C&C list.
+    #[serde(default)]
+    pub cnc: CncList,
+}
+
+/// C&C indicators, each mapped to the threat name reported on a hit.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CncList {
+    #[serde(default)]
+    pub urls: BTreeMap<String, String>,
+    #[serde(default)]
+    pub domains: BTreeMap<String, String>,
+    #[serde(default)]
+    pub ips: BTreeMap<Ipv4Addr, String>,
+}
+
+impl Intel for FrozenIntel {
+    fn cnc_lookup(&self, host: Option<&str>, url: Option<&str>, ip: Ipv4Addr) -> Option<CncMatch> {
+        let list = &self.cnc;
+        if let Some(url) = url {
+            let key = strip_scheme(url).to_ascii_lowercase();
+            let hit = list
+                .urls
+                .iter()
+                .find(|(listed, _)| strip_scheme(listed).eq_ignore_ascii_case(&key));
+            if let Some((listed, threat)) = hit {
+                return Some(CncMatch {
+                    indicator: CncIndicator::Url(listed.clone()),
+                    threat: threat.clone(),
+                });
+            }
+        }
+        if let Some(host) = host {
+            let host = host.trim_end_matches('.').to_ascii_lowercase();
+            // The host itself, then each parent domain: a listed domain covers its subdomains.
+            let mut candidate = host.as_str();
+            loop {
+                if let Some(threat) = list.domains.get(candidate) {
+                    return Some(CncMatch {
+                        indicator: CncIndicator::Domain(candidate.to_string()),
+                        threat: threat.clone(),
+                    });
+                }
+                match candidate.split_once('.') {
+                    Some((_, parent)) if parent.contains('.') => candidate = parent,
+                    _ => break,
+                }
+            }
+        }
+        list.ips.get(&ip).map(|threat| CncMatch {
+            indicator: CncIndicator::Ip(ip),
+            threat: threat.clone(),
+        })
+    }
+}
+
+fn strip_scheme(url: &str) -> &str {
+    url.strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .unwrap_or(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn intel() -> FrozenIntel {
+        let mut intel = FrozenIntel::default();
+        intel.cnc.urls.insert(
+            "http://evil.example.net/gate.php?id=1".into(),
+            "CnC.A".into(),
+        );
+        intel
+            .cnc
+            .domains
+            .insert("cnc.example.org".into(), "CnC.B".into());
+        intel
+            .cnc
+            .ips
+            .insert(Ipv4Addr::new(203, 0, 113, 66), "CnC.C".into());
+        intel
+    }
+
+    #[test]
+    fn url_beats_domain_beats_ip() {
+        let intel = intel();
+        let ip = Ipv4Addr::new(203, 0, 113, 66);
+        let hit = intel
+            .cnc_lookup(
+                Some("evil.example.net"),
+                Some("evil.example.net/gate.php?id=1"),
+                ip,
+            )
+            .expect("listed");
+        assert_eq!(hit.threat, "CnC.A");
+        let hit = intel
+            .cnc_lookup(
+                Some("a.b.CNC.example.org."),
+                Some("a.b.cnc.example.org/x"),
+                ip,
+            )
+            .expect("listed");
+        assert_eq!(
+            hit.indicator,
+            CncIndicator::Domain("cnc.example.org".into())
+        );
+        let hit = intel.cnc_lookup(None, None, ip).expect("listed");
+        assert_eq!(hit.threat, "CnC.C");
+    }
+
+    #[test]
+    fn unlisted_is_clean() {
+        let intel = intel();
+        let ip = Ipv4Addr::new(198, 51, 100, 1);
+        assert_eq!(
+            intel.cnc_lookup(Some("example.org"), Some("example.org/"), ip),
+            None
+        );
+        assert_eq!(
+            intel.cnc_lookup(
+                Some("evil.example.net"),
+                Some("evil.example.net/gate.php?id=2"),
+                ip
+            ),
+            None
+        );
+    }
+}

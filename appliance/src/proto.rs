@@ -1,0 +1,1 @@
+//! Application protocols parsed from reassembled streams.

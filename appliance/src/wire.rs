@@ -1,0 +1,1 @@
+//! Frames, flows and TCP reassembly, through checked views over bytes.

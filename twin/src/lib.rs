@@ -1,0 +1,1 @@
+//! The virtual office and the simulated internet around the gateway.
