@@ -1,0 +1,212 @@
+//! The validated world a scenario describes: the office, the internet, the
+//! actors and the timeline.
+//!
+//! These are the high-level types every other module of the twin consumes.
+//! They are built once from raw YAML by [`crate::load`], which checks every
+//! reference and reports bad input with file, line and column; nothing past
+//! that point re-validates.
+
+use appliance::{Config, FrozenIntel, Instant};
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+/// A MAC address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Mac(pub [u8; 6]);
+
+impl std::fmt::Display for Mac {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = self.0;
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
+    }
+}
+
+/// An office: its LAN, its gateway and its hosts (`scenarios/offices/*.yaml`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Office {
+    /// File stem, e.g. `print-shop`.
+    pub id: String,
+    pub title: String,
+    /// The LAN, e.g. 192.168.1.0/24.
+    pub lan: Ipv4Addr,
+    pub lan_prefix: u8,
+    /// The ISP router the PCs use as default gateway (on the WAN side of the
+    /// bridge-mode gateway), e.g. 192.168.1.1.
+    pub router_ip: Ipv4Addr,
+    pub router_mac: Mac,
+    /// The DNS resolver the PCs use (an internet host).
+    pub dns_server: Ipv4Addr,
+    /// The gateway's name in logs and alerts.
+    pub gateway_name: String,
+    /// The office administrator's mailbox (monthly reports land there).
+    pub admin_mail: String,
+    pub hosts: Vec<HostSpec>,
+}
+
+impl Office {
+    pub fn host(&self, name: &str) -> Option<&HostSpec> {
+        self.hosts.iter().find(|h| h.name == name)
+    }
+
+    pub fn host_by_ip(&self, ip: Ipv4Addr) -> Option<&HostSpec> {
+        self.hosts.iter().find(|h| h.ip == ip)
+    }
+}
+
+/// One machine on the office LAN.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostSpec {
+    /// Unique within the office, e.g. `PC-XP`.
+    pub name: String,
+    pub ip: Ipv4Addr,
+    pub mac: Mac,
+    /// OS label, e.g. `Windows XP`.
+    pub os: String,
+    pub kind: HostKind,
+    /// Who uses it, for reports and demos (optional in YAML).
+    pub user: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostKind {
+    Pc,
+    Server,
+    Nas,
+    Printer,
+}
+
+/// One incident (`scenarios/*.yaml`).
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// File stem, e.g. `winxp-cnc-beacon`.
+    pub id: String,
+    pub title: String,
+    /// The seed line this scenario reproduces, e.g. `seed 000, support case ①`.
+    pub reproduces: String,
+    pub office: Office,
+    /// Start of the simulation (given in JST in YAML).
+    pub start: Instant,
+    /// How long `officetwin run` simulates.
+    pub duration: Duration,
+    /// Seed of every random choice of the twin (jitter, ports, sequence numbers).
+    pub seed: u64,
+    /// The gateway's policy.
+    pub gateway: Config,
+    pub internet: Internet,
+    pub intel: FrozenIntel,
+    pub actors: Vec<ActorSpec>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// The simulated internet's services.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Internet {
+    /// Web sites (ordinary sites and C&C servers alike: the C&C list, not the
+    /// site, decides what the gateway thinks of them).
+    pub sites: Vec<Site>,
+    /// The ISP's mail server and its mailboxes.
+    pub mail: MailServerSpec,
+}
+
+impl Internet {
+    pub fn site(&self, host: &str) -> Option<&Site> {
+        self.sites.iter().find(|s| s.host.eq_ignore_ascii_case(host))
+    }
+}
+
+/// A web site: one host name on one address, serving pages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
+    pub host: String,
+    pub ip: Ipv4Addr,
+    /// Pages by path (path and query, e.g. `/account.asp?qu=cmd`). A request for
+    /// an unlisted path gets 404.
+    pub pages: Vec<Page>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub path: String,
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+/// The ISP's mail server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailServerSpec {
+    pub host: String,
+    pub ip: Ipv4Addr,
+    /// Addresses with a mailbox (the support desk, the office admin, staff).
+    pub mailboxes: Vec<String>,
+}
+
+impl Default for MailServerSpec {
+    fn default() -> Self {
+        MailServerSpec {
+            host: "mail.isp.example".to_string(),
+            ip: Ipv4Addr::new(198, 51, 100, 25),
+            mailboxes: Vec::new(),
+        }
+    }
+}
+
+/// A program running on an office host.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActorSpec {
+    /// The office host it runs on (checked to exist).
+    pub host: String,
+    /// When it starts; the scenario start if not given.
+    pub start: Option<Instant>,
+    /// When it stops; runs until the end if not given.
+    pub stop: Option<Instant>,
+    pub kind: ActorKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActorKind {
+    /// A person browsing: opens one of `urls` every `interval` ± `jitter`,
+    /// only within `hours` (JST hours of day, e.g. 9..18) if given.
+    Browse {
+        urls: Vec<String>,
+        interval: Duration,
+        jitter: Duration,
+        hours: Option<(u8, u8)>,
+    },
+    /// Malware calling home: first the `script`ed attempts at exact times (the
+    /// seed's log lines), then one of `urls` every `interval` ± `jitter`.
+    Beacon {
+        urls: Vec<String>,
+        script: Vec<ScriptedRequest>,
+        interval: Duration,
+        jitter: Duration,
+    },
+}
+
+/// One request at an exact time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptedRequest {
+    pub at: Instant,
+    pub url: String,
+}
+
+/// Something that happens at a fixed moment (the support desk's response steps).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimelineEntry {
+    pub at: Instant,
+    pub action: TimelineAction,
+    /// What happened, in the seed's words, for logs and demos.
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TimelineAction {
+    /// The host is unplugged from the LAN (LANケーブル抜去).
+    Isolate { host: String },
+    /// The host is plugged back in.
+    Reconnect { host: String },
+}
