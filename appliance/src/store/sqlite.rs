@@ -990,6 +990,39 @@ mod tests {
         assert!(err.to_string().contains("telepathy"), "{err}");
     }
 
+    fn plan(store: &SqliteStore, filter: &EventFilter, sql_tail: &str) -> String {
+        let (clause, values) = where_clause(filter);
+        let sql = format!("EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM events{clause}{sql_tail}");
+        let mut stmt = store.conn.prepare(&sql).unwrap();
+        let rows = stmt
+            .query_map(params_from_iter(values), |r| r.get::<_, String>(3))
+            .unwrap();
+        rows.map(|r| r.unwrap()).collect::<Vec<_>>().join(" | ")
+    }
+
+    #[test]
+    fn queries_use_the_indexes() {
+        let store = mem();
+        let by_time = EventFilter {
+            from: Some(Instant::from_secs(T0)),
+            until: Some(Instant::from_secs(T0 + 86_400)),
+            ..Default::default()
+        };
+        let p = plan(&store, &by_time, " ORDER BY time_us, id");
+        assert!(p.contains("USING INDEX events_time"), "{p}");
+        assert!(
+            !p.contains("TEMP B-TREE"),
+            "ordering should come from the index: {p}"
+        );
+        let by_host = EventFilter {
+            engine: Some(Engine::Cnc),
+            src_ip: Some(Ipv4Addr::new(192, 168, 1, 2)),
+            ..Default::default()
+        };
+        let p = plan(&store, &by_host, "");
+        assert!(p.contains("USING INDEX events_engine_src"), "{p}");
+    }
+
     #[test]
     fn works_as_a_trait_object() {
         let mut store: Box<dyn LogStore + Send> = Box::new(mem());
