@@ -4,12 +4,41 @@
 //! pass are forwarded unchanged to the other port; frames that a policy stops
 //! are dropped, answered (a block page, a reset) or rewritten. Time comes in as
 //! an argument; the caller drains [`Actions`] after every call.
+//!
+//! How a C&C request is stopped on the wire (the twin's hosts run real TCP
+//! stacks, so this has to be a conversation both ends accept):
+//!
+//! 1. A LAN-initiated TCP flow's client stream is reassembled; while a request
+//!    header is incomplete, the client's data segments are *held*, not
+//!    forwarded (pure ACKs still pass). A clean header releases them.
+//! 2. A header that hits the C&C list is never forwarded. The client gets a
+//!    403 block page from the server's address and port, with the sequence
+//!    number the server would use next, acknowledging the request, and FIN;
+//!    the server gets a RST in the client's name at the point where the
+//!    request would have started.
+//! 3. The flow is then *blocked*: every further frame of it is consumed. The
+//!    client's FIN is ACKed so it closes without retransmitting; a client
+//!    retransmitting its request (it never saw the page) gets the page again,
+//!    a bounded number of times, without a new event.
+//!
+//! A listed server IP is refused earlier, at the SYN, with a RST to the client.
 
 use crate::alert::Alert;
 use crate::config::Config;
-use crate::event::Event;
+use crate::event::{Action, Event};
+use crate::inspect::notify::{self, Parties};
+use crate::inspect::{Detection, Verdict, block_page, cnc};
 use crate::intel::Intel;
+use crate::proto::{dns, http};
 use crate::time::Instant;
+use crate::wire::flow::{FlowKey, FlowTable, Proto, TcpState, TcpTrack};
+use crate::wire::forge::{self, Endpoints, TcpSpec};
+use crate::wire::frame::{self, Datagram, Flags, L4, Packet, Parsed, TcpSeg};
+use crate::wire::reassembly::{Push, Reassembler};
+use crate::wire::seq;
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::time::Duration;
 
 /// The gateway's two network ports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,10 +92,115 @@ pub enum DeployOutcome {
     Failed { kept_version: u32, reason: String },
 }
 
+/// Counters of what the gateway did with frames, for tests and the console.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub frames_in: u64,
+    /// Frames passed to the other port unchanged.
+    pub forwarded: u64,
+    /// Frames refused by the checked parsers (see `wire::frame`).
+    pub malformed: u64,
+    /// IPv4 fragments of TCP, dropped.
+    pub tcp_fragments: u64,
+    /// Frames of blocked or reset flows, and absorbed retransmissions.
+    pub consumed: u64,
+    /// Frames the gateway built itself (block pages, RSTs, ACKs).
+    pub forged: u64,
+    pub flows_created: u64,
+    pub flows_expired: u64,
+    pub flows_evicted: u64,
+    /// Flows whose client stream could not be inspected (buffer or header
+    /// limits) and were let through uninspected.
+    pub gave_up: u64,
+}
+
+/// Most flows tracked at once; beyond it the flow nearest expiry is evicted.
+pub const MAX_FLOWS: usize = 16_384;
+/// Bytes of client stream a flow may buffer (reassembly and held frames).
+pub const MAX_STREAM_BUFFER: usize = 64 * 1024;
+/// TTL of forged frames: what a Linux-based appliance uses.
+pub const FORGED_TTL: u8 = 64;
+
+const TIMEOUT_HANDSHAKE: Duration = Duration::from_secs(30);
+const TIMEOUT_ESTABLISHED: Duration = Duration::from_secs(600);
+const TIMEOUT_CLOSING: Duration = Duration::from_secs(30);
+const TIMEOUT_CLOSED: Duration = Duration::from_secs(10);
+/// Blocked and reset flows are remembered this long so late retransmissions
+/// (a client backing off for a minute and more) are consumed, not re-detected.
+const TIMEOUT_BLOCKED: Duration = Duration::from_secs(120);
+const TIMEOUT_UDP: Duration = Duration::from_secs(60);
+/// Held frames per flow, besides the byte bound.
+const MAX_HELD_FRAMES: usize = 128;
+/// How often a blocked client retransmitting its request gets the page again.
+const MAX_PAGE_RESENDS: u8 = 3;
+/// MSS assumed when the client's SYN was not seen (RFC 1122 default).
+const DEFAULT_MSS: u16 = 536;
+const MAX_DNS_NAMES: usize = 4096;
+const MAX_ALERTED_HOSTS: usize = 4096;
+
+/// Per-flow state.
+enum Flow {
+    Tcp(Box<TcpFlow>),
+    Udp,
+}
+
+struct TcpFlow {
+    track: TcpTrack,
+    mode: Mode,
+}
+
+enum Mode {
+    /// Reading the client stream for HTTP requests.
+    Inspect(HttpInspect),
+    /// Nothing (more) to inspect: forward both ways.
+    Pass,
+    /// The SYN went to a listed IP and was answered with a RST.
+    ResetAtSyn,
+    /// A request was blocked; the rest of the flow is consumed.
+    Blocked(Blocked),
+}
+
+#[derive(Default)]
+struct HttpInspect {
+    /// Created at the client's first data (or SYN).
+    stream: Option<Reassembler>,
+    /// Client frames not forwarded yet, in arrival order.
+    held: Vec<Vec<u8>>,
+    held_bytes: usize,
+    /// Body bytes of a passed request still to skip.
+    body_left: usize,
+}
+
+struct Blocked {
+    /// Server -> client addressing (swapped from the client's frames).
+    to_client: Endpoints,
+    page: Vec<u8>,
+    page_seq: u32,
+    /// The acknowledgement number the page carried.
+    page_ack: u32,
+    mss: u16,
+    resends: u8,
+}
+
+impl Blocked {
+    /// Sequence number just after the page's FIN.
+    fn end_seq(&self) -> u32 {
+        seq::add(self.page_seq, self.page.len() + 1)
+    }
+}
+
 /// The gateway core.
 pub struct Gateway {
     config: Config,
     intel: Box<dyn Intel + Send>,
+    flows: FlowTable<Flow>,
+    /// Addresses the office resolved, with the name asked for.
+    dns_names: BTreeMap<Ipv4Addr, String>,
+    /// When each source host last caused an alert.
+    alerted: BTreeMap<Ipv4Addr, Instant>,
+    /// Frames forged so far: the input of their IPv4 identification.
+    forge_counter: u64,
+    stats: Stats,
 }
 
 impl Gateway {
@@ -74,6 +208,11 @@ impl Gateway {
         Gateway {
             config,
             intel: Box::new(intel),
+            flows: FlowTable::new(MAX_FLOWS),
+            dns_names: BTreeMap::new(),
+            alerted: BTreeMap::new(),
+            forge_counter: 0,
+            stats: Stats::default(),
         }
     }
 
@@ -81,30 +220,656 @@ impl Gateway {
         &self.config
     }
 
+    /// What the gateway has done so far.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Flows currently tracked.
+    pub fn flow_count(&self) -> usize {
+        self.flows.len()
+    }
+
     /// A frame arrived on `port` at `now`.
     pub fn handle(&mut self, now: Instant, port: Port, frame: &[u8], out: &mut Actions) {
-        let _ = (now, &self.intel);
+        self.stats.frames_in += 1;
+        let packet = match frame::parse(frame) {
+            Ok(Parsed::Other) => return self.forward(port, frame, out),
+            Ok(Parsed::Ipv4(packet)) => packet,
+            Err(_) => {
+                self.stats.malformed += 1;
+                return;
+            }
+        };
+        match &packet.l4 {
+            L4::Tcp(seg) => self.handle_tcp(now, port, frame, &packet, seg, out),
+            L4::Udp(dgram) => self.handle_udp(now, port, frame, &packet, dgram, out),
+            L4::Fragment { protocol } if *protocol == 6 => self.stats.tcp_fragments += 1,
+            L4::Fragment { .. } | L4::Other { .. } => self.forward(port, frame, out),
+        }
+    }
+
+    /// Timers: flow expiry and anything else due at `now`.
+    pub fn poll(&mut self, now: Instant, out: &mut Actions) {
+        let _ = out;
+        let expired = self.flows.expire(now);
+        self.stats.flows_expired += expired.len() as u64;
+    }
+
+    /// When the gateway next wants [`Gateway::poll`] called, if ever.
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.flows.next_deadline()
+    }
+
+    /// Replaces the configuration atomically. The version comes with the
+    /// configuration and must go up; otherwise the old one stays live.
+    pub fn deploy(&mut self, config: Config) -> DeployOutcome {
+        let current = self.config.version;
+        if config.version <= current {
+            return DeployOutcome::Failed {
+                kept_version: current,
+                reason: format!(
+                    "version {} is not newer than the running version {current}",
+                    config.version
+                ),
+            };
+        }
+        self.config = config;
+        DeployOutcome::Success {
+            version: self.config.version,
+        }
+    }
+
+    fn forward(&mut self, port: Port, frame: &[u8], out: &mut Actions) {
+        self.stats.forwarded += 1;
         out.frames.push(Emit {
             port: port.other(),
             frame: frame.to_vec(),
         });
     }
 
-    /// Timers: flow expiry and anything else due at `now`.
-    pub fn poll(&mut self, now: Instant, out: &mut Actions) {
-        let _ = (now, out);
-    }
-
-    /// When the gateway next wants [`Gateway::poll`] called, if ever.
-    pub fn poll_at(&self) -> Option<Instant> {
-        None
-    }
-
-    /// Replaces the configuration atomically.
-    pub fn deploy(&mut self, config: Config) -> DeployOutcome {
-        self.config = config;
-        DeployOutcome::Success {
-            version: self.config.version,
+    fn handle_udp(
+        &mut self,
+        now: Instant,
+        port: Port,
+        frame: &[u8],
+        packet: &Packet<'_>,
+        dgram: &Datagram<'_>,
+        out: &mut Actions,
+    ) {
+        let key = FlowKey::oriented(
+            Proto::Udp,
+            port,
+            (packet.src, dgram.src_port),
+            (packet.dst, dgram.dst_port),
+        );
+        if self.flows.get(&key).is_some() {
+            self.flows.set_deadline(&key, now + TIMEOUT_UDP);
+        } else {
+            self.insert_flow(key, Flow::Udp, now + TIMEOUT_UDP);
         }
+        if port == Port::Wan
+            && dgram.src_port == 53
+            && let Some(msg) = dns::parse(dgram.payload)
+            && msg.response
+        {
+            for (name, ip) in msg.a_records {
+                // Name the address after what the PC asked for (the first
+                // question), not a CNAME target in the chain.
+                let asked = msg.questions.first().cloned().unwrap_or(name);
+                if self.dns_names.len() >= MAX_DNS_NAMES && !self.dns_names.contains_key(&ip) {
+                    self.dns_names.pop_first();
+                }
+                self.dns_names.insert(ip, asked);
+            }
+        }
+        self.forward(port, frame, out);
+    }
+
+    fn insert_flow(&mut self, key: FlowKey, flow: Flow, deadline: Instant) {
+        self.stats.flows_created += 1;
+        if self.flows.insert(key, flow, deadline).is_some() {
+            self.stats.flows_evicted += 1;
+        }
+    }
+
+    fn handle_tcp(
+        &mut self,
+        now: Instant,
+        port: Port,
+        frame: &[u8],
+        packet: &Packet<'_>,
+        seg: &TcpSeg<'_>,
+        out: &mut Actions,
+    ) {
+        let key = FlowKey::oriented(
+            Proto::Tcp,
+            port,
+            (packet.src, seg.src_port),
+            (packet.dst, seg.dst_port),
+        );
+        let fresh_syn = seg.flags.syn && !seg.flags.ack;
+        let known = match self.flows.get(&key) {
+            Some(Flow::Tcp(flow)) => {
+                // A SYN with a new ISN on a known 5-tuple is a new connection
+                // (a reused port): start over rather than inherit a verdict.
+                !(fresh_syn && flow.track.isn != Some(seg.seq))
+            }
+            Some(Flow::Udp) | None => false,
+        };
+        if !known {
+            if seg.flags.rst {
+                // Nothing to track: a reset for a connection we never saw.
+                return self.forward(port, frame, out);
+            }
+            self.start_tcp_flow(now, port, frame, packet, seg, key, out);
+            return;
+        }
+        let Some(Flow::Tcp(mut flow)) = self.flows.remove(&key) else {
+            return;
+        };
+        let keep = self.continue_tcp_flow(now, port, frame, packet, seg, &mut flow, out);
+        if keep {
+            let deadline = now + timeout(&flow);
+            // Re-inserting what was just removed cannot evict anything.
+            self.flows.insert(key, Flow::Tcp(flow), deadline);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn start_tcp_flow(
+        &mut self,
+        now: Instant,
+        port: Port,
+        frame: &[u8],
+        packet: &Packet<'_>,
+        seg: &TcpSeg<'_>,
+        key: FlowKey,
+        out: &mut Actions,
+    ) {
+        let track = TcpTrack::start(port, seg);
+        let fresh_syn = seg.flags.syn && !seg.flags.ack;
+        let mut flow = Box::new(TcpFlow {
+            track,
+            mode: Mode::Pass,
+        });
+        if port == Port::Lan && fresh_syn {
+            let name = self.dns_names.get(&packet.dst).cloned();
+            let verdict = cnc::inspect_syn(
+                packet.dst,
+                name.as_deref(),
+                &self.config.cnc,
+                self.intel.as_ref(),
+            );
+            if let Verdict::Detect(d) = verdict {
+                self.report(now, &d, packet, seg.dst_port, out);
+                if d.action == Action::Reset {
+                    self.reset_syn(packet, seg, out);
+                    flow.mode = Mode::ResetAtSyn;
+                    self.stats.consumed += 1;
+                    self.insert_flow(key, Flow::Tcp(flow), now + TIMEOUT_BLOCKED);
+                    return;
+                }
+            }
+            flow.mode = Mode::Inspect(HttpInspect {
+                stream: Some(Reassembler::new(seq::add(seg.seq, 1), MAX_STREAM_BUFFER)),
+                ..HttpInspect::default()
+            });
+            self.insert_flow(key, Flow::Tcp(flow), now + TIMEOUT_HANDSHAKE);
+            return self.forward(port, frame, out);
+        }
+        if !fresh_syn {
+            // Picked up mid-stream (the gateway restarted, or the flow was
+            // evicted): the LAN side is taken as the client, and its stream
+            // is read from the first data byte seen.
+            flow.mode = Mode::Inspect(HttpInspect::default());
+            self.insert_flow(key, Flow::Tcp(flow), now + TIMEOUT_ESTABLISHED);
+            let Some(Flow::Tcp(mut flow)) = self.flows.remove(&key) else {
+                return;
+            };
+            let keep = self.dispatch(now, port, frame, packet, seg, &mut flow, out);
+            if keep {
+                let deadline = now + timeout(&flow);
+                self.flows.insert(key, Flow::Tcp(flow), deadline);
+            }
+            return;
+        }
+        // Inbound connections (from the WAN) are not C&C callbacks.
+        self.insert_flow(key, Flow::Tcp(flow), now + TIMEOUT_HANDSHAKE);
+        self.forward(port, frame, out);
+    }
+
+    /// Handles a segment of a known flow; false when the flow is done with.
+    #[allow(clippy::too_many_arguments)]
+    fn continue_tcp_flow(
+        &mut self,
+        now: Instant,
+        port: Port,
+        frame: &[u8],
+        packet: &Packet<'_>,
+        seg: &TcpSeg<'_>,
+        flow: &mut TcpFlow,
+        out: &mut Actions,
+    ) -> bool {
+        if !matches!(flow.mode, Mode::ResetAtSyn | Mode::Blocked(_)) {
+            flow.track.observe(port, seg);
+        }
+        self.dispatch(now, port, frame, packet, seg, flow, out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn dispatch(
+        &mut self,
+        now: Instant,
+        port: Port,
+        frame: &[u8],
+        packet: &Packet<'_>,
+        seg: &TcpSeg<'_>,
+        flow: &mut TcpFlow,
+        out: &mut Actions,
+    ) -> bool {
+        match &mut flow.mode {
+            Mode::Pass => {
+                self.forward(port, frame, out);
+                true
+            }
+            Mode::ResetAtSyn => {
+                self.stats.consumed += 1;
+                if port == Port::Lan && seg.flags.syn && !seg.flags.ack {
+                    // The same SYN again: same answer, no new event.
+                    self.reset_syn(packet, seg, out);
+                }
+                true
+            }
+            Mode::Blocked(blocked) => {
+                self.stats.consumed += 1;
+                if port == Port::Lan {
+                    let mut blocked_now = std::mem::replace(
+                        blocked,
+                        Blocked {
+                            to_client: blocked.to_client,
+                            page: Vec::new(),
+                            page_seq: 0,
+                            page_ack: 0,
+                            mss: DEFAULT_MSS,
+                            resends: 0,
+                        },
+                    );
+                    self.blocked_client_segment(seg, &mut blocked_now, out);
+                    flow.mode = Mode::Blocked(blocked_now);
+                }
+                true
+            }
+            Mode::Inspect(_) if port == Port::Wan => {
+                self.forward(port, frame, out);
+                true
+            }
+            Mode::Inspect(_) => {
+                self.inspect_client_segment(now, frame, packet, seg, flow, out);
+                true
+            }
+        }
+    }
+
+    /// A client segment of a flow under HTTP inspection.
+    fn inspect_client_segment(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+        packet: &Packet<'_>,
+        seg: &TcpSeg<'_>,
+        flow: &mut TcpFlow,
+        out: &mut Actions,
+    ) {
+        let Mode::Inspect(insp) = &mut flow.mode else {
+            return self.forward(Port::Lan, frame, out);
+        };
+        if seg.payload.is_empty() {
+            // SYNs, ACKs, window updates and RSTs carry nothing to inspect;
+            // a FIN must not overtake held data, so it waits with it.
+            if seg.flags.fin && !insp.held.is_empty() {
+                insp.held_bytes += frame.len();
+                insp.held.push(frame.to_vec());
+            } else {
+                self.forward(Port::Lan, frame, out);
+            }
+            return;
+        }
+        let stream = insp
+            .stream
+            .get_or_insert_with(|| Reassembler::new(seg.seq, MAX_STREAM_BUFFER));
+        match stream.push(seg.seq, seg.payload) {
+            Push::Duplicate if insp.held.is_empty() => {
+                // A retransmission of bytes the server already has.
+                return self.forward(Port::Lan, frame, out);
+            }
+            Push::Duplicate => {
+                // The original is held and will be forwarded (or blocked).
+                self.stats.consumed += 1;
+                return;
+            }
+            Push::Overflow | Push::OutOfWindow => {
+                insp.held.push(frame.to_vec());
+                return self.give_up(flow, out);
+            }
+            Push::InOrder(_) | Push::Buffered => {
+                insp.held_bytes += frame.len();
+                insp.held.push(frame.to_vec());
+            }
+        }
+        if insp.held.len() > MAX_HELD_FRAMES || insp.held_bytes > 2 * MAX_STREAM_BUFFER {
+            return self.give_up(flow, out);
+        }
+        self.read_requests(now, packet, seg, flow, out);
+    }
+
+    /// Reads every complete request now in the client stream.
+    fn read_requests(
+        &mut self,
+        now: Instant,
+        packet: &Packet<'_>,
+        seg: &TcpSeg<'_>,
+        flow: &mut TcpFlow,
+        out: &mut Actions,
+    ) {
+        loop {
+            let Mode::Inspect(insp) = &mut flow.mode else {
+                return;
+            };
+            let Some(stream) = insp.stream.as_mut() else {
+                return;
+            };
+            if insp.body_left > 0 {
+                let n = insp.body_left.min(stream.ready().len());
+                stream.consume(n);
+                insp.body_left -= n;
+                if insp.body_left > 0 {
+                    break;
+                }
+            }
+            if stream.ready().is_empty() {
+                break;
+            }
+            let (request, header_len) = match http::parse_request(stream.ready()) {
+                http::Parse::Partial => break,
+                http::Parse::NotHttp | http::Parse::TooLong => return self.give_up(flow, out),
+                http::Parse::Complete {
+                    request,
+                    header_len,
+                } => (request, header_len),
+            };
+            let verdict = cnc::inspect_request(
+                &request,
+                packet.dst,
+                seg.dst_port,
+                &self.config.cnc,
+                self.intel.as_ref(),
+            );
+            if let Verdict::Detect(d) = verdict {
+                self.report(now, &d, packet, seg.dst_port, out);
+                if d.action == Action::Block {
+                    return self.block(packet, seg, flow, &d, out);
+                }
+            }
+            stream.consume(header_len);
+            if request.chunked {
+                // Chunked bodies are not followed; later requests on this
+                // connection pass uninspected (documented limitation).
+                return self.give_up(flow, out);
+            }
+            insp.body_left = request.content_length.unwrap_or(0);
+        }
+        let Mode::Inspect(insp) = &mut flow.mode else {
+            return;
+        };
+        let idle = insp
+            .stream
+            .as_ref()
+            .is_none_or(|s| s.ready().is_empty() && !s.has_gap());
+        if idle {
+            self.release(insp, out);
+        }
+    }
+
+    fn release(&mut self, insp: &mut HttpInspect, out: &mut Actions) {
+        insp.held_bytes = 0;
+        for held in std::mem::take(&mut insp.held) {
+            self.stats.forwarded += 1;
+            out.frames.push(Emit {
+                port: Port::Wan,
+                frame: held,
+            });
+        }
+    }
+
+    /// Stops inspecting a flow and lets it through, held frames first.
+    fn give_up(&mut self, flow: &mut TcpFlow, out: &mut Actions) {
+        self.stats.gave_up += 1;
+        if let Mode::Inspect(insp) = &mut flow.mode {
+            let mut insp = std::mem::take(insp);
+            self.release(&mut insp, out);
+        }
+        flow.mode = Mode::Pass;
+    }
+
+    /// Logs a detection, and alerts the desk if this host has not caused an
+    /// alert within the hold-down.
+    fn report(
+        &mut self,
+        now: Instant,
+        detection: &Detection,
+        packet: &Packet<'_>,
+        dst_port: u16,
+        out: &mut Actions,
+    ) {
+        let parties = Parties {
+            src_ip: packet.src,
+            src_mac: packet.src_mac.to_string(),
+            dst_ip: packet.dst,
+            dst_port,
+        };
+        let event = notify::event(now, detection, &parties);
+        let alerts = &self.config.alerts;
+        if alerts.enabled {
+            let hold = Duration::from_secs(alerts.hold_down_secs);
+            let due = self
+                .alerted
+                .get(&packet.src)
+                .is_none_or(|last| now.saturating_since(*last) >= hold);
+            if due {
+                out.alerts
+                    .push(notify::cnc_alert(&self.config, &event, &detection.threat));
+                if self.alerted.len() >= MAX_ALERTED_HOSTS
+                    && !self.alerted.contains_key(&packet.src)
+                {
+                    // Forget the host alerted longest ago.
+                    if let Some(oldest) = self
+                        .alerted
+                        .iter()
+                        .min_by_key(|(_, t)| **t)
+                        .map(|(ip, _)| *ip)
+                    {
+                        self.alerted.remove(&oldest);
+                    }
+                }
+                self.alerted.insert(packet.src, now);
+            }
+        }
+        out.events.push(event);
+    }
+
+    /// Answers the held request with the block page and resets the server.
+    fn block(
+        &mut self,
+        packet: &Packet<'_>,
+        seg: &TcpSeg<'_>,
+        flow: &mut TcpFlow,
+        detection: &Detection,
+        out: &mut Actions,
+    ) {
+        let Mode::Inspect(insp) = &mut flow.mode else {
+            return;
+        };
+        let (request_seq, mut ack) = match &insp.stream {
+            Some(s) => (s.ready_seq(), s.next_seq()),
+            None => (seg.seq, seq::add(seg.seq, seg.payload.len())),
+        };
+        let track = &flow.track;
+        if track.lan.fin == Some(ack) {
+            ack = seq::add(ack, 1);
+        }
+        // What the server would send next; the client's own ACK if the
+        // server has not been seen (a flow picked up mid-stream).
+        let page_seq = track.wan.next.unwrap_or(seg.ack);
+        self.stats.consumed += insp.held.len() as u64;
+        let from_client = Endpoints {
+            src_mac: packet.src_mac,
+            dst_mac: packet.dst_mac,
+            src: packet.src,
+            dst: packet.dst,
+            src_port: seg.src_port,
+            dst_port: seg.dst_port,
+        };
+        let url = detection.url.clone().unwrap_or_default();
+        let blocked = Blocked {
+            to_client: from_client.reversed(),
+            page: block_page::render(&url, &detection.reasons, &self.config.name),
+            page_seq,
+            page_ack: ack,
+            mss: track.lan.mss.unwrap_or(DEFAULT_MSS).clamp(64, 1460),
+            resends: 0,
+        };
+        self.send_page(&blocked, out);
+        // The server never saw the request: reset it where the request
+        // would have begun, so the RST is in its window.
+        let rst = TcpSpec {
+            seq: request_seq,
+            ack: page_seq,
+            flags: Flags {
+                rst: true,
+                ack: true,
+                ..Flags::default()
+            },
+            window: 0,
+            mss: None,
+            payload: b"",
+        };
+        self.emit_forged(Port::Wan, &from_client, &rst, out);
+        flow.mode = Mode::Blocked(blocked);
+    }
+
+    /// The page, cut at the client's MSS, FIN on the last segment.
+    fn send_page(&mut self, blocked: &Blocked, out: &mut Actions) {
+        let chunks: Vec<&[u8]> = blocked.page.chunks(usize::from(blocked.mss)).collect();
+        let last = chunks.len().saturating_sub(1);
+        let mut seq_no = blocked.page_seq;
+        for (i, chunk) in chunks.iter().enumerate() {
+            let spec = TcpSpec {
+                seq: seq_no,
+                ack: blocked.page_ack,
+                flags: Flags {
+                    ack: true,
+                    psh: i == last,
+                    fin: i == last,
+                    ..Flags::default()
+                },
+                window: 8192,
+                mss: None,
+                payload: chunk,
+            };
+            self.emit_forged(Port::Lan, &blocked.to_client, &spec, out);
+            seq_no = seq::add(seq_no, chunk.len());
+        }
+    }
+
+    /// A client segment after its request was blocked.
+    fn blocked_client_segment(
+        &mut self,
+        seg: &TcpSeg<'_>,
+        blocked: &mut Blocked,
+        out: &mut Actions,
+    ) {
+        if seg.flags.rst {
+            return;
+        }
+        if seg.flags.fin {
+            // ACK the client's FIN so it can close instead of retransmitting.
+            let spec = TcpSpec {
+                seq: blocked.end_seq(),
+                ack: seq::add(seg.seq, seg.payload.len() + 1),
+                flags: Flags {
+                    ack: true,
+                    ..Flags::default()
+                },
+                window: 8192,
+                mss: None,
+                payload: b"",
+            };
+            let to_client = blocked.to_client;
+            self.emit_forged(Port::Lan, &to_client, &spec, out);
+            return;
+        }
+        let page_unacked = !seg.flags.ack || seq::gt(blocked.end_seq(), seg.ack);
+        if !seg.payload.is_empty() && page_unacked && blocked.resends < MAX_PAGE_RESENDS {
+            blocked.resends += 1;
+            self.send_page(blocked, out);
+        }
+    }
+
+    /// RST|ACK to a client whose SYN went to a listed IP.
+    fn reset_syn(&mut self, packet: &Packet<'_>, seg: &TcpSeg<'_>, out: &mut Actions) {
+        let to_client = Endpoints {
+            src_mac: packet.dst_mac,
+            dst_mac: packet.src_mac,
+            src: packet.dst,
+            dst: packet.src,
+            src_port: seg.dst_port,
+            dst_port: seg.src_port,
+        };
+        let spec = TcpSpec {
+            seq: 0,
+            ack: seq::add(seg.seq, seg.seq_len()),
+            flags: Flags {
+                rst: true,
+                ack: true,
+                ..Flags::default()
+            },
+            window: 0,
+            mss: None,
+            payload: b"",
+        };
+        self.emit_forged(Port::Lan, &to_client, &spec, out);
+    }
+
+    fn emit_forged(&mut self, port: Port, ends: &Endpoints, spec: &TcpSpec<'_>, out: &mut Actions) {
+        let ident = forged_ident(self.config.seed, self.forge_counter);
+        self.forge_counter += 1;
+        self.stats.forged += 1;
+        out.frames.push(Emit {
+            port,
+            frame: forge::tcp(ends, spec, ident, FORGED_TTL),
+        });
+    }
+}
+
+/// IPv4 identification of the n-th forged frame: a SplitMix64 step of the
+/// configured seed, so it looks like a real stack's and replays identically.
+fn forged_ident(seed: u64, n: u64) -> u16 {
+    let mut z = seed.wrapping_add(n.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z & 0xffff) as u16
+}
+
+fn timeout(flow: &TcpFlow) -> Duration {
+    match flow.mode {
+        Mode::Blocked(_) | Mode::ResetAtSyn => TIMEOUT_BLOCKED,
+        _ => match flow.track.state {
+            TcpState::SynSent | TcpState::SynReceived => TIMEOUT_HANDSHAKE,
+            TcpState::Established => TIMEOUT_ESTABLISHED,
+            TcpState::Closing => TIMEOUT_CLOSING,
+            TcpState::Closed => TIMEOUT_CLOSED,
+        },
     }
 }

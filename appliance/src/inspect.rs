@@ -1,1 +1,0 @@
-//! The inspection engines, each a small module with one job.

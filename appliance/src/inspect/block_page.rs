@@ -1,0 +1,73 @@
+//! The HTTP block page a blocked client receives instead of the server's answer.
+//!
+//! Japanese, like the product's own pages, and explicit: what was blocked,
+//! the URL, and the reason chain, so the person at the PC (or the support
+//! desk reading a screenshot) knows why. `Connection: close` because the
+//! gateway closes the connection right after the page.
+
+/// The complete HTTP response (status line, headers, UTF-8 HTML body).
+pub fn render(url: &str, reasons: &[String], gateway: &str) -> Vec<u8> {
+    let items: String = reasons
+        .iter()
+        .map(|r| format!("<li>{}</li>\n", escape(r)))
+        .collect();
+    let body = format!(
+        "<!DOCTYPE html>\n<html lang=\"ja\">\n<head><meta charset=\"utf-8\">\
+         <title>アクセスがブロックされました</title></head>\n<body>\n\
+         <h1>C&amp;Cサーバへの通信をブロックしました</h1>\n\
+         <p>このサイトはC&amp;C(コマンド&amp;コントロール)サーバとして登録されているため、\
+         セキュリティ機器 {gw} が通信をブロックしました。</p>\n\
+         <p>URL: {url}</p>\n<p>理由:</p>\n<ul>\n{items}</ul>\n\
+         <p>この端末はウイルスに感染している可能性があります。管理者にご連絡ください。</p>\n\
+         </body>\n</html>\n",
+        gw = escape(gateway),
+        url = escape(url),
+    );
+    let mut out = format!(
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body.as_bytes());
+    out
+}
+
+/// HTML-escapes text that came from the network (URLs) or the intel.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_is_a_complete_403_with_the_url_and_reasons() {
+        let page = render(
+            "http://evil.example/<x>",
+            &["C&C list".to_string(), "domain evil.example".to_string()],
+            "CloudEdge50",
+        );
+        let text = String::from_utf8(page).expect("utf-8");
+        let (head, body) = text.split_once("\r\n\r\n").expect("header end");
+        assert!(head.starts_with("HTTP/1.1 403 Forbidden\r\n"));
+        assert!(head.contains("Connection: close"));
+        assert!(head.contains(&format!("Content-Length: {}", body.len())));
+        assert!(body.contains("C&amp;Cサーバへの通信をブロックしました"));
+        assert!(body.contains("http://evil.example/&lt;x&gt;"));
+        assert!(body.contains("<li>C&amp;C list</li>"));
+        assert!(body.contains("<li>domain evil.example</li>"));
+    }
+}

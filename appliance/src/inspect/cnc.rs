@@ -1,0 +1,190 @@
+//! The C&C callback engine: is this PC calling a command-and-control server?
+//!
+//! Two moments to ask the C&C list: at the SYN, by the server's IP only (a
+//! listed IP never gets a connection: reset), and at every complete HTTP
+//! request header, by URL, host (and parent domains) and IP. Each request
+//! that hits is one detection, so a PC beaconing 1,146 times is logged 1,146
+//! times, as the seed's console shows.
+
+use super::{Detection, Verdict};
+use crate::config::{CncAction, CncPolicy};
+use crate::event::{Action, Engine};
+use crate::intel::{CncMatch, Intel};
+use crate::proto::http::Request;
+use std::net::Ipv4Addr;
+
+/// Checks an HTTP request to `dst_ip:dst_port`.
+pub fn inspect_request(
+    request: &Request,
+    dst_ip: Ipv4Addr,
+    dst_port: u16,
+    policy: &CncPolicy,
+    intel: &dyn Intel,
+) -> Verdict {
+    if !policy.enabled {
+        return Verdict::Pass;
+    }
+    let fallback = if dst_port == 80 {
+        dst_ip.to_string()
+    } else {
+        format!("{dst_ip}:{dst_port}")
+    };
+    let host = request.host_name().unwrap_or_else(|| dst_ip.to_string());
+    let url = request.url(&fallback);
+    let bare = strip_scheme(&url);
+    match intel.cnc_lookup(Some(&host), Some(bare), dst_ip) {
+        Some(hit) => detect(hit, action(policy, Action::Block), Some(host), Some(url)),
+        None => Verdict::Pass,
+    }
+}
+
+/// Checks a new connection to `dst_ip` (the SYN). `known_name` is what the
+/// PC resolved to that address, if the gateway saw it, for the log.
+pub fn inspect_syn(
+    dst_ip: Ipv4Addr,
+    known_name: Option<&str>,
+    policy: &CncPolicy,
+    intel: &dyn Intel,
+) -> Verdict {
+    if !policy.enabled {
+        return Verdict::Pass;
+    }
+    match intel.cnc_lookup(None, None, dst_ip) {
+        Some(hit) => detect(
+            hit,
+            action(policy, Action::Reset),
+            known_name.map(str::to_string),
+            None,
+        ),
+        None => Verdict::Pass,
+    }
+}
+
+fn action(policy: &CncPolicy, stop: Action) -> Action {
+    match policy.action {
+        CncAction::Block => stop,
+        CncAction::Monitor => Action::Monitor,
+    }
+}
+
+fn detect(hit: CncMatch, action: Action, host: Option<String>, url: Option<String>) -> Verdict {
+    Verdict::Detect(Detection {
+        engine: Engine::Cnc,
+        action,
+        reasons: hit.reasons(),
+        threat: hit.threat,
+        host,
+        url,
+    })
+}
+
+fn strip_scheme(url: &str) -> &str {
+    match url.get(..7) {
+        Some(s) if s.eq_ignore_ascii_case("http://") => url.get(7..).unwrap_or(url),
+        _ => url,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intel::FrozenIntel;
+    use crate::proto::http::{Parse, parse_request};
+
+    fn intel() -> FrozenIntel {
+        let mut intel = FrozenIntel::default();
+        intel
+            .cnc
+            .domains
+            .insert("xxxsiebabanahujtr.org".into(), "CnC.Win32.Test".into());
+        intel.cnc.urls.insert(
+            "http://xxxrzy8823l68me.net/account.asp?qu=cmd".into(),
+            "CnC.Url".into(),
+        );
+        intel
+            .cnc
+            .ips
+            .insert(Ipv4Addr::new(203, 0, 113, 66), "CnC.Ip".into());
+        intel
+    }
+
+    fn request(raw: &[u8]) -> Request {
+        match parse_request(raw) {
+            Parse::Complete { request, .. } => request,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    const SERVER: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 5);
+
+    #[test]
+    fn listed_domain_is_detected_with_reasons() {
+        let req = request(b"GET /login.asp HTTP/1.1\r\nHost: xxxsiebabanahujtr.org\r\n\r\n");
+        let Verdict::Detect(d) = inspect_request(&req, SERVER, 80, &CncPolicy::default(), &intel())
+        else {
+            panic!("must detect");
+        };
+        assert_eq!(d.action, Action::Block);
+        assert_eq!(
+            d.url.as_deref(),
+            Some("http://xxxsiebabanahujtr.org/login.asp")
+        );
+        assert_eq!(
+            d.reasons,
+            vec![
+                "C&C list".to_string(),
+                "domain xxxsiebabanahujtr.org".to_string(),
+                "threat CnC.Win32.Test".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn listed_url_needs_the_query() {
+        let hit = request(b"GET /account.asp?qu=cmd HTTP/1.1\r\nHost: xxxrzy8823l68me.net\r\n\r\n");
+        let miss = request(b"GET /account.asp HTTP/1.1\r\nHost: xxxrzy8823l68me.net\r\n\r\n");
+        let p = CncPolicy::default();
+        assert!(matches!(
+            inspect_request(&hit, SERVER, 80, &p, &intel()),
+            Verdict::Detect(_)
+        ));
+        assert_eq!(
+            inspect_request(&miss, SERVER, 80, &p, &intel()),
+            Verdict::Pass
+        );
+    }
+
+    #[test]
+    fn monitor_and_disabled() {
+        let req = request(b"GET /login.asp HTTP/1.1\r\nHost: xxxsiebabanahujtr.org\r\n\r\n");
+        let mut p = CncPolicy {
+            action: CncAction::Monitor,
+            ..CncPolicy::default()
+        };
+        let Verdict::Detect(d) = inspect_request(&req, SERVER, 80, &p, &intel()) else {
+            panic!("must detect");
+        };
+        assert_eq!(d.action, Action::Monitor);
+        p.enabled = false;
+        assert_eq!(
+            inspect_request(&req, SERVER, 80, &p, &intel()),
+            Verdict::Pass
+        );
+    }
+
+    #[test]
+    fn syn_is_checked_by_ip_only() {
+        let p = CncPolicy::default();
+        let Verdict::Detect(d) = inspect_syn(
+            Ipv4Addr::new(203, 0, 113, 66),
+            Some("c2.example"),
+            &p,
+            &intel(),
+        ) else {
+            panic!("listed IP");
+        };
+        assert_eq!(d.action, Action::Reset);
+        assert_eq!(d.host.as_deref(), Some("c2.example"));
+        assert_eq!(inspect_syn(SERVER, None, &p, &intel()), Verdict::Pass);
+    }
+}

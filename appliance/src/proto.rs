@@ -1,1 +1,0 @@
-//! Application protocols parsed from reassembled streams.

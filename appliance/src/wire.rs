@@ -1,1 +1,0 @@
-//! Frames, flows and TCP reassembly, through checked views over bytes.

@@ -1,0 +1,338 @@
+//! The flow table: one entry per 5-tuple, with idle expiry and a size bound.
+//!
+//! Keys are oriented by port, not by who spoke first: the LAN endpoint is
+//! always `lan`, so both directions of a conversation find the same entry.
+//! Entries expire at a deadline the owner sets on every packet; the table
+//! keeps a deadline index so `poll_at` is O(1) and expiry O(log n) per flow,
+//! and when full it evicts the entry closest to expiry. Everything is ordered
+//! (B-trees, no hashing) so expiry order, and thus output, is reproducible.
+//!
+//! [`TcpTrack`] follows the TCP conversation well enough to forge segments
+//! both ends accept: state, and the sequence and acknowledgement numbers of
+//! each side.
+
+use super::frame::TcpSeg;
+use super::seq;
+use crate::gateway::Port;
+use crate::time::Instant;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+/// A 5-tuple, LAN endpoint first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowKey {
+    pub proto: Proto,
+    pub lan_ip: Ipv4Addr,
+    pub lan_port: u16,
+    pub wan_ip: Ipv4Addr,
+    pub wan_port: u16,
+}
+
+impl FlowKey {
+    /// The key of a packet `src:sport -> dst:dport` that arrived on `port`.
+    pub fn oriented(
+        proto: Proto,
+        port: Port,
+        (src, sport): (Ipv4Addr, u16),
+        (dst, dport): (Ipv4Addr, u16),
+    ) -> FlowKey {
+        let ((lan_ip, lan_port), (wan_ip, wan_port)) = match port {
+            Port::Lan => ((src, sport), (dst, dport)),
+            Port::Wan => ((dst, dport), (src, sport)),
+        };
+        FlowKey {
+            proto,
+            lan_ip,
+            lan_port,
+            wan_ip,
+            wan_port,
+        }
+    }
+}
+
+struct Entry<V> {
+    value: V,
+    deadline: Instant,
+}
+
+/// A bounded map from flow keys to per-flow state, with deadlines.
+pub struct FlowTable<V> {
+    flows: BTreeMap<FlowKey, Entry<V>>,
+    by_deadline: BTreeSet<(Instant, FlowKey)>,
+    max_flows: usize,
+}
+
+impl<V> FlowTable<V> {
+    pub fn new(max_flows: usize) -> Self {
+        FlowTable {
+            flows: BTreeMap::new(),
+            by_deadline: BTreeSet::new(),
+            max_flows: max_flows.max(1),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.flows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.flows.is_empty()
+    }
+
+    pub fn get(&self, key: &FlowKey) -> Option<&V> {
+        self.flows.get(key).map(|e| &e.value)
+    }
+
+    pub fn get_mut(&mut self, key: &FlowKey) -> Option<&mut V> {
+        self.flows.get_mut(key).map(|e| &mut e.value)
+    }
+
+    /// Inserts or replaces a flow; returns a flow evicted to make room.
+    pub fn insert(&mut self, key: FlowKey, value: V, deadline: Instant) -> Option<(FlowKey, V)> {
+        let mut evicted = None;
+        if let Some(old) = self.flows.remove(&key) {
+            self.by_deadline.remove(&(old.deadline, key));
+        } else if self.flows.len() >= self.max_flows {
+            evicted = self.pop_first();
+        }
+        self.by_deadline.insert((deadline, key));
+        self.flows.insert(key, Entry { value, deadline });
+        evicted
+    }
+
+    /// Moves a flow's deadline (on activity, or a state change).
+    pub fn set_deadline(&mut self, key: &FlowKey, deadline: Instant) {
+        if let Some(entry) = self.flows.get_mut(key) {
+            self.by_deadline.remove(&(entry.deadline, *key));
+            entry.deadline = deadline;
+            self.by_deadline.insert((deadline, *key));
+        }
+    }
+
+    pub fn remove(&mut self, key: &FlowKey) -> Option<V> {
+        let entry = self.flows.remove(key)?;
+        self.by_deadline.remove(&(entry.deadline, *key));
+        Some(entry.value)
+    }
+
+    /// The earliest deadline, if any flow is tracked.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.by_deadline.first().map(|(t, _)| *t)
+    }
+
+    /// Removes and returns every flow whose deadline is at or before `now`,
+    /// earliest first.
+    pub fn expire(&mut self, now: Instant) -> Vec<(FlowKey, V)> {
+        let mut out = Vec::new();
+        while self.next_deadline().is_some_and(|t| t <= now) {
+            match self.pop_first() {
+                Some(flow) => out.push(flow),
+                None => break,
+            }
+        }
+        out
+    }
+
+    fn pop_first(&mut self) -> Option<(FlowKey, V)> {
+        let (_, key) = self.by_deadline.pop_first()?;
+        self.flows.remove(&key).map(|e| (key, e.value))
+    }
+}
+
+/// Where a TCP conversation is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcpState {
+    /// SYN seen.
+    SynSent,
+    /// SYN-ACK seen.
+    SynReceived,
+    /// Handshake done, or picked up mid-stream.
+    Established,
+    /// At least one side sent FIN.
+    Closing,
+    /// A reset was seen (or sent).
+    Closed,
+}
+
+/// One side's sequence space as observed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SideSeq {
+    /// Sequence number after the highest byte (or SYN/FIN) this side sent.
+    pub next: Option<u32>,
+    /// The highest acknowledgement this side sent.
+    pub ack: Option<u32>,
+    /// Sequence number of this side's FIN, once seen.
+    pub fin: Option<u32>,
+    /// MSS announced in this side's SYN.
+    pub mss: Option<u16>,
+}
+
+/// The TCP state of one flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TcpTrack {
+    /// Which port the first segment we saw came from.
+    pub initiator: Port,
+    /// Whether the handshake was seen (false: picked up mid-stream).
+    pub saw_handshake: bool,
+    pub state: TcpState,
+    /// The initiator's initial sequence number, if its SYN was seen.
+    pub isn: Option<u32>,
+    pub lan: SideSeq,
+    pub wan: SideSeq,
+}
+
+impl TcpTrack {
+    /// A flow starting with `seg`, which arrived on `port`.
+    pub fn start(port: Port, seg: &TcpSeg<'_>) -> TcpTrack {
+        let handshake = seg.flags.syn && !seg.flags.ack;
+        let mut track = TcpTrack {
+            initiator: port,
+            saw_handshake: handshake,
+            state: if handshake {
+                TcpState::SynSent
+            } else {
+                TcpState::Established
+            },
+            isn: handshake.then_some(seg.seq),
+            lan: SideSeq::default(),
+            wan: SideSeq::default(),
+        };
+        track.observe(port, seg);
+        track
+    }
+
+    pub fn side(&self, port: Port) -> &SideSeq {
+        match port {
+            Port::Lan => &self.lan,
+            Port::Wan => &self.wan,
+        }
+    }
+
+    fn side_mut(&mut self, port: Port) -> &mut SideSeq {
+        match port {
+            Port::Lan => &mut self.lan,
+            Port::Wan => &mut self.wan,
+        }
+    }
+
+    /// Updates state and sequence numbers with a segment from `port`.
+    pub fn observe(&mut self, port: Port, seg: &TcpSeg<'_>) {
+        let side = self.side_mut(port);
+        let end = seq::add(seg.seq, seg.seq_len());
+        side.next = Some(side.next.map_or(end, |n| seq::max(n, end)));
+        if seg.flags.ack {
+            side.ack = Some(side.ack.map_or(seg.ack, |a| seq::max(a, seg.ack)));
+        }
+        if seg.flags.syn && seg.mss.is_some() {
+            side.mss = seg.mss;
+        }
+        if seg.flags.fin {
+            side.fin = Some(seq::add(seg.seq, seg.payload.len()));
+        }
+        self.state = match (self.state, seg.flags) {
+            (_, f) if f.rst => TcpState::Closed,
+            (TcpState::Closed, _) => TcpState::Closed,
+            (_, f) if f.fin => TcpState::Closing,
+            (TcpState::SynSent, f) if f.syn && f.ack && port != self.initiator => {
+                TcpState::SynReceived
+            }
+            (TcpState::SynReceived, f) if f.ack && !f.syn && port == self.initiator => {
+                TcpState::Established
+            }
+            (state, _) => state,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::frame::Flags;
+
+    fn key(n: u16) -> FlowKey {
+        FlowKey {
+            proto: Proto::Tcp,
+            lan_ip: Ipv4Addr::new(192, 168, 1, 11),
+            lan_port: n,
+            wan_ip: Ipv4Addr::new(203, 0, 113, 5),
+            wan_port: 80,
+        }
+    }
+
+    #[test]
+    fn keys_are_oriented_by_port() {
+        let a = (Ipv4Addr::new(192, 168, 1, 11), 1030);
+        let b = (Ipv4Addr::new(203, 0, 113, 5), 80);
+        assert_eq!(
+            FlowKey::oriented(Proto::Tcp, Port::Lan, a, b),
+            FlowKey::oriented(Proto::Tcp, Port::Wan, b, a)
+        );
+    }
+
+    #[test]
+    fn expiry_and_bound() {
+        let mut t = FlowTable::new(2);
+        assert!(t.insert(key(1), "a", Instant::from_secs(10)).is_none());
+        assert!(t.insert(key(2), "b", Instant::from_secs(5)).is_none());
+        assert_eq!(t.next_deadline(), Some(Instant::from_secs(5)));
+        // Full: the flow closest to expiry goes.
+        let evicted = t.insert(key(3), "c", Instant::from_secs(20));
+        assert_eq!(evicted, Some((key(2), "b")));
+        t.set_deadline(&key(1), Instant::from_secs(30));
+        let gone = t.expire(Instant::from_secs(25));
+        assert_eq!(gone, vec![(key(3), "c")]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.remove(&key(1)), Some("a"));
+        assert!(t.is_empty());
+        assert_eq!(t.next_deadline(), None);
+    }
+
+    fn seg(seq: u32, ack: u32, flags: Flags, payload: &[u8]) -> TcpSeg<'_> {
+        TcpSeg {
+            src_port: 0,
+            dst_port: 0,
+            seq,
+            ack,
+            flags,
+            window: 0,
+            mss: None,
+            payload,
+        }
+    }
+
+    #[test]
+    fn tracks_handshake_and_sequence_numbers() {
+        let syn = Flags {
+            syn: true,
+            ..Flags::default()
+        };
+        let synack = Flags {
+            syn: true,
+            ack: true,
+            ..Flags::default()
+        };
+        let ack = Flags {
+            ack: true,
+            ..Flags::default()
+        };
+        let mut t = TcpTrack::start(Port::Lan, &seg(100, 0, syn, b""));
+        assert_eq!(t.state, TcpState::SynSent);
+        t.observe(Port::Wan, &seg(500, 101, synack, b""));
+        assert_eq!(t.state, TcpState::SynReceived);
+        t.observe(Port::Lan, &seg(101, 501, ack, b"GET"));
+        assert_eq!(t.state, TcpState::Established);
+        assert_eq!(t.lan.next, Some(104));
+        assert_eq!(t.wan.next, Some(501));
+        assert_eq!(t.lan.ack, Some(501));
+        // A retransmission does not move `next` backwards.
+        t.observe(Port::Lan, &seg(101, 501, ack, b"G"));
+        assert_eq!(t.lan.next, Some(104));
+        assert_eq!(t.isn, Some(100));
+    }
+}
