@@ -1,5 +1,20 @@
 //! The virtual office and the simulated internet around the gateway.
-pub mod model;
-pub mod load;
-pub mod duration;
+pub mod actor;
+pub mod capture;
 pub mod catalog;
+pub mod clock;
+pub mod dns;
+pub mod duration;
+pub mod host;
+pub mod internet;
+pub mod link;
+pub mod load;
+pub mod mail;
+pub mod model;
+pub mod web;
+pub mod world;
+
+pub use world::{
+    ALERT_RELAY_DELAY, HttpExchange, Outcome, StoredMail, World, WorldError, WorldOptions,
+    WorldStats,
+};

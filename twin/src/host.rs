@@ -1,0 +1,438 @@
+//! An office host: one smoltcp interface on the LAN, a DNS stub resolver and
+//! an HTTP/1.1 client, recording every exchange it makes.
+//!
+//! The host is driven by the world: frames are pushed into its device, it is
+//! polled at the instants it asks for, and the frames it sends are collected
+//! from its device afterwards.
+
+use crate::actor::{HOST_STREAMS, stream_rng};
+use crate::dns::{self, Answer};
+use crate::link::QueueDevice;
+use crate::model::{HostSpec, Mac, Office};
+use crate::web::{self, HttpUrl, UrlError};
+use appliance::Instant;
+use rand::{Rng, RngExt};
+use rand_chacha::ChaCha8Rng;
+use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
+use smoltcp::socket::{tcp, udp};
+use smoltcp::time::Instant as SmolInstant;
+use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, IpEndpoint};
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+/// How one HTTP exchange ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The response arrived and the server closed the connection (or the
+    /// response was complete by its Content-Length when it was reset).
+    Complete,
+    /// The connection was refused or reset before the response was complete.
+    Reset,
+    /// Nothing conclusive within [`FETCH_TIMEOUT`].
+    Timeout,
+    /// The host name could not be resolved (NXDOMAIN or no answer).
+    DnsFailed,
+}
+
+/// One page load as the host saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpExchange {
+    pub started: Instant,
+    pub finished: Instant,
+    pub url: String,
+    pub status: Option<u16>,
+    pub body: String,
+    pub outcome: Outcome,
+}
+
+/// A page load gives up after this long, as a browser would.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+/// DNS retransmission schedule of the stub resolver (then it gives up).
+const DNS_RETRIES: [Duration; 3] = [
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+];
+const TCP_RX: usize = 64 * 1024;
+const TCP_TX: usize = 4 * 1024;
+const EPHEMERAL: std::ops::RangeInclusive<u16> = 49152..=65535;
+
+pub(crate) fn smol(t: Instant) -> SmolInstant {
+    SmolInstant::from_micros(t.as_micros())
+}
+
+pub(crate) fn unsmol(t: SmolInstant) -> Instant {
+    Instant::from_micros(t.total_micros())
+}
+
+pub(crate) fn ethernet(mac: Mac) -> HardwareAddress {
+    HardwareAddress::Ethernet(EthernetAddress(mac.0))
+}
+
+/// One office host.
+pub struct Host {
+    pub name: String,
+    pub ip: Ipv4Addr,
+    pub mac: Mac,
+    /// Frames in and out; the world moves them.
+    pub device: QueueDevice,
+    /// Whether the LAN cable is in.
+    pub plugged: bool,
+    /// When it was last unplugged.
+    pub isolated_at: Option<Instant>,
+    user_agent: &'static str,
+    iface: Interface,
+    sockets: SocketSet<'static>,
+    dns_socket: SocketHandle,
+    dns_server: Ipv4Addr,
+    cache: HashMap<String, (Ipv4Addr, Instant)>,
+    fetches: Vec<Fetch>,
+    idle_tcp: Vec<SocketHandle>,
+    /// Sockets given up by a fetch that may still have a FIN or RST to send.
+    closing_tcp: Vec<SocketHandle>,
+    exchanges: Vec<HttpExchange>,
+    rng: ChaCha8Rng,
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host")
+            .field("name", &self.name)
+            .field("ip", &self.ip)
+            .field("fetches", &self.fetches.len())
+            .field("exchanges", &self.exchanges.len())
+            .finish()
+    }
+}
+
+struct Fetch {
+    url: String,
+    target: HttpUrl,
+    started: Instant,
+    deadline: Instant,
+    state: FetchState,
+}
+
+enum FetchState {
+    Resolving {
+        id: u16,
+        tries: usize,
+        retry_at: Instant,
+    },
+    Transfer {
+        handle: SocketHandle,
+        request: Vec<u8>,
+        sent: usize,
+        response: Vec<u8>,
+    },
+    Done(Outcome, Option<u16>, String),
+}
+
+impl Host {
+    pub fn new(spec: &HostSpec, office: &Office, index: usize, seed: u64, now: Instant) -> Host {
+        let mut rng = stream_rng(seed, HOST_STREAMS + index as u64);
+        let mut device = QueueDevice::default();
+        let mut config = Config::new(ethernet(spec.mac));
+        config.random_seed = rng.next_u64();
+        let mut iface = Interface::new(config, &mut device, smol(now));
+        iface.update_ip_addrs(|addrs| {
+            // Capacity is IFACE_MAX_ADDR_COUNT (>= 1): one address always fits.
+            let _ = addrs.push(IpCidr::new(spec.ip.into(), office.lan_prefix));
+        });
+        let _ = iface.routes_mut().add_default_ipv4_route(office.router_ip);
+        let mut sockets = SocketSet::new(Vec::new());
+        let udp_rx = udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 8], vec![0; 4096]);
+        let udp_tx = udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 8], vec![0; 4096]);
+        let mut udp = udp::Socket::new(udp_rx, udp_tx);
+        let port = rng.random_range(EPHEMERAL);
+        // A fresh socket with a non-zero port always binds.
+        let _ = udp.bind(port);
+        let dns_socket = sockets.add(udp);
+        Host {
+            name: spec.name.clone(),
+            ip: spec.ip,
+            mac: spec.mac,
+            device,
+            plugged: true,
+            isolated_at: None,
+            user_agent: web::user_agent(&spec.os),
+            iface,
+            sockets,
+            dns_socket,
+            dns_server: office.dns_server,
+            cache: HashMap::new(),
+            fetches: Vec::new(),
+            idle_tcp: Vec::new(),
+            closing_tcp: Vec::new(),
+            exchanges: Vec::new(),
+            rng,
+        }
+    }
+
+    /// Every exchange finished so far, in order of completion.
+    pub fn exchanges(&self) -> &[HttpExchange] {
+        &self.exchanges
+    }
+
+    /// Page loads still under way.
+    pub fn pending(&self) -> usize {
+        self.fetches.len()
+    }
+
+    /// Starts loading `url` at `now`; the world must poll the host afterwards.
+    pub fn open(&mut self, now: Instant, url: &str) -> Result<(), UrlError> {
+        let target = HttpUrl::parse(url)?;
+        let mut fetch = Fetch {
+            url: url.to_string(),
+            target,
+            started: now,
+            deadline: now + FETCH_TIMEOUT,
+            state: FetchState::Done(Outcome::Timeout, None, String::new()),
+        };
+        let literal = fetch.target.host.parse::<Ipv4Addr>().ok();
+        let cached = self
+            .cache
+            .get(&fetch.target.host)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(ip, _)| *ip);
+        fetch.state = match literal.or(cached) {
+            Some(ip) => self.connect(ip, &fetch.target),
+            None => self.query(&fetch.target.host, now, 0),
+        };
+        self.fetches.push(fetch);
+        Ok(())
+    }
+
+    /// Runs the stack and the applications at `now` until nothing moves.
+    pub fn poll(&mut self, now: Instant) {
+        // Bounded: every round either sends, receives or finishes something,
+        // and those are finite at one instant; the cap guards against a stack bug.
+        for _ in 0..64 {
+            self.iface
+                .poll(smol(now), &mut self.device, &mut self.sockets);
+            if !self.step(now) {
+                break;
+            }
+        }
+    }
+
+    /// When the host next needs polling, if ever.
+    pub fn poll_at(&mut self, now: Instant) -> Option<Instant> {
+        let stack = self.iface.poll_at(smol(now), &self.sockets).map(unsmol);
+        let timers = self
+            .fetches
+            .iter()
+            .map(|f| match f.state {
+                FetchState::Resolving { retry_at, .. } => retry_at.min(f.deadline),
+                _ => f.deadline,
+            })
+            .min();
+        match (stack, timers) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn query(&mut self, name: &str, now: Instant, tries: usize) -> FetchState {
+        let id: u16 = self.rng.random();
+        let Some(packet) = dns::a_query(id, name) else {
+            return FetchState::Done(Outcome::DnsFailed, None, String::new());
+        };
+        let server = IpEndpoint::new(self.dns_server.into(), 53);
+        let socket = self.sockets.get_mut::<udp::Socket>(self.dns_socket);
+        // A full send buffer only loses this try; the retry timer covers it.
+        let _ = socket.send_slice(&packet, server);
+        FetchState::Resolving {
+            id,
+            tries,
+            retry_at: now + DNS_RETRIES[tries.min(DNS_RETRIES.len() - 1)],
+        }
+    }
+
+    fn connect(&mut self, ip: Ipv4Addr, target: &HttpUrl) -> FetchState {
+        let handle = match self.idle_tcp.pop() {
+            Some(h) => h,
+            None => self.sockets.add(tcp::Socket::new(
+                tcp::SocketBuffer::new(vec![0; TCP_RX]),
+                tcp::SocketBuffer::new(vec![0; TCP_TX]),
+            )),
+        };
+        let port = self.free_port();
+        let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+        match socket.connect(self.iface.context(), (ip, target.port), port) {
+            Ok(()) => FetchState::Transfer {
+                handle,
+                request: web::get_request(target, self.user_agent),
+                sent: 0,
+                response: Vec::new(),
+            },
+            Err(_) => {
+                self.idle_tcp.push(handle);
+                FetchState::Done(Outcome::Reset, None, String::new())
+            }
+        }
+    }
+
+    /// A random ephemeral port no live socket of this host uses.
+    fn free_port(&mut self) -> u16 {
+        loop {
+            let port = self.rng.random_range(EPHEMERAL);
+            let busy = self
+                .fetches
+                .iter()
+                .filter_map(|f| match f.state {
+                    FetchState::Transfer { handle, .. } => Some(handle),
+                    _ => None,
+                })
+                .chain(self.closing_tcp.iter().copied())
+                .any(|h| {
+                    self.sockets
+                        .get::<tcp::Socket>(h)
+                        .local_endpoint()
+                        .is_some_and(|e| e.port == port)
+                });
+            if !busy {
+                return port;
+            }
+        }
+    }
+
+    /// Moves every fetch along; true if anything happened that the stack
+    /// must act on (a packet to send, a socket to close).
+    fn step(&mut self, now: Instant) -> bool {
+        let mut moved = false;
+        let sockets = &mut self.sockets;
+        let idle = &mut self.idle_tcp;
+        self.closing_tcp.retain(|&h| {
+            if sockets.get::<tcp::Socket>(h).state() == tcp::State::Closed {
+                idle.push(h);
+                false
+            } else {
+                true
+            }
+        });
+
+        // DNS replies.
+        loop {
+            let socket = self.sockets.get_mut::<udp::Socket>(self.dns_socket);
+            let Ok((payload, _meta)) = socket.recv() else {
+                break;
+            };
+            let Some(id) = payload.get(0..2).map(|b| u16::from_be_bytes([b[0], b[1]])) else {
+                continue;
+            };
+            let Some(answer) = dns::parse_reply(payload, id) else {
+                continue;
+            };
+            let Some(i) = self.fetches.iter().position(
+                |f| matches!(f.state, FetchState::Resolving { id: fid, .. } if fid == id),
+            ) else {
+                continue;
+            };
+            moved = true;
+            match answer {
+                Answer::Address(ip, ttl) => {
+                    let host = self.fetches[i].target.host.clone();
+                    self.cache
+                        .insert(host, (ip, now + Duration::from_secs(u64::from(ttl))));
+                    let target = self.fetches[i].target.clone();
+                    self.fetches[i].state = self.connect(ip, &target);
+                }
+                Answer::NoSuchName => {
+                    self.fetches[i].state =
+                        FetchState::Done(Outcome::DnsFailed, None, String::new());
+                }
+            }
+        }
+
+        for i in 0..self.fetches.len() {
+            let deadline = self.fetches[i].deadline;
+            match &mut self.fetches[i].state {
+                FetchState::Resolving {
+                    tries, retry_at, ..
+                } => {
+                    if now >= *retry_at || now >= deadline {
+                        let tries = *tries + 1;
+                        moved = true;
+                        self.fetches[i].state = if tries >= DNS_RETRIES.len() || now >= deadline {
+                            FetchState::Done(Outcome::DnsFailed, None, String::new())
+                        } else {
+                            let host = self.fetches[i].target.host.clone();
+                            self.query(&host, now, tries)
+                        };
+                    }
+                }
+                FetchState::Transfer {
+                    handle,
+                    request,
+                    sent,
+                    response,
+                } => {
+                    let socket = self.sockets.get_mut::<tcp::Socket>(*handle);
+                    if *sent < request.len()
+                        && socket.can_send()
+                        && let Ok(n) = socket.send_slice(&request[*sent..])
+                    {
+                        *sent += n;
+                        moved |= n > 0;
+                    }
+                    while socket.can_recv() {
+                        match socket.recv(|buf| {
+                            response.extend_from_slice(buf);
+                            (buf.len(), buf.len())
+                        }) {
+                            Ok(n) if n > 0 => moved = true,
+                            _ => break,
+                        }
+                    }
+                    let head = web::parse_response(response);
+                    let done = match socket.state() {
+                        // The server closed: the response is whatever came.
+                        tcp::State::CloseWait => {
+                            socket.close();
+                            Some(Outcome::Complete)
+                        }
+                        tcp::State::Closed => Some(match head {
+                            Some(h) if h.is_complete(response) => Outcome::Complete,
+                            _ => Outcome::Reset,
+                        }),
+                        _ if now >= deadline => {
+                            socket.abort();
+                            Some(Outcome::Timeout)
+                        }
+                        _ => None,
+                    };
+                    if let Some(outcome) = done {
+                        moved = true;
+                        let status = head.map(|h| h.status);
+                        let body = head.map(|h| h.body(response)).unwrap_or_default();
+                        self.closing_tcp.push(*handle);
+                        self.fetches[i].state = FetchState::Done(outcome, status, body);
+                    }
+                }
+                FetchState::Done(..) => {}
+            }
+        }
+
+        let mut i = 0;
+        while i < self.fetches.len() {
+            if matches!(self.fetches[i].state, FetchState::Done(..)) {
+                let f = self.fetches.remove(i);
+                if let FetchState::Done(outcome, status, body) = f.state {
+                    self.exchanges.push(HttpExchange {
+                        started: f.started,
+                        finished: now,
+                        url: f.url,
+                        status,
+                        body,
+                        outcome,
+                    });
+                }
+            } else {
+                i += 1;
+            }
+        }
+        moved
+    }
+}

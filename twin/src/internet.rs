@@ -1,0 +1,340 @@
+//! The simulated internet behind the gateway's WAN port: one smoltcp
+//! interface in any-IP mode that answers as every internet host at once —
+//! the ISP router the PCs route through, the DNS resolver and every web site
+//! of the scenario (ordinary sites and C&C servers alike).
+//!
+//! smoltcp accepts one connection per listening socket, so each service port
+//! keeps a small pool of listening sockets, refilled as connections take them.
+
+use crate::dns;
+use crate::host::{ethernet, smol, unsmol};
+use crate::link::QueueDevice;
+use crate::model::{Office, Scenario, Site};
+use crate::web;
+use appliance::Instant;
+use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
+use smoltcp::socket::{tcp, udp};
+use smoltcp::wire::{IpAddress, IpCidr, IpEndpoint, Ipv4Cidr};
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+/// Listening sockets kept ready per service port: more than the number of
+/// SYNs that can reach the node between two polls.
+const SPARE_LISTENERS: usize = 2;
+const HTTP_PORT: u16 = 80;
+const TCP_RX: usize = 8 * 1024;
+const TCP_TX: usize = 64 * 1024;
+
+/// The internet node.
+pub struct Internet {
+    /// Frames in and out; the world moves them.
+    pub device: QueueDevice,
+    iface: Interface,
+    sockets: SocketSet<'static>,
+    dns_socket: SocketHandle,
+    dns_server: Ipv4Addr,
+    zone: HashMap<String, Ipv4Addr>,
+    sites: Vec<Site>,
+    by_host: HashMap<String, usize>,
+    by_ip: HashMap<Ipv4Addr, usize>,
+    lan: Ipv4Cidr,
+    router_ip: Ipv4Addr,
+    slots: Vec<Slot>,
+    /// HTTP responses sent.
+    pub responses: u64,
+    /// DNS answers sent.
+    pub dns_answers: u64,
+}
+
+impl std::fmt::Debug for Internet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Internet")
+            .field("sites", &self.sites.len())
+            .field("slots", &self.slots.len())
+            .field("responses", &self.responses)
+            .finish()
+    }
+}
+
+struct Slot {
+    handle: SocketHandle,
+    phase: Phase,
+    request: Vec<u8>,
+    response: Vec<u8>,
+    sent: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Closed and not listening: ready for reuse.
+    Free,
+    Listening,
+    Reading,
+    Writing,
+    Closing,
+}
+
+impl Internet {
+    pub fn new(scenario: &Scenario, now: Instant) -> Internet {
+        let office: &Office = &scenario.office;
+        let mut device = QueueDevice::default();
+        let mut config = Config::new(ethernet(office.router_mac));
+        config.random_seed = scenario.seed ^ 0x1e7e_411e_7000_0001;
+        let mut iface = Interface::new(config, &mut device, smol(now));
+        iface.update_ip_addrs(|addrs| {
+            let _ = addrs.push(IpCidr::new(office.router_ip.into(), office.lan_prefix));
+        });
+        // With any-IP the node owns every address; the default route via its
+        // own address is what any-IP routing is documented to need, and it
+        // keeps replies to non-LAN sources on this interface.
+        iface.set_any_ip(true);
+        let _ = iface.routes_mut().add_default_ipv4_route(office.router_ip);
+
+        let mut sockets = SocketSet::new(Vec::new());
+        let rx = udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 64], vec![0; 32 * 1024]);
+        let tx = udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 64], vec![0; 32 * 1024]);
+        let mut udp = udp::Socket::new(rx, tx);
+        let _ = udp.bind(53);
+        let dns_socket = sockets.add(udp);
+
+        let mut zone = HashMap::new();
+        let mut by_host = HashMap::new();
+        let mut by_ip = HashMap::new();
+        for (i, site) in scenario.internet.sites.iter().enumerate() {
+            let name = site.host.trim_end_matches('.').to_ascii_lowercase();
+            zone.entry(name.clone()).or_insert(site.ip);
+            by_host.entry(name).or_insert(i);
+            by_ip.entry(site.ip).or_insert(i);
+        }
+        let mail = &scenario.internet.mail;
+        zone.entry(mail.host.to_ascii_lowercase())
+            .or_insert(mail.ip);
+
+        let mut internet = Internet {
+            device,
+            iface,
+            sockets,
+            dns_socket,
+            dns_server: office.dns_server,
+            zone,
+            sites: scenario.internet.sites.clone(),
+            by_host,
+            by_ip,
+            lan: Ipv4Cidr::new(office.lan, office.lan_prefix),
+            router_ip: office.router_ip,
+            slots: Vec::new(),
+            responses: 0,
+            dns_answers: 0,
+        };
+        internet.refill_listeners();
+        internet
+    }
+
+    /// A frame from the WAN link. ARP requests for office addresses other
+    /// than the router are dropped: any-IP would otherwise answer them all.
+    pub fn receive(&mut self, frame: Vec<u8>) {
+        if frame.get(12..14) == Some(&[0x08, 0x06])
+            && let Some(t) = frame.get(38..42)
+        {
+            let target = Ipv4Addr::new(t[0], t[1], t[2], t[3]);
+            if self.lan.contains_addr(&target) && target != self.router_ip {
+                return;
+            }
+        }
+        self.device.rx.push_back(frame);
+    }
+
+    pub fn poll(&mut self, now: Instant) {
+        for _ in 0..64 {
+            self.iface
+                .poll(smol(now), &mut self.device, &mut self.sockets);
+            if !self.step(now) {
+                break;
+            }
+        }
+    }
+
+    pub fn poll_at(&mut self, now: Instant) -> Option<Instant> {
+        self.iface.poll_at(smol(now), &self.sockets).map(unsmol)
+    }
+
+    fn step(&mut self, now: Instant) -> bool {
+        let mut moved = false;
+        // DNS: answer queries addressed to the resolver.
+        loop {
+            let socket = self.sockets.get_mut::<udp::Socket>(self.dns_socket);
+            let Ok((query, meta)) = socket.recv() else {
+                break;
+            };
+            if meta.local_address != Some(IpAddress::Ipv4(self.dns_server)) {
+                continue;
+            }
+            let zone = &self.zone;
+            let Some(reply) = dns::reply(query, |name| zone.get(name).copied()) else {
+                continue;
+            };
+            let to = udp::UdpMetadata {
+                endpoint: meta.endpoint,
+                local_address: meta.local_address,
+                meta: Default::default(),
+            };
+            if socket.send_slice(&reply, to).is_ok() {
+                self.dns_answers += 1;
+                moved = true;
+            }
+        }
+
+        for i in 0..self.slots.len() {
+            moved |= self.step_slot(i, now);
+        }
+        moved |= self.refill_listeners();
+        moved
+    }
+
+    fn step_slot(&mut self, i: usize, now: Instant) -> bool {
+        let slot = &mut self.slots[i];
+        let socket = self.sockets.get_mut::<tcp::Socket>(slot.handle);
+        let state = socket.state();
+        let mut moved = false;
+        if state == tcp::State::Closed {
+            // Finished, reset by the peer or by the gateway: ready for reuse.
+            if slot.phase != Phase::Free {
+                slot.phase = Phase::Free;
+                slot.request.clear();
+                slot.response.clear();
+                slot.sent = 0;
+            }
+            return false;
+        }
+        if slot.phase == Phase::Listening && state != tcp::State::Listen {
+            slot.phase = Phase::Reading;
+        }
+        // Wait for the handshake: only then does the request start arriving.
+        if slot.phase == Phase::Reading
+            && matches!(state, tcp::State::Established | tcp::State::CloseWait)
+        {
+            let local = socket.local_endpoint().map(|e| e.addr);
+            let site = match local {
+                Some(IpAddress::Ipv4(ip)) => self.by_ip.get(&ip).copied(),
+                _ => None,
+            };
+            if site.is_none() {
+                // Nobody serves that address: refuse, as a closed port would.
+                socket.abort();
+                slot.phase = Phase::Closing;
+                return true;
+            }
+            while socket.can_recv() {
+                let request = &mut slot.request;
+                match socket.recv(|buf| {
+                    request.extend_from_slice(buf);
+                    (buf.len(), buf.len())
+                }) {
+                    Ok(n) if n > 0 => moved = true,
+                    _ => break,
+                }
+            }
+            let answer = match web::parse_request(&slot.request) {
+                Ok(None) => None,
+                Ok(Some(head)) => {
+                    let site = head
+                        .host
+                        .as_deref()
+                        .and_then(|h| self.by_host.get(h).copied())
+                        .or(site);
+                    Some(
+                        match site.and_then(|s| {
+                            self.sites[s].pages.iter().find(|p| p.path == head.target)
+                        }) {
+                            Some(page) => {
+                                web::response(now, page.status, &page.content_type, &page.body)
+                            }
+                            None => web::response(now, 404, "text/html", NOT_FOUND),
+                        },
+                    )
+                }
+                Err(web::MalformedRequest) => {
+                    Some(web::response(now, 400, "text/html", BAD_REQUEST))
+                }
+            };
+            if let Some(resp) = answer {
+                slot.response = resp;
+                slot.sent = 0;
+                slot.phase = Phase::Writing;
+                self.responses += 1;
+            }
+        }
+        if slot.phase == Phase::Writing && socket.can_send() {
+            if let Ok(n) = socket.send_slice(&slot.response[slot.sent..]) {
+                slot.sent += n;
+                moved |= n > 0;
+            }
+            if slot.sent >= slot.response.len() {
+                socket.close();
+                slot.phase = Phase::Closing;
+                moved = true;
+            }
+        }
+        moved
+    }
+
+    /// Keeps [`SPARE_LISTENERS`] sockets listening on the HTTP port.
+    fn refill_listeners(&mut self) -> bool {
+        let mut listening = self
+            .slots
+            .iter()
+            .filter(|s| s.phase == Phase::Listening)
+            .count();
+        let mut moved = false;
+        while listening < SPARE_LISTENERS {
+            let idx = match self.slots.iter().position(|s| s.phase == Phase::Free) {
+                Some(i) => i,
+                None => {
+                    let handle = self.sockets.add(tcp::Socket::new(
+                        tcp::SocketBuffer::new(vec![0; TCP_RX]),
+                        tcp::SocketBuffer::new(vec![0; TCP_TX]),
+                    ));
+                    self.slots.push(Slot {
+                        handle,
+                        phase: Phase::Free,
+                        request: Vec::new(),
+                        response: Vec::new(),
+                        sent: 0,
+                    });
+                    self.slots.len() - 1
+                }
+            };
+            let slot = &mut self.slots[idx];
+            let socket = self.sockets.get_mut::<tcp::Socket>(slot.handle);
+            if socket.listen(HTTP_PORT).is_err() {
+                break;
+            }
+            slot.phase = Phase::Listening;
+            listening += 1;
+            moved = true;
+        }
+        moved
+    }
+
+    /// Sockets the node holds (listening, serving, closing).
+    pub fn sockets_in_use(&self) -> usize {
+        self.slots.iter().filter(|s| s.phase != Phase::Free).count()
+    }
+
+    /// The address a name resolves to in the simulated DNS.
+    pub fn resolve(&self, name: &str) -> Option<Ipv4Addr> {
+        self.zone
+            .get(&name.trim_end_matches('.').to_ascii_lowercase())
+            .copied()
+    }
+
+    /// The endpoint DNS queries go to.
+    pub fn dns_endpoint(&self) -> IpEndpoint {
+        IpEndpoint::new(self.dns_server.into(), 53)
+    }
+}
+
+const NOT_FOUND: &str =
+    "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>\n";
+const BAD_REQUEST: &str =
+    "<html><head><title>400 Bad Request</title></head><body><h1>Bad Request</h1></body></html>\n";

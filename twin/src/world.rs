@@ -1,0 +1,613 @@
+//! The world: the office, the gateway and the internet wired together and run
+//! on the virtual clock.
+//!
+//! Topology (the gateway in bridge mode):
+//!
+//! ```text
+//! hosts --- switch ==[lan]== Gateway (Lan | Wan) ==[wan]== internet
+//! ```
+//!
+//! Everything that happens is an entry on the [`Agenda`]: a frame arriving at
+//! a node after its link's latency, a node's timer, an actor's next action, a
+//! timeline step, a mail reaching a mailbox. After each entry every node it
+//! touched is polled at once, its output put on the wire, and its next timer
+//! (smoltcp's `poll_at`, the gateway's `poll_at`) scheduled. No entry ever
+//! lands in the past, so the clock only moves forward, and with the
+//! insertion-order tie-break a run is a pure function of the scenario.
+
+use crate::actor::Actor;
+use crate::capture::{Capture, CaptureError};
+use crate::clock::Agenda;
+use crate::host::Host;
+pub use crate::host::{HttpExchange, Outcome};
+use crate::internet::Internet;
+use crate::link::{Forward, LAN_LATENCY, LinkId, Switch, SwitchPort, WAN_LATENCY};
+use crate::mail::MailServer;
+pub use crate::mail::StoredMail;
+use crate::model::{ActorKind, Scenario, TimelineAction, TimelineEntry};
+use crate::web::{HttpUrl, UrlError};
+use appliance::{Actions, Event, Gateway, Instant, Port};
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+/// The time the service's cloud takes to turn a detection into a mail in the
+/// support desk's mailbox. The real Cloud Edge reports detections to Trend
+/// Micro's cloud, which mails the desk; the seed shows alerts arriving within
+/// a minute. A fixed delay keeps runs reproducible.
+pub const ALERT_RELAY_DELAY: Duration = Duration::from_secs(20);
+
+/// How the world runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorldOptions {
+    /// Record a pcapng of the lan and wan links (costs time and memory).
+    pub capture: bool,
+}
+
+impl Default for WorldOptions {
+    fn default() -> Self {
+        WorldOptions { capture: true }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorldError {
+    #[error("no host named {0:?} in the office")]
+    UnknownHost(String),
+    #[error("{context}: {source}")]
+    Url {
+        context: String,
+        #[source]
+        source: UrlError,
+    },
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+}
+
+/// Counters of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WorldStats {
+    /// Frames put on the lan link (both directions).
+    pub frames_lan: u64,
+    /// Frames put on the wan link (both directions).
+    pub frames_wan: u64,
+    pub bytes_lan: u64,
+    pub bytes_wan: u64,
+    /// Frames an unplugged host sent or should have received.
+    pub frames_lost_unplugged: u64,
+    /// Gateway events so far (drained or not).
+    pub events: u64,
+    pub alerts: u64,
+    pub mails_delivered: u64,
+    pub mails_bounced: u64,
+    /// HTTP exchanges finished, all hosts.
+    pub exchanges: u64,
+    /// Agenda entries processed.
+    pub steps: u64,
+    /// Virtual time since the scenario start.
+    pub simulated: Duration,
+}
+
+/// Something due on the agenda.
+#[derive(Debug)]
+enum Due {
+    AtGateway(Port, Vec<u8>),
+    AtSwitch(Vec<u8>),
+    AtHost(usize, Vec<u8>),
+    AtInternet(Vec<u8>),
+    WakeHost(usize),
+    WakeInternet,
+    WakeGateway,
+    Actor(usize),
+    Timeline(usize),
+    Mail(Box<StoredMail>),
+}
+
+/// The running twin.
+pub struct World {
+    now: Instant,
+    start: Instant,
+    end: Instant,
+    agenda: Agenda<Due>,
+    hosts: Vec<Host>,
+    host_index: HashMap<String, usize>,
+    host_wake: Vec<Option<Instant>>,
+    host_dirty: Vec<bool>,
+    dirty: Vec<usize>,
+    switch: Switch,
+    gateway: Gateway,
+    gateway_wake: Option<Instant>,
+    actions: Actions,
+    internet: Internet,
+    internet_wake: Option<Instant>,
+    internet_dirty: bool,
+    actors: Vec<Actor>,
+    timeline: Vec<TimelineEntry>,
+    mail: MailServer,
+    events: Vec<Event>,
+    capture: Option<Capture>,
+    last_wan_egress: HashMap<Ipv4Addr, Instant>,
+    stats: WorldStats,
+    scratch: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for World {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("World")
+            .field("now", &self.now)
+            .field("hosts", &self.hosts.len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl World {
+    pub fn new(scenario: &Scenario, options: WorldOptions) -> Result<World, WorldError> {
+        let now = scenario.start;
+        let office = &scenario.office;
+        let hosts: Vec<Host> = office
+            .hosts
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| Host::new(spec, office, i, scenario.seed, now))
+            .collect();
+        let host_index: HashMap<String, usize> = hosts
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.name.clone(), i))
+            .collect();
+        let find = |name: &str| {
+            host_index
+                .get(name)
+                .copied()
+                .ok_or_else(|| WorldError::UnknownHost(name.to_string()))
+        };
+
+        let mut agenda = Agenda::new();
+        let mut actors = Vec::with_capacity(scenario.actors.len());
+        for (i, spec) in scenario.actors.iter().enumerate() {
+            let host = find(&spec.host)?;
+            let urls: Vec<&String> = match &spec.kind {
+                ActorKind::Browse { urls, .. } => urls.iter().collect(),
+                ActorKind::Beacon { urls, script, .. } => {
+                    urls.iter().chain(script.iter().map(|s| &s.url)).collect()
+                }
+            };
+            for url in urls {
+                HttpUrl::parse(url).map_err(|source| WorldError::Url {
+                    context: format!("actor {} on {}", i + 1, spec.host),
+                    source,
+                })?;
+            }
+            let mut actor = Actor::new(i, host, spec, scenario.start, scenario.seed);
+            if let Some(at) = actor.first_wake() {
+                agenda.schedule(at.max(now), Due::Actor(i));
+            }
+            actors.push(actor);
+        }
+        for (i, entry) in scenario.timeline.iter().enumerate() {
+            match &entry.action {
+                TimelineAction::Isolate { host } | TimelineAction::Reconnect { host } => {
+                    find(host)?;
+                }
+            }
+            agenda.schedule(entry.at.max(now), Due::Timeline(i));
+        }
+
+        let capture = if options.capture {
+            Some(Capture::new()?)
+        } else {
+            None
+        };
+        let n = hosts.len();
+        Ok(World {
+            now,
+            start: scenario.start,
+            end: scenario.start + scenario.duration,
+            agenda,
+            hosts,
+            host_index,
+            host_wake: vec![None; n],
+            host_dirty: vec![false; n],
+            dirty: Vec::with_capacity(n),
+            switch: Switch::new(),
+            gateway: Gateway::new(scenario.gateway.clone(), scenario.intel.clone()),
+            gateway_wake: None,
+            actions: Actions::default(),
+            internet: Internet::new(scenario, now),
+            internet_wake: None,
+            internet_dirty: false,
+            actors,
+            timeline: scenario.timeline.clone(),
+            mail: MailServer::new(&scenario.internet.mail.mailboxes),
+            events: Vec::new(),
+            capture,
+            last_wan_egress: HashMap::new(),
+            stats: WorldStats::default(),
+            scratch: Vec::new(),
+        })
+    }
+
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// The scenario's start.
+    pub fn start(&self) -> Instant {
+        self.start
+    }
+
+    /// The scenario's end: its start plus its duration.
+    pub fn end(&self) -> Instant {
+        self.end
+    }
+
+    /// Processes everything due up to and including `until`; afterwards
+    /// `now() == until` (or later, if `until` was in the past).
+    pub fn run_until(&mut self, until: Instant) {
+        while let Some((at, due)) = self.agenda.pop_due(until) {
+            self.now = self.now.max(at);
+            self.stats.steps += 1;
+            self.process(due);
+            self.settle();
+        }
+        self.now = self.now.max(until);
+    }
+
+    pub fn run_for(&mut self, d: Duration) {
+        let until = self.now + d;
+        self.run_until(until);
+    }
+
+    /// Gateway events since the last drain, in the order they happened.
+    pub fn drain_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Unplugs `host` from the switch now. Its programs keep running; nothing
+    /// it sends leaves the PC and nothing reaches it.
+    pub fn isolate(&mut self, host: &str) -> Result<(), WorldError> {
+        let i = self.host(host)?;
+        let h = &mut self.hosts[i];
+        if h.plugged {
+            h.plugged = false;
+            h.isolated_at = Some(self.now);
+        }
+        Ok(())
+    }
+
+    /// Plugs `host` back in.
+    pub fn reconnect(&mut self, host: &str) -> Result<(), WorldError> {
+        let i = self.host(host)?;
+        self.hosts[i].plugged = true;
+        self.mark_host(i);
+        self.settle();
+        Ok(())
+    }
+
+    /// When `host` was last unplugged (kept after a reconnect), if ever.
+    pub fn isolated_at(&self, host: &str) -> Option<Instant> {
+        self.host_index
+            .get(host)
+            .and_then(|&i| self.hosts[i].isolated_at)
+    }
+
+    /// Whether `host` is unplugged now.
+    pub fn is_isolated(&self, host: &str) -> bool {
+        self.host_index
+            .get(host)
+            .is_some_and(|&i| !self.hosts[i].plugged)
+    }
+
+    /// The last time a frame with source address `ip` left the gateway on its
+    /// WAN port.
+    pub fn last_wan_egress_from(&self, ip: Ipv4Addr) -> Option<Instant> {
+        self.last_wan_egress.get(&ip).copied()
+    }
+
+    /// `host` starts loading `url` now.
+    pub fn open(&mut self, host: &str, url: &str) -> Result<(), WorldError> {
+        let i = self.host(host)?;
+        self.hosts[i]
+            .open(self.now, url)
+            .map_err(|source| WorldError::Url {
+                context: format!("host {host}"),
+                source,
+            })?;
+        self.mark_host(i);
+        self.settle();
+        Ok(())
+    }
+
+    /// Every finished exchange of `host`, in order of completion (empty for
+    /// an unknown host).
+    pub fn exchanges(&self, host: &str) -> &[HttpExchange] {
+        self.host_index
+            .get(host)
+            .map_or(&[], |&i| self.hosts[i].exchanges())
+    }
+
+    /// Names of the office hosts, in office order.
+    pub fn host_names(&self) -> impl Iterator<Item = &str> {
+        self.hosts.iter().map(|h| h.name.as_str())
+    }
+
+    /// The mail delivered to `address` at the ISP's mail server.
+    pub fn mailbox(&self, address: &str) -> &[StoredMail] {
+        self.mail.mailbox(address)
+    }
+
+    /// Mail for addresses without a mailbox.
+    pub fn bounced_mail(&self) -> &[StoredMail] {
+        self.mail.bounced()
+    }
+
+    pub fn gateway(&mut self) -> &mut Gateway {
+        &mut self.gateway
+    }
+
+    /// The whole capture so far (`None` if capture is off).
+    pub fn pcapng(&self) -> Option<Vec<u8>> {
+        self.capture.as_ref().map(|c| c.bytes().to_vec())
+    }
+
+    pub fn stats(&self) -> WorldStats {
+        let mut stats = self.stats.clone();
+        stats.exchanges = self.hosts.iter().map(|h| h.exchanges().len() as u64).sum();
+        stats.simulated = self.now.saturating_since(self.start);
+        stats
+    }
+
+    fn host(&self, name: &str) -> Result<usize, WorldError> {
+        self.host_index
+            .get(name)
+            .copied()
+            .ok_or_else(|| WorldError::UnknownHost(name.to_string()))
+    }
+
+    fn mark_host(&mut self, i: usize) {
+        if !self.host_dirty[i] {
+            self.host_dirty[i] = true;
+            self.dirty.push(i);
+        }
+    }
+
+    fn process(&mut self, due: Due) {
+        let now = self.now;
+        match due {
+            Due::AtGateway(port, frame) => {
+                let mut actions = std::mem::take(&mut self.actions);
+                self.gateway.handle(now, port, &frame, &mut actions);
+                self.apply(&mut actions);
+                self.actions = actions;
+            }
+            Due::AtSwitch(frame) => self.switch_in(SwitchPort::Uplink, frame),
+            Due::AtHost(i, frame) => self.deliver_to_host(i, frame),
+            Due::AtInternet(frame) => {
+                self.internet.receive(frame);
+                self.internet_dirty = true;
+            }
+            Due::WakeHost(i) => {
+                if self.host_wake[i] == Some(now) {
+                    self.host_wake[i] = None;
+                    self.mark_host(i);
+                }
+            }
+            Due::WakeInternet => {
+                if self.internet_wake == Some(now) {
+                    self.internet_wake = None;
+                    self.internet_dirty = true;
+                }
+            }
+            Due::WakeGateway => {
+                if self.gateway_wake == Some(now) {
+                    self.gateway_wake = None;
+                    let mut actions = std::mem::take(&mut self.actions);
+                    self.gateway.poll(now, &mut actions);
+                    self.apply(&mut actions);
+                    self.actions = actions;
+                }
+            }
+            Due::Actor(a) => {
+                let (url, next) = self.actors[a].fire(now);
+                if let Some(url) = url {
+                    let h = self.actors[a].host;
+                    // Every actor URL was parsed in `World::new`.
+                    if self.hosts[h].open(now, &url).is_ok() {
+                        self.mark_host(h);
+                    }
+                }
+                if let Some(next) = next {
+                    self.agenda.schedule(next.max(now), Due::Actor(a));
+                }
+            }
+            Due::Timeline(t) => {
+                let action = self.timeline[t].action.clone();
+                // Hosts were checked in `World::new`.
+                let _ = match action {
+                    TimelineAction::Isolate { host } => self.isolate(&host),
+                    TimelineAction::Reconnect { host } => self.reconnect(&host),
+                };
+            }
+            Due::Mail(mail) => {
+                if self.mail.deliver(*mail) {
+                    self.stats.mails_delivered += 1;
+                } else {
+                    self.stats.mails_bounced += 1;
+                }
+            }
+        }
+    }
+
+    /// Everything the gateway produced: frames onto the links, events into
+    /// the log, alerts towards the support desk.
+    fn apply(&mut self, actions: &mut Actions) {
+        let now = self.now;
+        for emit in actions.frames.drain(..) {
+            match emit.port {
+                Port::Lan => {
+                    self.on_link(LinkId::Lan, &emit.frame);
+                    self.agenda
+                        .schedule(now + LAN_LATENCY, Due::AtSwitch(emit.frame));
+                }
+                Port::Wan => {
+                    self.on_link(LinkId::Wan, &emit.frame);
+                    if let Some(src) = ipv4_source(&emit.frame) {
+                        self.last_wan_egress.insert(src, now);
+                    }
+                    self.agenda
+                        .schedule(now + WAN_LATENCY, Due::AtInternet(emit.frame));
+                }
+            }
+        }
+        self.stats.events += actions.events.len() as u64;
+        self.events.append(&mut actions.events);
+        for alert in actions.alerts.drain(..) {
+            self.stats.alerts += 1;
+            let mail = StoredMail {
+                received: now + ALERT_RELAY_DELAY,
+                raw: alert.to_rfc5322(),
+                from: alert.from,
+                to: alert.to,
+                subject: alert.subject,
+            };
+            self.agenda
+                .schedule(now + ALERT_RELAY_DELAY, Due::Mail(Box::new(mail)));
+        }
+        actions.clear();
+        if let Some(at) = self.gateway.poll_at() {
+            let at = at.max(now);
+            if self.gateway_wake.is_none_or(|w| at < w) {
+                self.gateway_wake = Some(at);
+                self.agenda.schedule(at, Due::WakeGateway);
+            }
+        }
+    }
+
+    fn on_link(&mut self, link: LinkId, frame: &[u8]) {
+        match link {
+            LinkId::Lan => {
+                self.stats.frames_lan += 1;
+                self.stats.bytes_lan += frame.len() as u64;
+            }
+            LinkId::Wan => {
+                self.stats.frames_wan += 1;
+                self.stats.bytes_wan += frame.len() as u64;
+            }
+        }
+        if let Some(capture) = &mut self.capture {
+            capture.record(link, self.now, frame);
+        }
+    }
+
+    /// A frame enters the switch on `from` (already past its latency when it
+    /// comes from the uplink; host ports add the LAN latency here).
+    fn switch_in(&mut self, from: SwitchPort, frame: Vec<u8>) {
+        let now = self.now;
+        let (delay, ready) = match from {
+            // From a host: the frame still has to cross the LAN.
+            SwitchPort::Host(_) => (LAN_LATENCY, false),
+            SwitchPort::Uplink => (Duration::ZERO, true),
+        };
+        let to_uplink = |world: &mut World, frame: Vec<u8>| {
+            world.on_link(LinkId::Lan, &frame);
+            world
+                .agenda
+                .schedule(now + LAN_LATENCY, Due::AtGateway(Port::Lan, frame));
+        };
+        match self.switch.forward(from, &frame) {
+            Forward::Drop => {}
+            Forward::To(SwitchPort::Uplink) => to_uplink(self, frame),
+            Forward::To(SwitchPort::Host(j)) => {
+                if ready {
+                    self.deliver_to_host(j, frame);
+                } else {
+                    self.agenda.schedule(now + delay, Due::AtHost(j, frame));
+                }
+            }
+            Forward::Flood => {
+                for j in 0..self.hosts.len() {
+                    if SwitchPort::Host(j) == from || !self.hosts[j].plugged {
+                        continue;
+                    }
+                    if ready {
+                        self.deliver_to_host(j, frame.clone());
+                    } else {
+                        self.agenda
+                            .schedule(now + delay, Due::AtHost(j, frame.clone()));
+                    }
+                }
+                if from != SwitchPort::Uplink {
+                    to_uplink(self, frame);
+                }
+            }
+        }
+    }
+
+    fn deliver_to_host(&mut self, i: usize, frame: Vec<u8>) {
+        if !self.hosts[i].plugged {
+            self.stats.frames_lost_unplugged += 1;
+            return;
+        }
+        self.hosts[i].device.rx.push_back(frame);
+        self.mark_host(i);
+    }
+
+    /// Polls every node touched at this instant and puts its output on the wire.
+    fn settle(&mut self) {
+        let now = self.now;
+        while let Some(i) = self.dirty.pop() {
+            self.host_dirty[i] = false;
+            self.hosts[i].poll(now);
+            let mut frames = std::mem::replace(
+                &mut self.hosts[i].device.tx,
+                std::mem::take(&mut self.scratch),
+            );
+            for frame in frames.drain(..) {
+                if self.hosts[i].plugged {
+                    self.switch_in(SwitchPort::Host(i), frame);
+                } else {
+                    self.stats.frames_lost_unplugged += 1;
+                }
+            }
+            self.scratch = frames;
+            if let Some(at) = self.hosts[i].poll_at(now) {
+                let at = at.max(now);
+                if self.host_wake[i].is_none_or(|w| at < w) {
+                    self.host_wake[i] = Some(at);
+                    self.agenda.schedule(at, Due::WakeHost(i));
+                }
+            }
+        }
+        if self.internet_dirty {
+            self.internet_dirty = false;
+            self.internet.poll(now);
+            let mut frames = std::mem::replace(
+                &mut self.internet.device.tx,
+                std::mem::take(&mut self.scratch),
+            );
+            for frame in frames.drain(..) {
+                self.on_link(LinkId::Wan, &frame);
+                self.agenda
+                    .schedule(now + WAN_LATENCY, Due::AtGateway(Port::Wan, frame));
+            }
+            self.scratch = frames;
+            if let Some(at) = self.internet.poll_at(now) {
+                let at = at.max(now);
+                if self.internet_wake.is_none_or(|w| at < w) {
+                    self.internet_wake = Some(at);
+                    self.agenda.schedule(at, Due::WakeInternet);
+                }
+            }
+        }
+    }
+}
+
+/// The IPv4 source address of an Ethernet frame, if it carries IPv4.
+fn ipv4_source(frame: &[u8]) -> Option<Ipv4Addr> {
+    if frame.get(12..14)? != [0x08, 0x00] {
+        return None;
+    }
+    let s = frame.get(26..30)?;
+    Some(Ipv4Addr::new(s[0], s[1], s[2], s[3]))
+}
