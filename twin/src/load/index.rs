@@ -76,6 +76,9 @@ enum Frame {
         path: String,
         /// The key whose value comes next; `None` while a key is awaited.
         key: Option<String>,
+        /// Whether the first key is still to come: block mappings are
+        /// marked at their first `:`, but a person looks for the first key.
+        first_key: bool,
     },
     Seq {
         path: String,
@@ -99,6 +102,7 @@ impl Builder<'_> {
             Some(Frame::Map {
                 path,
                 key: Some(key),
+                ..
             }) => Some(if path.is_empty() {
                 key.clone()
             } else {
@@ -120,6 +124,21 @@ impl Builder<'_> {
             }
             Some(Frame::Seq { next, .. }) => *next += 1,
             None => {}
+        }
+    }
+
+    /// Moves the span of a mapping whose first key starts at `offset` there.
+    fn mark_mapping_at_first_key(&mut self, offset: usize) {
+        let len = self.rest_of_line(offset).max(1);
+        if let Some(Frame::Map {
+            path,
+            key: None,
+            first_key,
+        }) = self.stack.last_mut()
+            && *first_key
+        {
+            *first_key = false;
+            self.index.spans.insert(path.clone(), Span { offset, len });
         }
     }
 
@@ -162,24 +181,31 @@ impl MarkedEventReceiver for Builder<'_> {
         let offset = self.offset(mark);
         match ev {
             Event::Scalar(value, style, _, _) => {
+                self.mark_mapping_at_first_key(offset);
                 let path = self.child_path();
                 let len = self.scalar_len(offset, &value, style);
                 self.record(&path, Span { offset, len });
                 self.node_done(Some(&value));
             }
             Event::Alias(_) => {
+                self.mark_mapping_at_first_key(offset);
                 let path = self.child_path();
                 let len = self.rest_of_line(offset).max(1);
                 self.record(&path, Span { offset, len });
                 self.node_done(None);
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
+                self.mark_mapping_at_first_key(offset);
                 let path = self.child_path();
                 let len = self.rest_of_line(offset).max(1);
                 self.record(&path, Span { offset, len });
                 let path = path.unwrap_or_else(|| "?".to_string());
                 self.stack.push(match ev {
-                    Event::MappingStart(..) => Frame::Map { path, key: None },
+                    Event::MappingStart(..) => Frame::Map {
+                        path,
+                        key: None,
+                        first_key: true,
+                    },
                     _ => Frame::Seq { path, next: 0 },
                 });
             }
@@ -270,9 +296,9 @@ nested:
 
     #[test]
     fn falls_back_to_the_nearest_ancestor() {
-        let (line, _, _) = at("hosts[0].user");
-        assert_eq!(line, 3);
-        assert_eq!(at("nested.map.missing").0, 9);
+        assert_eq!(at("hosts[0].user"), (3, 5, "name: PC-XP"));
+        assert_eq!(at("hosts[1].user").0, 5);
+        assert_eq!(at("nested.map.missing"), (9, 5, "deep: 1"));
     }
 
     #[test]
