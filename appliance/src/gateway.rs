@@ -109,8 +109,8 @@ pub struct Stats {
     pub flows_created: u64,
     pub flows_expired: u64,
     pub flows_evicted: u64,
-    /// Flows whose client stream could not be inspected (buffer or header
-    /// limits) and were let through uninspected.
+    /// Flows whose client stream is no longer read as HTTP (not HTTP at all,
+    /// a chunked body, or over the header/buffer limits): passed as is.
     pub gave_up: u64,
 }
 
@@ -368,12 +368,10 @@ impl Gateway {
         let Some(Flow::Tcp(mut flow)) = self.flows.remove(&key) else {
             return;
         };
-        let keep = self.continue_tcp_flow(now, port, frame, packet, seg, &mut flow, out);
-        if keep {
-            let deadline = now + timeout(&flow);
-            // Re-inserting what was just removed cannot evict anything.
-            self.flows.insert(key, Flow::Tcp(flow), deadline);
-        }
+        self.continue_tcp_flow(now, port, frame, packet, seg, &mut flow, out);
+        let deadline = now + timeout(&flow);
+        // Re-inserting what was just removed cannot evict anything.
+        self.flows.insert(key, Flow::Tcp(flow), deadline);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -423,15 +421,9 @@ impl Gateway {
             // evicted): the LAN side is taken as the client, and its stream
             // is read from the first data byte seen.
             flow.mode = Mode::Inspect(HttpInspect::default());
-            self.insert_flow(key, Flow::Tcp(flow), now + TIMEOUT_ESTABLISHED);
-            let Some(Flow::Tcp(mut flow)) = self.flows.remove(&key) else {
-                return;
-            };
-            let keep = self.dispatch(now, port, frame, packet, seg, &mut flow, out);
-            if keep {
-                let deadline = now + timeout(&flow);
-                self.flows.insert(key, Flow::Tcp(flow), deadline);
-            }
+            self.dispatch(now, port, frame, packet, seg, &mut flow, out);
+            let deadline = now + timeout(&flow);
+            self.insert_flow(key, Flow::Tcp(flow), deadline);
             return;
         }
         // Inbound connections (from the WAN) are not C&C callbacks.
@@ -439,7 +431,7 @@ impl Gateway {
         self.forward(port, frame, out);
     }
 
-    /// Handles a segment of a known flow; false when the flow is done with.
+    /// Handles a segment of a known flow.
     #[allow(clippy::too_many_arguments)]
     fn continue_tcp_flow(
         &mut self,
@@ -450,7 +442,7 @@ impl Gateway {
         seg: &TcpSeg<'_>,
         flow: &mut TcpFlow,
         out: &mut Actions,
-    ) -> bool {
+    ) {
         if !matches!(flow.mode, Mode::ResetAtSyn | Mode::Blocked(_)) {
             flow.track.observe(port, seg);
         }
@@ -467,11 +459,10 @@ impl Gateway {
         seg: &TcpSeg<'_>,
         flow: &mut TcpFlow,
         out: &mut Actions,
-    ) -> bool {
+    ) {
         match &mut flow.mode {
             Mode::Pass => {
                 self.forward(port, frame, out);
-                true
             }
             Mode::ResetAtSyn => {
                 self.stats.consumed += 1;
@@ -479,34 +470,18 @@ impl Gateway {
                     // The same SYN again: same answer, no new event.
                     self.reset_syn(packet, seg, out);
                 }
-                true
             }
             Mode::Blocked(blocked) => {
                 self.stats.consumed += 1;
                 if port == Port::Lan {
-                    let mut blocked_now = std::mem::replace(
-                        blocked,
-                        Blocked {
-                            to_client: blocked.to_client,
-                            page: Vec::new(),
-                            page_seq: 0,
-                            page_ack: 0,
-                            mss: DEFAULT_MSS,
-                            resends: 0,
-                        },
-                    );
-                    self.blocked_client_segment(seg, &mut blocked_now, out);
-                    flow.mode = Mode::Blocked(blocked_now);
+                    self.blocked_client_segment(seg, blocked, out);
                 }
-                true
             }
             Mode::Inspect(_) if port == Port::Wan => {
                 self.forward(port, frame, out);
-                true
             }
             Mode::Inspect(_) => {
                 self.inspect_client_segment(now, frame, packet, seg, flow, out);
-                true
             }
         }
     }

@@ -1,0 +1,7 @@
+//! Integration tests of the gateway through its public seam only: frames and
+//! time in, frames, events and alerts out.
+
+mod block;
+mod pcap_replay;
+mod smoltcp_hosts;
+mod support;
