@@ -187,3 +187,40 @@ fn yaml_stem(path: &Path) -> Option<String> {
     let stem = path.file_stem()?.to_str()?;
     load::is_plain_name(stem).then(|| stem.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_named_as_in_the_repository() {
+        let embedded = Catalog::embedded();
+        assert_eq!(
+            embedded.display("winxp-cnc-beacon.yaml"),
+            "scenarios/winxp-cnc-beacon.yaml"
+        );
+        assert_eq!(
+            embedded.display("offices/print-shop.yaml"),
+            "scenarios/offices/print-shop.yaml"
+        );
+        let dir = Catalog {
+            source: Source::Dir(PathBuf::from("scenarios")),
+        };
+        assert_eq!(
+            dir.display("winxp-cnc-beacon.yaml"),
+            "scenarios/winxp-cnc-beacon.yaml"
+        );
+    }
+
+    #[test]
+    fn only_yaml_files_with_plain_names_are_listed() {
+        let embedded = Catalog::embedded();
+        let ids = embedded.ids();
+        assert!(ids.contains(&"winxp-cnc-beacon".to_string()), "{ids:?}");
+        assert!(!ids.iter().any(|id| id.eq_ignore_ascii_case("README")));
+        assert!(embedded.office_ids().contains(&"print-shop".to_string()));
+        assert_eq!(yaml_stem(Path::new("a/b.yml")), None);
+        assert_eq!(yaml_stem(Path::new("a/b c.yaml")), None);
+        assert_eq!(yaml_stem(Path::new("a/b-c.yaml")), Some("b-c".into()));
+    }
+}
