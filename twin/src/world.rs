@@ -37,6 +37,9 @@ use std::time::Duration;
 /// a minute. A fixed delay keeps runs reproducible.
 pub const ALERT_RELAY_DELAY: Duration = Duration::from_secs(20);
 
+/// See [`WorldStats::stalls`].
+pub const STALL_BACKOFF: Duration = Duration::from_millis(1);
+
 /// How the world runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WorldOptions {
@@ -84,6 +87,10 @@ pub struct WorldStats {
     pub exchanges: u64,
     /// Agenda entries processed.
     pub steps: u64,
+    /// Times a node asked to be polled again at the instant it had just been
+    /// polled at; it is then polled [`STALL_BACKOFF`] later so the clock
+    /// keeps moving. Always zero unless a stack or engine has a bug.
+    pub stalls: u64,
     /// Virtual time since the scenario start.
     pub simulated: Duration,
 }
@@ -378,7 +385,7 @@ impl World {
             Due::AtGateway(port, frame) => {
                 let mut actions = std::mem::take(&mut self.actions);
                 self.gateway.handle(now, port, &frame, &mut actions);
-                self.apply(&mut actions);
+                self.apply(&mut actions, false);
                 self.actions = actions;
             }
             Due::AtSwitch(frame) => self.switch_in(SwitchPort::Uplink, frame),
@@ -404,7 +411,7 @@ impl World {
                     self.gateway_wake = None;
                     let mut actions = std::mem::take(&mut self.actions);
                     self.gateway.poll(now, &mut actions);
-                    self.apply(&mut actions);
+                    self.apply(&mut actions, true);
                     self.actions = actions;
                 }
             }
@@ -440,8 +447,9 @@ impl World {
     }
 
     /// Everything the gateway produced: frames onto the links, events into
-    /// the log, alerts towards the support desk.
-    fn apply(&mut self, actions: &mut Actions) {
+    /// the log, alerts towards the support desk; then the gateway's next
+    /// timer (`polled`: this was its timer firing).
+    fn apply(&mut self, actions: &mut Actions, polled: bool) {
         let now = self.now;
         for emit in actions.frames.drain(..) {
             match emit.port {
@@ -476,11 +484,25 @@ impl World {
         }
         actions.clear();
         if let Some(at) = self.gateway.poll_at() {
-            let at = at.max(now);
+            let at = if polled {
+                self.after_poll(at)
+            } else {
+                at.max(now)
+            };
             if self.gateway_wake.is_none_or(|w| at < w) {
                 self.gateway_wake = Some(at);
                 self.agenda.schedule(at, Due::WakeGateway);
             }
+        }
+    }
+
+    /// The instant to wake a node that, just polled, wants polling at `at`.
+    fn after_poll(&mut self, at: Instant) -> Instant {
+        if at <= self.now {
+            self.stats.stalls += 1;
+            self.now + STALL_BACKOFF
+        } else {
+            at
         }
     }
 
@@ -572,7 +594,7 @@ impl World {
             }
             self.scratch = frames;
             if let Some(at) = self.hosts[i].poll_at(now) {
-                let at = at.max(now);
+                let at = self.after_poll(at);
                 if self.host_wake[i].is_none_or(|w| at < w) {
                     self.host_wake[i] = Some(at);
                     self.agenda.schedule(at, Due::WakeHost(i));
@@ -593,7 +615,7 @@ impl World {
             }
             self.scratch = frames;
             if let Some(at) = self.internet.poll_at(now) {
-                let at = at.max(now);
+                let at = self.after_poll(at);
                 if self.internet_wake.is_none_or(|w| at < w) {
                     self.internet_wake = Some(at);
                     self.agenda.schedule(at, Due::WakeInternet);

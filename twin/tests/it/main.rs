@@ -1,4 +1,6 @@
 //! The twin's integration tests: whole worlds built from scenarios written in
-//! Rust, run on the virtual clock.
+//! Rust or loaded from `scenarios/`, run on the virtual clock.
 
+mod load;
+mod spine;
 mod world;

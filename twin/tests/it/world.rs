@@ -259,6 +259,7 @@ fn beacon_runs_until_the_pc_is_unplugged() {
         "{stats:?}"
     );
     assert!(stats.frames_lost_unplugged > 0);
+    assert_eq!(stats.stalls, 0);
     // Alerts, once the gateway sends them, reach the desk 20 s later.
     let mails = w.mailbox("support-desk@isp.example");
     assert_eq!(mails.len() as u64, stats.alerts);
@@ -397,4 +398,12 @@ fn a_day_of_the_incident_runs_fast() {
     assert!((1050..=1250).contains(&beacons), "{beacons}");
     assert!((2450..=2750).contains(&pages), "{pages}");
     assert_eq!(w.now(), w.end());
+
+    let mut captured = World::new(&s, WorldOptions::default()).expect("world");
+    let t0 = std::time::Instant::now();
+    captured.run_until(captured.end());
+    let wall = t0.elapsed();
+    let bytes = captured.pcapng().map_or(0, |p| p.len());
+    eprintln!("24 h incident with capture: {wall:?} wall, {bytes} bytes of pcapng");
+    assert_eq!(captured.stats(), stats);
 }
