@@ -8,7 +8,11 @@
 //! buffer means (the gateway stops inspecting that flow).
 //!
 //! Overlaps: bytes already delivered in order are never rewritten ("first
-//! copy wins"), which is also what the endpoints' own stacks do.
+//! copy wins"). A retransmission whose bytes *differ* from what was already
+//! received, in order or out of order, is reported as [`Push::Conflict`]:
+//! the classic way to show an inspector one request and the server another
+//! (Ptacek & Newsham), so the gateway drops such segments. To compare, the
+//! last [`HISTORY`] bytes already consumed are kept.
 
 use super::seq;
 use std::collections::BTreeMap;
@@ -26,7 +30,13 @@ pub enum Push {
     OutOfWindow,
     /// Accepting it would exceed the per-flow buffer.
     Overflow,
+    /// It overlaps bytes already received (or older than the kept history)
+    /// with different content.
+    Conflict,
 }
+
+/// Bytes of already-consumed stream kept to check retransmissions against.
+pub const HISTORY: usize = 16 * 1024;
 
 /// One direction's reassembly buffer.
 #[derive(Clone, Debug)]
@@ -35,8 +45,9 @@ pub struct Reassembler {
     next: u32,
     /// Stream offset of `next`: a u64 that never wraps, for stable keys.
     next_off: u64,
-    /// In-order bytes the consumer has not taken yet.
-    ready: Vec<u8>,
+    /// The last in-order bytes: consumed history, then `ready` from `consumed`.
+    buf: Vec<u8>,
+    consumed: usize,
     /// Out-of-order pieces by stream offset.
     pending: BTreeMap<u64, Vec<u8>>,
     pending_bytes: usize,
@@ -50,7 +61,8 @@ impl Reassembler {
         Reassembler {
             next,
             next_off: 0,
-            ready: Vec::new(),
+            buf: Vec::new(),
+            consumed: 0,
             pending: BTreeMap::new(),
             pending_bytes: 0,
             max_bytes,
@@ -64,18 +76,21 @@ impl Reassembler {
 
     /// Sequence number of the first byte of [`Reassembler::ready`].
     pub fn ready_seq(&self) -> u32 {
-        self.next.wrapping_sub(self.ready.len() as u32)
+        self.next.wrapping_sub(self.ready().len() as u32)
     }
 
     /// In-order bytes not yet consumed.
     pub fn ready(&self) -> &[u8] {
-        &self.ready
+        self.buf.get(self.consumed..).unwrap_or(&[])
     }
 
     /// Marks the first `n` ready bytes as used.
     pub fn consume(&mut self, n: usize) {
-        let n = n.min(self.ready.len());
-        self.ready.drain(..n);
+        self.consumed += n.min(self.ready().len());
+        if self.consumed > 2 * HISTORY {
+            self.buf.drain(..self.consumed - HISTORY);
+            self.consumed = HISTORY;
+        }
     }
 
     /// Whether out-of-order data waits for a gap to fill.
@@ -85,7 +100,7 @@ impl Reassembler {
 
     /// Bytes held in total (ready and out-of-order).
     pub fn buffered(&self) -> usize {
-        self.ready.len() + self.pending_bytes
+        self.ready().len() + self.pending_bytes
     }
 
     /// Adds a segment's payload that starts at sequence number `seq_no`.
@@ -96,11 +111,14 @@ impl Reassembler {
         let window = i64::try_from(self.max_bytes).unwrap_or(i64::MAX);
         let len = i64::try_from(data.len()).unwrap_or(i64::MAX);
         let mut start = seq::diff(seq_no, self.next);
-        if start.saturating_add(len) <= 0 {
-            return Push::Duplicate;
-        }
         if start >= window {
             return Push::OutOfWindow;
+        }
+        if start < 0 && !self.matches_history(start.unsigned_abs(), data) {
+            return Push::Conflict;
+        }
+        if start.saturating_add(len) <= 0 {
+            return Push::Duplicate;
         }
         let mut data = data;
         if start < 0 {
@@ -115,14 +133,17 @@ impl Reassembler {
         if self.buffered().saturating_add(data.len()) > self.max_bytes {
             return Push::Overflow;
         }
+        let key = self.next_off + start.unsigned_abs();
+        if !self.matches_pending(key, data) {
+            return Push::Conflict;
+        }
         if start == 0 {
-            self.ready.extend_from_slice(data);
+            self.buf.extend_from_slice(data);
             let mut grown = data.len();
             self.advance(data.len());
             grown += self.drain_pending();
             return Push::InOrder(grown);
         }
-        let key = self.next_off + start.unsigned_abs();
         let keep_old = self
             .pending
             .get(&key)
@@ -134,6 +155,37 @@ impl Reassembler {
             self.pending_bytes += data.len();
         }
         Push::Buffered
+    }
+
+    /// Whether `data`, starting `back` bytes before `next`, agrees with the
+    /// bytes already received there. Bytes older than the kept history
+    /// cannot be checked and count as a mismatch.
+    fn matches_history(&self, back: u64, data: &[u8]) -> bool {
+        let Ok(back) = usize::try_from(back) else {
+            return false;
+        };
+        let Some(from) = self.buf.len().checked_sub(back) else {
+            return false;
+        };
+        let overlap = back.min(data.len());
+        self.buf.get(from..from + overlap) == data.get(..overlap)
+    }
+
+    /// Whether `data` at stream offset `key` agrees with every out-of-order
+    /// piece it overlaps.
+    fn matches_pending(&self, key: u64, data: &[u8]) -> bool {
+        let end = key + data.len() as u64;
+        self.pending.range(..end).all(|(&at, piece)| {
+            let (lo, hi) = (at.max(key), (at + piece.len() as u64).min(end));
+            if lo >= hi {
+                return true;
+            }
+            let range = |base: u64| {
+                usize::try_from(lo - base).unwrap_or(usize::MAX)
+                    ..usize::try_from(hi - base).unwrap_or(usize::MAX)
+            };
+            piece.get(range(at)) == data.get(range(key))
+        })
     }
 
     fn advance(&mut self, n: usize) {
@@ -153,7 +205,7 @@ impl Reassembler {
             self.pending_bytes -= piece.len();
             let skip = usize::try_from(self.next_off - key).unwrap_or(usize::MAX);
             if let Some(tail) = piece.get(skip..).filter(|t| !t.is_empty()) {
-                self.ready.extend_from_slice(tail);
+                self.buf.extend_from_slice(tail);
                 grown += tail.len();
                 self.advance(tail.len());
             }
@@ -186,15 +238,44 @@ mod tests {
         let mut r = Reassembler::new(0, 1024);
         assert_eq!(r.push(0, b"abcd"), Push::InOrder(4));
         assert_eq!(r.push(0, b"abcd"), Push::Duplicate);
-        // Overlapping retransmission with different bytes: first copy wins.
-        assert_eq!(r.push(2, b"XXef"), Push::InOrder(2));
+        // Overlapping retransmission with the same bytes plus new ones.
+        assert_eq!(r.push(2, b"cdef"), Push::InOrder(2));
         assert_eq!(r.ready(), b"abcdef");
         // Overlapping out-of-order pieces.
         assert_eq!(r.push(8, b"ij"), Push::Buffered);
         assert_eq!(r.push(7, b"hijk"), Push::Buffered);
+        assert_eq!(r.push(7, b"hXjk"), Push::Conflict);
         assert_eq!(r.push(6, b"g"), Push::InOrder(5));
         assert_eq!(r.ready(), b"abcdefghijk");
         assert_eq!(r.buffered(), 11);
+    }
+
+    #[test]
+    fn rewritten_retransmissions_conflict() {
+        let mut r = Reassembler::new(0, 1024);
+        assert_eq!(r.push(0, b"GET /ok"), Push::InOrder(7));
+        r.consume(7);
+        assert_eq!(r.push(0, b"GET /ok"), Push::Duplicate);
+        assert_eq!(r.push(0, b"GET /no"), Push::Conflict);
+        assert_eq!(r.push(4, b"/nope"), Push::Conflict);
+        assert_eq!(r.push(4, b"/ok!"), Push::InOrder(1));
+        // Older than anything kept: cannot be vouched for.
+        assert_eq!(r.push(u32::MAX - 100, b"x"), Push::Conflict);
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let mut r = Reassembler::new(0, 4 * HISTORY);
+        let chunk = vec![b'a'; HISTORY];
+        let mut seq_no = 0u32;
+        for _ in 0..5 {
+            r.push(seq_no, &chunk);
+            seq_no = seq_no.wrapping_add(HISTORY as u32);
+            r.consume(HISTORY);
+        }
+        assert!(r.buf.len() <= 2 * HISTORY);
+        assert_eq!(r.push(seq_no - 10, &chunk[..10]), Push::Duplicate);
+        assert_eq!(r.push(0, &chunk[..10]), Push::Conflict);
     }
 
     #[test]
