@@ -114,7 +114,9 @@ pub struct Internet {
 
 impl Internet {
     pub fn site(&self, host: &str) -> Option<&Site> {
-        self.sites.iter().find(|s| s.host.eq_ignore_ascii_case(host))
+        self.sites
+            .iter()
+            .find(|s| s.host.eq_ignore_ascii_case(host))
     }
 }
 

@@ -1,0 +1,91 @@
+//! The world the steps share, and the parameter types of the vocabulary.
+
+mod logs;
+mod network;
+mod scenario;
+
+use anyhow::{Context, Result, anyhow};
+use officetwin::session::Session;
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+use twin::catalog::Catalog;
+
+/// State of one feature scenario.
+#[derive(cucumber::World, Default)]
+pub struct TwinWorld {
+    session: Option<Session>,
+    /// Hashes of the outputs of repeated runs (determinism checks).
+    runs: Vec<RunOutput>,
+}
+
+impl fmt::Debug for TwinWorld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TwinWorld")
+            .field(
+                "scenario",
+                &self.session.as_ref().map(|s| s.scenario.id.as_str()),
+            )
+            .field("now", &self.session.as_ref().map(|s| s.now().jst_string()))
+            .finish()
+    }
+}
+
+/// What one complete run of a scenario wrote.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RunOutput {
+    pub pcapng: Vec<u8>,
+    pub log_export: Vec<u8>,
+}
+
+impl TwinWorld {
+    fn session(&mut self) -> Result<&mut Session> {
+        self.session
+            .as_mut()
+            .ok_or_else(|| anyhow!("no scenario loaded: start with `Given the scenario \"...\"`"))
+    }
+
+    /// An IP address as written, or the address of the office host of that name.
+    fn resolve_host(&mut self, who: &str) -> Result<Ipv4Addr> {
+        if let Ok(ip) = who.parse() {
+            return Ok(ip);
+        }
+        let session = self.session()?;
+        session
+            .scenario
+            .office
+            .host(who)
+            .map(|h| h.ip)
+            .with_context(|| {
+                format!(
+                    "{who:?} is neither an IP address nor a host of office {}",
+                    session.scenario.office.id
+                )
+            })
+    }
+}
+
+/// The project's scenarios, read from the working tree so edits show at once.
+pub fn catalog() -> Result<Catalog> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    Ok(Catalog::from_dir(&dir)?)
+}
+
+/// `{duration}`: "30 minutes", "1 day", "62 days", "90 s".
+#[derive(Clone, Copy, Debug, cucumber::Parameter)]
+#[param(
+    name = "duration",
+    regex = r"\d+\s*(?:ms|s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?)"
+)]
+pub struct DurationParam(pub Duration);
+
+impl FromStr for DurationParam {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        twin::duration::parse(text)
+            .map(DurationParam)
+            .map_err(|e| e.to_string())
+    }
+}

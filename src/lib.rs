@@ -1,0 +1,8 @@
+//! officetwin: the command line and the cucumber harness around the twin.
+//!
+//! The library half holds what the CLI, the features and the benches share:
+//! a [`session::Session`] (a running world plus its log store) and the
+//! [`summary`] of a run.
+
+pub mod session;
+pub mod summary;

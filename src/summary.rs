@@ -1,0 +1,114 @@
+//! The summary of a run: detections by engine and host, and the alerts sent.
+
+use crate::session::Session;
+use anyhow::Result;
+use appliance::Engine;
+use appliance::store::{EventFilter, LogStore};
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+
+/// One line of the detections table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DetectionRow {
+    pub engine: Engine,
+    pub src_ip: Ipv4Addr,
+    /// The office host's name, when the address belongs to one.
+    pub host: Option<String>,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub scenario: String,
+    pub rows: Vec<DetectionRow>,
+    pub total: u64,
+    /// Alert mails delivered to the support desk's mailbox.
+    pub alerts: usize,
+}
+
+impl Summary {
+    pub fn of(session: &Session) -> Result<Summary> {
+        let office = &session.scenario.office;
+        let rows: Vec<DetectionRow> = session
+            .store
+            .counts_by_engine_and_host(&EventFilter::default())?
+            .into_iter()
+            .map(|row| DetectionRow {
+                engine: row.engine,
+                src_ip: row.src_ip,
+                host: office.host_by_ip(row.src_ip).map(|h| h.name.clone()),
+                count: row.count,
+            })
+            .collect();
+        let total = rows.iter().map(|r| r.count).sum();
+        let alerts = session
+            .world
+            .mailbox(&session.scenario.gateway.alerts.to)
+            .len();
+        Ok(Summary {
+            scenario: session.scenario.id.clone(),
+            rows,
+            total,
+            alerts,
+        })
+    }
+
+    /// Detections of one engine from one address.
+    pub fn count(&self, engine: Engine, src_ip: Ipv4Addr) -> u64 {
+        self.rows
+            .iter()
+            .filter(|r| r.engine == engine && r.src_ip == src_ip)
+            .map(|r| r.count)
+            .sum()
+    }
+
+    /// The table as the CLI prints it.
+    pub fn render(&self) -> String {
+        let header = ["engine", "host", "source IP", "detections"];
+        let cells: Vec<[String; 4]> = self
+            .rows
+            .iter()
+            .map(|r| {
+                [
+                    r.engine.label().to_string(),
+                    r.host.clone().unwrap_or_else(|| "-".to_string()),
+                    r.src_ip.to_string(),
+                    r.count.to_string(),
+                ]
+            })
+            .collect();
+        let mut widths = header.map(str::len);
+        for row in &cells {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let mut out = String::new();
+        let line = |out: &mut String, cols: [&str; 4]| {
+            let _ = writeln!(
+                out,
+                "{:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}",
+                cols[0],
+                cols[1],
+                cols[2],
+                cols[3],
+                w0 = widths[0],
+                w1 = widths[1],
+                w2 = widths[2],
+                w3 = widths[3]
+            );
+        };
+        line(&mut out, header);
+        let rule = widths.map(|w| "-".repeat(w));
+        line(&mut out, [&rule[0], &rule[1], &rule[2], &rule[3]]);
+        if cells.is_empty() {
+            let _ = writeln!(out, "(no detections)");
+        }
+        for row in &cells {
+            line(&mut out, [&row[0], &row[1], &row[2], &row[3]]);
+        }
+        let _ = writeln!(out, "\ntotal detections: {}", self.total);
+        let _ = writeln!(out, "alerts to the support desk: {}", self.alerts);
+        out
+    }
+}
