@@ -5,6 +5,7 @@ use appliance::{Engine, Instant};
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::time::Duration;
+use twin::model::TimelineAction;
 use twin::{ALERT_RELAY_DELAY, Outcome, World, WorldOptions};
 
 /// 2017-09-26 00:00:00 JST.
@@ -24,7 +25,17 @@ fn winxp_cnc_beacon_runs_through_the_twin() {
     assert_eq!(w.stats().stalls, 0);
     let xp = Ipv4Addr::new(192, 168, 1, 11);
     let isolated = w.isolated_at("PC-XP").expect("unplugged");
-    assert_eq!(isolated, jst(19, 45, 0));
+    let planned = scenario
+        .timeline
+        .iter()
+        .find(|t| {
+            t.action
+                == TimelineAction::Isolate {
+                    host: "PC-XP".into(),
+                }
+        })
+        .expect("the timeline unplugs PC-XP");
+    assert_eq!(isolated, planned.at);
 
     // Every call before the cable was pulled is a C&C detection from the XP PC.
     let calls: Vec<_> = w
