@@ -4,5 +4,6 @@
 //! a [`session::Session`] (a running world plus its log store) and the
 //! [`summary`] of a run.
 
+pub mod replay;
 pub mod session;
 pub mod summary;

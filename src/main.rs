@@ -46,6 +46,17 @@ enum Command {
         #[arg(long, default_value_t = appliance::store::DEFAULT_EXPORT_CAP)]
         export_cap: usize,
     },
+    /// Feed a pcap or pcapng capture through the gateway and print its events.
+    Replay {
+        /// The capture (Ethernet link type; timestamps are taken from it).
+        capture: PathBuf,
+        /// Gateway configuration (YAML, the shape of a scenario's `gateway:`).
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Threat intel (YAML, the shape of a scenario's `intel:`).
+        #[arg(long, value_name = "FILE")]
+        intel: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -86,7 +97,54 @@ fn execute(cli: Cli) -> Result<()> {
             let out = out.unwrap_or_else(|| Path::new("out").join(&scenario));
             run(&catalog, &scenario, &out, !no_capture, export_cap)
         }
+        Command::Replay {
+            capture,
+            policy,
+            intel,
+        } => replay(&capture, policy.as_deref(), intel.as_deref()),
     }
+}
+
+fn replay(capture: &Path, policy: Option<&Path>, intel: Option<&Path>) -> Result<()> {
+    let config = match policy {
+        Some(path) => read_yaml(path)?,
+        None => appliance::Config::default(),
+    };
+    let intel = match intel {
+        Some(path) => read_yaml(path)?,
+        None => appliance::FrozenIntel::default(),
+    };
+    let replay = officetwin::replay::replay_file(capture, config, intel)?;
+    for event in &replay.events {
+        println!(
+            "{}  {:<15} {:<13} {:<7} {}  [{}]",
+            event.time.jst_string(),
+            event.src_ip,
+            event.engine.label(),
+            event.action.label(),
+            appliance::store::destination(event),
+            event.reason()
+        );
+    }
+    println!(
+        "{} frames ({} LAN side, {} WAN side), {} emitted by the gateway, {} events, {} alerts",
+        replay.frames,
+        replay.lan_frames,
+        replay.wan_frames,
+        replay.emitted,
+        replay.events.len(),
+        replay.alerts
+    );
+    Ok(())
+}
+
+/// A YAML file into a validated type; errors name `file:line:column`.
+fn read_yaml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_yaml::from_str(&text).map_err(|e| match e.location() {
+        Some(at) => anyhow::anyhow!("{}:{}:{}: {e}", path.display(), at.line(), at.column()),
+        None => anyhow::anyhow!("{}: {e}", path.display()),
+    })
 }
 
 fn run(catalog: &Catalog, id: &str, out: &Path, capture: bool, export_cap: usize) -> Result<()> {
