@@ -81,15 +81,12 @@ pub fn replay_bytes(bytes: &[u8], config: Config, intel: FrozenIntel) -> Result<
                 }
             }
         }
-        Some(m)
-            if matches!(
-                m,
-                [0xd4, 0xc3, 0xb2, 0xa1]
-                    | [0xa1, 0xb2, 0xc3, 0xd4]
-                    | [0x4d, 0x3c, 0xb2, 0xa1]
-                    | [0xa1, 0xb2, 0x3c, 0x4d]
-            ) =>
-        {
+        Some(
+            [0xd4, 0xc3, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0xc3, 0xd4]
+            | [0x4d, 0x3c, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0x3c, 0x4d],
+        ) => {
             let mut reader = PcapReader::new(bytes).context("not a readable pcap header")?;
             if reader.header().datalink != pcap_file::DataLink::ETHERNET {
                 bail!("link type {:?} is not Ethernet", reader.header().datalink);
