@@ -4,6 +4,13 @@
 //! edge (the twin's loaders, the appliance binary); engines only ever see these
 //! types.
 
+use crate::inspect::beacon::BeaconPolicy;
+use crate::inspect::devices::DevicePolicy;
+use crate::inspect::dos::DosPolicy;
+use crate::inspect::firewall::FirewallPolicy;
+use crate::inspect::ips::IpsPolicy;
+use crate::inspect::network::{CallbackHostPolicy, FlowTablePolicy};
+use crate::inspect::port_scan::ScanPolicy;
 use serde::Deserialize;
 
 /// Everything a gateway needs to run; replaced as a whole by `Gateway::deploy`.
@@ -21,6 +28,22 @@ pub struct Config {
     /// Seed for the gateway's own randomness (initial sequence numbers of the
     /// packets it forges). The gateway never touches a global RNG.
     pub seed: u64,
+    /// Zones LAN/WAN, rules, published services (`inspect::firewall`).
+    pub firewall: FirewallPolicy,
+    /// Suricata-style rules (`inspect::ips`); files are read at the edge.
+    pub ips: IpsPolicy,
+    /// SYN/UDP/ICMP flood thresholds (`inspect::dos`).
+    pub dos: DosPolicy,
+    /// Port scans and worm sweeps (`inspect::port_scan`).
+    pub scan: ScanPolicy,
+    /// Beacon scoring of unlisted C&C (`inspect::beacon`).
+    pub beacon: BeaconPolicy,
+    /// The C&C callback-host rule (`inspect::network`).
+    pub callback_host: CallbackHostPolicy,
+    /// The device list and device blocking (`inspect::devices`).
+    pub devices: DevicePolicy,
+    /// Flow-table size and what happens when it is full (`inspect::network`).
+    pub flow_table: FlowTablePolicy,
 }
 
 impl Default for Config {
@@ -31,6 +54,14 @@ impl Default for Config {
             cnc: CncPolicy::default(),
             alerts: AlertPolicy::default(),
             seed: 0,
+            firewall: FirewallPolicy::default(),
+            ips: IpsPolicy::default(),
+            dos: DosPolicy::default(),
+            scan: ScanPolicy::default(),
+            beacon: BeaconPolicy::default(),
+            callback_host: CallbackHostPolicy::default(),
+            devices: DevicePolicy::default(),
+            flow_table: FlowTablePolicy::default(),
         }
     }
 }

@@ -26,6 +26,7 @@
 use crate::alert::Alert;
 use crate::config::Config;
 use crate::event::{Action, Event};
+use crate::inspect::network::{Fate, FlowView, Input, NetStats, NetworkStage};
 use crate::inspect::notify::{self, Parties};
 use crate::inspect::{Detection, Verdict, block_page, cnc};
 use crate::intel::Intel;
@@ -204,14 +205,17 @@ pub struct Gateway {
     /// Frames forged so far: the input of their IPv4 identification.
     forge_counter: u64,
     stats: Stats,
+    /// The packet-level protections run before the flow handling.
+    net: NetworkStage,
 }
 
 impl Gateway {
     pub fn new(config: Config, intel: impl Intel + Send + 'static) -> Self {
         Gateway {
+            net: NetworkStage::new(&config),
+            flows: FlowTable::new(config.flow_table.max_flows),
             config,
             intel: Box::new(intel),
-            flows: FlowTable::new(MAX_FLOWS),
             dns_names: BTreeMap::new(),
             alerted: BTreeMap::new(),
             forge_counter: 0,
@@ -237,19 +241,31 @@ impl Gateway {
     pub fn handle(&mut self, now: Instant, port: Port, frame: &[u8], out: &mut Actions) {
         self.stats.frames_in += 1;
         let packet = match frame::parse(frame) {
-            Ok(Parsed::Other) => return self.forward(port, frame, out),
+            Ok(Parsed::Other) => {
+                self.net.other_frame(&self.config, now, port, frame);
+                return self.forward(port, frame, out);
+            }
             Ok(Parsed::Ipv4(packet)) => packet,
             Err(_) => {
                 self.stats.malformed += 1;
                 return;
             }
         };
+        let first_event = out.events.len();
+        if !self.protect(now, port, frame, &packet, out) {
+            return;
+        }
         match &packet.l4 {
             L4::Tcp(seg) => self.handle_tcp(now, port, frame, &packet, seg, out),
             L4::Udp(dgram) => self.handle_udp(now, port, frame, &packet, dgram, out),
             L4::Fragment { protocol } if *protocol == 6 => self.stats.tcp_fragments += 1,
             L4::Fragment { .. } | L4::Other { .. } => self.forward(port, frame, out),
         }
+        self.net.after(
+            &self.config,
+            now,
+            out.events.get(first_event..).unwrap_or(&[]),
+        );
     }
 
     /// Timers: flow expiry and anything else due at `now`.
@@ -278,9 +294,129 @@ impl Gateway {
             };
         }
         self.config = config;
+        self.net.reconfigure(&self.config);
         DeployOutcome::Success {
             version: self.config.version,
         }
+    }
+
+    /// The device list (endpoint identification).
+    pub fn devices(&self) -> &crate::inspect::devices::Devices {
+        &self.net.devices
+    }
+
+    /// Hosts flagged by the C&C callback-host rule, and when.
+    pub fn callback_hosts(&self) -> &BTreeMap<Ipv4Addr, Instant> {
+        self.net.callback_hosts()
+    }
+
+    /// What the packet-level protections did so far.
+    pub fn net_stats(&self) -> NetStats {
+        self.net.stats
+    }
+
+    /// The packet-level protections (`inspect::network`); false if they
+    /// disposed of the frame.
+    fn protect(
+        &mut self,
+        now: Instant,
+        port: Port,
+        frame: &[u8],
+        packet: &Packet<'_>,
+        out: &mut Actions,
+    ) -> bool {
+        let ports = match &packet.l4 {
+            L4::Tcp(seg) => Some((Proto::Tcp, seg.src_port, seg.dst_port)),
+            L4::Udp(d) => Some((Proto::Udp, d.src_port, d.dst_port)),
+            _ => None,
+        };
+        let mut flow = FlowView::default();
+        let mut table_full = false;
+        if let Some((proto, sport, dport)) = ports {
+            let key = FlowKey::oriented(proto, port, (packet.src, sport), (packet.dst, dport));
+            match self.flows.get(&key) {
+                Some(Flow::Tcp(f)) => {
+                    flow = FlowView {
+                        known: true,
+                        initiator: Some(f.track.initiator),
+                        established: matches!(
+                            f.track.state,
+                            TcpState::Established | TcpState::Closing
+                        ),
+                    };
+                }
+                Some(Flow::Udp) => {
+                    flow = FlowView {
+                        known: true,
+                        initiator: None,
+                        established: true,
+                    };
+                }
+                None => table_full = self.flows.is_full(),
+            }
+        }
+        let remote = match port {
+            Port::Lan => packet.dst,
+            Port::Wan => packet.src,
+        };
+        let input = Input {
+            now,
+            port,
+            frame,
+            packet,
+            flow,
+            table_full,
+            remote_name: self.dns_names.get(&remote).map(String::as_str),
+        };
+        match self.net.inspect(&self.config, &input, &mut out.events) {
+            Fate::Continue => true,
+            Fate::Drop => {
+                self.stats.consumed += 1;
+                false
+            }
+            Fate::Uninspected => {
+                self.forward(port, frame, out);
+                false
+            }
+            Fate::Reset => {
+                self.stats.consumed += 1;
+                if let L4::Tcp(seg) = &packet.l4 {
+                    self.reset_sender(port, packet, seg, out);
+                }
+                false
+            }
+        }
+    }
+
+    /// RST|ACK back to the sender of `seg`, in its peer's name.
+    fn reset_sender(
+        &mut self,
+        port: Port,
+        packet: &Packet<'_>,
+        seg: &TcpSeg<'_>,
+        out: &mut Actions,
+    ) {
+        let to_sender = Endpoints {
+            src_mac: packet.dst_mac,
+            dst_mac: packet.src_mac,
+            src: packet.dst,
+            dst: packet.src,
+            src_port: seg.dst_port,
+            dst_port: seg.src_port,
+        };
+        let spec = TcpSpec {
+            seq: if seg.flags.ack { seg.ack } else { 0 },
+            ack: seq::add(seg.seq, seg.seq_len()),
+            flags: Flags {
+                rst: true,
+                ack: true,
+                ..Flags::default()
+            },
+            window: 0,
+            mss: None,
+            payload: b"",
+        };
+        self.emit_forged(port, &to_sender, &spec, out);
     }
 
     fn forward(&mut self, port: Port, frame: &[u8], out: &mut Actions) {
@@ -906,6 +1042,9 @@ mod tests {
         use simple_dns::rdata::{A, RData};
         use simple_dns::{CLASS, Name, Packet as Dns, ResourceRecord};
         let mut gw = gateway();
+        // An answer nobody asked for: the stateful firewall would rightly
+        // drop it, and this test is about naming, not state.
+        gw.config.firewall.enabled = false;
         let mut reply = Dns::new_reply(1);
         reply.answers.push(ResourceRecord::new(
             Name::new_unchecked("c2.evil.example"),

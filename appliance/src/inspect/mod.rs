@@ -5,9 +5,16 @@
 //! wire actions (block page, reset) with [`block_page`], and into log events
 //! and alert mails with [`notify`].
 
+pub mod beacon;
 pub mod block_page;
 pub mod cnc;
+pub mod devices;
+pub mod dos;
+pub mod firewall;
+pub mod ips;
+pub mod network;
 pub mod notify;
+pub mod port_scan;
 
 use crate::event::{Action, Engine};
 

@@ -85,6 +85,11 @@ impl<V> FlowTable<V> {
         self.flows.is_empty()
     }
 
+    /// Whether a new flow would evict another.
+    pub fn is_full(&self) -> bool {
+        self.flows.len() >= self.max_flows
+    }
+
     pub fn get(&self, key: &FlowKey) -> Option<&V> {
         self.flows.get(key).map(|e| &e.value)
     }

@@ -2,6 +2,7 @@
 //! time in, frames, events and alerts out.
 
 mod block;
+mod network;
 mod pcap_replay;
 mod smoltcp_hosts;
 mod support;

@@ -1,0 +1,678 @@
+//! The packet-level protections, run on every IPv4 packet before the
+//! gateway's flow handling: the device list and device block, DoS
+//! protection, port-scan and worm detection, the firewall, the IPS, beacon
+//! scoring, and the flow table's overflow rule. Each engine decides in its
+//! own module; this stage runs them in that order, turns their verdicts
+//! into log events, and tells the gateway the packet's fate.
+//!
+//! Order matters and is deliberate: a blocked device is cut before anything
+//! else looks at it; floods are counted before the firewall so an episode
+//! is seen even when the firewall would drop the packets anyway; scans are
+//! counted before the firewall for the same reason (an internet scanner's
+//! probes are all denied, and the scan is still reported once); the IPS and
+//! beacon scoring only see what the firewall let through.
+//!
+//! The C&C callback-host rule (Cloud Edge flags a host with more than N C&C
+//! detections per window, default 50 per hour) reads the events the whole
+//! gateway produced for a frame, after the fact ([`NetworkStage::after`]),
+//! and marks the host in the device list.
+
+use super::Detection;
+use super::beacon::BeaconState;
+use super::devices::Devices;
+use super::dos::{DosState, DosVerdict, FloodKind};
+use super::firewall::{self, FwVerdict, Probe};
+use super::ips::{FlowCtx, Ips, PacketCtx};
+use super::notify::{self, Parties};
+use super::port_scan::{ScanState, ScanVerdict};
+use crate::config::Config;
+use crate::event::{Action, Engine, Event};
+use crate::gateway::Port;
+use crate::time::Instant;
+use crate::wire::frame::{L4, Mac, Packet};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+/// What to do with new flows when the flow table is full.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Overflow {
+    /// Pass them uninspected (the office stays online).
+    FailOpen,
+    /// Drop them (nothing passes uninspected).
+    FailClosed,
+}
+
+/// The flow table's size and overflow rule.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FlowTablePolicy {
+    pub max_flows: usize,
+    pub when_full: Overflow,
+}
+
+impl Default for FlowTablePolicy {
+    fn default() -> Self {
+        FlowTablePolicy {
+            max_flows: crate::gateway::MAX_FLOWS,
+            when_full: Overflow::FailOpen,
+        }
+    }
+}
+
+/// The C&C callback-host rule.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CallbackHostPolicy {
+    pub enabled: bool,
+    /// More than this many C&C events...
+    pub max_events: usize,
+    /// ...within this many seconds flag the host.
+    pub window_secs: u64,
+}
+
+impl Default for CallbackHostPolicy {
+    fn default() -> Self {
+        CallbackHostPolicy {
+            enabled: true,
+            max_events: 50,
+            window_secs: 3600,
+        }
+    }
+}
+
+/// What the gateway knows about the packet's flow before handling it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowView {
+    pub known: bool,
+    /// The port the flow's first packet came from.
+    pub initiator: Option<Port>,
+    /// TCP: handshake done (or picked up mid-stream); UDP: seen before.
+    pub established: bool,
+}
+
+/// The packet's fate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// On to the flow handling.
+    Continue,
+    /// Dropped here.
+    Drop,
+    /// Dropped, and the sender gets a TCP reset.
+    Reset,
+    /// Forwarded as is, without flow state (the table is full, fail-open).
+    Uninspected,
+}
+
+/// Counters of the stage.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NetStats {
+    pub device_blocked: u64,
+    pub dos_dropped: u64,
+    pub scan_dropped: u64,
+    pub firewall_denied: u64,
+    pub ips_dropped: u64,
+    pub beacon_reset: u64,
+    pub uninspected: u64,
+    pub overflow_dropped: u64,
+}
+
+/// A flow stopped by the IPS, both directions: (proto, low end, high end).
+type FlowId = (u8, (Ipv4Addr, u16), (Ipv4Addr, u16));
+
+const MAX_LOG_KEYS: usize = 4096;
+const MAX_IPS_BLOCKED: usize = 4096;
+const IPS_BLOCK_FOR: Duration = Duration::from_secs(120);
+
+/// The stage's state: one per gateway.
+pub struct NetworkStage {
+    pub devices: Devices,
+    dos: DosState,
+    scans: ScanState,
+    ips: Ips,
+    beacons: BeaconState,
+    fw_logged: BTreeMap<Ipv4Addr, Instant>,
+    device_logged: BTreeMap<Mac, Instant>,
+    ips_blocked: BTreeMap<FlowId, Instant>,
+    cnc_events: BTreeMap<Ipv4Addr, VecDeque<Instant>>,
+    callback_hosts: BTreeMap<Ipv4Addr, Instant>,
+    /// (office host, server) pairs the C&C list already caught: beacon
+    /// scoring has nothing to add there.
+    listed_pairs: BTreeSet<(Ipv4Addr, Ipv4Addr)>,
+    overflowing: bool,
+    pub stats: NetStats,
+}
+
+impl std::fmt::Debug for NetworkStage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NetworkStage")
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One packet and what the gateway knows around it.
+pub struct Input<'a> {
+    pub now: Instant,
+    pub port: Port,
+    pub frame: &'a [u8],
+    pub packet: &'a Packet<'a>,
+    pub flow: FlowView,
+    /// The packet would open a flow and the table has no room.
+    pub table_full: bool,
+    /// What the office resolved the destination (or, inbound, source) to.
+    pub remote_name: Option<&'a str>,
+}
+
+impl NetworkStage {
+    pub fn new(config: &Config) -> NetworkStage {
+        NetworkStage {
+            devices: Devices::default(),
+            dos: DosState::default(),
+            scans: ScanState::default(),
+            ips: Ips::new(&config.ips.rules),
+            beacons: BeaconState::default(),
+            fw_logged: BTreeMap::new(),
+            device_logged: BTreeMap::new(),
+            ips_blocked: BTreeMap::new(),
+            cnc_events: BTreeMap::new(),
+            callback_hosts: BTreeMap::new(),
+            listed_pairs: BTreeSet::new(),
+            overflowing: false,
+            stats: NetStats::default(),
+        }
+    }
+
+    /// A new configuration was deployed: recompile the rules.
+    pub fn reconfigure(&mut self, config: &Config) {
+        self.ips = Ips::new(&config.ips.rules);
+    }
+
+    /// Hosts flagged by the C&C callback-host rule, with when.
+    pub fn callback_hosts(&self) -> &BTreeMap<Ipv4Addr, Instant> {
+        &self.callback_hosts
+    }
+
+    /// Rules the IPS runs.
+    pub fn ips_rules(&self) -> usize {
+        self.ips.rule_count()
+    }
+
+    /// A frame that is not IPv4 (ARP, ...): only the device list looks.
+    pub fn other_frame(&mut self, config: &Config, now: Instant, port: Port, frame: &[u8]) {
+        if port == Port::Lan && config.devices.enabled {
+            self.devices.arp(now, frame);
+        }
+    }
+
+    /// Runs the engines on one IPv4 packet.
+    pub fn inspect(&mut self, config: &Config, input: &Input<'_>, out: &mut Vec<Event>) -> Fate {
+        let Input {
+            now,
+            port,
+            frame,
+            packet,
+            flow,
+            ..
+        } = *input;
+        let (protocol, src_port, dst_port, payload, syn, rst) = match &packet.l4 {
+            L4::Tcp(s) => (
+                6u8,
+                Some(s.src_port),
+                Some(s.dst_port),
+                s.payload,
+                s.flags.syn && !s.flags.ack,
+                s.flags.rst,
+            ),
+            L4::Udp(d) => (
+                17,
+                Some(d.src_port),
+                Some(d.dst_port),
+                d.payload,
+                false,
+                false,
+            ),
+            L4::Fragment { protocol } | L4::Other { protocol } => {
+                (*protocol, None, None, &[][..], false, false)
+            }
+        };
+        let fragment = matches!(packet.l4, L4::Fragment { .. });
+        let icmp_type = if protocol == 1 && !fragment {
+            icmp_type(frame)
+        } else {
+            None
+        };
+
+        // --- the device list, and the device block list
+        if port == Port::Lan && config.devices.enabled {
+            let ttl = frame.get(22).copied().unwrap_or(0);
+            self.devices.ipv4(now, packet.src_mac, packet.src, ttl);
+            if protocol == 17 && src_port == Some(68) && dst_port == Some(67) {
+                self.devices.dhcp(now, payload);
+            }
+            if protocol == 6 && !payload.is_empty() {
+                self.devices.http_payload(now, packet.src_mac, payload);
+            }
+        }
+        if config.devices.enabled {
+            let entry = match port {
+                Port::Lan => config.devices.block_for(packet.src_mac, Some(packet.src)),
+                Port::Wan => config.devices.block_for(packet.dst_mac, Some(packet.dst)),
+            };
+            if let Some(entry) = entry {
+                self.stats.device_blocked += 1;
+                // Only the device's own attempts are logged.
+                if port == Port::Lan
+                    && due(
+                        &mut self.device_logged,
+                        packet.src_mac,
+                        now,
+                        config.devices.log_hold_down_secs,
+                    )
+                {
+                    let which = match (entry.mac, entry.ip) {
+                        (Some(m), _) => format!("MAC {}", m.0),
+                        (None, Some(ip)) => format!("IP {ip}"),
+                        (None, None) => "entry".to_string(),
+                    };
+                    let mut reasons = vec!["device block list".to_string(), which];
+                    reasons.extend(entry.note.clone());
+                    out.push(event(
+                        now,
+                        packet,
+                        dst_port,
+                        Engine::Firewall,
+                        Action::Drop,
+                        reasons,
+                        None,
+                        None,
+                    ));
+                }
+                return Fate::Drop;
+            }
+        }
+
+        // --- DoS protection
+        let kind = match protocol {
+            6 if syn => Some(FloodKind::Syn),
+            17 => Some(FloodKind::Udp),
+            1 => Some(FloodKind::Icmp),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            match self.dos.check(&config.dos, now, kind, packet.dst) {
+                DosVerdict::Pass => {}
+                DosVerdict::Drop => {
+                    self.stats.dos_dropped += 1;
+                    return Fate::Drop;
+                }
+                DosVerdict::EpisodeStart { reasons, drop } => {
+                    let action = if drop { Action::Drop } else { Action::Monitor };
+                    out.push(event(
+                        now,
+                        packet,
+                        dst_port,
+                        Engine::Dos,
+                        action,
+                        reasons,
+                        None,
+                        None,
+                    ));
+                    if drop {
+                        self.stats.dos_dropped += 1;
+                        return Fate::Drop;
+                    }
+                }
+            }
+        }
+
+        // --- port scans and worm sweeps
+        let probe = (protocol == 6 && syn) || (protocol == 17 && !flow.known);
+        if probe && let Some(dport) = dst_port {
+            match self.scans.probe(
+                &config.scan,
+                now,
+                packet.src,
+                packet.dst,
+                dport,
+                protocol == 17,
+            ) {
+                ScanVerdict::Pass => {}
+                ScanVerdict::Drop => {
+                    self.stats.scan_dropped += 1;
+                    return Fate::Drop;
+                }
+                ScanVerdict::Detected { reasons, drop, .. } => {
+                    let action = if drop { Action::Drop } else { Action::Monitor };
+                    out.push(event(
+                        now,
+                        packet,
+                        dst_port,
+                        Engine::Ips,
+                        action,
+                        reasons,
+                        None,
+                        None,
+                    ));
+                    if drop {
+                        self.stats.scan_dropped += 1;
+                        return Fate::Drop;
+                    }
+                }
+            }
+        }
+
+        // --- the firewall
+        let opens = match protocol {
+            6 => syn,
+            17 => !flow.known,
+            1 => matches!(icmp_type, Some(8 | 13 | 15 | 17)),
+            _ => !flow.known,
+        };
+        let fw = firewall::decide(
+            &config.firewall,
+            &Probe {
+                inbound: port == Port::Wan,
+                protocol,
+                src: packet.src,
+                dst: packet.dst,
+                dst_port,
+                established: flow.known
+                    && !(port == Port::Wan
+                        && syn
+                        && flow.initiator == Some(Port::Lan)
+                        && !flow.established),
+                opens,
+            },
+        );
+        if let FwVerdict::Deny(reasons) = fw {
+            self.stats.firewall_denied += 1;
+            if due(
+                &mut self.fw_logged,
+                packet.src,
+                now,
+                config.firewall.log_hold_down_secs,
+            ) {
+                out.push(event(
+                    now,
+                    packet,
+                    dst_port,
+                    Engine::Firewall,
+                    firewall::DENY_ACTION,
+                    reasons,
+                    None,
+                    None,
+                ));
+            }
+            return Fate::Drop;
+        }
+
+        // --- the IPS
+        let id = flow_id(
+            protocol,
+            (packet.src, src_port.unwrap_or(0)),
+            (packet.dst, dst_port.unwrap_or(0)),
+        );
+        if let Some(until) = self.ips_blocked.get(&id).copied() {
+            if now < until {
+                self.stats.ips_dropped += 1;
+                return Fate::Drop;
+            }
+            self.ips_blocked.remove(&id);
+        }
+        if config.ips.enabled && !rst && (!payload.is_empty() || protocol == 1) {
+            let ctx = PacketCtx {
+                protocol,
+                src: packet.src,
+                dst: packet.dst,
+                src_port,
+                dst_port,
+                payload,
+                flow: FlowCtx {
+                    established: flow.established,
+                    to_server: flow.initiator.map_or(port == Port::Lan, |i| i == port),
+                },
+            };
+            if let Some(hit) = self.ips.inspect(now, &ctx, config.ips.mode) {
+                if hit.log {
+                    out.push(event(
+                        now,
+                        packet,
+                        dst_port,
+                        Engine::Ips,
+                        hit.action,
+                        hit.reasons(),
+                        hit.host.clone(),
+                        hit.url.clone(),
+                    ));
+                }
+                if hit.stop {
+                    self.stats.ips_dropped += 1;
+                    if self.ips_blocked.len() >= MAX_IPS_BLOCKED {
+                        self.ips_blocked.retain(|_, until| *until > now);
+                        if self.ips_blocked.len() >= MAX_IPS_BLOCKED {
+                            self.ips_blocked.pop_first();
+                        }
+                    }
+                    self.ips_blocked.insert(id, now + IPS_BLOCK_FOR);
+                    return if hit.action == Action::Reset && protocol == 6 {
+                        Fate::Reset
+                    } else {
+                        Fate::Drop
+                    };
+                }
+            }
+        }
+
+        // --- beacon scoring (office hosts calling out over TCP)
+        if port == Port::Lan && protocol == 6 {
+            let sport = src_port.unwrap_or(0);
+            if syn {
+                if self.beacons.blocked(&config.beacon, packet.src, packet.dst) {
+                    self.stats.beacon_reset += 1;
+                    return Fate::Reset;
+                }
+                let listed = self.listed_pairs.contains(&(packet.src, packet.dst));
+                if !listed
+                    && let Some(hit) = self.beacons.connection(
+                        &config.beacon,
+                        now,
+                        packet.src,
+                        packet.dst,
+                        sport,
+                        input.remote_name,
+                    )
+                {
+                    let action = if hit.block {
+                        Action::Reset
+                    } else {
+                        Action::Monitor
+                    };
+                    out.push(event(
+                        now,
+                        packet,
+                        dst_port,
+                        Engine::Cnc,
+                        action,
+                        hit.reasons,
+                        input.remote_name.map(str::to_string),
+                        None,
+                    ));
+                    if hit.block {
+                        self.stats.beacon_reset += 1;
+                        return Fate::Reset;
+                    }
+                }
+            } else if !payload.is_empty() {
+                self.beacons
+                    .client_data(packet.src, packet.dst, sport, payload.len());
+            }
+        }
+
+        // --- the flow table's overflow rule
+        let creates = match protocol {
+            6 => !rst,
+            17 => true,
+            _ => false,
+        } && !fragment;
+        if creates && !flow.known {
+            if input.table_full {
+                let fail_open = config.flow_table.when_full == Overflow::FailOpen;
+                if !self.overflowing {
+                    self.overflowing = true;
+                    let reasons = vec![
+                        "flow table full".to_string(),
+                        format!("{} flows tracked", config.flow_table.max_flows),
+                        if fail_open {
+                            "fail-open: new flows pass uninspected".to_string()
+                        } else {
+                            "fail-closed: new flows dropped".to_string()
+                        },
+                    ];
+                    let action = if fail_open {
+                        Action::Monitor
+                    } else {
+                        Action::Drop
+                    };
+                    out.push(event(
+                        now,
+                        packet,
+                        dst_port,
+                        Engine::Firewall,
+                        action,
+                        reasons,
+                        None,
+                        None,
+                    ));
+                }
+                return if fail_open {
+                    self.stats.uninspected += 1;
+                    Fate::Uninspected
+                } else {
+                    self.stats.overflow_dropped += 1;
+                    Fate::Drop
+                };
+            }
+            self.overflowing = false;
+        }
+        Fate::Continue
+    }
+
+    /// The events the gateway produced for one frame: counts C&C detections
+    /// per source for the callback-host rule.
+    pub fn after(&mut self, config: &Config, now: Instant, events: &[Event]) {
+        for ev in events.iter().filter(|e| e.engine == Engine::Cnc) {
+            if ev.reasons.first().is_some_and(|r| r == "C&C list") {
+                if self.listed_pairs.len() >= MAX_LOG_KEYS {
+                    self.listed_pairs.pop_first();
+                }
+                self.listed_pairs.insert((ev.src_ip, ev.dst_ip));
+            }
+        }
+        let policy = &config.callback_host;
+        if !policy.enabled {
+            return;
+        }
+        let window = Duration::from_secs(policy.window_secs.max(1));
+        for ev in events.iter().filter(|e| e.engine == Engine::Cnc) {
+            if !self.cnc_events.contains_key(&ev.src_ip) && self.cnc_events.len() >= MAX_LOG_KEYS {
+                self.cnc_events.pop_first();
+            }
+            let q = self.cnc_events.entry(ev.src_ip).or_default();
+            while q
+                .front()
+                .is_some_and(|t| now.saturating_since(*t) >= window)
+            {
+                q.pop_front();
+            }
+            q.push_back(now);
+            if q.len() > policy.max_events.saturating_add(1) {
+                q.pop_front();
+            }
+            if q.len() > policy.max_events && !self.callback_hosts.contains_key(&ev.src_ip) {
+                if self.callback_hosts.len() >= MAX_LOG_KEYS {
+                    self.callback_hosts.pop_first();
+                }
+                self.callback_hosts.insert(ev.src_ip, now);
+                self.devices.flag_callback_host(ev.src_ip, now);
+            }
+        }
+    }
+
+    /// Bounded-state figures, for tests.
+    pub fn tracked(&self) -> (usize, usize, usize, usize) {
+        (
+            self.dos.tracked(),
+            self.scans.tracked(),
+            self.beacons.tracked(),
+            self.devices.len(),
+        )
+    }
+}
+
+/// Whether a keyed log line is due (and records it if so).
+fn due<K: Ord + Copy>(
+    map: &mut BTreeMap<K, Instant>,
+    key: K,
+    now: Instant,
+    hold_secs: u64,
+) -> bool {
+    let hold = Duration::from_secs(hold_secs);
+    if map
+        .get(&key)
+        .is_some_and(|last| now.saturating_since(*last) < hold)
+    {
+        return false;
+    }
+    if !map.contains_key(&key) && map.len() >= MAX_LOG_KEYS {
+        map.retain(|_, last| now.saturating_since(*last) < hold);
+        if map.len() >= MAX_LOG_KEYS {
+            map.pop_first();
+        }
+    }
+    map.insert(key, now);
+    true
+}
+
+fn flow_id(proto: u8, a: (Ipv4Addr, u16), b: (Ipv4Addr, u16)) -> FlowId {
+    if a <= b { (proto, a, b) } else { (proto, b, a) }
+}
+
+/// The ICMP type of an unfragmented ICMP packet.
+fn icmp_type(frame: &[u8]) -> Option<u8> {
+    let ihl = usize::from(frame.get(14)? & 0x0f) * 4;
+    frame.get(14 + ihl).copied()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn event(
+    now: Instant,
+    packet: &Packet<'_>,
+    dst_port: Option<u16>,
+    engine: Engine,
+    action: Action,
+    reasons: Vec<String>,
+    host: Option<String>,
+    url: Option<String>,
+) -> Event {
+    let detection = Detection {
+        engine,
+        action,
+        reasons,
+        threat: String::new(),
+        host,
+        url,
+    };
+    notify::event(
+        now,
+        &detection,
+        &Parties {
+            src_ip: packet.src,
+            src_mac: packet.src_mac.to_string(),
+            dst_ip: packet.dst,
+            dst_port: dst_port.unwrap_or(0),
+        },
+    )
+}
