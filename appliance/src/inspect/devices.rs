@@ -137,15 +137,15 @@ impl Devices {
         if mac.0[0] & 1 == 1 || mac.0 == [0; 6] {
             return None;
         }
-        if !self.by_mac.contains_key(&mac) && self.by_mac.len() >= MAX_DEVICES {
-            if let Some(oldest) = self
+        if !self.by_mac.contains_key(&mac)
+            && self.by_mac.len() >= MAX_DEVICES
+            && let Some(oldest) = self
                 .by_mac
                 .values()
                 .min_by_key(|d| d.last_seen)
                 .map(|d| d.mac)
-            {
-                self.by_mac.remove(&oldest);
-            }
+        {
+            self.by_mac.remove(&oldest);
         }
         let d = self.by_mac.entry(mac).or_insert_with(|| Device {
             mac,

@@ -311,7 +311,7 @@ impl Ips {
         tr.count = tr.count.saturating_add(1);
         let log = match t.kind {
             ThresholdType::Limit => tr.logged < t.count,
-            ThresholdType::Threshold => tr.count % t.count == 0,
+            ThresholdType::Threshold => tr.count.is_multiple_of(t.count),
             ThresholdType::Both => tr.count >= t.count && tr.logged == 0,
         };
         if log {
