@@ -3,10 +3,17 @@
 //!
 //! The CLI, the cucumber steps and the benches all drive scenarios through
 //! this, so "run a scenario" means the same thing everywhere.
+//!
+//! As the virtual clock advances the session also does what the cloud side
+//! of the service does: it folds allowed traffic into statistics, records how
+//! long the gateway was online, and enforces retention (raw logs 62 days,
+//! statistics 180 days) on the virtual clock.
 
 use anyhow::{Context, Result};
 use appliance::Instant;
+use appliance::store::stats::jst_day;
 use appliance::store::{LogStore, SqliteStore};
+use chrono::NaiveDate;
 use std::path::Path;
 use std::time::Duration;
 use twin::model::Scenario;
@@ -19,6 +26,10 @@ pub struct Session {
     pub scenario: Scenario,
     pub world: World,
     pub store: SqliteStore,
+    /// Uptime is recorded up to here.
+    reported_until: Instant,
+    /// The JST day retention last ran on.
+    retention_day: Option<NaiveDate>,
 }
 
 impl Session {
@@ -57,10 +68,13 @@ impl Session {
     ) -> Result<Session> {
         let world = World::new(&scenario, options)
             .with_context(|| format!("building the world of scenario {}", scenario.id))?;
+        let reported_until = world.now();
         Ok(Session {
             scenario,
             world,
             store,
+            reported_until,
+            retention_day: None,
         })
     }
 
@@ -99,7 +113,8 @@ impl Session {
         self.run_until(end)
     }
 
-    /// Moves the gateway's pending events into the log store.
+    /// Moves the gateway's pending events and allowed-traffic records into
+    /// the store, records its uptime and enforces retention.
     fn flush(&mut self) -> Result<()> {
         let events = self.world.drain_events();
         if !events.is_empty() {
@@ -107,6 +122,50 @@ impl Session {
                 .record(&events)
                 .context("recording gateway events")?;
         }
+        let access = self.world.drain_access();
+        if !access.is_empty() {
+            self.store
+                .record_access(&access)
+                .context("recording access statistics")?;
+        }
+        self.record_uptime()?;
+        let now = self.world.now();
+        let today = jst_day(now);
+        if self.retention_day != Some(today) {
+            self.retention_day = Some(today);
+            self.store
+                .apply_retention(now)
+                .context("enforcing log retention")?;
+        }
+        Ok(())
+    }
+
+    /// Records `[reported_until, now)` as online or offline time, following
+    /// the world's offline periods.
+    fn record_uptime(&mut self) -> Result<()> {
+        let now = self.world.now();
+        let mut t = self.reported_until;
+        if now <= t {
+            return Ok(());
+        }
+        for (from, until) in self.world.gateway_offline_periods() {
+            let until = until.unwrap_or(now).min(now);
+            if until <= t {
+                continue;
+            }
+            let from = from.max(t);
+            if from > t {
+                self.store.record_uptime(t, from, true)?;
+            }
+            if until > from {
+                self.store.record_uptime(from, until, false)?;
+            }
+            t = until;
+        }
+        if t < now {
+            self.store.record_uptime(t, now, true)?;
+        }
+        self.reported_until = now;
         Ok(())
     }
 }

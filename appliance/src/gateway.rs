@@ -23,6 +23,7 @@
 //!
 //! A listed server IP is refused earlier, at the SYN, with a RST to the client.
 
+use crate::access::AccessRecord;
 use crate::alert::Alert;
 use crate::config::Config;
 use crate::event::{Action, Event};
@@ -70,6 +71,9 @@ pub struct Actions {
     pub frames: Vec<Emit>,
     pub events: Vec<Event>,
     pub alerts: Vec<Alert>,
+    /// Requests let through, for the allowed-traffic statistics (never logged
+    /// per access; see [`crate::access`]).
+    pub stats: Vec<crate::access::AccessRecord>,
 }
 
 impl Actions {
@@ -77,10 +81,14 @@ impl Actions {
         self.frames.clear();
         self.events.clear();
         self.alerts.clear();
+        self.stats.clear();
     }
 
     pub fn is_empty(&self) -> bool {
-        self.frames.is_empty() && self.events.is_empty() && self.alerts.is_empty()
+        self.frames.is_empty()
+            && self.events.is_empty()
+            && self.alerts.is_empty()
+            && self.stats.is_empty()
     }
 }
 
@@ -747,6 +755,8 @@ impl Gateway {
                     return self.block(packet, seg, flow, &d, out);
                 }
             }
+            out.stats
+                .push(AccessRecord::http(now, packet.src, &request, header_len));
             stream.consume(header_len);
             if request.chunked {
                 // Chunked bodies are not followed; later requests on this

@@ -6,6 +6,7 @@
 //! socket or a file, except [`store`], the one module that touches SQLite,
 //! and it is driven by the caller, not by the gateway.
 
+pub mod access;
 pub mod alert;
 pub mod config;
 pub mod event;
@@ -17,6 +18,7 @@ pub mod store;
 pub mod time;
 pub mod wire;
 
+pub use access::AccessRecord;
 pub use config::Config;
 pub use event::{Action, Engine, Event};
 pub use gateway::{Actions, Gateway, Port};

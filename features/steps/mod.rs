@@ -2,6 +2,7 @@
 
 mod logs;
 mod network;
+mod report;
 mod scenario;
 
 use anyhow::{Context, Result, anyhow};

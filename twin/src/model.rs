@@ -211,4 +211,9 @@ pub enum TimelineAction {
     Isolate { host: String },
     /// The host is plugged back in.
     Reconnect { host: String },
+    /// The gateway loses its link to the cloud console (Q21: 専用BOXがオフライン):
+    /// it keeps filtering, but its logs, statistics and alerts reach nobody.
+    GatewayOffline,
+    /// The gateway reports to the cloud again.
+    GatewayOnline,
 }

@@ -26,7 +26,7 @@ use crate::mail::MailServer;
 pub use crate::mail::StoredMail;
 use crate::model::{ActorKind, Scenario, TimelineAction, TimelineEntry};
 use crate::web::{HttpUrl, UrlError};
-use appliance::{Actions, Event, Gateway, Instant, Port};
+use appliance::{AccessRecord, Actions, Event, Gateway, Instant, Port};
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
@@ -81,6 +81,8 @@ pub struct WorldStats {
     /// Gateway events so far (drained or not).
     pub events: u64,
     pub alerts: u64,
+    /// Events the gateway produced while offline, which reached no one.
+    pub unreported: u64,
     pub mails_delivered: u64,
     pub mails_bounced: u64,
     /// HTTP exchanges finished, all hosts.
@@ -132,6 +134,11 @@ pub struct World {
     timeline: Vec<TimelineEntry>,
     mail: MailServer,
     events: Vec<Event>,
+    access: Vec<AccessRecord>,
+    /// Since when the gateway has been offline (cut off from the cloud), if it is.
+    offline_since: Option<Instant>,
+    /// Finished offline periods, oldest first.
+    offline_periods: Vec<(Instant, Instant)>,
     capture: Option<Capture>,
     last_wan_egress: HashMap<Ipv4Addr, Instant>,
     stats: WorldStats,
@@ -197,6 +204,7 @@ impl World {
                 TimelineAction::Isolate { host } | TimelineAction::Reconnect { host } => {
                     find(host)?;
                 }
+                TimelineAction::GatewayOffline | TimelineAction::GatewayOnline => {}
             }
             agenda.schedule(entry.at.max(now), Due::Timeline(i));
         }
@@ -228,6 +236,9 @@ impl World {
             timeline: scenario.timeline.clone(),
             mail: MailServer::new(&scenario.internet.mail.mailboxes),
             events: Vec::new(),
+            access: Vec::new(),
+            offline_since: None,
+            offline_periods: Vec::new(),
             capture,
             last_wan_egress: HashMap::new(),
             stats: WorldStats::default(),
@@ -264,6 +275,38 @@ impl World {
     pub fn run_for(&mut self, d: Duration) {
         let until = self.now + d;
         self.run_until(until);
+    }
+
+    /// Allowed requests since the last drain (for the access statistics).
+    pub fn drain_access(&mut self) -> Vec<AccessRecord> {
+        std::mem::take(&mut self.access)
+    }
+
+    /// Takes the gateway off the cloud (`false`) or puts it back (`true`).
+    pub fn set_gateway_online(&mut self, online: bool) {
+        match (online, self.offline_since) {
+            (false, None) => self.offline_since = Some(self.now),
+            (true, Some(since)) => {
+                self.offline_periods.push((since, self.now));
+                self.offline_since = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// The periods the gateway was offline, oldest first; an ongoing one ends `None`.
+    pub fn gateway_offline_periods(&self) -> Vec<(Instant, Option<Instant>)> {
+        self.offline_periods
+            .iter()
+            .map(|&(from, until)| (from, Some(until)))
+            .chain(self.offline_since.map(|since| (since, None)))
+            .collect()
+    }
+
+    /// Delivers `mail` to its mailbox now (the monthly report mail); false if
+    /// there is no such mailbox.
+    pub fn post_mail(&mut self, mail: StoredMail) -> bool {
+        self.mail.deliver(mail)
     }
 
     /// Gateway events since the last drain, in the order they happened.
@@ -434,6 +477,14 @@ impl World {
                 let _ = match action {
                     TimelineAction::Isolate { host } => self.isolate(&host),
                     TimelineAction::Reconnect { host } => self.reconnect(&host),
+                    TimelineAction::GatewayOffline => {
+                        self.set_gateway_online(false);
+                        Ok(())
+                    }
+                    TimelineAction::GatewayOnline => {
+                        self.set_gateway_online(true);
+                        Ok(())
+                    }
                 };
             }
             Due::Mail(mail) => {
@@ -469,7 +520,15 @@ impl World {
             }
         }
         self.stats.events += actions.events.len() as u64;
+        if self.offline_since.is_some() {
+            // Offline: what the gateway logs and alerts reaches no one (Q21).
+            self.stats.unreported += actions.events.len() as u64;
+            actions.events.clear();
+            actions.stats.clear();
+            actions.alerts.clear();
+        }
         self.events.append(&mut actions.events);
+        self.access.append(&mut actions.stats);
         for alert in actions.alerts.drain(..) {
             self.stats.alerts += 1;
             let mail = StoredMail {

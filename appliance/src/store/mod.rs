@@ -10,12 +10,19 @@
 
 mod export;
 mod sqlite;
+pub mod stats;
 
 pub use export::{CSV_HEADER, destination, write_csv_header, write_csv_row};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
+pub use stats::{
+    AccessDimension, AccessPage, AccessRow, DailyCount, DayUptime, Dimension, Paging, Purged,
+    STATS_RETENTION_DAYS, StatsFilter, TopPage, TopRow,
+};
 
+use crate::access::AccessRecord;
 use crate::event::{Engine, Event};
 use crate::time::Instant;
+use chrono::NaiveDate;
 use std::io::Write;
 use std::net::Ipv4Addr;
 
@@ -59,6 +66,50 @@ pub trait LogStore {
 
     /// Deletes raw rows strictly older than `cutoff`; returns how many went.
     fn purge_before(&mut self, cutoff: Instant) -> Result<u64, StoreError>;
+
+    /// Folds allowed requests into the per-day access statistics; they are
+    /// never kept as rows (seed 000, Q6).
+    fn record_access(&mut self, records: &[AccessRecord]) -> Result<(), StoreError>;
+
+    /// Adds `[from, until)` to the gateway's online (or offline) time, per JST day.
+    fn record_uptime(
+        &mut self,
+        from: Instant,
+        until: Instant,
+        online: bool,
+    ) -> Result<(), StoreError>;
+
+    /// Detections counted by `by` from the statistics, busiest first (ties by
+    /// key), one page of them, with the totals of all pages.
+    fn top(&self, by: Dimension, filter: &StatsFilter, page: Paging)
+    -> Result<TopPage, StoreError>;
+
+    /// Detections per day and engine, oldest day first, engines in glossary order.
+    fn daily_counts(&self, filter: &StatsFilter) -> Result<Vec<DailyCount>, StoreError>;
+
+    /// Allowed traffic counted by `by`, most requests first, one page of it.
+    fn access_top(
+        &self,
+        by: AccessDimension,
+        filter: &StatsFilter,
+        page: Paging,
+    ) -> Result<AccessPage, StoreError>;
+
+    /// The gateway's online and offline time per day, for the days it reported.
+    fn uptime(&self, filter: &StatsFilter) -> Result<Vec<DayUptime>, StoreError>;
+
+    /// Deletes the statistics of days before `day`; returns how many rows went.
+    fn purge_statistics_before(&mut self, day: NaiveDate) -> Result<u64, StoreError>;
+
+    /// Enforces retention at `now` (the caller's clock): raw rows older than
+    /// 62 days and statistics older than 180 days go.
+    fn apply_retention(&mut self, now: Instant) -> Result<Purged, StoreError> {
+        let (raw, stats) = stats::retention_cutoffs(now);
+        Ok(Purged {
+            raw_rows: self.purge_before(raw)?,
+            stats_rows: self.purge_statistics_before(stats)?,
+        })
+    }
 }
 
 /// Which events a query is about. `Default` matches everything; every field

@@ -21,13 +21,23 @@
 //! crate needs no JSON dependency; PostgreSQL would use `text[]` instead.
 //! Names rather than numbers for engine and action keep the file readable with
 //! the `sqlite3` shell and stable if an enum is reordered.
+//!
+//! Version 2 adds the statistics tables (see `sqlite/stats.rs`); a version-1
+//! file gains them empty, so its statistics start at the upgrade.
+
+mod stats;
 
 use super::{
     CapKeep, EngineHostCount, EventFilter, ExportOptions, ExportSummary, LogStore, StoreError,
     export,
 };
+use crate::access::AccessRecord;
 use crate::event::{Action, Engine, Event};
+use crate::store::stats::{
+    AccessDimension, AccessPage, DailyCount, DayUptime, Dimension, Paging, StatsFilter, TopPage,
+};
 use crate::time::Instant;
+use chrono::NaiveDate;
 use rusqlite::types::Value;
 use rusqlite::{Connection, params, params_from_iter};
 use std::io::{BufWriter, Write};
@@ -36,7 +46,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The schema this build writes; files with a higher `user_version` are refused.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -179,6 +189,7 @@ impl SqliteStore {
             .unchecked_transaction()
             .map_err(|e| self.sqlite(e))?;
         tx.execute_batch(SCHEMA_V1)
+            .and_then(|()| tx.execute_batch(stats::SCHEMA_V2))
             .and_then(|()| tx.pragma_update(None, "user_version", SCHEMA_VERSION))
             .and_then(|()| tx.commit())
             .map_err(|e| self.sqlite(e))
@@ -219,6 +230,7 @@ impl SqliteStore {
                 ])?;
             }
         }
+        stats::add_detections(&tx, events)?;
         tx.commit()?;
         Ok(())
     }
@@ -369,6 +381,51 @@ impl LogStore for SqliteStore {
 
     fn purge_before(&mut self, cutoff: Instant) -> Result<u64, StoreError> {
         self.purge_inner(cutoff).map_err(|e| self.wrap(e))
+    }
+
+    fn record_access(&mut self, records: &[AccessRecord]) -> Result<(), StoreError> {
+        self.record_access_inner(records).map_err(|e| self.wrap(e))
+    }
+
+    fn record_uptime(
+        &mut self,
+        from: Instant,
+        until: Instant,
+        online: bool,
+    ) -> Result<(), StoreError> {
+        self.record_uptime_inner(from, until, online)
+            .map_err(|e| self.wrap(e))
+    }
+
+    fn top(
+        &self,
+        by: Dimension,
+        filter: &StatsFilter,
+        page: Paging,
+    ) -> Result<TopPage, StoreError> {
+        self.top_inner(by, filter, page).map_err(|e| self.wrap(e))
+    }
+
+    fn daily_counts(&self, filter: &StatsFilter) -> Result<Vec<DailyCount>, StoreError> {
+        self.daily_inner(filter).map_err(|e| self.wrap(e))
+    }
+
+    fn access_top(
+        &self,
+        by: AccessDimension,
+        filter: &StatsFilter,
+        page: Paging,
+    ) -> Result<AccessPage, StoreError> {
+        self.access_top_inner(by, filter, page)
+            .map_err(|e| self.wrap(e))
+    }
+
+    fn uptime(&self, filter: &StatsFilter) -> Result<Vec<DayUptime>, StoreError> {
+        self.uptime_inner(filter).map_err(|e| self.wrap(e))
+    }
+
+    fn purge_statistics_before(&mut self, day: NaiveDate) -> Result<u64, StoreError> {
+        self.purge_stats_inner(day).map_err(|e| self.wrap(e))
     }
 }
 
@@ -949,7 +1006,7 @@ mod tests {
         }
         let err = SqliteStore::open(&db.0).err().unwrap();
         assert!(
-            matches!(err, StoreError::NewerSchema { found: 2, .. }),
+            matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1),
             "{err:?}"
         );
         let msg = err.to_string();

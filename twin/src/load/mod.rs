@@ -21,7 +21,9 @@ use crate::model::{
 };
 use appliance::{Config, Instant};
 use error::Doc;
-use raw::{Cidr, RawActor, RawHostKind, RawOffice, RawScenario, RawSite, RawTimelineEntry};
+use raw::{
+    Cidr, RawActor, RawGatewayState, RawHostKind, RawOffice, RawScenario, RawSite, RawTimelineEntry,
+};
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::path::Path;
@@ -826,6 +828,7 @@ impl ScenarioCheck<'_, '_> {
     ) -> Result<Vec<TimelineEntry>, LoadError> {
         let doc = self.doc;
         let mut isolated: Vec<String> = Vec::new();
+        let mut offline = false;
         let mut previous: Option<Instant> = None;
         let mut entries = Vec::with_capacity(raw.len());
         for (i, entry) in raw.into_iter().enumerate() {
@@ -843,8 +846,24 @@ impl ScenarioCheck<'_, '_> {
             }
             previous = Some(when);
             self.time_in(&at("at"), when, window.start, window.end, "the scenario")?;
-            let action = match (entry.isolate, entry.reconnect) {
-                (Some(host), None) => {
+            let action = match (entry.isolate, entry.reconnect, entry.gateway) {
+                (None, None, Some(state)) => {
+                    let going_offline = state == RawGatewayState::Offline;
+                    if going_offline == offline {
+                        let now = if offline { "offline" } else { "online" };
+                        return Err(doc
+                            .error_at(&at("gateway"), format!("the gateway is already {now}"))
+                            .label("no change")
+                            .into());
+                    }
+                    offline = going_offline;
+                    if going_offline {
+                        TimelineAction::GatewayOffline
+                    } else {
+                        TimelineAction::GatewayOnline
+                    }
+                }
+                (Some(host), None, None) => {
                     self.host_ref(&at("isolate"), &host)?;
                     if isolated.contains(&host) {
                         return Err(doc
@@ -855,7 +874,7 @@ impl ScenarioCheck<'_, '_> {
                     isolated.push(host.clone());
                     TimelineAction::Isolate { host }
                 }
-                (None, Some(host)) => {
+                (None, Some(host), None) => {
                     self.host_ref(&at("reconnect"), &host)?;
                     let Some(pos) = isolated.iter().position(|h| *h == host) else {
                         return Err(doc
@@ -873,7 +892,7 @@ impl ScenarioCheck<'_, '_> {
                     return Err(doc
                         .error_at(
                             &format!("timeline[{i}]"),
-                            "a timeline entry needs exactly one action: `isolate` or `reconnect`",
+                            "a timeline entry needs exactly one action: `isolate`, `reconnect` or `gateway`",
                         )
                         .label("what happens?")
                         .into());

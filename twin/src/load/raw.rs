@@ -179,6 +179,13 @@ pub(crate) struct RawScripted {
     pub url: String,
 }
 
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawGatewayState {
+    Offline,
+    Online,
+}
+
 /// One timeline entry: `at`, exactly one action key, an optional note.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -188,6 +195,9 @@ pub(crate) struct RawTimelineEntry {
     pub isolate: Option<String>,
     #[serde(default)]
     pub reconnect: Option<String>,
+    /// `offline` or `online`: the gateway's link to the cloud console.
+    #[serde(default)]
+    pub gateway: Option<RawGatewayState>,
     #[serde(default)]
     pub note: Option<String>,
 }

@@ -449,6 +449,27 @@ fn scenario(text: &str) -> Result<twin::model::Scenario, LoadError> {
 }
 
 #[test]
+fn the_gateway_goes_offline_and_back_online() {
+    let text = edit(
+        SCENARIO,
+        "    note: LANケーブル抜去\n",
+        "    note: LANケーブル抜去\n  - at: 2017-09-26 20:00:00\n    gateway: offline\n  \
+         - at: 2017-09-26 21:00:00\n    gateway: online\n",
+    );
+    let s = scenario(&text).expect("loads");
+    assert_eq!(s.timeline[1].action, TimelineAction::GatewayOffline);
+    assert_eq!(s.timeline[2].action, TimelineAction::GatewayOnline);
+    let twice = text.replace("gateway: online", "gateway: offline");
+    assert_refused(
+        scenario(&twice),
+        "scenarios/test-scenario.yaml:44:14: ",
+        "already offline",
+    );
+    let bad = text.replace("gateway: online", "gateway: asleep");
+    assert!(scenario(&bad).is_err());
+}
+
+#[test]
 fn the_test_scenario_itself_is_fine() {
     let s = scenario(SCENARIO).expect("loads");
     assert_eq!(s.id, "test-scenario");

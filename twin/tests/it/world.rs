@@ -407,3 +407,59 @@ fn a_day_of_the_incident_runs_fast() {
     eprintln!("24 h incident with capture: {wall:?} wall, {bytes} bytes of pcapng");
     assert_eq!(captured.stats(), stats);
 }
+
+#[test]
+fn an_offline_gateway_keeps_blocking_but_reports_nothing() {
+    let mut s = small_scenario();
+    s.timeline = vec![
+        TimelineEntry {
+            at: jst(10, 30, 0),
+            action: TimelineAction::GatewayOffline,
+            note: None,
+        },
+        TimelineEntry {
+            at: jst(11, 30, 0),
+            action: TimelineAction::GatewayOnline,
+            note: None,
+        },
+    ];
+    let mut w = world(&s);
+    w.run_until(w.end());
+    assert_eq!(
+        w.gateway_offline_periods(),
+        vec![(jst(10, 30, 0), Some(jst(11, 30, 0)))]
+    );
+    let events = w.drain_events();
+    assert!(!events.is_empty());
+    assert!(
+        events
+            .iter()
+            .all(|e| e.time < jst(10, 30, 0) || e.time >= jst(11, 30, 0)),
+        "nothing logged while offline reaches the log"
+    );
+    assert!(w.stats().unreported > 0);
+    // The calls made while offline were still blocked with the block page.
+    let offline_calls: Vec<_> = w
+        .exchanges("PC-XP")
+        .iter()
+        .filter(|e| e.started >= jst(10, 31, 0) && e.finished < jst(11, 29, 0))
+        .collect();
+    assert!(offline_calls.len() > 50, "{}", offline_calls.len());
+    assert!(offline_calls.iter().all(|e| e.status == Some(403)));
+    let access = w.drain_access();
+    assert!(
+        access
+            .iter()
+            .any(|a| a.src_ip == Ipv4Addr::new(192, 168, 1, 21))
+    );
+    assert!(
+        access
+            .iter()
+            .all(|a| a.time < jst(10, 30, 0) || a.time >= jst(11, 30, 0))
+    );
+    assert!(
+        access.iter().all(|a| a.src_ip != XP_IP),
+        "blocked calls are not allowed traffic"
+    );
+    assert!(w.drain_access().is_empty(), "drained");
+}
