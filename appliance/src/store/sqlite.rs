@@ -144,6 +144,12 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// The connection, for tests elsewhere in the crate that damage a store on purpose.
+    #[cfg(test)]
+    pub(crate) fn conn_for_tests(&self) -> &Connection {
+        &self.conn
+    }
+
     /// The file's path as given to [`SqliteStore::open`], or `:memory:`.
     pub fn path(&self) -> &str {
         &self.path

@@ -1,0 +1,74 @@
+//! The monthly report mail (月1回、メールにてお客様へのレポート配信).
+//!
+//! A `multipart/mixed` message: the Markdown report as the UTF-8 text part,
+//! the HTML report attached. Both parts are 8bit UTF-8, which the twin's mail
+//! server (and any 8BITMIME server) carries as is.
+
+use super::labels::{Lang, tf};
+use super::{MonthlyReport, html, markdown};
+use crate::alert::encode_rfc2047;
+use crate::time::Instant;
+
+/// Who the report mail comes from.
+pub const REPORT_SENDER: &str = "cloudedge-report@isp.example";
+
+/// A finished report mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportMail {
+    pub time: Instant,
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    /// The whole RFC 5322 message, CRLF line ends.
+    pub raw: String,
+}
+
+/// The mail of `report` to the office's admin, sent at `time`.
+pub fn compose(report: &MonthlyReport, lang: Lang, time: Instant) -> ReportMail {
+    let subject = tf(
+        "mail_subject",
+        lang,
+        &[
+            ("month", report.month.clone()),
+            ("gateway", report.office.gateway.clone()),
+        ],
+    );
+    let intro = tf(
+        "mail_intro",
+        lang,
+        &[
+            ("office", report.office.name.clone()),
+            ("month", report.month.clone()),
+        ],
+    );
+    let text = format!("{intro}\n\n{}", markdown::render(report, lang));
+    let page = html::render(report, lang);
+    // The boundary cannot occur in the parts: it holds characters
+    // (`=_`) that neither renderer writes at a line start.
+    let boundary = format!("=_officetwin-report-{}", report.month);
+    let crlf = |s: &str| s.replace("\r\n", "\n").replace('\n', "\r\n");
+    let raw = format!(
+        "From: {from}\r\nTo: {to}\r\nDate: {date}\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n\
+         --{boundary}\r\nContent-Type: text/plain; charset=UTF-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n\
+         --{boundary}\r\nContent-Type: text/html; charset=UTF-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\
+         Content-Disposition: attachment; filename=\"report-{month}.html\"\r\n\r\n{page}\r\n\
+         --{boundary}--\r\n",
+        from = REPORT_SENDER,
+        to = report.office.admin_mail,
+        date = time.to_jst().to_rfc2822(),
+        subject = encode_rfc2047(&subject),
+        text = crlf(&text),
+        page = crlf(&page),
+        month = report.month,
+    );
+    ReportMail {
+        time,
+        from: REPORT_SENDER.to_string(),
+        to: report.office.admin_mail.clone(),
+        subject,
+        raw,
+    }
+}
