@@ -200,22 +200,22 @@ fn bar_chart(h: &mut String, bars: &[(String, u64)], color: &str, x_axis: &str, 
     let height = top + bars.len() * bar_h + 50;
     let width = label_w + plot_w + 80;
     let max = bars.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
          viewBox=\"0 0 {width} {height}\" font-family=\"{}\" font-size=\"13\" role=\"img\" \
-         aria-label=\"{}\">\n",
+         aria-label=\"{}\">",
         escape(FONTS),
         escape(&format!("{x_axis} / {y_axis}"))
     );
     for (i, (label, n)) in bars.iter().enumerate() {
         let y = top + i * bar_h;
         let w = (u128::from(*n) * plot_w as u128 / u128::from(max)) as usize;
-        let _ = write!(
+        let _ = writeln!(
             h,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\
              <rect x=\"{label_w}\" y=\"{}\" width=\"{w}\" height=\"{}\" fill=\"{color}\"/>\
-             <text x=\"{}\" y=\"{}\">{}</text>\n",
+             <text x=\"{}\" y=\"{}\">{}</text>",
             label_w - 6,
             y + bar_h / 2 + 5,
             escape(label),
@@ -343,11 +343,11 @@ fn daily(h: &mut String, report: &MonthlyReport, lang: Lang) {
     let width = left + days.len() * col + 20;
     let height = plot_h + 90;
     let max = days.iter().map(|d| d.total).max().unwrap_or(0).max(1);
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
          viewBox=\"0 0 {width} {height}\" font-family=\"{}\" font-size=\"11\" role=\"img\" \
-         aria-label=\"{}\">\n",
+         aria-label=\"{}\">",
         escape(FONTS),
         escape(t("sec_daily", lang))
     );
