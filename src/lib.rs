@@ -7,3 +7,4 @@
 pub mod replay;
 pub mod session;
 pub mod summary;
+pub mod tun_cmd;

@@ -57,6 +57,27 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         intel: Option<PathBuf>,
     },
+    /// Run a real program as an office host (TUN mode, wall clock; needs root).
+    Exec {
+        /// The office host the program plays, e.g. PC-XP.
+        host: String,
+        /// The scenario whose office, gateway and internet to use.
+        #[arg(long, default_value = "winxp-cnc-beacon")]
+        scenario: String,
+        /// Virtual time to run in memory before the program starts, e.g. "10h".
+        #[arg(long, value_parser = parse_duration, default_value = "0s")]
+        after: std::time::Duration,
+        /// Where to write the log export, capture and log store [default: out/exec-HOST].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The program and its arguments.
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    twin::duration::parse(text).map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {
@@ -102,6 +123,44 @@ fn execute(cli: Cli) -> Result<()> {
             policy,
             intel,
         } => replay(&capture, policy.as_deref(), intel.as_deref()),
+        Command::Exec {
+            host,
+            scenario,
+            after,
+            out,
+            command,
+        } => {
+            let out = out.unwrap_or_else(|| Path::new("out").join(format!("exec-{host}")));
+            let outcome = officetwin::tun_cmd::exec(
+                &catalog,
+                &officetwin::tun_cmd::ExecRequest {
+                    scenario: &scenario,
+                    host: &host,
+                    after,
+                    out: &out,
+                    command: &command,
+                },
+            )?;
+            eprintln!(
+                "{} frames from {host}, {} to it; gateway events while it ran: {}",
+                outcome.frames_from_host,
+                outcome.frames_to_host,
+                outcome.events.len()
+            );
+            for event in &outcome.events {
+                eprintln!("{}", officetwin::tun_cmd::event_line(event));
+            }
+            eprintln!("wrote {}", out.display());
+            match outcome.status.code() {
+                Some(0) => Ok(()),
+                Some(code) => Err(anyhow::anyhow!("{} exited with status {code}", command[0])),
+                None => Err(anyhow::anyhow!(
+                    "{} was killed: {}",
+                    command[0],
+                    outcome.status
+                )),
+            }
+        }
     }
 }
 

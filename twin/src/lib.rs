@@ -1,5 +1,6 @@
 //! The virtual office and the simulated internet around the gateway.
 pub mod actor;
+pub mod attach;
 pub mod capture;
 pub mod catalog;
 pub mod clock;
@@ -11,6 +12,7 @@ pub mod link;
 pub mod load;
 pub mod mail;
 pub mod model;
+pub mod tun;
 pub mod web;
 pub mod world;
 

@@ -16,6 +16,7 @@
 //! insertion-order tie-break a run is a pure function of the scenario.
 
 use crate::actor::Actor;
+use crate::attach::GatewayDriver;
 use crate::capture::{Capture, CaptureError};
 use crate::clock::Agenda;
 use crate::host::Host;
@@ -143,6 +144,13 @@ pub struct World {
     last_wan_egress: HashMap<Ipv4Addr, Instant>,
     stats: WorldStats,
     scratch: Vec<Vec<u8>>,
+    /// Plays the gateway instead of `gateway` (a firmware process), if set.
+    driver: Option<Box<dyn GatewayDriver>>,
+    /// Hosts whose traffic is carried by something outside (a namespace
+    /// running real programs): their simulated stack is muted and frames
+    /// for them wait in `outbound`.
+    attached: Vec<bool>,
+    outbound: Vec<(usize, Vec<u8>)>,
 }
 
 impl std::fmt::Debug for World {
@@ -243,6 +251,9 @@ impl World {
             last_wan_egress: HashMap::new(),
             stats: WorldStats::default(),
             scratch: Vec::new(),
+            driver: None,
+            attached: vec![false; n],
+            outbound: Vec::new(),
         })
     }
 
@@ -408,6 +419,52 @@ impl World {
         stats
     }
 
+    /// Lets `driver` play the gateway from now on (a firmware build under
+    /// test); the in-process gateway stays idle.
+    pub fn set_gateway_driver(&mut self, driver: Box<dyn GatewayDriver>) {
+        self.driver = Some(driver);
+        self.gateway_wake = None;
+    }
+
+    /// The external gateway's failure, if it has one.
+    pub fn gateway_failure(&self) -> Option<String> {
+        self.driver.as_ref().and_then(|d| d.failure())
+    }
+
+    /// Hands `host`'s network traffic to the caller: its simulated stack
+    /// (and the actors on it) go quiet, frames the switch delivers to it are
+    /// queued for [`World::take_outbound`], and the caller feeds what the
+    /// real host sends through [`World::from_attached_host`].
+    pub fn attach_host(&mut self, host: &str) -> Result<usize, WorldError> {
+        let i = self.host(host)?;
+        self.attached[i] = true;
+        Ok(i)
+    }
+
+    /// A frame sent by the real program side of attached host `i`, now.
+    pub fn from_attached_host(&mut self, i: usize, frame: Vec<u8>) {
+        if !self.attached.get(i).copied().unwrap_or(false) {
+            return;
+        }
+        if self.hosts[i].plugged {
+            self.switch_in(SwitchPort::Host(i), frame);
+        } else {
+            self.stats.frames_lost_unplugged += 1;
+        }
+        self.settle();
+    }
+
+    /// Frames for attached hosts, in delivery order, with the host's index.
+    pub fn take_outbound(&mut self) -> Vec<(usize, Vec<u8>)> {
+        std::mem::take(&mut self.outbound)
+    }
+
+    /// When the next entry on the agenda is due (a wall-clock driver sleeps
+    /// until then or until a real frame arrives).
+    pub fn next_due(&self) -> Option<Instant> {
+        self.agenda.next_at()
+    }
+
     fn host(&self, name: &str) -> Result<usize, WorldError> {
         self.host_index
             .get(name)
@@ -427,7 +484,10 @@ impl World {
         match due {
             Due::AtGateway(port, frame) => {
                 let mut actions = std::mem::take(&mut self.actions);
-                self.gateway.handle(now, port, &frame, &mut actions);
+                match &mut self.driver {
+                    Some(driver) => driver.handle(now, port, &frame, &mut actions),
+                    None => self.gateway.handle(now, port, &frame, &mut actions),
+                }
                 self.apply(&mut actions, false);
                 self.actions = actions;
             }
@@ -453,7 +513,10 @@ impl World {
                 if self.gateway_wake == Some(now) {
                     self.gateway_wake = None;
                     let mut actions = std::mem::take(&mut self.actions);
-                    self.gateway.poll(now, &mut actions);
+                    match &mut self.driver {
+                        Some(driver) => driver.poll(now, &mut actions),
+                        None => self.gateway.poll(now, &mut actions),
+                    }
                     self.apply(&mut actions, true);
                     self.actions = actions;
                 }
@@ -542,7 +605,11 @@ impl World {
                 .schedule(now + ALERT_RELAY_DELAY, Due::Mail(Box::new(mail)));
         }
         actions.clear();
-        if let Some(at) = self.gateway.poll_at() {
+        let poll_at = match &self.driver {
+            Some(driver) => driver.poll_at(),
+            None => self.gateway.poll_at(),
+        };
+        if let Some(at) = poll_at {
             let at = if polled {
                 self.after_poll(at)
             } else {
@@ -630,6 +697,10 @@ impl World {
             self.stats.frames_lost_unplugged += 1;
             return;
         }
+        if self.attached[i] {
+            self.outbound.push((i, frame));
+            return;
+        }
         self.hosts[i].device.rx.push_back(frame);
         self.mark_host(i);
     }
@@ -639,6 +710,11 @@ impl World {
         let now = self.now;
         while let Some(i) = self.dirty.pop() {
             self.host_dirty[i] = false;
+            if self.attached[i] {
+                // The real host speaks for it; the simulated stack stays mute.
+                self.hosts[i].device.tx.clear();
+                continue;
+            }
             self.hosts[i].poll(now);
             let mut frames = std::mem::replace(
                 &mut self.hosts[i].device.tx,

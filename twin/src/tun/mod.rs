@@ -1,0 +1,11 @@
+//! TUN mode: the twin on real kernel interfaces, inside network namespaces
+//! it creates for itself (Linux only, needs CAP_NET_ADMIN and CAP_SYS_ADMIN).
+//!
+//! - [`netns`]: namespaces held by descriptors only, TAP devices, the
+//!   containment checks (no route may lead out of the twin's namespaces).
+//! - [`real_host`]: office hosts played by real programs (`officetwin exec`),
+//!   run on the wall clock.
+//! - [`firmware`]: a gateway build running as its own process on two TAP
+//!   ports, driven in lockstep with the world's clock.
+pub mod netns;
+pub mod real_host;
