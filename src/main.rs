@@ -45,6 +45,12 @@ enum Command {
         /// Rows kept in the CSV log export (the console's cap).
         #[arg(long, default_value_t = appliance::store::DEFAULT_EXPORT_CAP)]
         export_cap: usize,
+        /// `tun`: run the gateway as a firmware process on kernel interfaces.
+        #[arg(long, value_enum, default_value = "memory")]
+        net: officetwin::tun_cmd::Net,
+        /// The firmware build for `--net tun` [default: the `appliance` beside this program].
+        #[arg(long, value_name = "PATH")]
+        firmware: Option<PathBuf>,
     },
     /// Feed a pcap or pcapng capture through the gateway and print its events.
     Replay {
@@ -114,9 +120,18 @@ fn execute(cli: Cli) -> Result<()> {
             out,
             no_capture,
             export_cap,
+            net,
+            firmware,
         } => {
             let out = out.unwrap_or_else(|| Path::new("out").join(&scenario));
-            run(&catalog, &scenario, &out, !no_capture, export_cap)
+            let firmware = match net {
+                officetwin::tun_cmd::Net::Memory => None,
+                officetwin::tun_cmd::Net::Tun => {
+                    officetwin::tun_cmd::enter_tun_mode()?;
+                    Some(firmware)
+                }
+            };
+            run(&catalog, &scenario, &out, !no_capture, export_cap, firmware)
         }
         Command::Replay {
             capture,
@@ -206,7 +221,14 @@ fn read_yaml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     })
 }
 
-fn run(catalog: &Catalog, id: &str, out: &Path, capture: bool, export_cap: usize) -> Result<()> {
+fn run(
+    catalog: &Catalog,
+    id: &str,
+    out: &Path,
+    capture: bool,
+    export_cap: usize,
+    firmware: Option<Option<PathBuf>>,
+) -> Result<()> {
     let scenario = catalog.scenario(id)?;
     fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     eprintln!("{}: {}", scenario.id, scenario.title);
@@ -217,6 +239,13 @@ fn run(catalog: &Catalog, id: &str, out: &Path, capture: bool, export_cap: usize
         WorldOptions { capture },
         &out.join("gateway.sqlite"),
     )?;
+    if let Some(program) = &firmware {
+        officetwin::tun_cmd::attach_firmware(
+            &mut session,
+            program.as_deref(),
+            &out.join("firmware"),
+        )?;
+    }
     let start = session.now();
     let end = session.world.end();
     let total = end.saturating_since(start).as_secs().max(1);
@@ -231,6 +260,9 @@ fn run(catalog: &Catalog, id: &str, out: &Path, capture: bool, export_cap: usize
         bar.set_message(now.jst_string());
     })?;
     bar.finish_and_clear();
+    if let Some(failure) = session.world.gateway_failure() {
+        anyhow::bail!("the gateway under test failed: {failure}");
+    }
     let elapsed = wall.elapsed();
     eprintln!(
         "simulated {} to {} JST in {:.2?} of wall time",

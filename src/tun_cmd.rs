@@ -126,3 +126,34 @@ pub fn event_line(event: &Event) -> String {
         event.reason()
     )
 }
+
+/// Where the gateway runs in `officetwin run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Net {
+    /// In memory, the in-process gateway (the default).
+    Memory,
+    /// Through kernel interfaces: the gateway is a firmware build running as
+    /// its own process in its own network namespace (needs root).
+    Tun,
+}
+
+/// Checks that TUN mode can run and moves the calling thread (and all it
+/// starts later) into a fresh network namespace. Call before other threads.
+pub fn enter_tun_mode() -> Result<()> {
+    netns::preflight()?;
+    netns::isolate_current_thread().context("moving the twin into its own network namespace")?;
+    Ok(())
+}
+
+/// Lets the firmware at `program` (default: the `appliance` built with this
+/// program) play the session's gateway; its files go to `dir`.
+pub fn attach_firmware(session: &mut Session, program: Option<&Path>, dir: &Path) -> Result<()> {
+    let program = match program {
+        Some(p) => p.to_path_buf(),
+        None => twin::tun::firmware::default_firmware()?,
+    };
+    let firmware = twin::tun::firmware::Firmware::start(&program, &session.scenario, dir)
+        .with_context(|| format!("starting firmware {}", program.display()))?;
+    session.world.set_gateway_driver(Box::new(firmware));
+    Ok(())
+}

@@ -7,5 +7,6 @@
 //!   run on the wall clock.
 //! - [`firmware`]: a gateway build running as its own process on two TAP
 //!   ports, driven in lockstep with the world's clock.
+pub mod firmware;
 pub mod netns;
 pub mod real_host;

@@ -1,0 +1,284 @@
+//! `appliance`: the gateway firmware as a program. It forwards Ethernet
+//! frames between two interfaces through the sans-I/O [`Gateway`], writes
+//! its events to its SQLite log store, and reports alerts.
+//!
+//! ```text
+//! appliance --lan IF --wan IF --policy FILE --intel DIR --store FILE [--control-fd N]
+//! ```
+//!
+//! Two clocks:
+//! - free-running (the default): the wall clock, as a box in an office runs;
+//! - lockstep (`--control-fd N`): a test harness owns time. It writes a frame
+//!   onto one of the interfaces, then tells the appliance on descriptor N
+//!   when that happened; the appliance answers once everything the frame
+//!   caused is on the wire. This is how `officetwin` runs a month of office
+//!   life through a build in seconds, with the same results as in memory.
+//!
+//! Control protocol (one line each way per step, ASCII):
+//!
+//! ```text
+//! harness:   H <micros> L|W       a frame was written to the LAN|WAN interface at <micros>
+//!            P <micros>           run the gateway's timers at <micros>
+//! appliance: R                    once, first: the ports are open, frames may come
+//!            A <json>             an alert mail (zero or more lines), then
+//!            D <poll_at|-> <frames on LAN> <frames on WAN> <events recorded>
+//! ```
+
+mod packet;
+
+use anyhow::{Context, Result, anyhow, bail};
+use appliance::store::{LogStore, SqliteStore};
+use appliance::{Actions, Config, FrozenIntel, Gateway, Instant, Port};
+use clap::Parser;
+use packet::PacketPort;
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::FromRawFd;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "appliance",
+    version,
+    about = "The officetwin gateway firmware on two network interfaces"
+)]
+struct Args {
+    /// The interface towards the office LAN.
+    #[arg(long, value_name = "IF")]
+    lan: String,
+    /// The interface towards the ISP router.
+    #[arg(long, value_name = "IF")]
+    wan: String,
+    /// The gateway configuration (YAML, the shape of a scenario's `gateway:`).
+    #[arg(long, value_name = "FILE")]
+    policy: PathBuf,
+    /// The intel snapshot: a directory holding `intel.yaml` (the shape of a
+    /// scenario's `intel:`).
+    #[arg(long, value_name = "DIR")]
+    intel: PathBuf,
+    /// The SQLite log store (created if missing).
+    #[arg(long, value_name = "FILE")]
+    store: PathBuf,
+    /// Lockstep mode: take time from a harness on this descriptor.
+    #[arg(long, value_name = "N")]
+    control_fd: Option<i32>,
+}
+
+/// How long a frame announced by the harness may take to show up.
+const ANNOUNCED_FRAME_TIMEOUT_MS: i32 = 5_000;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("appliance: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<()> {
+    let config: Config = read_yaml(&args.policy)?;
+    let intel: FrozenIntel = read_yaml(&args.intel.join("intel.yaml"))?;
+    let mut store = SqliteStore::open(&args.store)
+        .with_context(|| format!("opening the log store {}", args.store.display()))?;
+    let lan = PacketPort::open(&args.lan).with_context(|| format!("LAN port {}", args.lan))?;
+    let wan = PacketPort::open(&args.wan).with_context(|| format!("WAN port {}", args.wan))?;
+    let mut box_ = Appliance {
+        gateway: Gateway::new(config, intel),
+        lan,
+        wan,
+        actions: Actions::default(),
+        buf: vec![0u8; 65536],
+    };
+    match args.control_fd {
+        Some(fd) => box_.lockstep(fd, &mut store),
+        None => box_.free_running(&mut store),
+    }
+}
+
+struct Appliance {
+    gateway: Gateway,
+    lan: PacketPort,
+    wan: PacketPort,
+    actions: Actions,
+    buf: Vec<u8>,
+}
+
+/// What one step put out.
+struct Flushed {
+    lan: u64,
+    wan: u64,
+    events: u64,
+}
+
+impl Appliance {
+    fn port(&self, port: Port) -> &PacketPort {
+        match port {
+            Port::Lan => &self.lan,
+            Port::Wan => &self.wan,
+        }
+    }
+
+    /// Frames onto the wire, events into the store; alerts are returned.
+    fn flush(
+        &mut self,
+        store: &mut SqliteStore,
+    ) -> Result<(Flushed, Vec<appliance::alert::Alert>)> {
+        let mut out = Flushed {
+            lan: 0,
+            wan: 0,
+            events: 0,
+        };
+        for emit in self.actions.frames.drain(..) {
+            let port = match emit.port {
+                Port::Lan => &self.lan,
+                Port::Wan => &self.wan,
+            };
+            port.send(&emit.frame)
+                .with_context(|| format!("sending on {}", port.name))?;
+            match emit.port {
+                Port::Lan => out.lan += 1,
+                Port::Wan => out.wan += 1,
+            }
+        }
+        if !self.actions.events.is_empty() {
+            store.record(&self.actions.events)?;
+            out.events = self.actions.events.len() as u64;
+            self.actions.events.clear();
+        }
+        let alerts = std::mem::take(&mut self.actions.alerts);
+        Ok((out, alerts))
+    }
+
+    fn lockstep(&mut self, fd: i32, store: &mut SqliteStore) -> Result<()> {
+        if fd < 3 {
+            bail!("--control-fd must be 3 or more, not {fd}");
+        }
+        // SAFETY: the harness passed us this descriptor to own.
+        let control = unsafe { fs::File::from_raw_fd(fd) };
+        let mut reply = control
+            .try_clone()
+            .context("duplicating the control descriptor")?;
+        let reader = BufReader::new(control);
+        reply.write_all(b"R\n").context("greeting the harness")?;
+        for line in reader.lines() {
+            let line = line.context("reading the control descriptor")?;
+            let mut words = line.split_ascii_whitespace();
+            let verb = words.next().unwrap_or("");
+            let now = words
+                .next()
+                .and_then(|w| w.parse::<i64>().ok())
+                .map(Instant::from_micros)
+                .ok_or_else(|| anyhow!("bad control line {line:?}"))?;
+            match verb {
+                "H" => {
+                    let port = match words.next() {
+                        Some("L") => Port::Lan,
+                        Some("W") => Port::Wan,
+                        _ => bail!("bad control line {line:?}"),
+                    };
+                    let n = self.wait_frame(port)?;
+                    let frame = self.buf[..n].to_vec();
+                    self.gateway.handle(now, port, &frame, &mut self.actions);
+                }
+                "P" => self.gateway.poll(now, &mut self.actions),
+                _ => bail!("bad control line {line:?}"),
+            }
+            let (out, alerts) = self.flush(store)?;
+            let mut text = String::new();
+            for alert in alerts {
+                text.push_str("A ");
+                text.push_str(&serde_json::to_string(&alert)?);
+                text.push('\n');
+            }
+            let poll_at = self
+                .gateway
+                .poll_at()
+                .map_or_else(|| "-".to_string(), |t| t.as_micros().to_string());
+            text.push_str(&format!(
+                "D {poll_at} {} {} {}\n",
+                out.lan, out.wan, out.events
+            ));
+            reply
+                .write_all(text.as_bytes())
+                .context("answering the harness")?;
+        }
+        // The harness closed the control descriptor: the run is over.
+        Ok(())
+    }
+
+    /// The frame the harness announced on `port`, into `self.buf`.
+    fn wait_frame(&mut self, port: Port) -> Result<usize> {
+        let deadline = std::time::Instant::now()
+            + std::time::Duration::from_millis(ANNOUNCED_FRAME_TIMEOUT_MS as u64);
+        loop {
+            let p = match port {
+                Port::Lan => &self.lan,
+                Port::Wan => &self.wan,
+            };
+            let fd = p.raw_fd();
+            if let Some(n) = p.try_recv(&mut self.buf)? {
+                return Ok(n);
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                bail!(
+                    "a frame announced on {} never arrived",
+                    self.port(port).name
+                );
+            }
+            packet::wait_readable(&[fd], left.as_millis() as i32 + 1)?;
+        }
+    }
+
+    fn free_running(&mut self, store: &mut SqliteStore) -> Result<()> {
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .context("the system clock is before 1970")?;
+        let origin = Instant::from_micros(since_epoch.as_micros() as i64);
+        let started = std::time::Instant::now();
+        let clock = || origin + started.elapsed();
+        let fds = [self.lan.raw_fd(), self.wan.raw_fd()];
+        loop {
+            let timeout = match self.gateway.poll_at() {
+                Some(at) => at.saturating_since(clock()).as_millis().min(1_000) as i32,
+                None => 1_000,
+            };
+            let ready = packet::wait_readable(&fds, timeout)?;
+            for (i, port) in [Port::Lan, Port::Wan].into_iter().enumerate() {
+                if !ready.get(i).copied().unwrap_or(false) {
+                    continue;
+                }
+                let p = match port {
+                    Port::Lan => &self.lan,
+                    Port::Wan => &self.wan,
+                };
+                while let Some(n) = p.try_recv(&mut self.buf)? {
+                    let frame = self.buf[..n].to_vec();
+                    self.gateway
+                        .handle(clock(), port, &frame, &mut self.actions);
+                }
+            }
+            let now = clock();
+            if self.gateway.poll_at().is_some_and(|at| at <= now) {
+                self.gateway.poll(now, &mut self.actions);
+            }
+            let (_, alerts) = self.flush(store)?;
+            for alert in alerts {
+                eprintln!("appliance: alert to {}: {}", alert.to, alert.subject);
+            }
+        }
+    }
+}
+
+/// A YAML file into a validated type; errors name `file:line:column`.
+fn read_yaml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_yaml::from_str(&text).map_err(|e| match e.location() {
+        Some(at) => anyhow!("{}:{}:{}: {e}", path.display(), at.line(), at.column()),
+        None => anyhow!("{}: {e}", path.display()),
+    })
+}
