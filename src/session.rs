@@ -93,6 +93,9 @@ impl Session {
             let next = (self.world.now() + SLICE).min(until);
             self.world.run_until(next);
             self.flush()?;
+            if let Some(failure) = self.world.gateway_failure() {
+                anyhow::bail!("the gateway under test failed: {failure}");
+            }
             progress(self.world.now());
         }
         self.flush()

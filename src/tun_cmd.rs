@@ -37,6 +37,8 @@ pub struct ExecOutcome {
     pub status: ExitStatus,
     /// Gateway events logged while the command ran.
     pub events: Vec<Event>,
+    /// What the program printed, when captured.
+    pub stdout: Vec<u8>,
     pub frames_from_host: u64,
     pub frames_to_host: u64,
 }
@@ -47,30 +49,59 @@ pub fn exec(catalog: &Catalog, req: &ExecRequest<'_>) -> Result<ExecOutcome> {
     let Some((program, args)) = req.command.split_first() else {
         bail!("no command given: officetwin exec HOST -- CMD [ARGS...]");
     };
-    netns::preflight()?;
-    netns::isolate_current_thread().context("moving the twin into its own network namespace")?;
+    enter_tun_mode()?;
     let scenario = catalog.scenario(req.scenario)?;
     fs::create_dir_all(req.out).with_context(|| format!("creating {}", req.out.display()))?;
     let mut session = Session::with_store_file(
-        scenario.clone(),
+        scenario,
         WorldOptions { capture: true },
         &req.out.join("gateway.sqlite"),
     )?;
-    let real = RealHost::attach(&mut session.world, &scenario, req.host)
-        .with_context(|| format!("building the namespace of host {}", req.host))?;
     if !req.after.is_zero() {
         let until = session.now() + req.after;
         session.run_until(until)?;
     }
+    let run = run_real_program(&mut session, req.host, program, args, req.out, false)?;
+    write_outputs(&session, req.out)?;
+    Ok(run)
+}
+
+/// Runs `program` as office host `host` of the session on the wall clock
+/// (from the session's current instant) until it exits; its standard output
+/// is captured when `capture_stdout`, else inherited. The calling thread
+/// must already be in the twin's own namespace ([`enter_tun_mode`]).
+pub fn run_real_program(
+    session: &mut Session,
+    host: &str,
+    program: &str,
+    args: &[String],
+    dir: &Path,
+    capture_stdout: bool,
+) -> Result<ExecOutcome> {
+    let scenario = session.scenario.clone();
+    let real = RealHost::attach(&mut session.world, &scenario, host)
+        .with_context(|| format!("building the namespace of host {host}"))?;
     let started = session.now();
-    let resolv = req.out.join("resolv.conf");
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let resolv = dir.join("resolv.conf");
     fs::write(&resolv, real_host::resolv_conf(&scenario))
         .with_context(|| format!("writing {}", resolv.display()))?;
-    let mut child = real
-        .command(program, &resolv)?
-        .args(args)
+    let mut cmd = real.command(program, &resolv)?;
+    cmd.args(args);
+    if capture_stdout {
+        cmd.stdout(std::process::Stdio::piped());
+    }
+    let mut child = cmd
         .spawn()
-        .with_context(|| format!("starting {program} as {}", req.host))?;
+        .with_context(|| format!("starting {program} as {host}"))?;
+    // Read the output on a thread so a chatty program never blocks on a full pipe.
+    let reader = child.stdout.take().map(|mut out| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut out, &mut bytes);
+            bytes
+        })
+    });
     let clock = WallClock::starting_at(started);
     let mut status = None;
     let hosts = [real];
@@ -84,16 +115,19 @@ pub fn exec(catalog: &Catalog, req: &ExecRequest<'_>) -> Result<ExecOutcome> {
         Some(s) => s,
         None => child.wait()?,
     };
+    let stdout = reader
+        .map(|r| r.join().unwrap_or_default())
+        .unwrap_or_default();
     let now = session.now();
     session.run_until(now)?;
     let events = session.store.events(&EventFilter {
         from: Some(started),
         ..EventFilter::default()
     })?;
-    write_outputs(&session, req.out)?;
     Ok(ExecOutcome {
         status,
         events,
+        stdout,
         frames_from_host: moved.from_real,
         frames_to_host: moved.to_real,
     })
@@ -140,9 +174,60 @@ pub enum Net {
 /// Checks that TUN mode can run and moves the calling thread (and all it
 /// starts later) into a fresh network namespace. Call before other threads.
 pub fn enter_tun_mode() -> Result<()> {
+    thread_local! {
+        static ISOLATED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if ISOLATED.get() {
+        return Ok(());
+    }
     netns::preflight()?;
     netns::isolate_current_thread().context("moving the twin into its own network namespace")?;
+    ISOLATED.set(true);
     Ok(())
+}
+
+/// Whether TUN mode can run here, and if not, why (for tests that skip).
+pub fn tun_unavailable() -> Option<String> {
+    netns::preflight().err().map(|e| e.to_string())
+}
+
+/// `OFFICETWIN_NET=tun` makes every session of the features run its gateway
+/// as the firmware build (`OFFICETWIN_FIRMWARE`, default: the `appliance`
+/// built alongside) on kernel interfaces.
+pub fn net_from_env() -> Result<Net> {
+    match std::env::var("OFFICETWIN_NET").as_deref() {
+        Err(_) | Ok("") | Ok("memory") => Ok(Net::Memory),
+        Ok("tun") => Ok(Net::Tun),
+        Ok(other) => bail!("OFFICETWIN_NET={other:?}: expected `memory` or `tun`"),
+    }
+}
+
+/// A session for `scenario` with the gateway `net` asks for; a firmware's
+/// files go to a fresh temporary directory.
+pub fn session_on(net: Net, scenario: twin::model::Scenario, capture: bool) -> Result<Session> {
+    let mut session = Session::new(scenario, WorldOptions { capture })?;
+    if net == Net::Tun {
+        enter_tun_mode()?;
+        let dir = scratch_dir(&session.scenario.id)?;
+        attach_firmware(&mut session, None, &dir)?;
+    }
+    Ok(session)
+}
+
+/// A fresh directory under the system's temporary directory.
+pub fn scratch_dir(label: &str) -> Result<std::path::PathBuf> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "officetwin-{label}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    if dir.exists() {
+        fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+    }
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
 }
 
 /// Lets the firmware at `program` (default: the `appliance` built with this

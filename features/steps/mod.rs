@@ -4,6 +4,7 @@ mod logs;
 mod network;
 mod report;
 mod scenario;
+mod tun;
 
 use anyhow::{Context, Result, anyhow};
 use officetwin::session::Session;
@@ -20,6 +21,8 @@ pub struct TwinWorld {
     session: Option<Session>,
     /// Hashes of the outputs of repeated runs (determinism checks).
     runs: Vec<RunOutput>,
+    /// TUN mode: real programs, firmware runs, and why steps were skipped.
+    tun: tun::TunState,
 }
 
 impl fmt::Debug for TwinWorld {

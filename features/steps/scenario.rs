@@ -10,7 +10,8 @@ use twin::world::WorldOptions;
 #[given(expr = "the scenario {string}")]
 fn the_scenario(world: &mut TwinWorld, id: String) -> Result<()> {
     let scenario = catalog()?.scenario(&id)?;
-    world.session = Some(Session::new(scenario, WorldOptions { capture: true })?);
+    let net = officetwin::tun_cmd::net_from_env()?;
+    world.session = Some(officetwin::tun_cmd::session_on(net, scenario, true)?);
     Ok(())
 }
 

@@ -1,0 +1,304 @@
+//! TUN mode: real programs as office hosts, the firmware build on kernel
+//! interfaces. Where TUN mode cannot run (no `/dev/net/tun`, no
+//! CAP_NET_ADMIN) or a program is missing, each step prints why and is
+//! skipped, instead of failing for a reason that is not the product's.
+
+use super::{DurationParam, RunOutput, TwinWorld, catalog};
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use appliance::Engine;
+use appliance::store::{EventFilter, ExportOptions, LogStore};
+use cucumber::{given, then, when};
+use officetwin::session::Session;
+use officetwin::tun_cmd::{self, ExecOutcome, Net};
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+#[derive(Default)]
+pub struct TunState {
+    /// Why this scenario's TUN steps are skipped, once one was.
+    skipped: Option<String>,
+    program: Option<ExecOutcome>,
+    /// Outputs of the in-memory and the firmware run.
+    runs: Vec<(RunOutput, Vec<String>)>,
+    firmware: Option<PathBuf>,
+    failure: Option<String>,
+}
+
+impl std::fmt::Debug for TunState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TunState")
+            .field("skipped", &self.skipped)
+            .field("runs", &self.runs.len())
+            .field("failure", &self.failure)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Skips (with the reason printed) when TUN mode or `program` is unavailable.
+fn skip_unless_available(world: &mut TwinWorld, program: Option<&str>) -> bool {
+    if world.tun.skipped.is_some() {
+        return true;
+    }
+    let mut reason = tun_cmd::tun_unavailable();
+    if reason.is_none()
+        && let Some(p) = program
+        && !on_path(p)
+    {
+        reason = Some(format!("`{p}` is not installed (apt-get install -y {p})"));
+    }
+    if let Some(reason) = reason {
+        eprintln!("      SKIPPED: {reason}");
+        world.tun.skipped = Some(reason);
+        return true;
+    }
+    false
+}
+
+fn skipped(world: &TwinWorld) -> bool {
+    if let Some(reason) = &world.tun.skipped {
+        eprintln!("      SKIPPED: {reason}");
+        return true;
+    }
+    false
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+#[when(expr = "host {string} runs the real program {string}")]
+fn runs_real_program(world: &mut TwinWorld, host: String, command: String) -> Result<()> {
+    let words: Vec<String> = command.split_whitespace().map(str::to_string).collect();
+    let Some((program, args)) = words.split_first() else {
+        bail!("empty command");
+    };
+    if skip_unless_available(world, Some(program)) {
+        return Ok(());
+    }
+    tun_cmd::enter_tun_mode()?;
+    let session = world.session()?;
+    let dir = tun_cmd::scratch_dir(&format!("exec-{host}"))?;
+    let outcome = tun_cmd::run_real_program(session, &host, program, args, &dir, true)?;
+    ensure!(
+        outcome.status.success(),
+        "{command} on {host} ended with {}: {}",
+        outcome.status,
+        String::from_utf8_lossy(&outcome.stdout)
+    );
+    world.tun.program = Some(outcome);
+    Ok(())
+}
+
+fn program_output(world: &TwinWorld) -> Result<String> {
+    let outcome = world
+        .tun
+        .program
+        .as_ref()
+        .ok_or_else(|| anyhow!("no real program ran in this scenario"))?;
+    Ok(String::from_utf8_lossy(&outcome.stdout).into_owned())
+}
+
+#[then(expr = "the program gets the block page for {string} with reason {string}")]
+fn program_gets_block_page(world: &mut TwinWorld, url: String, reason: String) -> Result<()> {
+    if skipped(world) {
+        return Ok(());
+    }
+    let page = program_output(world)?;
+    // The page is HTML: compare the text a person reads.
+    let page = page
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    ensure!(
+        page.contains("アクセスがブロックされました"),
+        "the program did not get the block page; it printed:\n{page}"
+    );
+    ensure!(
+        page.contains(&url),
+        "the block page does not name {url}:\n{page}"
+    );
+    ensure!(
+        page.contains(&reason),
+        "the block page does not give the reason {reason:?}:\n{page}"
+    );
+    Ok(())
+}
+
+#[then(expr = "the program prints {string}")]
+fn program_prints(world: &mut TwinWorld, text: String) -> Result<()> {
+    if skipped(world) {
+        return Ok(());
+    }
+    let out = program_output(world)?;
+    ensure!(out.contains(&text), "the program printed:\n{out}");
+    Ok(())
+}
+
+#[then(
+    regex = r#"^the real program's call is logged as (\d+) "([^"]+)" detections? from "([^"]+)"$"#
+)]
+fn real_call_logged(world: &mut TwinWorld, count: usize, kind: String, who: String) -> Result<()> {
+    if skipped(world) {
+        return Ok(());
+    }
+    let ip = world.resolve_host(&who)?;
+    let engine = Engine::from_label(&kind).ok_or_else(|| anyhow!("unknown engine {kind:?}"))?;
+    let outcome = world
+        .tun
+        .program
+        .as_ref()
+        .ok_or_else(|| anyhow!("no real program ran in this scenario"))?;
+    let found = outcome
+        .events
+        .iter()
+        .filter(|e| e.engine == engine && e.src_ip == ip)
+        .count();
+    ensure!(
+        found == count,
+        "expected {count} {kind} detections from {who} while the program ran, found {found}"
+    );
+    Ok(())
+}
+
+/// Everything a run leaves that a person would compare.
+fn outputs(session: &Session) -> Result<(RunOutput, Vec<String>)> {
+    let mut log_export = Vec::new();
+    session.store.export_csv(
+        &EventFilter::default(),
+        &ExportOptions {
+            cap: usize::MAX,
+            ..ExportOptions::default()
+        },
+        &mut log_export,
+    )?;
+    let pcapng = session.world.pcapng().unwrap_or_default();
+    let desk = &session.scenario.gateway.alerts.to;
+    let mails = session
+        .world
+        .mailbox(desk)
+        .iter()
+        .map(|m| m.raw.clone())
+        .collect();
+    Ok((RunOutput { pcapng, log_export }, mails))
+}
+
+#[when(expr = "the scenario {string} runs to its end in memory and through the firmware")]
+fn memory_and_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
+    if skip_unless_available(world, None) {
+        return Ok(());
+    }
+    for net in [Net::Memory, Net::Tun] {
+        let scenario = catalog()?.scenario(&id)?;
+        let mut session = tun_cmd::session_on(net, scenario, true)?;
+        session.run_to_end()?;
+        world.tun.runs.push(outputs(&session)?);
+    }
+    Ok(())
+}
+
+#[then("both runs give byte-identical log exports, alert mails and captures")]
+fn identical_runs(world: &mut TwinWorld) -> Result<()> {
+    if skipped(world) {
+        return Ok(());
+    }
+    let [(memory, memory_mails), (firmware, firmware_mails)] = world.tun.runs.as_slice() else {
+        bail!("expected two runs, found {}", world.tun.runs.len());
+    };
+    ensure!(
+        memory.log_export.len() > 100,
+        "the in-memory run logged nothing"
+    );
+    ensure!(
+        memory.log_export == firmware.log_export,
+        "the log exports differ:\n{}",
+        first_difference(&memory.log_export, &firmware.log_export)
+    );
+    ensure!(
+        memory_mails == firmware_mails,
+        "the alert mails differ: {} in memory, {} from the firmware",
+        memory_mails.len(),
+        firmware_mails.len()
+    );
+    ensure!(!memory_mails.is_empty(), "no alert mail in either run");
+    ensure!(
+        memory.pcapng == firmware.pcapng,
+        "the captures differ ({} and {} bytes)",
+        memory.pcapng.len(),
+        firmware.pcapng.len()
+    );
+    Ok(())
+}
+
+fn first_difference(a: &[u8], b: &[u8]) -> String {
+    let a = String::from_utf8_lossy(a);
+    let b = String::from_utf8_lossy(b);
+    for (n, (x, y)) in a.lines().zip(b.lines()).enumerate() {
+        if x != y {
+            return format!("line {}:\n  memory:   {x}\n  firmware: {y}", n + 1);
+        }
+    }
+    format!(
+        "{} lines in memory, {} from the firmware",
+        a.lines().count(),
+        b.lines().count()
+    )
+}
+
+/// A "firmware" that greets, takes the first frame and dies, as a build
+/// that crashes on its first packet would.
+const CRASHING_FIRMWARE: &str = "#!/bin/sh\n\
+echo R >&3\n\
+read line <&3\n\
+echo \"firmware panic: simulated crash while handling: $line\" >&2\n\
+exit 70\n";
+
+#[given(expr = "the scenario {string} with a firmware that crashes on the first frame")]
+fn crashing_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
+    if skip_unless_available(world, Some("sh")) {
+        return Ok(());
+    }
+    tun_cmd::enter_tun_mode()?;
+    let dir = tun_cmd::scratch_dir("crashing-firmware")?;
+    let program = dir.join("crashing-firmware");
+    std::fs::write(&program, CRASHING_FIRMWARE)?;
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755))?;
+    let scenario = catalog()?.scenario(&id)?;
+    let mut session = Session::new(scenario, twin::world::WorldOptions { capture: false })?;
+    tun_cmd::attach_firmware(&mut session, Some(&program), &dir.join("run"))?;
+    world.session = Some(session);
+    world.tun.firmware = Some(program);
+    Ok(())
+}
+
+#[when(expr = "the scenario runs through the firmware for {duration}")]
+fn runs_through_firmware(world: &mut TwinWorld, duration: DurationParam) -> Result<()> {
+    if skipped(world) {
+        return Ok(());
+    }
+    let result = world.session()?.run_for(duration.0);
+    world.tun.failure = result.err().map(|e| format!("{e:#}"));
+    Ok(())
+}
+
+#[then(expr = "the run fails naming exit status {int} and the firmware's last words {string}")]
+fn run_fails(world: &mut TwinWorld, status: i32, words: String) -> Result<()> {
+    if skipped(world) {
+        return Ok(());
+    }
+    let failure = world
+        .tun
+        .failure
+        .as_deref()
+        .context("the run through the crashing firmware succeeded")?;
+    ensure!(
+        failure.contains(&format!("exit status: {status}")),
+        "the failure does not name exit status {status}: {failure}"
+    );
+    ensure!(
+        failure.contains(&words),
+        "the failure does not quote the firmware's stderr {words:?}: {failure}"
+    );
+    Ok(())
+}

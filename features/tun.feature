@@ -1,0 +1,26 @@
+# DESIGN.md, TUN mode: real programs run as office hosts inside network
+# namespaces the twin creates for itself, and a gateway build runs as its own
+# process on kernel interfaces. Needs /dev/net/tun and CAP_NET_ADMIN (CI runs
+# as root); where they are missing, each step says so and is skipped.
+Feature: TUN mode: real programs and the firmware build on kernel interfaces
+
+  Scenario: a real curl on the XP PC gets the block page and the call is logged
+    Given the scenario "winxp-cnc-beacon"
+    When host "PC-XP" runs the real program "curl -sS -m 10 http://xxxsiebabanahujtr.org/login.asp"
+    Then the program gets the block page for "http://xxxsiebabanahujtr.org/login.asp" with reason "C&C list"
+    And the real program's call is logged as 1 "C&C callback" detection from "192.168.1.11"
+
+  Scenario: a real curl on an office PC gets the company's page, and nothing is logged
+    Given the scenario "winxp-cnc-beacon"
+    When host "PC-01" runs the real program "curl -sS -m 10 http://www.print-shop.example/"
+    Then the program prints "株式会社プリントショップ"
+    And the real program's call is logged as 0 "C&C callback" detections from "192.168.1.12"
+
+  Scenario: the appliance binary on TUN interfaces gives what the in-memory gateway gives
+    When the scenario "winxp-cnc-beacon" runs to its end in memory and through the firmware
+    Then both runs give byte-identical log exports, alert mails and captures
+
+  Scenario: a firmware that crashes mid-run fails the run with its status and stderr
+    Given the scenario "winxp-cnc-beacon" with a firmware that crashes on the first frame
+    When the scenario runs through the firmware for 11 hours
+    Then the run fails naming exit status 70 and the firmware's last words "simulated crash"
