@@ -222,6 +222,16 @@ impl Firmware {
         &self.files
     }
 
+    /// The firmware's network namespace (its inode, as `lsns` shows it).
+    pub fn netns_inode(&self) -> io::Result<u64> {
+        self._netns.inode()
+    }
+
+    /// The firmware's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Ends the run: closes the control socket (the firmware exits), waits
     /// for it briefly, then kills it. Returns its exit status.
     pub fn stop(&mut self) -> io::Result<ExitStatus> {

@@ -3,4 +3,5 @@
 
 mod load;
 mod spine;
+mod tun;
 mod world;
