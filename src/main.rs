@@ -242,6 +242,7 @@ fn run(
     if let Some(program) = &firmware {
         officetwin::tun_cmd::attach_firmware(
             &mut session,
+            catalog,
             program.as_deref(),
             &out.join("firmware"),
         )?;

@@ -204,12 +204,13 @@ pub fn net_from_env() -> Result<Net> {
 
 /// A session for `scenario` with the gateway `net` asks for; a firmware's
 /// files go to a fresh temporary directory.
-pub fn session_on(net: Net, scenario: twin::model::Scenario, capture: bool) -> Result<Session> {
+pub fn session_on(net: Net, catalog: &Catalog, id: &str, capture: bool) -> Result<Session> {
+    let scenario = catalog.scenario(id)?;
     let mut session = Session::new(scenario, WorldOptions { capture })?;
     if net == Net::Tun {
         enter_tun_mode()?;
         let dir = scratch_dir(&session.scenario.id)?;
-        attach_firmware(&mut session, None, &dir)?;
+        attach_firmware(&mut session, catalog, None, &dir)?;
     }
     Ok(session)
 }
@@ -232,12 +233,18 @@ pub fn scratch_dir(label: &str) -> Result<std::path::PathBuf> {
 
 /// Lets the firmware at `program` (default: the `appliance` built with this
 /// program) play the session's gateway; its files go to `dir`.
-pub fn attach_firmware(session: &mut Session, program: Option<&Path>, dir: &Path) -> Result<()> {
+pub fn attach_firmware(
+    session: &mut Session,
+    catalog: &Catalog,
+    program: Option<&Path>,
+    dir: &Path,
+) -> Result<()> {
     let program = match program {
         Some(p) => p.to_path_buf(),
         None => twin::tun::firmware::default_firmware()?,
     };
-    let firmware = twin::tun::firmware::Firmware::start(&program, &session.scenario, dir)
+    let source = catalog.scenario_source(&session.scenario.id)?;
+    let firmware = twin::tun::firmware::Firmware::start(&program, &session.scenario, &source, dir)
         .with_context(|| format!("starting firmware {}", program.display()))?;
     session.world.set_gateway_driver(Box::new(firmware));
     Ok(())

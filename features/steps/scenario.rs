@@ -9,9 +9,13 @@ use twin::world::WorldOptions;
 
 #[given(expr = "the scenario {string}")]
 fn the_scenario(world: &mut TwinWorld, id: String) -> Result<()> {
-    let scenario = catalog()?.scenario(&id)?;
     let net = officetwin::tun_cmd::net_from_env()?;
-    world.session = Some(officetwin::tun_cmd::session_on(net, scenario, true)?);
+    world.session = Some(officetwin::tun_cmd::session_on(
+        net,
+        &catalog()?,
+        &id,
+        true,
+    )?);
     Ok(())
 }
 

@@ -190,8 +190,7 @@ fn memory_and_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
         return Ok(());
     }
     for net in [Net::Memory, Net::Tun] {
-        let scenario = catalog()?.scenario(&id)?;
-        let mut session = tun_cmd::session_on(net, scenario, true)?;
+        let mut session = tun_cmd::session_on(net, &catalog()?, &id, true)?;
         session.run_to_end()?;
         world.tun.runs.push(outputs(&session)?);
     }
@@ -264,9 +263,10 @@ fn crashing_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
     let program = dir.join("crashing-firmware");
     std::fs::write(&program, CRASHING_FIRMWARE)?;
     std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755))?;
-    let scenario = catalog()?.scenario(&id)?;
+    let catalog = catalog()?;
+    let scenario = catalog.scenario(&id)?;
     let mut session = Session::new(scenario, twin::world::WorldOptions { capture: false })?;
-    tun_cmd::attach_firmware(&mut session, Some(&program), &dir.join("run"))?;
+    tun_cmd::attach_firmware(&mut session, &catalog, Some(&program), &dir.join("run"))?;
     world.session = Some(session);
     world.tun.firmware = Some(program);
     Ok(())

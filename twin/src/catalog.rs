@@ -106,6 +106,17 @@ impl Catalog {
         })
     }
 
+    /// The YAML text of scenario `id` as written (a firmware under test reads
+    /// its policy and intel from it).
+    pub fn scenario_source(&self, id: &str) -> Result<String, LoadError> {
+        let id = id.strip_suffix(".yaml").unwrap_or(id);
+        self.read_checked(id, &format!("{id}.yaml"))?
+            .ok_or_else(|| LoadError::UnknownScenario {
+                id: id.to_string(),
+                known: self.ids(),
+            })
+    }
+
     /// Loads and validates office `id` (`print-shop`).
     pub fn office(&self, id: &str) -> Result<Office, LoadError> {
         let rel = format!("offices/{id}.yaml");

@@ -51,9 +51,13 @@ pub struct FirmwareFiles {
 }
 
 impl FirmwareFiles {
-    /// Writes the scenario's policy and intel where the firmware reads them,
-    /// and clears an old store.
-    pub fn prepare(scenario: &Scenario, dir: &Path) -> io::Result<FirmwareFiles> {
+    /// Writes the scenario's policy and intel where the firmware reads them
+    /// (in the shapes of the scenario's `gateway:` and `intel:`), and clears
+    /// an old store. `source` is the scenario's YAML as written: the policy
+    /// is cut from it, completed as the loader completes it (the office's
+    /// gateway name, the scenario's seed), and read back to prove the
+    /// firmware will enforce exactly the scenario's configuration.
+    pub fn prepare(scenario: &Scenario, source: &str, dir: &Path) -> io::Result<FirmwareFiles> {
         let intel_dir = dir.join("intel");
         fs::create_dir_all(&intel_dir)?;
         let files = FirmwareFiles {
@@ -62,9 +66,8 @@ impl FirmwareFiles {
             store: dir.join("gateway.sqlite"),
             stderr: dir.join("firmware.stderr"),
         };
-        let policy = serde_yaml::to_string(&scenario.gateway).map_err(io::Error::other)?;
+        let (policy, intel) = policy_and_intel(scenario, source)?;
         fs::write(&files.policy, policy)?;
-        let intel = serde_yaml::to_string(&scenario.intel).map_err(io::Error::other)?;
         fs::write(files.intel_dir.join("intel.yaml"), intel)?;
         for suffix in ["", "-wal", "-shm"] {
             let mut path = files.store.as_os_str().to_owned();
@@ -76,6 +79,41 @@ impl FirmwareFiles {
         }
         Ok(files)
     }
+}
+
+/// The policy and intel files of `scenario`, from its YAML `source`.
+pub fn policy_and_intel(scenario: &Scenario, source: &str) -> io::Result<(String, String)> {
+    use serde_yaml::{Mapping, Value};
+    let bad = |what: String| io::Error::other(format!("scenario {}: {what}", scenario.id));
+    let doc: Value = serde_yaml::from_str(source).map_err(|e| bad(e.to_string()))?;
+    let section = |key: &str| match doc.get(key) {
+        None | Some(Value::Null) => Ok(Mapping::new()),
+        Some(Value::Mapping(m)) => Ok(m.clone()),
+        Some(_) => Err(bad(format!("`{key}:` is not a mapping"))),
+    };
+    let mut gateway = section("gateway")?;
+    gateway.insert("name".into(), scenario.gateway.name.clone().into());
+    if !gateway.contains_key("seed") {
+        gateway.insert("seed".into(), scenario.gateway.seed.into());
+    }
+    let intel = section("intel")?;
+    let policy = serde_yaml::to_string(&gateway).map_err(|e| bad(e.to_string()))?;
+    let intel_text = serde_yaml::to_string(&intel).map_err(|e| bad(e.to_string()))?;
+    let reread: appliance::Config =
+        serde_yaml::from_str(&policy).map_err(|e| bad(format!("policy for the firmware: {e}")))?;
+    if reread != scenario.gateway {
+        return Err(bad(
+            "the policy written for the firmware differs from the one the twin loaded".into(),
+        ));
+    }
+    let reread: appliance::FrozenIntel = serde_yaml::from_str(&intel_text)
+        .map_err(|e| bad(format!("intel for the firmware: {e}")))?;
+    if reread != scenario.intel {
+        return Err(bad(
+            "the intel written for the firmware differs from the one the twin loaded".into(),
+        ));
+    }
+    Ok((policy, intel_text))
 }
 
 /// The firmware process and the twin's ends of its ports.
@@ -108,9 +146,15 @@ impl std::fmt::Debug for Firmware {
 
 impl Firmware {
     /// Builds the firmware's namespace and ports and starts `program` there
-    /// with the scenario's policy and intel, its files in `dir`.
-    pub fn start(program: &Path, scenario: &Scenario, dir: &Path) -> io::Result<Firmware> {
-        let files = FirmwareFiles::prepare(scenario, dir)?;
+    /// with the scenario's policy and intel (`source`: the scenario's YAML),
+    /// its files in `dir`.
+    pub fn start(
+        program: &Path,
+        scenario: &Scenario,
+        source: &str,
+        dir: &Path,
+    ) -> io::Result<Firmware> {
+        let files = FirmwareFiles::prepare(scenario, source, dir)?;
         let tap = |name: &str, last: u8| TapSpec {
             name: name.to_string(),
             // Locally administered: the gateway is a bridge, these MACs only

@@ -114,8 +114,13 @@ fn hold() {
     println!("pid {}", child.id());
     let mut firmware = None;
     if let Ok(program) = twin::tun::firmware::default_firmware() {
-        let fw = twin::tun::firmware::Firmware::start(&program, &scenario, &dir.join("fw"))
-            .expect("firmware");
+        let source = fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/winxp-cnc-beacon.yaml"),
+        )
+        .expect("scenario source");
+        let fw =
+            twin::tun::firmware::Firmware::start(&program, &scenario, &source, &dir.join("fw"))
+                .expect("firmware");
         println!("ns {}", fw.netns_inode().expect("inode"));
         println!("pid {}", fw.pid());
         firmware = Some(fw);
