@@ -96,14 +96,24 @@ impl Catalog {
                 });
             }
         };
-        load::scenario_from_str(&self.display(&rel), &text, |office| {
-            let rel = format!("offices/{office}.yaml");
-            match self.read_checked(office, &rel) {
-                Ok(Some(text)) => Some(load::office_from_str(&self.display(&rel), &text)),
-                Ok(None) => None,
-                Err(e) => Some(Err(e)),
-            }
-        })
+        let files = |name: &str| match self.read(name) {
+            Ok(Some(text)) => Some(Ok((self.display(name), text))),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        };
+        load::scenario_from_str_with_files(
+            &self.display(&rel),
+            &text,
+            |office| {
+                let rel = format!("offices/{office}.yaml");
+                match self.read_checked(office, &rel) {
+                    Ok(Some(text)) => Some(load::office_from_str(&self.display(&rel), &text)),
+                    Ok(None) => None,
+                    Err(e) => Some(Err(e)),
+                }
+            },
+            &files,
+        )
     }
 
     /// The YAML text of scenario `id` as written (a firmware under test reads

@@ -12,6 +12,7 @@ pub mod link;
 pub mod load;
 pub mod mail;
 pub mod model;
+pub mod scripted;
 pub mod tun;
 pub mod web;
 pub mod world;

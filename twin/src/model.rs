@@ -100,6 +100,9 @@ pub struct Scenario {
     pub intel: FrozenIntel,
     pub actors: Vec<ActorSpec>,
     pub timeline: Vec<TimelineEntry>,
+    /// Packet sequences synthesised directly (scans, floods, worms, a device
+    /// joining the LAN): see [`crate::scripted`].
+    pub scripted: Vec<ScriptedSpec>,
 }
 
 /// The simulated internet's services.
@@ -216,4 +219,66 @@ pub enum TimelineAction {
     GatewayOffline,
     /// The gateway reports to the cloud again.
     GatewayOnline,
+    /// The administrator blocks a device by MAC or IP on the gateway (FAQ
+    /// Q2): a new policy version is deployed with the device on the list.
+    BlockDevice {
+        mac: Option<Mac>,
+        ip: Option<Ipv4Addr>,
+    },
+}
+
+/// Where scripted traffic comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// An office host (checked to exist): its address and MAC, through its
+    /// switch port.
+    Host(String),
+    /// An address on the simulated internet, arriving at the WAN port.
+    Internet(Ipv4Addr),
+    /// A device that is not one of the office's hosts, on the LAN.
+    Device { ip: Ipv4Addr, mac: Mac },
+}
+
+/// One scripted packet sequence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptedSpec {
+    pub origin: Origin,
+    pub start: Instant,
+    pub kind: ScriptedKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScriptedKind {
+    /// TCP SYNs to ports `first..=last` of `target`, `rate` per second.
+    PortScan {
+        target: Ipv4Addr,
+        first: u16,
+        last: u16,
+        rate: u32,
+    },
+    /// SYNs to `target:port` at `rate` per second for `duration`, from
+    /// addresses drawn in `spoof` (or the origin's own).
+    SynFlood {
+        target: Ipv4Addr,
+        port: u16,
+        rate: u32,
+        duration: Duration,
+        spoof: Option<(Ipv4Addr, u8)>,
+    },
+    /// SYNs to `port` of `count` addresses of the network `targets`, at
+    /// `rate` per second (a worm looking for file shares).
+    Worm {
+        port: u16,
+        targets: (Ipv4Addr, u8),
+        count: u32,
+        rate: u32,
+    },
+    /// A device joins the LAN (ARP, DHCP with its name and vendor class) and
+    /// then opens a connection to `visit` port 80 every `interval`.
+    NewDevice {
+        hostname: String,
+        vendor_class: String,
+        visit: Ipv4Addr,
+        interval: Duration,
+    },
 }

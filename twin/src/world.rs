@@ -25,8 +25,12 @@ use crate::internet::Internet;
 use crate::link::{Forward, LAN_LATENCY, LinkId, Switch, SwitchPort, WAN_LATENCY};
 use crate::mail::MailServer;
 pub use crate::mail::StoredMail;
-use crate::model::{ActorKind, Scenario, TimelineAction, TimelineEntry};
+use crate::model::{ActorKind, Mac, Origin, Scenario, ScriptedSpec, TimelineAction, TimelineEntry};
+use crate::scripted::{Entry, Scripted};
 use crate::web::{HttpUrl, UrlError};
+use appliance::gateway::DeployOutcome;
+use appliance::inspect::devices::{BlockedDevice, MacAddr};
+use appliance::wire::frame::Mac as WireMac;
 use appliance::{AccessRecord, Actions, Event, Gateway, Instant, Port};
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
@@ -111,6 +115,7 @@ enum Due {
     Actor(usize),
     Timeline(usize),
     Mail(Box<StoredMail>),
+    Scripted(usize),
 }
 
 /// The running twin.
@@ -151,6 +156,21 @@ pub struct World {
     /// for them wait in `outbound`.
     attached: Vec<bool>,
     outbound: Vec<(usize, Vec<u8>)>,
+    /// Network protections (issue 5): scripted traffic and device blocks.
+    net: NetTwin,
+}
+
+/// The world's scripted traffic and what it needs to address it.
+struct NetTwin {
+    scripted: Vec<Scripted>,
+    /// Office addresses to MACs; anything else goes to the router.
+    macs: HashMap<Ipv4Addr, Mac>,
+    router_mac: Mac,
+    seed: u64,
+    /// The last time a frame with this IPv4 source left the gateway's LAN port.
+    last_lan_delivery: HashMap<Ipv4Addr, Instant>,
+    /// Device blocks deployed so far: (when, MAC, IP).
+    blocks: Vec<(Instant, Option<Mac>, Option<Ipv4Addr>)>,
 }
 
 impl std::fmt::Debug for World {
@@ -213,6 +233,7 @@ impl World {
                     find(host)?;
                 }
                 TimelineAction::GatewayOffline | TimelineAction::GatewayOnline => {}
+                TimelineAction::BlockDevice { .. } => {}
             }
             agenda.schedule(entry.at.max(now), Due::Timeline(i));
         }
@@ -254,7 +275,109 @@ impl World {
             driver: None,
             attached: vec![false; n],
             outbound: Vec::new(),
+            net: NetTwin {
+                macs: office.hosts.iter().map(|h| (h.ip, h.mac)).collect(),
+                router_mac: office.router_mac,
+                seed: scenario.seed,
+                scripted: Vec::new(),
+                last_lan_delivery: HashMap::new(),
+                blocks: Vec::new(),
+            },
         })
+        .and_then(|mut world| {
+            for spec in &scenario.scripted {
+                world.start_scripted(spec)?;
+            }
+            Ok(world)
+        })
+    }
+
+    /// Starts a scripted packet sequence (a scan, a flood, a worm, a new
+    /// device) at its start time, or now if that has passed.
+    pub fn start_scripted(&mut self, spec: &ScriptedSpec) -> Result<(), WorldError> {
+        let (entry, ip, mac) = match &spec.origin {
+            Origin::Host(name) => {
+                let i = self.host(name)?;
+                let h = &self.hosts[i];
+                let mac = self
+                    .net
+                    .macs
+                    .get(&h.ip)
+                    .copied()
+                    .unwrap_or(self.net.router_mac);
+                (Entry::Host(i), h.ip, mac)
+            }
+            Origin::Internet(ip) => (Entry::Wan, *ip, self.net.router_mac),
+            Origin::Device { ip, mac } => (Entry::Lan, *ip, *mac),
+        };
+        let index = self.net.scripted.len();
+        let s = Scripted::new(index, spec, entry, ip, mac, self.net.seed);
+        self.agenda
+            .schedule(spec.start.max(self.now), Due::Scripted(index));
+        self.net.scripted.push(s);
+        Ok(())
+    }
+
+    /// Deploys a new gateway policy with the device on the block list (FAQ
+    /// Q2: block by IP or MAC).
+    pub fn block_device(&mut self, mac: Option<Mac>, ip: Option<Ipv4Addr>) -> DeployOutcome {
+        let mut config = self.gateway.config().clone();
+        config.version += 1;
+        config.devices.blocked.push(BlockedDevice {
+            ip,
+            mac: mac.map(|m| MacAddr(WireMac(m.0))),
+            note: None,
+        });
+        let outcome = self.gateway.deploy(config);
+        if matches!(outcome, DeployOutcome::Success { .. }) {
+            self.net.blocks.push((self.now, mac, ip));
+        }
+        outcome
+    }
+
+    /// Device blocks deployed so far: (when, MAC, IP).
+    pub fn device_blocks(&self) -> &[(Instant, Option<Mac>, Option<Ipv4Addr>)] {
+        &self.net.blocks
+    }
+
+    /// The last time a frame with source address `ip` left the gateway on its
+    /// LAN port (reached the office).
+    pub fn last_lan_delivery_from(&self, ip: Ipv4Addr) -> Option<Instant> {
+        self.net.last_lan_delivery.get(&ip).copied()
+    }
+
+    fn fire_scripted(&mut self, i: usize) {
+        let now = self.now;
+        let Some(s) = self.net.scripted.get_mut(i) else {
+            return;
+        };
+        let (macs, router) = (&self.net.macs, self.net.router_mac);
+        let (frames, next) = s.fire(now, &|ip| macs.get(&ip).copied().unwrap_or(router));
+        let entry = s.entry();
+        for frame in frames {
+            match entry {
+                Entry::Host(h) => {
+                    if self.hosts[h].plugged {
+                        self.switch_in(SwitchPort::Host(h), frame);
+                    } else {
+                        self.stats.frames_lost_unplugged += 1;
+                    }
+                }
+                Entry::Lan => {
+                    self.on_link(LinkId::Lan, &frame);
+                    self.agenda
+                        .schedule(now + LAN_LATENCY, Due::AtGateway(Port::Lan, frame));
+                }
+                Entry::Wan => {
+                    self.on_link(LinkId::Wan, &frame);
+                    self.agenda
+                        .schedule(now + WAN_LATENCY, Due::AtGateway(Port::Wan, frame));
+                }
+            }
+        }
+        if let Some(next) = next {
+            self.agenda.schedule(next.max(now), Due::Scripted(i));
+        }
     }
 
     pub fn now(&self) -> Instant {
@@ -548,8 +671,13 @@ impl World {
                         self.set_gateway_online(true);
                         Ok(())
                     }
+                    TimelineAction::BlockDevice { mac, ip } => {
+                        self.block_device(mac, ip);
+                        Ok(())
+                    }
                 };
             }
+            Due::Scripted(i) => self.fire_scripted(i),
             Due::Mail(mail) => {
                 if self.mail.deliver(*mail) {
                     self.stats.mails_delivered += 1;
@@ -569,6 +697,9 @@ impl World {
             match emit.port {
                 Port::Lan => {
                     self.on_link(LinkId::Lan, &emit.frame);
+                    if let Some(src) = ipv4_source(&emit.frame) {
+                        self.net.last_lan_delivery.insert(src, now);
+                    }
                     self.agenda
                         .schedule(now + LAN_LATENCY, Due::AtSwitch(emit.frame));
                 }

@@ -29,6 +29,10 @@ pub enum LoadError {
     #[error("unknown office `{id}`; known offices: {}", known.join(", "))]
     #[diagnostic(code(officetwin::load::unknown_office))]
     UnknownOffice { id: String, known: Vec<String> },
+    /// An IPS rule file did not parse (`FILE:LINE:COL: reason`).
+    #[error(transparent)]
+    #[diagnostic(code(officetwin::load::rules))]
+    Rules(#[from] appliance::inspect::ips::RuleError),
 }
 
 impl LoadError {

@@ -12,8 +12,10 @@
 mod error;
 mod index;
 mod raw;
+mod traffic;
 
 pub use error::{LoadError, SourceError};
+pub use traffic::FileReader;
 
 use crate::model::{
     ActorKind, ActorSpec, HostKind, HostSpec, Internet, Mac, MailServerSpec, Office, Page,
@@ -44,6 +46,17 @@ pub fn scenario_from_str(
     text: &str,
     offices: impl FnOnce(&str) -> Option<Result<Office, LoadError>>,
 ) -> Result<Scenario, LoadError> {
+    scenario_from_str_with_files(path, text, offices, &|_| None)
+}
+
+/// Like [`scenario_from_str`], with `files` reading the files a scenario
+/// names beside it (IPS rule files, relative to the scenarios folder).
+pub fn scenario_from_str_with_files(
+    path: &str,
+    text: &str,
+    offices: impl FnOnce(&str) -> Option<Result<Office, LoadError>>,
+    files: &FileReader<'_>,
+) -> Result<Scenario, LoadError> {
     let doc = Doc::new(path, text);
     let raw: RawScenario = serde_yaml::from_str(text).map_err(|e| doc.serde_error(&e))?;
     let office = match offices(&raw.office) {
@@ -62,6 +75,7 @@ pub fn scenario_from_str(
     ScenarioCheck {
         doc: &doc,
         office: &office,
+        files,
     }
     .validate(raw)
 }
@@ -77,10 +91,20 @@ pub fn office_file(path: &Path) -> Result<Office, LoadError> {
 pub fn scenario_file(path: &Path) -> Result<Scenario, LoadError> {
     let text = read(path)?;
     let dir = path.parent().unwrap_or(Path::new(""));
-    scenario_from_str(&display(path), &text, |name| {
-        let office = dir.join("offices").join(format!("{name}.yaml"));
-        (is_plain_name(name) && office.is_file()).then(|| office_file(&office))
-    })
+    let files = |name: &str| {
+        let file = dir.join(name);
+        file.is_file()
+            .then(|| read(&file).map(|text| (display(&file), text)))
+    };
+    scenario_from_str_with_files(
+        &display(path),
+        &text,
+        |name| {
+            let office = dir.join("offices").join(format!("{name}.yaml"));
+            (is_plain_name(name) && office.is_file()).then(|| office_file(&office))
+        },
+        &files,
+    )
 }
 
 pub(crate) fn read(path: &Path) -> Result<String, LoadError> {
@@ -338,6 +362,7 @@ fn url_host(url: &str) -> Result<&str, String> {
 struct ScenarioCheck<'d, 'a> {
     doc: &'d Doc<'a>,
     office: &'d Office,
+    files: &'d FileReader<'d>,
 }
 
 /// What the scenario's clock allows: `[start, end]`.
@@ -362,13 +387,15 @@ impl ScenarioCheck<'_, '_> {
             start: raw.start.0,
             end: raw.start.0 + raw.duration.0,
         };
-        let gateway = self.gateway(raw.gateway, raw.seed)?;
+        let mut gateway = self.gateway(raw.gateway, raw.seed)?;
+        self.rule_files(&mut gateway, self.files)?;
         let internet = self.internet(raw.internet, &gateway)?;
         let mut actors = Vec::new();
         for (i, actor) in raw.actors.into_iter().enumerate() {
             self.actor(i, actor, window, &internet, &mut actors)?;
         }
         let timeline = self.timeline(raw.timeline, window)?;
+        let scripted = self.traffic(raw.traffic, window, &internet)?;
         Ok(Scenario {
             id: stem(doc.path),
             title: raw.title,
@@ -382,6 +409,7 @@ impl ScenarioCheck<'_, '_> {
             intel: raw.intel,
             actors,
             timeline,
+            scripted,
         })
     }
 
@@ -846,6 +874,24 @@ impl ScenarioCheck<'_, '_> {
             }
             previous = Some(when);
             self.time_in(&at("at"), when, window.start, window.end, "the scenario")?;
+            if let Some(block) = entry.block_device {
+                if entry.isolate.is_some() || entry.reconnect.is_some() || entry.gateway.is_some() {
+                    return Err(doc
+                        .error_at(
+                            &format!("timeline[{i}]"),
+                            "a timeline entry needs exactly one action",
+                        )
+                        .label("what happens?")
+                        .into());
+                }
+                let (mac, ip) = self.block_device(&at("block_device"), block)?;
+                entries.push(TimelineEntry {
+                    at: when,
+                    action: TimelineAction::BlockDevice { mac, ip },
+                    note: entry.note,
+                });
+                continue;
+            }
             let action = match (entry.isolate, entry.reconnect, entry.gateway) {
                 (None, None, Some(state)) => {
                     let going_offline = state == RawGatewayState::Offline;

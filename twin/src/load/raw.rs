@@ -80,6 +80,8 @@ pub(crate) struct RawScenario {
     pub actors: Vec<RawActor>,
     #[serde(default)]
     pub timeline: Vec<RawTimelineEntry>,
+    #[serde(default)]
+    pub traffic: Vec<super::traffic::RawTraffic>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -198,6 +200,8 @@ pub(crate) struct RawTimelineEntry {
     /// `offline` or `online`: the gateway's link to the cloud console.
     #[serde(default)]
     pub gateway: Option<RawGatewayState>,
+    #[serde(default)]
+    pub block_device: Option<super::traffic::RawBlockDevice>,
     #[serde(default)]
     pub note: Option<String>,
 }

@@ -159,6 +159,7 @@ fn small_scenario() -> Scenario {
             },
             note: Some("LANケーブル抜去".into()),
         }],
+        scripted: Vec::new(),
     }
 }
 
