@@ -2,6 +2,7 @@
 
 mod logs;
 mod network;
+mod network_protection;
 mod report;
 mod scenario;
 mod tun;
@@ -23,6 +24,8 @@ pub struct TwinWorld {
     runs: Vec<RunOutput>,
     /// TUN mode: real programs, firmware runs, and why steps were skipped.
     tun: tun::TunState,
+    /// An IPS rule file checked on its own.
+    rules: network_protection::RuleCheck,
 }
 
 impl fmt::Debug for TwinWorld {

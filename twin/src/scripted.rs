@@ -115,7 +115,7 @@ impl Scripted {
                 let seq = self.rng.random::<u32>();
                 frames.push(self.syn(visit, mac_of(visit), port, 80, seq, self.src_ip));
                 self.sent += 1;
-                return (frames, Some(now + interval.max(Duration::from_millis(1))));
+                (frames, Some(now + interval.max(Duration::from_millis(1))))
             }
             ScriptedKind::PortScan { rate, .. }
             | ScriptedKind::SynFlood { rate, .. }

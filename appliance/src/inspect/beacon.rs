@@ -24,7 +24,11 @@
 //! score = ( mean(ts_skew, ts_madm, ts_count) + mean(ds_skew, ds_madm, ds_small) + coverage ) / 3
 //! ```
 //!
-//! and flags the pair when `score >= threshold` (0.80 by default): one event
+//! and flags the pair when `score >= threshold` (0.80 by default) and the
+//! timing part alone, `ts = mean(ts_skew, ts_madm, ts_count)`, is at least
+//! `min_timing` (0.70): regular small requests all hour long are not enough
+//! without a schedule (a person re-opening the same page every few minutes
+//! sends identical requests too, at irregular times). One event
 //! naming the host, the destination (by the name the PC resolved, if the
 //! gateway saw it) and the score, then nothing more for that pair for a day.
 //! With policy `block`, the pair's later connections are reset.
@@ -92,6 +96,8 @@ pub struct BeaconPolicy {
     pub threshold: Score,
     pub window_secs: u64,
     pub min_connections: usize,
+    /// The timing score a flagged pair needs on its own.
+    pub min_timing: Score,
     /// Connections per window that give the full count score.
     pub full_count: usize,
     /// Name suffixes never scored (well-known periodic services).
@@ -106,6 +112,7 @@ impl Default for BeaconPolicy {
             threshold: Score(800),
             window_secs: 3600,
             min_connections: 20,
+            min_timing: Score(700),
             full_count: 60,
             benign_domains: [
                 "windowsupdate.com",
@@ -125,6 +132,8 @@ impl Default for BeaconPolicy {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Breakdown {
     pub connections: usize,
+    /// mean(ts_skew, ts_madm, ts_count)
+    pub timing: f64,
     pub ts_skew: f64,
     pub ts_madm: f64,
     pub ts_count: f64,
@@ -179,6 +188,7 @@ pub fn score(times: &[i64], sizes: &[u32], window: i64, full_count: usize) -> Op
     let ds = (ds_skew + ds_madm + ds_small) / 3.0;
     Some(Breakdown {
         connections: times.len(),
+        timing: ts,
         ts_skew,
         ts_madm,
         ts_count,
@@ -332,7 +342,9 @@ impl BeaconState {
         let times: Vec<i64> = pair.conns.iter().map(|(s, _)| *s).collect();
         let sizes: Vec<u32> = pair.conns.iter().filter_map(|(_, z)| *z).collect();
         let b = score(&times, &sizes, window, policy.full_count)?;
-        if Score::from_f64(b.score) < policy.threshold {
+        if Score::from_f64(b.score) < policy.threshold
+            || Score::from_f64(b.timing) < policy.min_timing
+        {
             return None;
         }
         pair.flagged_at = Some(now);
@@ -348,9 +360,10 @@ impl BeaconState {
                     policy.threshold
                 ),
                 format!(
-                    "{} connections in {} min, interval skew {:.2} dispersion {:.2} count {:.2}, size skew {:.2} dispersion {:.2} smallness {:.2}, coverage {:.2}",
+                    "{} check-ins in {} min; timing {:.2} (skew {:.2} dispersion {:.2} count {:.2}), size skew {:.2} dispersion {:.2} smallness {:.2}, coverage {:.2}",
                     b.connections,
                     policy.window_secs / 60,
+                    b.timing,
                     b.ts_skew,
                     b.ts_madm,
                     b.ts_count,
@@ -457,6 +470,19 @@ mod tests {
         let policy = BeaconPolicy::default();
         assert_eq!(run(&policy, &schedule, Some("v10.update.example")), None);
         assert!(run(&policy, &schedule, Some("telemetry.unknown.example")).is_some());
+    }
+
+    #[test]
+    fn reopening_the_same_page_every_few_minutes_is_not_a_beacon() {
+        // Identical small requests all hour long, but at a person's pace.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut t = 0.0;
+        let mut schedule = Vec::new();
+        while t < 4.0 * 3600.0 {
+            schedule.push((t, 160));
+            t += 120.0 + rng.random_range(-60.0..60.0);
+        }
+        assert_eq!(run(&BeaconPolicy::default(), &schedule, None), None);
     }
 
     #[test]
