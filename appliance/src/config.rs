@@ -13,6 +13,11 @@ use crate::inspect::network::{CallbackHostPolicy, FlowTablePolicy};
 use crate::inspect::port_scan::ScanPolicy;
 use serde::Deserialize;
 
+pub use crate::inspect::mail_security::policy::{
+    AntiMalwarePolicy, AntiSpamPolicy, EmailReputationPolicy, MailSecurityPolicy, MalwareMailAction,
+    Sensitivity, SmtpCode, UnscannableAction,
+};
+
 /// Everything a gateway needs to run; replaced as a whole by `Gateway::deploy`.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
@@ -44,6 +49,12 @@ pub struct Config {
     pub devices: DevicePolicy,
     /// Flow-table size and what happens when it is full (`inspect::network`).
     pub flow_table: FlowTablePolicy,
+    /// Anti-malware (不正プログラム対策) for HTTP downloads and mail attachments.
+    #[serde(default)]
+    pub anti_malware: AntiMalwarePolicy,
+    /// Mail security (メールセキュリティ対策): attachments, anti-spam, email reputation.
+    #[serde(default)]
+    pub mail: MailSecurityPolicy,
 }
 
 impl Default for Config {
@@ -62,6 +73,8 @@ impl Default for Config {
             callback_host: CallbackHostPolicy::default(),
             devices: DevicePolicy::default(),
             flow_table: FlowTablePolicy::default(),
+            anti_malware: AntiMalwarePolicy::default(),
+            mail: MailSecurityPolicy::default(),
         }
     }
 }

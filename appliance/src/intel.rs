@@ -4,6 +4,7 @@
 //! cloud; the twin hands in a [`FrozenIntel`], a scenario-defined snapshot, so a
 //! replay gives the same verdicts on every run.
 
+pub use crate::inspect::anti_malware::signatures::SignatureRule;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -46,6 +47,23 @@ pub trait Intel {
     /// scheme, `host/path?query`), then by domain (the host or any parent
     /// domain), then by IP. The most specific indicator wins.
     fn cnc_lookup(&self, host: Option<&str>, url: Option<&str>, ip: Ipv4Addr) -> Option<CncMatch>;
+
+    /// The file hash list (smart scan): SHA-256 in hex -> threat name.
+    fn file_hashes(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    /// The signature rules of the pattern file.
+    fn signatures(&self) -> Vec<SignatureRule> {
+        Vec::new()
+    }
+
+    /// A DNSBL query: `name` is the reversed IPv4 address followed by the
+    /// zone (`4.3.2.1.<zone>`); the answer is the A record, if any.
+    fn dnsbl_query(&self, name: &str) -> Option<Ipv4Addr> {
+        let _ = name;
+        None
+    }
 }
 
 /// A frozen, scenario-defined copy of the intel cloud.
@@ -55,6 +73,16 @@ pub struct FrozenIntel {
     /// The C&C list.
     #[serde(default)]
     pub cnc: CncList,
+    /// The file hash list: SHA-256 (hex, any case) -> threat name.
+    #[serde(default)]
+    pub file_hashes: BTreeMap<String, String>,
+    /// Signature rules (our own format, see `anti_malware::signatures`).
+    #[serde(default)]
+    pub signatures: Vec<SignatureRule>,
+    /// DNSBL zones as served by the cloud's resolver: full query name
+    /// (`66.113.0.203.rbl-plus.mail-abuse.example`) -> A record.
+    #[serde(default)]
+    pub dnsbl: BTreeMap<String, Ipv4Addr>,
 }
 
 /// C&C indicators, each mapped to the threat name reported on a hit.
@@ -70,6 +98,23 @@ pub struct CncList {
 }
 
 impl Intel for FrozenIntel {
+    fn file_hashes(&self) -> Vec<(String, String)> {
+        self.file_hashes
+            .iter()
+            .map(|(h, n)| (h.clone(), n.clone()))
+            .collect()
+    }
+
+    fn signatures(&self) -> Vec<SignatureRule> {
+        self.signatures.clone()
+    }
+
+    fn dnsbl_query(&self, name: &str) -> Option<Ipv4Addr> {
+        self.dnsbl
+            .get(name.trim_end_matches('.').to_ascii_lowercase().as_str())
+            .copied()
+    }
+
     fn cnc_lookup(&self, host: Option<&str>, url: Option<&str>, ip: Ipv4Addr) -> Option<CncMatch> {
         let list = &self.cnc;
         if let Some(url) = url {

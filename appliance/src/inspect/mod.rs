@@ -5,13 +5,17 @@
 //! wire actions (block page, reset) with [`block_page`], and into log events
 //! and alert mails with [`notify`].
 
+pub mod anti_malware;
+pub mod anti_spam;
 pub mod beacon;
 pub mod block_page;
 pub mod cnc;
 pub mod devices;
 pub mod dos;
+pub mod email_reputation;
 pub mod firewall;
 pub mod ips;
+pub mod mail_security;
 pub mod network;
 pub mod notify;
 pub mod port_scan;

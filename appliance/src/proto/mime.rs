@@ -1,0 +1,259 @@
+//! MIME messages (RFC 5322/2045-2049) as the mail engines need them: the
+//! decoded subject (RFC 2047, ISO-2022-JP and UTF-8), sender, recipients,
+//! the text of every body part, the URLs in it, and the attachments with
+//! their decoded names (RFC 2047 and RFC 2231) and bytes, including those of
+//! nested messages. Parsing is mail-parser's (with `full_encoding`); this
+//! module adds where each attachment sits in the raw bytes, so the mail can
+//! be rewritten without re-encoding what stays.
+
+use mail_parser::{Address, MessageParser, MimeHeaders, PartType};
+use std::ops::Range;
+
+/// Nested messages followed this deep.
+const MAX_NESTING: u8 = 5;
+/// URLs kept per message.
+const MAX_URLS: usize = 256;
+
+/// One attachment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    /// The decoded file name; `attachment-N` when it has none.
+    pub name: String,
+    pub content_type: String,
+    /// The decoded content.
+    pub data: Vec<u8>,
+    /// Bytes of the raw message that hold this part (headers and body) at
+    /// the top level; for a part of a nested message, the nested message.
+    pub span: Range<usize>,
+    /// Inside a nested (message/rfc822) message.
+    pub nested: bool,
+}
+
+/// A parsed message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mail {
+    pub subject: String,
+    pub from: String,
+    pub to: Vec<String>,
+    pub reply_to: Option<String>,
+    pub message_id: Option<String>,
+    /// All text and HTML bodies, decoded, one after the other.
+    pub text: String,
+    pub urls: Vec<String>,
+    pub attachments: Vec<Attachment>,
+    /// A multipart whose closing boundary never came (cut off in transit).
+    pub truncated: bool,
+    /// mail-parser could not read it as a message at all.
+    pub unparsable: bool,
+    /// Span of the top-level header block (for adding a missing Subject).
+    pub subject_span: Option<Range<usize>>,
+    pub header_end: usize,
+    /// Whether the root part is itself the only "attachment" (a single-part
+    /// message whose body is a file).
+    pub root_is_attachment: bool,
+}
+
+fn first_address(a: Option<&Address<'_>>) -> Option<String> {
+    a.and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .map(str::to_string)
+}
+
+/// Parses `raw`; never fails: an unreadable message comes back `unparsable`.
+pub fn parse(raw: &[u8]) -> Mail {
+    let Some(msg) = MessageParser::default().parse(raw) else {
+        return Mail {
+            unparsable: true,
+            ..Mail::default()
+        };
+    };
+    let mut mail = Mail {
+        subject: msg.subject().unwrap_or_default().to_string(),
+        from: first_address(msg.from()).unwrap_or_default(),
+        to: msg
+            .to()
+            .map(|a| a.iter().filter_map(|a| a.address()).map(str::to_string).collect())
+            .unwrap_or_default(),
+        reply_to: first_address(msg.reply_to()),
+        message_id: msg.message_id().map(str::to_string),
+        ..Mail::default()
+    };
+    if let Some(root) = msg.parts.first() {
+        mail.header_end = root.offset_body as usize;
+        mail.subject_span = root
+            .headers
+            .iter()
+            .find(|h| h.name == mail_parser::HeaderName::Subject)
+            .map(|h| h.offset_start as usize..h.offset_end as usize);
+    }
+    collect(&msg, raw, None, 0, &mut mail);
+    mail.truncated = truncated(&msg, raw);
+    mail.urls.truncate(MAX_URLS);
+    mail
+}
+
+/// Walks one message's parts. `outer` is the span of the enclosing
+/// message/rfc822 part at the top level, if this message is nested.
+fn collect(
+    msg: &mail_parser::Message<'_>,
+    raw: &[u8],
+    outer: Option<Range<usize>>,
+    depth: u8,
+    mail: &mut Mail,
+) {
+    for (id, part) in msg.parts.iter().enumerate() {
+        let span = outer
+            .clone()
+            .unwrap_or(part.offset_header as usize..part.offset_end as usize);
+        match &part.body {
+            PartType::Text(t) | PartType::Html(t) => {
+                let is_attachment = part.attachment_name().is_some()
+                    || part
+                        .content_disposition()
+                        .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
+                if is_attachment {
+                    push_attachment(part, t.as_bytes(), span, outer.is_some(), mail, id);
+                } else {
+                    if !mail.text.is_empty() {
+                        mail.text.push('\n');
+                    }
+                    mail.text.push_str(t);
+                    extract_urls(t, &mut mail.urls);
+                }
+            }
+            PartType::Binary(b) | PartType::InlineBinary(b) => {
+                push_attachment(part, b, span, outer.is_some(), mail, id);
+            }
+            PartType::Message(nested) => {
+                if depth + 1 < MAX_NESTING {
+                    let nested_span = outer
+                        .clone()
+                        .unwrap_or(part.offset_header as usize..part.offset_end as usize);
+                    collect(nested, raw, Some(nested_span), depth + 1, mail);
+                }
+            }
+            PartType::Multipart(_) => {}
+        }
+    }
+    let _ = raw;
+}
+
+fn push_attachment(
+    part: &mail_parser::MessagePart<'_>,
+    data: &[u8],
+    span: Range<usize>,
+    nested: bool,
+    mail: &mut Mail,
+    id: usize,
+) {
+    let name = part
+        .attachment_name()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("attachment-{}", mail.attachments.len() + 1));
+    let content_type = part
+        .content_type()
+        .map(|c| match c.subtype() {
+            Some(s) => format!("{}/{}", c.ctype(), s),
+            None => c.ctype().to_string(),
+        })
+        .unwrap_or_else(|| "application/octet-stream".to_string());
+    if id == 0 && !nested {
+        mail.root_is_attachment = true;
+    }
+    mail.attachments.push(Attachment {
+        name,
+        content_type,
+        data: data.to_vec(),
+        span,
+        nested,
+    });
+}
+
+/// A multipart's closing delimiter `--boundary--` is missing.
+fn truncated(msg: &mail_parser::Message<'_>, raw: &[u8]) -> bool {
+    msg.parts.iter().any(|p| {
+        let Some(boundary) = p
+            .content_type()
+            .filter(|c| c.ctype().eq_ignore_ascii_case("multipart"))
+            .and_then(|c| c.attribute("boundary"))
+        else {
+            return false;
+        };
+        let close = format!("--{boundary}--");
+        !raw.windows(close.len()).any(|w| w == close.as_bytes())
+    })
+}
+
+/// `http://` and `https://` URLs in decoded text (HTML attributes included).
+pub fn extract_urls(text: &str, urls: &mut Vec<String>) {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while urls.len() < MAX_URLS {
+        let next = ["http://", "https://"]
+            .iter()
+            .filter_map(|s| lower.get(from..).and_then(|t| t.find(s)))
+            .min();
+        let Some(at) = next.map(|n| from + n) else {
+            break;
+        };
+        let rest = text.get(at..).unwrap_or("");
+        let end = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')' | ']'))
+            .unwrap_or(rest.len());
+        let url = rest.get(..end).unwrap_or("").trim_end_matches(['.', ',']);
+        if url.len() > "https://".len() && !urls.iter().any(|u| u == url) {
+            urls.push(url.to_string());
+        }
+        from = at + end.max(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MULTI: &str = "From: =?ISO-2022-JP?B?GyRCOzNFRBsoQg==?= <yamada@example.jp>\r\n\
+To: office@print-shop.example\r\n\
+Subject: =?ISO-2022-JP?B?GyRCOSk7diROJCpDTiRpJDsbKEI=?=\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b1\"\r\n\
+\r\n\
+--b1\r\n\
+Content-Type: text/plain; charset=UTF-8\r\n\
+\r\n\
+See https://example.com/a?b=1 and http://192.0.2.9/x.\r\n\
+--b1\r\n\
+Content-Type: application/octet-stream\r\n\
+Content-Disposition: attachment; filename*=UTF-8''%E8%AB%8B%E6%B1%82%E6%9B%B8.doc\r\n\
+Content-Transfer-Encoding: base64\r\n\
+\r\n\
+aGVsbG8=\r\n\
+--b1--\r\n";
+
+    #[test]
+    fn japanese_subject_rfc2231_name_urls_and_spans() {
+        let mail = parse(MULTI.as_bytes());
+        assert_eq!(mail.subject, "工事のお知らせ");
+        assert_eq!(mail.from, "yamada@example.jp");
+        assert_eq!(mail.to, ["office@print-shop.example"]);
+        assert_eq!(mail.urls, ["https://example.com/a?b=1", "http://192.0.2.9/x"]);
+        assert_eq!(mail.attachments.len(), 1);
+        let a = &mail.attachments[0];
+        assert_eq!(a.name, "請求書.doc");
+        assert_eq!(a.data, b"hello");
+        let part = &MULTI.as_bytes()[a.span.clone()];
+        assert!(part.starts_with(b"Content-Type: application/octet-stream"), "{:?}", String::from_utf8_lossy(part));
+        assert!(!mail.truncated);
+    }
+
+    #[test]
+    fn truncated_and_garbage_input() {
+        let cut = &MULTI.as_bytes()[..MULTI.len() - 30];
+        let mail = parse(cut);
+        assert!(mail.truncated);
+        for n in 0..MULTI.len() {
+            let _ = parse(&MULTI.as_bytes()[..n]);
+        }
+        let _ = parse(&[0xff, 0xfe, 0, 1, 2]);
+    }
+}
