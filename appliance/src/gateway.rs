@@ -29,6 +29,7 @@ use crate::config::Config;
 use crate::event::{Action, Event};
 use crate::inspect::network::{Fate, FlowView, Input, NetStats, NetworkStage};
 use crate::inspect::notify::{self, Parties};
+use crate::inspect::anti_malware::Scanner;
 use crate::inspect::{Detection, Verdict, block_page, cnc};
 use crate::intel::Intel;
 use crate::proto::{dns, http};
@@ -41,6 +42,8 @@ use crate::wire::seq;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
+
+mod mail_flow;
 
 /// The gateway's two network ports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -170,6 +173,8 @@ enum Mode {
     ResetAtSyn,
     /// A request was blocked; the rest of the flow is consumed.
     Blocked(Blocked),
+    /// SMTP/POP3 terminated by the mail proxy (`crate::proxy`).
+    Mail(Box<mail_flow::MailFlow>),
 }
 
 #[derive(Default)]
@@ -215,6 +220,8 @@ pub struct Gateway {
     stats: Stats,
     /// The packet-level protections run before the flow handling.
     net: NetworkStage,
+    /// Anti-malware, compiled from the config and the intel's patterns.
+    scanner: Scanner,
 }
 
 impl Gateway {
@@ -222,6 +229,7 @@ impl Gateway {
         Gateway {
             net: NetworkStage::new(&config),
             flows: FlowTable::new(config.flow_table.max_flows),
+            scanner: Scanner::new(&config.anti_malware, &intel),
             config,
             intel: Box::new(intel),
             dns_names: BTreeMap::new(),
@@ -278,9 +286,23 @@ impl Gateway {
 
     /// Timers: flow expiry and anything else due at `now`.
     pub fn poll(&mut self, now: Instant, out: &mut Actions) {
-        let _ = out;
         let expired = self.flows.expire(now);
-        self.stats.flows_expired += expired.len() as u64;
+        let mut gone = 0;
+        for (key, flow) in expired {
+            // Mail proxies also use the deadline for their retransmission
+            // timers: those flows come back unless they went idle.
+            match flow {
+                Flow::Tcp(mut tcp) if matches!(tcp.mode, Mode::Mail(_)) => {
+                    if let Some(deadline) = self.mail_poll(now, &mut tcp, out) {
+                        self.flows.insert(key, Flow::Tcp(tcp), deadline);
+                    } else {
+                        gone += 1;
+                    }
+                }
+                _ => gone += 1,
+            }
+        }
+        self.stats.flows_expired += gone;
     }
 
     /// When the gateway next wants [`Gateway::poll`] called, if ever.
@@ -301,6 +323,7 @@ impl Gateway {
                 ),
             };
         }
+        self.scanner = Scanner::new(&config.anti_malware, self.intel.as_ref());
         self.config = config;
         self.net.reconfigure(&self.config);
         DeployOutcome::Success {
@@ -532,7 +555,7 @@ impl Gateway {
             return;
         };
         self.continue_tcp_flow(now, port, frame, packet, seg, &mut flow, out);
-        let deadline = now + timeout(&flow);
+        let deadline = mail_flow::deadline(now, &flow.mode).unwrap_or(now + timeout(&flow));
         // Re-inserting what was just removed cannot evict anything.
         self.flows.insert(key, Flow::Tcp(flow), deadline);
     }
@@ -554,6 +577,14 @@ impl Gateway {
             track,
             mode: Mode::Pass,
         });
+        if port == Port::Wan
+            && fresh_syn
+            && let Some(mode) = self.mail_mode(now, port, packet, seg, out)
+        {
+            flow.mode = mode;
+            self.insert_flow(key, Flow::Tcp(flow), now + TIMEOUT_HANDSHAKE);
+            return self.forward(port, frame, out);
+        }
         if port == Port::Lan && fresh_syn {
             let name = self.dns_names.get(&packet.dst).cloned();
             let verdict = cnc::inspect_syn(
@@ -571,6 +602,11 @@ impl Gateway {
                     self.insert_flow(key, Flow::Tcp(flow), now + TIMEOUT_BLOCKED);
                     return;
                 }
+            }
+            if let Some(mode) = self.mail_mode(now, port, packet, seg, out) {
+                flow.mode = mode;
+                self.insert_flow(key, Flow::Tcp(flow), now + TIMEOUT_HANDSHAKE);
+                return self.forward(port, frame, out);
             }
             flow.mode = Mode::Inspect(HttpInspect {
                 stream: Some(Reassembler::new(seq::add(seg.seq, 1), MAX_STREAM_BUFFER)),
@@ -627,6 +663,7 @@ impl Gateway {
             Mode::Pass => {
                 self.forward(port, frame, out);
             }
+            Mode::Mail(_) => self.mail_segment(now, port, frame, seg, flow, out),
             Mode::ResetAtSyn => {
                 self.stats.consumed += 1;
                 if port == Port::Lan && seg.flags.syn && !seg.flags.ack {

@@ -14,6 +14,7 @@ pub mod gateway;
 pub mod inspect;
 pub mod intel;
 pub mod proto;
+pub mod proxy;
 pub mod report;
 pub mod store;
 pub mod time;

@@ -2,6 +2,7 @@
 //! time in, frames, events and alerts out.
 
 mod block;
+mod mail_proxy;
 mod network;
 mod pcap_replay;
 mod smoltcp_hosts;

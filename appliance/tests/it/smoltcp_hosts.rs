@@ -19,13 +19,13 @@ const T0_MICROS: i64 = 1_506_388_185_000_000;
 
 /// A network card whose wire is two queues the test moves frames between.
 #[derive(Default)]
-struct Nic {
-    rx: VecDeque<Vec<u8>>,
-    tx: Vec<Vec<u8>>,
+pub(crate) struct Nic {
+    pub(crate) rx: VecDeque<Vec<u8>>,
+    pub(crate) tx: Vec<Vec<u8>>,
 }
 
-struct Rx(Vec<u8>);
-struct Tx<'a>(&'a mut Vec<Vec<u8>>);
+pub(crate) struct Rx(Vec<u8>);
+pub(crate) struct Tx<'a>(&'a mut Vec<Vec<u8>>);
 
 impl RxToken for Rx {
     fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
@@ -63,15 +63,15 @@ impl Device for Nic {
     }
 }
 
-struct Host {
-    nic: Nic,
-    iface: Interface,
-    sockets: SocketSet<'static>,
-    socket: SocketHandle,
+pub(crate) struct Host {
+    pub(crate) nic: Nic,
+    pub(crate) iface: Interface,
+    pub(crate) sockets: SocketSet<'static>,
+    pub(crate) socket: SocketHandle,
 }
 
 impl Host {
-    fn new(mac: [u8; 6], addrs: &[(Ipv4Addr, u8)], seed: u64) -> Host {
+    pub(crate) fn new(mac: [u8; 6], addrs: &[(Ipv4Addr, u8)], seed: u64) -> Host {
         let mut nic = Nic::default();
         let mut config = IfaceConfig::new(HardwareAddress::Ethernet(EthernetAddress(mac)));
         config.random_seed = seed;
@@ -96,7 +96,7 @@ impl Host {
         }
     }
 
-    fn poll(&mut self, ms: i64) {
+    pub(crate) fn poll(&mut self, ms: i64) {
         self.iface.poll(
             SmolInstant::from_millis(ms),
             &mut self.nic,
@@ -104,7 +104,7 @@ impl Host {
         );
     }
 
-    fn tcp(&mut self) -> &mut tcp::Socket<'static> {
+    pub(crate) fn tcp(&mut self) -> &mut tcp::Socket<'static> {
         self.sockets.get_mut::<tcp::Socket>(self.socket)
     }
 }

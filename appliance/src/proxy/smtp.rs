@@ -1,0 +1,372 @@
+//! The SMTP relay of the mail proxy: commands and replies pass line by
+//! line; the message after `DATA` is held until its final `.`, scanned by
+//! mail security and sent on, rewritten if the policy says so.
+//!
+//! The proxy removes `CHUNKING`/`BINARYMIME` from EHLO replies so clients
+//! use `DATA` (which it can read), and steps aside after a successful
+//! `STARTTLS` (the rest is encrypted: relayed as is). A client whose server
+//! is on the email reputation lists gets the reject code instead of the
+//! greeting.
+
+use super::{Relay, RelayOut};
+use crate::inspect::mail_security::{self, MailOutcome};
+use std::collections::VecDeque;
+
+/// Longest command or reply line accepted before the relay steps aside.
+const MAX_LINE: usize = 64 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cmd {
+    Greeting,
+    Ehlo,
+    Data,
+    DataEnd,
+    StartTls,
+    Other,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum State {
+    Command,
+    /// `DATA` or `STARTTLS` sent: client bytes wait for the reply.
+    Await,
+    Data,
+    /// Not read any more (TLS, an oversize message, a line too long).
+    Raw,
+    /// The server is gone; the proxy answers the client itself.
+    Local,
+}
+
+pub struct Smtp {
+    state: State,
+    client_buf: Vec<u8>,
+    server_buf: Vec<u8>,
+    reply_lines: Vec<Vec<u8>>,
+    pending: VecDeque<Cmd>,
+    message: Vec<u8>,
+    /// Where to resume looking for the end of data.
+    scan_from: usize,
+    pub mail_from: String,
+    pub rcpt_to: Vec<String>,
+}
+
+impl Default for Smtp {
+    fn default() -> Self {
+        Smtp {
+            state: State::Command,
+            client_buf: Vec::new(),
+            server_buf: Vec::new(),
+            reply_lines: Vec::new(),
+            pending: VecDeque::from([Cmd::Greeting]),
+            message: Vec::new(),
+            scan_from: 0,
+            mail_from: String::new(),
+            rcpt_to: Vec::new(),
+        }
+    }
+}
+
+/// Splits off one CRLF- (or LF-) terminated line.
+fn take_line(buf: &mut Vec<u8>) -> Option<Vec<u8>> {
+    let end = buf.iter().position(|b| *b == b'\n')?;
+    let line: Vec<u8> = buf.drain(..=end).collect();
+    Some(line)
+}
+
+fn verb(line: &[u8]) -> String {
+    let text = String::from_utf8_lossy(line);
+    text.split_whitespace().next().unwrap_or("").to_ascii_uppercase()
+}
+
+fn path_arg(line: &[u8]) -> String {
+    let text = String::from_utf8_lossy(line);
+    match (text.find('<'), text.find('>')) {
+        (Some(a), Some(b)) if b > a => text[a + 1..b].to_string(),
+        _ => text.split_once(':').map(|(_, r)| r.trim().to_string()).unwrap_or_default(),
+    }
+}
+
+/// Undoes SMTP dot-stuffing (RFC 5321 4.5.2).
+pub fn unstuff(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut line_start = true;
+    for (i, b) in data.iter().enumerate() {
+        if line_start && *b == b'.' && data.get(i + 1) == Some(&b'.') {
+            line_start = false;
+            continue;
+        }
+        out.push(*b);
+        line_start = *b == b'\n';
+    }
+    out
+}
+
+/// Dot-stuffs and terminates a message for `DATA` (or a POP3 RETR reply).
+pub fn stuff(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + 8);
+    let mut line_start = true;
+    for b in message {
+        if line_start && *b == b'.' {
+            out.push(b'.');
+        }
+        out.push(*b);
+        line_start = *b == b'\n';
+    }
+    if !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
+/// Finds the end-of-data marker: returns (message length, bytes consumed).
+pub fn find_end(buf: &[u8], from: usize) -> Option<(usize, usize)> {
+    if buf.starts_with(b".\r\n") {
+        return Some((0, 3));
+    }
+    let start = from.saturating_sub(4);
+    buf.get(start..)?
+        .windows(5)
+        .position(|w| w == b"\r\n.\r\n")
+        .map(|p| (start + p + 2, start + p + 5))
+}
+
+impl Smtp {
+    fn client_commands(&mut self, out: &mut RelayOut) {
+        while self.state == State::Command {
+            let Some(line) = take_line(&mut self.client_buf) else {
+                if self.client_buf.len() > MAX_LINE {
+                    self.go_raw(out);
+                }
+                return;
+            };
+            let cmd = match verb(&line).as_str() {
+                "EHLO" => Cmd::Ehlo,
+                "DATA" => Cmd::Data,
+                "STARTTLS" => Cmd::StartTls,
+                "MAIL" => {
+                    self.mail_from = path_arg(&line);
+                    self.rcpt_to.clear();
+                    Cmd::Other
+                }
+                "RCPT" => {
+                    self.rcpt_to.push(path_arg(&line));
+                    Cmd::Other
+                }
+                _ => Cmd::Other,
+            };
+            out.to_server.extend_from_slice(&line);
+            self.pending.push_back(cmd);
+            if matches!(cmd, Cmd::Data | Cmd::StartTls) {
+                self.state = State::Await;
+            }
+        }
+    }
+
+    fn local_commands(&mut self, out: &mut RelayOut) {
+        while let Some(line) = take_line(&mut self.client_buf) {
+            if verb(&line) == "QUIT" {
+                out.to_client.extend_from_slice(b"221 2.0.0 Bye\r\n");
+            } else {
+                out.to_client
+                    .extend_from_slice(b"421 4.3.0 Connection closed by the security gateway\r\n");
+            }
+            out.close_client = true;
+            self.client_buf.clear();
+            return;
+        }
+    }
+
+    fn data(&mut self, ctx: &mut super::Ctx<'_>, out: &mut RelayOut) {
+        self.message.append(&mut self.client_buf);
+        let Some((len, used)) = find_end(&self.message, self.scan_from) else {
+            self.scan_from = self.message.len();
+            if self.message.len() > ctx.policy.max_message_bytes {
+                out.notes.push(format!(
+                    "message over {} bytes: relayed unscanned",
+                    ctx.policy.max_message_bytes
+                ));
+                out.to_server.append(&mut self.message);
+                self.state = State::Raw;
+            }
+            return;
+        };
+        let rest = self.message.split_off(used);
+        let stuffed = std::mem::take(&mut self.message);
+        self.scan_from = 0;
+        let raw = unstuff(stuffed.get(..len).unwrap_or(&stuffed));
+        let outcome: MailOutcome = mail_security::inspect(&raw, ctx.policy, ctx.scanner);
+        match &outcome.deliver {
+            Some(bytes) => {
+                out.to_server.extend_from_slice(&stuff(bytes));
+                self.pending.push_back(Cmd::DataEnd);
+                self.state = State::Command;
+            }
+            None => {
+                out.to_client.extend_from_slice(
+                    b"550 5.7.1 Message rejected by the security gateway: malware detected\r\n",
+                );
+                out.reset_server = true;
+                self.state = State::Local;
+            }
+        }
+        out.mails.push(outcome);
+        self.client_buf = rest;
+    }
+
+    fn go_raw(&mut self, out: &mut RelayOut) {
+        self.state = State::Raw;
+        out.to_server.append(&mut self.client_buf);
+        out.to_client.append(&mut self.server_buf);
+    }
+
+    fn on_reply(&mut self, lines: Vec<Vec<u8>>, out: &mut RelayOut) {
+        let cmd = self.pending.pop_front().unwrap_or(Cmd::Other);
+        let code = lines
+            .last()
+            .and_then(|l| l.get(..3))
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .unwrap_or_default();
+        let lines = if cmd == Cmd::Ehlo {
+            filter_ehlo(lines)
+        } else {
+            lines
+        };
+        for l in &lines {
+            out.to_client.extend_from_slice(l);
+        }
+        match cmd {
+            Cmd::Data if self.state == State::Await => {
+                self.state = if code == "354" {
+                    State::Data
+                } else {
+                    State::Command
+                };
+            }
+            Cmd::StartTls if self.state == State::Await => {
+                if code == "220" {
+                    self.state = State::Raw;
+                    out.to_server.append(&mut self.client_buf);
+                } else {
+                    self.state = State::Command;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Drops the extensions the proxy cannot read from a multi-line EHLO reply.
+fn filter_ehlo(lines: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    let mut kept: Vec<Vec<u8>> = lines
+        .into_iter()
+        .enumerate()
+        .filter(|(i, l)| {
+            let kw = verb(l.get(4..).unwrap_or(&[]));
+            *i == 0 || !(kw == "CHUNKING" || kw == "BINARYMIME")
+        })
+        .map(|(_, l)| l)
+        .collect();
+    let n = kept.len();
+    for (i, l) in kept.iter_mut().enumerate() {
+        if let Some(sep) = l.get_mut(3) {
+            *sep = if i + 1 == n { b' ' } else { b'-' };
+        }
+    }
+    kept
+}
+
+impl Relay for Smtp {
+    fn from_client(&mut self, data: &[u8], ctx: &mut super::Ctx<'_>, out: &mut RelayOut) {
+        match self.state {
+            State::Raw => out.to_server.extend_from_slice(data),
+            State::Local => {
+                self.client_buf.extend_from_slice(data);
+                self.local_commands(out);
+            }
+            State::Await => self.client_buf.extend_from_slice(data),
+            State::Command => {
+                self.client_buf.extend_from_slice(data);
+                self.client_commands(out);
+            }
+            State::Data => {
+                self.client_buf.extend_from_slice(data);
+                self.data(ctx, out);
+                self.client_commands(out);
+            }
+        }
+    }
+
+    fn from_server(&mut self, data: &[u8], ctx: &mut super::Ctx<'_>, out: &mut RelayOut) {
+        if self.state == State::Raw {
+            out.to_client.extend_from_slice(data);
+            return;
+        }
+        self.server_buf.extend_from_slice(data);
+        while let Some(line) = take_line(&mut self.server_buf) {
+            let last = line.get(3).is_none_or(|b| *b != b'-');
+            self.reply_lines.push(line);
+            if last {
+                let lines = std::mem::take(&mut self.reply_lines);
+                self.on_reply(lines, out);
+                if self.state == State::Raw {
+                    out.to_client.append(&mut self.server_buf);
+                    return;
+                }
+            }
+        }
+        if self.server_buf.len() > MAX_LINE {
+            self.go_raw(out);
+        }
+        // Client bytes held for this reply can go now.
+        match self.state {
+            State::Data if !self.client_buf.is_empty() => {
+                self.data(ctx, out);
+                self.client_commands(out);
+            }
+            State::Command if !self.client_buf.is_empty() => self.client_commands(out),
+            _ => {}
+        }
+    }
+
+    fn client_closed(&mut self, out: &mut RelayOut) {
+        if self.state == State::Data && !self.message.is_empty() {
+            // Cut off mid-message: nothing complete to deliver.
+            out.notes.push("client closed in the middle of DATA".to_string());
+        }
+        out.close_server = true;
+    }
+
+    fn server_closed(&mut self, out: &mut RelayOut) {
+        if self.state != State::Local {
+            out.close_client = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_stuffing_round_trips() {
+        let m = b"a\r\n.hidden\r\n..\r\nend";
+        let s = stuff(m);
+        assert_eq!(s, b"a\r\n..hidden\r\n...\r\nend\r\n.\r\n");
+        let (len, used) = find_end(&s, 0).unwrap_or((0, 0));
+        assert_eq!(used, s.len());
+        assert_eq!(unstuff(&s[..len]), b"a\r\n.hidden\r\n..\r\nend\r\n");
+        assert_eq!(find_end(b".\r\n", 0), Some((0, 3)));
+    }
+
+    #[test]
+    fn ehlo_filter_fixes_the_last_line() {
+        let lines = vec![
+            b"250-mx.example\r\n".to_vec(),
+            b"250-PIPELINING\r\n".to_vec(),
+            b"250 CHUNKING\r\n".to_vec(),
+        ];
+        let kept = filter_ehlo(lines);
+        assert_eq!(kept, vec![b"250-mx.example\r\n".to_vec(), b"250 PIPELINING\r\n".to_vec()]);
+    }
+}
