@@ -54,14 +54,21 @@ enum Command {
     },
     /// Feed a pcap or pcapng capture through the gateway and print its events.
     Replay {
-        /// The capture (Ethernet link type; timestamps are taken from it).
-        capture: PathBuf,
+        /// The capture(s) (Ethernet link type; timestamps are taken from
+        /// each). With several, each is replayed through a fresh gateway and
+        /// a tally of captures with detections follows.
+        #[arg(required = true, num_args = 1..)]
+        capture: Vec<PathBuf>,
         /// Gateway configuration (YAML, the shape of a scenario's `gateway:`).
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
         /// Threat intel (YAML, the shape of a scenario's `intel:`).
         #[arg(long, value_name = "FILE")]
         intel: Option<PathBuf>,
+        /// Recompute IP/TCP/UDP checksums first (captures made with checksum
+        /// offload; Suricata's `-k none`).
+        #[arg(long)]
+        fix_checksums: bool,
     },
     /// Run a real program as an office host (TUN mode, wall clock; needs root).
     Exec {
@@ -137,7 +144,13 @@ fn execute(cli: Cli) -> Result<()> {
             capture,
             policy,
             intel,
-        } => replay(&capture, policy.as_deref(), intel.as_deref()),
+            fix_checksums,
+        } => replay_all(
+            &capture,
+            policy.as_deref(),
+            intel.as_deref(),
+            officetwin::replay::ReplayOptions { fix_checksums },
+        ),
         Command::Exec {
             host,
             scenario,
@@ -179,7 +192,40 @@ fn execute(cli: Cli) -> Result<()> {
     }
 }
 
-fn replay(capture: &Path, policy: Option<&Path>, intel: Option<&Path>) -> Result<()> {
+/// Replays each capture; with several, names each and ends with a tally.
+fn replay_all(
+    captures: &[PathBuf],
+    policy: Option<&Path>,
+    intel: Option<&Path>,
+    options: officetwin::replay::ReplayOptions,
+) -> Result<()> {
+    if let [one] = captures {
+        return replay(one, policy, intel, options).map(|_| ());
+    }
+    let mut detected = std::collections::BTreeMap::<&str, usize>::new();
+    for capture in captures {
+        println!("== {}", capture.display());
+        let engines = replay(capture, policy, intel, options)?;
+        for engine in engines {
+            *detected.entry(engine).or_default() += 1;
+        }
+    }
+    for (engine, n) in &detected {
+        println!("{engine}: detected in {n} of {} captures", captures.len());
+    }
+    if detected.is_empty() {
+        println!("no detections in any of {} captures", captures.len());
+    }
+    Ok(())
+}
+
+/// Replays one capture and prints its events; returns the engines that detected.
+fn replay(
+    capture: &Path,
+    policy: Option<&Path>,
+    intel: Option<&Path>,
+    options: officetwin::replay::ReplayOptions,
+) -> Result<Vec<&'static str>> {
     let config = match policy {
         Some(path) => read_yaml(path)?,
         None => appliance::Config::default(),
@@ -188,7 +234,7 @@ fn replay(capture: &Path, policy: Option<&Path>, intel: Option<&Path>) -> Result
         Some(path) => read_yaml(path)?,
         None => appliance::FrozenIntel::default(),
     };
-    let replay = officetwin::replay::replay_file(capture, config, intel)?;
+    let replay = officetwin::replay::replay_file_with(capture, config, intel, options)?;
     for event in &replay.events {
         println!(
             "{}  {:<15} {:<13} {:<7} {}  [{}]",
@@ -209,7 +255,10 @@ fn replay(capture: &Path, policy: Option<&Path>, intel: Option<&Path>) -> Result
         replay.events.len(),
         replay.alerts
     );
-    Ok(())
+    let mut engines: Vec<&'static str> = replay.events.iter().map(|e| e.engine.label()).collect();
+    engines.sort_unstable();
+    engines.dedup();
+    Ok(engines)
 }
 
 /// A YAML file into a validated type; errors name `file:line:column`.

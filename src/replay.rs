@@ -32,19 +32,57 @@ pub fn replay_file(path: &Path, config: Config, intel: FrozenIntel) -> Result<Re
     replay_bytes(&bytes, config, intel).with_context(|| format!("replaying {}", path.display()))
 }
 
+/// How a capture is fed to the gateway.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReplayOptions {
+    /// Recompute IPv4, TCP and UDP checksums before feeding each frame.
+    /// Captures taken on a host with checksum offload carry wrong checksums
+    /// for that host's own frames (what Suricata's `-k none` is for); the
+    /// gateway drops frames with bad checksums, as it must on a real wire.
+    pub fix_checksums: bool,
+}
+
+/// [`replay_file`] with options.
+pub fn replay_file_with(
+    path: &Path,
+    config: Config,
+    intel: FrozenIntel,
+    options: ReplayOptions,
+) -> Result<Replay> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    replay_bytes_with(&bytes, config, intel, options)
+        .with_context(|| format!("replaying {}", path.display()))
+}
+
 pub fn replay_bytes(bytes: &[u8], config: Config, intel: FrozenIntel) -> Result<Replay> {
+    replay_bytes_with(bytes, config, intel, ReplayOptions::default())
+}
+
+pub fn replay_bytes_with(
+    bytes: &[u8],
+    config: Config,
+    intel: FrozenIntel,
+    options: ReplayOptions,
+) -> Result<Replay> {
     let mut gateway = Gateway::new(config, intel);
     let mut replay = Replay::default();
     let mut actions = Actions::default();
+    let mut sides = Sides::default();
     let mut feed = |now: Instant, frame: &[u8], replay: &mut Replay| {
-        let port = port_of(frame);
+        let port = sides.port_of(frame);
         match port {
             Port::Lan => replay.lan_frames += 1,
             Port::Wan => replay.wan_frames += 1,
         }
         replay.frames += 1;
         gateway.poll(now, &mut actions);
-        gateway.handle(now, port, frame, &mut actions);
+        if options.fix_checksums {
+            let mut fixed = frame.to_vec();
+            fix_checksums(&mut fixed);
+            gateway.handle(now, port, &fixed, &mut actions);
+        } else {
+            gateway.handle(now, port, frame, &mut actions);
+        }
         replay.emitted += actions.frames.len() as u64;
         replay.events.append(&mut actions.events);
         replay.alerts += actions.alerts.len();
@@ -115,6 +153,113 @@ fn ts_units(resol: u8) -> Result<u64> {
         .with_context(|| format!("unsupported timestamp resolution {resol:#x}"))
 }
 
+/// Which side each address is on. Private addresses are the office; in a
+/// connection between two public addresses (lab captures such as HTTP
+/// Evader's 1.1.1.1 -> 8.8.8.8) or two private ones (a lab LAN talking to a
+/// lab mail server), the side that sends the first SYN is taken as the
+/// office and the other as the internet.
+#[derive(Default)]
+struct Sides {
+    lan: std::collections::BTreeSet<Ipv4Addr>,
+    wan: std::collections::BTreeSet<Ipv4Addr>,
+}
+
+impl Sides {
+    fn port_of(&mut self, frame: &[u8]) -> Port {
+        let ips = frame.get(26..34).map(|b| {
+            (
+                Ipv4Addr::new(b[0], b[1], b[2], b[3]),
+                Ipv4Addr::new(b[4], b[5], b[6], b[7]),
+            )
+        });
+        let is_tcp = frame.get(12..14) == Some(&[0x08, 0x00]) && frame.get(23) == Some(&6);
+        let ihl = frame.get(14).map_or(20, |b| usize::from(b & 0x0f) * 4);
+        let flags = frame.get(14 + ihl + 13).copied().unwrap_or(0);
+        if let Some((src, dst)) = ips
+            && is_tcp
+            && flags & 0x12 == 0x02
+            && is_public(src) == is_public(dst)
+            && !self.wan.contains(&src)
+        {
+            self.lan.insert(src);
+            self.wan.insert(dst);
+        }
+        match ips {
+            Some((src, _)) if self.lan.contains(&src) => Port::Lan,
+            Some((src, _)) if self.wan.contains(&src) => Port::Wan,
+            _ => port_of(frame),
+        }
+    }
+}
+
+/// Rewrites the IPv4 header checksum and the TCP or UDP checksum of an
+/// Ethernet/IPv4 frame in place; anything else is left alone.
+fn fix_checksums(frame: &mut [u8]) {
+    if frame.get(12..14) != Some(&[0x08, 0x00]) {
+        return;
+    }
+    let Some(&vihl) = frame.get(14) else { return };
+    let ihl = usize::from(vihl & 0x0f) * 4;
+    let Some(total) = frame
+        .get(16..18)
+        .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+    else {
+        return;
+    };
+    if ihl < 20 || total < ihl || frame.len() < 14 + total {
+        return;
+    }
+    let ip = 14..14 + ihl;
+    frame[24] = 0;
+    frame[25] = 0;
+    let sum = ones_complement(&frame[ip.clone()], 0);
+    frame[24..26].copy_from_slice(&sum.to_be_bytes());
+    let fragment = u16::from_be_bytes([frame[20], frame[21]]) & 0x3fff != 0;
+    let proto = frame[23];
+    let l4 = 14 + ihl..14 + total;
+    let at = match proto {
+        6 if l4.len() >= 20 => 16,
+        17 if l4.len() >= 8 => 6,
+        _ => return,
+    };
+    if fragment {
+        return;
+    }
+    let len = l4.len();
+    frame[l4.start + at] = 0;
+    frame[l4.start + at + 1] = 0;
+    let mut pseudo = Vec::with_capacity(12);
+    pseudo.extend_from_slice(&frame[26..34]);
+    pseudo.extend_from_slice(&[0, proto]);
+    pseudo.extend_from_slice(&(len as u16).to_be_bytes());
+    let partial = ones_sum(&pseudo, 0);
+    let mut sum = ones_complement(&frame[l4.clone()], partial);
+    if proto == 17 && sum == 0 {
+        sum = 0xffff;
+    }
+    frame[l4.start + at..l4.start + at + 2].copy_from_slice(&sum.to_be_bytes());
+}
+
+fn ones_sum(data: &[u8], mut acc: u32) -> u32 {
+    for pair in data.chunks(2) {
+        let word = u16::from_be_bytes([pair[0], pair.get(1).copied().unwrap_or(0)]);
+        acc += u32::from(word);
+    }
+    acc
+}
+
+fn ones_complement(data: &[u8], start: u32) -> u16 {
+    let mut acc = ones_sum(data, start);
+    while acc > 0xffff {
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    !(acc as u16)
+}
+
+fn is_public(ip: Ipv4Addr) -> bool {
+    !(ip.is_private() || ip.is_link_local() || ip.is_loopback())
+}
+
 fn port_of(frame: &[u8]) -> Port {
     // Ethernet II, IPv4 (0x0800), source address at IP offset 12.
     let is_ipv4 = frame.get(12..14) == Some(&[0x08, 0x00]);
@@ -151,5 +296,100 @@ mod tests {
         assert_eq!(ts_units(9).ok(), Some(1_000_000_000));
         assert_eq!(ts_units(0x80 | 10).ok(), Some(1024));
         assert!(ts_units(0x7f).is_err());
+    }
+}
+
+/// The suricata-verify captures copied into the appliance's test data.
+#[cfg(test)]
+mod corpus {
+    use super::*;
+    use appliance::{Action, Engine};
+    use std::path::PathBuf;
+
+    fn data(case: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("appliance/tests/data/suricata-verify")
+            .join(case)
+    }
+
+    fn run(path: &Path) -> Replay {
+        let options = ReplayOptions {
+            fix_checksums: true,
+        };
+        match replay_file_with(path, Config::default(), FrozenIntel::default(), options) {
+            Ok(r) => r,
+            Err(e) => panic!("{e:#}"),
+        }
+    }
+
+    #[test]
+    fn http_evader_eicar_is_detected_in_every_case() {
+        let mut missed = Vec::new();
+        for n in 0..50 {
+            let case = format!("http-evader/http-evader-{n:03}");
+            let replay = run(&data(&case).join("input.pcap"));
+            let hit = replay.events.iter().any(|e| {
+                e.engine == Engine::AntiMalware
+                    && e.action == Action::Reset
+                    && e.url
+                        .as_deref()
+                        .is_some_and(|u| u.starts_with("http://evader.example.com/"))
+                    && e.reason().contains("file eicar.txt")
+            });
+            if !hit {
+                missed.push(case);
+            }
+        }
+        assert!(missed.is_empty(), "missed: {missed:?}");
+    }
+
+    #[test]
+    fn smtp_attachment_md5_eicar_is_cleaned() {
+        let replay = run(&data("smtp-attachment-md5").join("input.pcap"));
+        assert_eq!(replay.events.len(), 1);
+        let e = &replay.events[0];
+        assert_eq!(
+            (e.engine, e.action, e.dst_port),
+            (Engine::AntiMalware, Action::Tag, 25)
+        );
+        assert!(e.reason().contains("EICAR test file"), "{}", e.reason());
+    }
+
+    #[test]
+    fn smtp_data_rejected_attachment_hash_and_macro_heuristics() {
+        let replay =
+            run(&data("smtp-data-rejected").join("10.7.29.101_49898-178.63.41.150_25.pcap"));
+        assert_eq!(replay.events.len(), 1);
+        let reason = replay.events[0].reason();
+        assert!(
+            reason.contains(
+                "SHA-256 2f4e7dba21a31bde1192ca03b489a9bd47281a28e206b3dcf245082a491e8e0a"
+            ),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("VBA macro project") && reason.contains("auto-exec"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn smtp_rfc2231_name_is_decoded_and_the_zip_listed() {
+        let replay = run(&data("smtp-rfc2231").join("input.pcap"));
+        assert_eq!(replay.events.len(), 1);
+        let reason = replay.events[0].reason();
+        let name = "smtptest-2021-02-25T13-54-22Z-aefb2fc1308d62f4b6c74769f69b13ddf80e995fd98ae442f3be499ea928c67f..zip";
+        assert!(reason.contains(&format!("attachment {name}")), "{reason}");
+        assert!(
+            reason.contains(&format!("in {name}/eicar-2021-02-24T17-30-01Z.txt")),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn without_the_checksum_fix_offloaded_frames_are_dropped() {
+        let path = data("smtp-rfc2231").join("input.pcap");
+        let plain = replay_file(&path, Config::default(), FrozenIntel::default());
+        assert!(plain.is_ok_and(|r| r.events.is_empty()));
     }
 }

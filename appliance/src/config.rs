@@ -14,8 +14,8 @@ use crate::inspect::port_scan::ScanPolicy;
 use serde::Deserialize;
 
 pub use crate::inspect::mail_security::policy::{
-    AntiMalwarePolicy, AntiSpamPolicy, EmailReputationPolicy, MailSecurityPolicy, MalwareMailAction,
-    Sensitivity, SmtpCode, UnscannableAction,
+    AntiMalwarePolicy, AntiSpamPolicy, EmailReputationPolicy, MailSecurityPolicy,
+    MalwareMailAction, Sensitivity, SmtpCode, UnscannableAction,
 };
 
 /// Everything a gateway needs to run; replaced as a whole by `Gateway::deploy`.

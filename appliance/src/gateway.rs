@@ -28,8 +28,8 @@ use crate::alert::Alert;
 use crate::config::Config;
 use crate::event::{Action, Event};
 use crate::inspect::network::{Fate, FlowView, Input, NetStats, NetworkStage};
-use crate::inspect::notify::{self, Parties};
 use crate::inspect::anti_malware::Scanner;
+use crate::inspect::notify::{self, Parties};
 use crate::inspect::{Detection, Verdict, block_page, cnc};
 use crate::intel::Intel;
 use crate::proto::{dns, http};
@@ -43,6 +43,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+mod download;
 mod mail_flow;
 
 /// The gateway's two network ports.
@@ -186,6 +187,8 @@ struct HttpInspect {
     held_bytes: usize,
     /// Body bytes of a passed request still to skip.
     body_left: usize,
+    /// The server's side: responses scanned by anti-malware.
+    downloads: Box<download::Downloads>,
 }
 
 struct Blocked {
@@ -678,7 +681,7 @@ impl Gateway {
                 }
             }
             Mode::Inspect(_) if port == Port::Wan => {
-                self.forward(port, frame, out);
+                self.download_segment(now, frame, packet, seg, flow, out);
             }
             Mode::Inspect(_) => {
                 self.inspect_client_segment(now, frame, packet, seg, flow, out);
@@ -795,6 +798,7 @@ impl Gateway {
             out.stats
                 .push(AccessRecord::http(now, packet.src, &request, header_len));
             stream.consume(header_len);
+            insp.downloads.note_request(&request);
             if request.chunked {
                 // Chunked bodies are not followed; later requests on this
                 // connection pass uninspected (documented limitation).

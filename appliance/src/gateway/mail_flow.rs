@@ -52,7 +52,8 @@ impl Gateway {
             dst_port: seg.dst_port,
         };
         let mut refusal = None;
-        let outside = !(packet.src.is_private() || packet.src.is_loopback() || packet.src.is_link_local());
+        let outside =
+            !(packet.src.is_private() || packet.src.is_loopback() || packet.src.is_link_local());
         if kind == proxy::Kind::Smtp && outside {
             let rep = email_reputation::inspect(
                 packet.src,
@@ -139,7 +140,13 @@ impl Gateway {
         deadline(now, &flow.mode)
     }
 
-    fn mail_emit(&mut self, now: Instant, parties: &Parties, output: proxy::Output, out: &mut Actions) {
+    fn mail_emit(
+        &mut self,
+        now: Instant,
+        parties: &Parties,
+        output: proxy::Output,
+        out: &mut Actions,
+    ) {
         for s in output.segments {
             let spec = TcpSpec {
                 seq: s.out.seq,
@@ -157,7 +164,11 @@ impl Gateway {
         for mail in &output.mails {
             let context = format!(
                 "mail from {} to {}",
-                if mail.mail.from.is_empty() { "(unknown)" } else { &mail.mail.from },
+                if mail.mail.from.is_empty() {
+                    "(unknown)"
+                } else {
+                    &mail.mail.from
+                },
                 if mail.mail.to.is_empty() {
                     "(unknown)".to_string()
                 } else {

@@ -23,8 +23,20 @@ use crate::event::{Action, Engine};
 use crate::proto::mime::Mail;
 
 const PHRASES: &[&str] = &[
-    "free", "winner", "unsubscribe", "bitcoin", "viagra", "lottery", "act now", "100%",
-    "当選", "無料", "今すぐ", "副業", "高収入", "限定",
+    "free",
+    "winner",
+    "unsubscribe",
+    "bitcoin",
+    "viagra",
+    "lottery",
+    "act now",
+    "100%",
+    "当選",
+    "無料",
+    "今すぐ",
+    "副業",
+    "高収入",
+    "限定",
 ];
 
 /// The content score and the rules behind it.
@@ -43,9 +55,15 @@ pub fn score(mail: &Mail) -> (u32, Vec<String>) {
         points += 15 * hits.len() as u32;
         why.push(format!("spam phrases {}", hits.join(", ")));
     }
-    let letters: Vec<char> = mail.subject.chars().filter(|c| c.is_ascii_alphabetic()).collect();
+    let letters: Vec<char> = mail
+        .subject
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .collect();
     let upper = letters.iter().filter(|c| c.is_ascii_uppercase()).count();
-    if (letters.len() >= 8 && upper * 10 >= letters.len() * 8) || mail.subject.matches('!').count() >= 3 {
+    if (letters.len() >= 8 && upper * 10 >= letters.len() * 8)
+        || mail.subject.matches('!').count() >= 3
+    {
         points += 15;
         why.push("shouting subject".to_string());
     }
@@ -57,12 +75,18 @@ pub fn score(mail: &Mail) -> (u32, Vec<String>) {
         points += 15;
         why.push(format!("{} URLs", mail.urls.len()));
     }
-    if mail.urls.iter().any(|u| url_host(u).parse::<std::net::Ipv4Addr>().is_ok()) {
+    if mail
+        .urls
+        .iter()
+        .any(|u| url_host(u).parse::<std::net::Ipv4Addr>().is_ok())
+    {
         points += 20;
         why.push("URL to a bare IP address".to_string());
     }
-    if let (Some(f), Some(r)) = (domain(&mail.from), mail.reply_to.as_deref().and_then(domain))
-        && !f.eq_ignore_ascii_case(r)
+    if let (Some(f), Some(r)) = (
+        domain(&mail.from),
+        mail.reply_to.as_deref().and_then(domain),
+    ) && !f.eq_ignore_ascii_case(r)
     {
         points += 15;
         why.push(format!("Reply-To domain {r} differs from From domain {f}"));
@@ -73,11 +97,17 @@ pub fn score(mail: &Mail) -> (u32, Vec<String>) {
 fn url_host(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    host.rsplit_once('@').map_or(host, |(_, h)| h).split(':').next().unwrap_or(host)
+    host.rsplit_once('@')
+        .map_or(host, |(_, h)| h)
+        .split(':')
+        .next()
+        .unwrap_or(host)
 }
 
 fn domain(address: &str) -> Option<&str> {
-    address.rsplit_once('@').map(|(_, d)| d.trim_end_matches('>'))
+    address
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>'))
 }
 
 fn listed(address: &str, list: &[String]) -> Option<String> {
@@ -85,7 +115,11 @@ fn listed(address: &str, list: &[String]) -> Option<String> {
     list.iter()
         .find(|entry| {
             let e = entry.to_ascii_lowercase();
-            if e.starts_with('@') { a.ends_with(&e) } else { a == e }
+            if e.starts_with('@') {
+                a.ends_with(&e)
+            } else {
+                a == e
+            }
         })
         .cloned()
 }
@@ -108,7 +142,10 @@ pub fn inspect(mail: &Mail, policy: &AntiSpamPolicy) -> Verdict {
         })
     };
     if let Some(entry) = listed(&mail.from, &policy.block_senders) {
-        return detect(vec!["sender block list".to_string(), format!("sender {entry}")]);
+        return detect(vec![
+            "sender block list".to_string(),
+            format!("sender {entry}"),
+        ]);
     }
     let (points, why) = score(mail);
     let threshold = policy.sensitivity.threshold();

@@ -23,9 +23,13 @@ pub const ZOMBIE_ZONE: &str = "zombie.mail-abuse.example";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lookup {
     NotListed,
-    Listed { code: u8 },
+    Listed {
+        code: u8,
+    },
     /// 127.255.255.x: the list refused the query.
-    Error { code: u8 },
+    Error {
+        code: u8,
+    },
     /// An answer outside 127.0.0.0/8 conventions.
     Malformed(Ipv4Addr),
 }
@@ -72,12 +76,21 @@ pub fn inspect(server: Ipv4Addr, policy: &EmailReputationPolicy, intel: &dyn Int
     }
     let lists = [
         ("RBL+", RBL_PLUS_ZONE, policy.reject_rbl_plus, 550u16),
-        ("Zombie", ZOMBIE_ZONE, policy.reject_zombie, policy.smtp_error_code.get()),
+        (
+            "Zombie",
+            ZOMBIE_ZONE,
+            policy.reject_zombie,
+            policy.smtp_error_code.get(),
+        ),
     ];
     for (list, zone, reject, code) in lists {
         match lookup(intel, server, zone) {
             Lookup::Listed { code: ret } => {
-                let action = if reject { Action::Reject } else { Action::Monitor };
+                let action = if reject {
+                    Action::Reject
+                } else {
+                    Action::Monitor
+                };
                 outcome.verdict = Verdict::Detect(Detection {
                     engine: Engine::EmailReputation,
                     action,
@@ -122,9 +135,18 @@ mod tests {
             "66.113.0.203.z.example"
         );
         assert_eq!(interpret(None), Lookup::NotListed);
-        assert_eq!(interpret(Some(Ipv4Addr::new(127, 0, 0, 2))), Lookup::Listed { code: 2 });
-        assert_eq!(interpret(Some(Ipv4Addr::new(127, 255, 255, 254))), Lookup::Error { code: 254 });
-        assert!(matches!(interpret(Some(Ipv4Addr::new(10, 0, 0, 1))), Lookup::Malformed(_)));
+        assert_eq!(
+            interpret(Some(Ipv4Addr::new(127, 0, 0, 2))),
+            Lookup::Listed { code: 2 }
+        );
+        assert_eq!(
+            interpret(Some(Ipv4Addr::new(127, 255, 255, 254))),
+            Lookup::Error { code: 254 }
+        );
+        assert!(matches!(
+            interpret(Some(Ipv4Addr::new(10, 0, 0, 1))),
+            Lookup::Malformed(_)
+        ));
     }
 
     #[test]
@@ -133,14 +155,24 @@ mod tests {
         let rbl = Ipv4Addr::new(203, 0, 113, 66);
         let zombie = Ipv4Addr::new(198, 51, 100, 77);
         let refused = Ipv4Addr::new(192, 0, 2, 99);
-        intel.dnsbl.insert(query_name(rbl, RBL_PLUS_ZONE), Ipv4Addr::new(127, 0, 0, 2));
-        intel.dnsbl.insert(query_name(rbl, ZOMBIE_ZONE), Ipv4Addr::new(127, 0, 0, 2));
-        intel.dnsbl.insert(query_name(zombie, ZOMBIE_ZONE), Ipv4Addr::new(127, 0, 0, 2));
-        intel.dnsbl.insert(query_name(refused, RBL_PLUS_ZONE), Ipv4Addr::new(127, 255, 255, 254));
+        intel
+            .dnsbl
+            .insert(query_name(rbl, RBL_PLUS_ZONE), Ipv4Addr::new(127, 0, 0, 2));
+        intel
+            .dnsbl
+            .insert(query_name(rbl, ZOMBIE_ZONE), Ipv4Addr::new(127, 0, 0, 2));
+        intel
+            .dnsbl
+            .insert(query_name(zombie, ZOMBIE_ZONE), Ipv4Addr::new(127, 0, 0, 2));
+        intel.dnsbl.insert(
+            query_name(refused, RBL_PLUS_ZONE),
+            Ipv4Addr::new(127, 255, 255, 254),
+        );
         let mut policy = EmailReputationPolicy::default();
         assert_eq!(inspect(rbl, &policy, &intel).smtp_code, Some(550));
         assert_eq!(inspect(zombie, &policy, &intel).smtp_code, Some(450));
-        policy.smtp_error_code = crate::config::SmtpCode::new(421).unwrap_or(policy.smtp_error_code);
+        policy.smtp_error_code =
+            crate::config::SmtpCode::new(421).unwrap_or(policy.smtp_error_code);
         assert_eq!(inspect(zombie, &policy, &intel).smtp_code, Some(421));
         let o = inspect(refused, &policy, &intel);
         assert_eq!(o.verdict, Verdict::Pass);

@@ -72,7 +72,12 @@ pub fn parse(raw: &[u8]) -> Mail {
         from: first_address(msg.from()).unwrap_or_default(),
         to: msg
             .to()
-            .map(|a| a.iter().filter_map(|a| a.address()).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|a| a.address())
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default(),
         reply_to: first_address(msg.reply_to()),
         message_id: msg.message_id().map(str::to_string),
@@ -236,13 +241,20 @@ aGVsbG8=\r\n\
         assert_eq!(mail.subject, "工事のお知らせ");
         assert_eq!(mail.from, "yamada@example.jp");
         assert_eq!(mail.to, ["office@print-shop.example"]);
-        assert_eq!(mail.urls, ["https://example.com/a?b=1", "http://192.0.2.9/x"]);
+        assert_eq!(
+            mail.urls,
+            ["https://example.com/a?b=1", "http://192.0.2.9/x"]
+        );
         assert_eq!(mail.attachments.len(), 1);
         let a = &mail.attachments[0];
         assert_eq!(a.name, "請求書.doc");
         assert_eq!(a.data, b"hello");
         let part = &MULTI.as_bytes()[a.span.clone()];
-        assert!(part.starts_with(b"Content-Type: application/octet-stream"), "{:?}", String::from_utf8_lossy(part));
+        assert!(
+            part.starts_with(b"Content-Type: application/octet-stream"),
+            "{:?}",
+            String::from_utf8_lossy(part)
+        );
         assert!(!mail.truncated);
     }
 

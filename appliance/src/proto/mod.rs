@@ -6,4 +6,5 @@
 
 pub mod dns;
 pub mod http;
+pub mod http_response;
 pub mod mime;

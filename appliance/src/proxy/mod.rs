@@ -70,8 +70,8 @@ pub struct RelayOut {
 
 /// A protocol relay between two byte streams.
 pub trait Relay {
-    fn from_client(&mut self, data: &[u8], ctx: &mut Ctx<'_>, out: &mut RelayOut);
-    fn from_server(&mut self, data: &[u8], ctx: &mut Ctx<'_>, out: &mut RelayOut);
+    fn on_client(&mut self, data: &[u8], ctx: &mut Ctx<'_>, out: &mut RelayOut);
+    fn on_server(&mut self, data: &[u8], ctx: &mut Ctx<'_>, out: &mut RelayOut);
     fn client_closed(&mut self, out: &mut RelayOut);
     fn server_closed(&mut self, out: &mut RelayOut);
 }
@@ -94,10 +94,17 @@ pub struct Output {
     pub mails: Vec<MailOutcome>,
 }
 
+// The proxy lives boxed inside the flow table; `Relaying` is its state for
+// nearly all of its life, so boxing the halves would only add a hop.
+#[allow(clippy::large_enum_variant)]
 enum Phase {
     /// The client's SYN went through; waiting for the server's SYN-ACK.
     Handshake,
-    Relaying { client: Half, server: Half, server_dead: bool },
+    Relaying {
+        client: Half,
+        server: Half,
+        server_dead: bool,
+    },
     Done,
 }
 
@@ -149,16 +156,24 @@ impl MailProxy {
     /// The earliest retransmission deadline.
     pub fn poll_at(&self) -> Option<Instant> {
         match &self.phase {
-            Phase::Relaying { client, server, .. } => match (client.deadline(), server.deadline()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            },
+            Phase::Relaying { client, server, .. } => {
+                match (client.deadline(), server.deadline()) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
+            }
             _ => None,
         }
     }
 
     /// A segment of this connection from `port`.
-    pub fn handle(&mut self, now: Instant, port: Port, seg: &TcpSeg<'_>, ctx: &mut Ctx<'_>) -> Output {
+    pub fn handle(
+        &mut self,
+        now: Instant,
+        port: Port,
+        seg: &TcpSeg<'_>,
+        ctx: &mut Ctx<'_>,
+    ) -> Output {
         let mut output = Output::default();
         let from_client = port == self.client_port;
         match &mut self.phase {
@@ -171,7 +186,8 @@ impl MailProxy {
                     if seg.flags.rst {
                         self.phase = Phase::Done;
                     }
-                } else if seg.flags.syn && seg.flags.ack && seg.ack == seq::add(self.client_isn, 1) {
+                } else if seg.flags.syn && seg.flags.ack && seg.ack == seq::add(self.client_isn, 1)
+                {
                     output.forward = true;
                     self.established(now, seg, ctx, &mut output);
                 } else if seg.flags.rst {
@@ -184,7 +200,13 @@ impl MailProxy {
         output
     }
 
-    fn established(&mut self, now: Instant, synack: &TcpSeg<'_>, ctx: &mut Ctx<'_>, output: &mut Output) {
+    fn established(
+        &mut self,
+        now: Instant,
+        synack: &TcpSeg<'_>,
+        ctx: &mut Ctx<'_>,
+        output: &mut Output,
+    ) {
         let c_next = seq::add(self.client_isn, 1);
         let s_next = seq::add(synack.seq, 1);
         let client = Half::new(s_next, c_next, self.client_mss);
@@ -231,7 +253,12 @@ impl MailProxy {
         ctx: &mut Ctx<'_>,
         output: &mut Output,
     ) {
-        let Phase::Relaying { client, server, server_dead } = &mut self.phase else {
+        let Phase::Relaying {
+            client,
+            server,
+            server_dead,
+        } = &mut self.phase
+        else {
             return;
         };
         let mut outs = Vec::new();
@@ -248,7 +275,7 @@ impl MailProxy {
             }
             self.push_client(outs, output);
             if !got.data.is_empty() {
-                self.relay.from_client(&got.data, ctx, &mut relay_out);
+                self.relay.on_client(&got.data, ctx, &mut relay_out);
             }
             if got.fin {
                 self.relay.client_closed(&mut relay_out);
@@ -266,7 +293,7 @@ impl MailProxy {
             }
             self.push_server(outs, output);
             if !got.data.is_empty() {
-                self.relay.from_server(&got.data, ctx, &mut relay_out);
+                self.relay.on_server(&got.data, ctx, &mut relay_out);
             }
             if got.fin {
                 self.relay.server_closed(&mut relay_out);
@@ -277,7 +304,12 @@ impl MailProxy {
 
     /// Queues a relay's output on the halves and sends what can go.
     fn apply(&mut self, now: Instant, out: &mut RelayOut, output: &mut Output) {
-        let Phase::Relaying { client, server, server_dead } = &mut self.phase else {
+        let Phase::Relaying {
+            client,
+            server,
+            server_dead,
+        } = &mut self.phase
+        else {
             return;
         };
         let mut to_client = Vec::new();
@@ -312,7 +344,12 @@ impl MailProxy {
     /// Retransmission timers.
     pub fn poll(&mut self, now: Instant) -> Output {
         let mut output = Output::default();
-        let Phase::Relaying { client, server, server_dead } = &mut self.phase else {
+        let Phase::Relaying {
+            client,
+            server,
+            server_dead,
+        } = &mut self.phase
+        else {
             return output;
         };
         let mut to_client = Vec::new();
@@ -361,10 +398,10 @@ impl MailProxy {
 struct Refused;
 
 impl Relay for Refused {
-    fn from_client(&mut self, _: &[u8], _: &mut Ctx<'_>, out: &mut RelayOut) {
+    fn on_client(&mut self, _: &[u8], _: &mut Ctx<'_>, out: &mut RelayOut) {
         out.close_client = true;
     }
-    fn from_server(&mut self, _: &[u8], _: &mut Ctx<'_>, _: &mut RelayOut) {}
+    fn on_server(&mut self, _: &[u8], _: &mut Ctx<'_>, _: &mut RelayOut) {}
     fn client_closed(&mut self, out: &mut RelayOut) {
         out.close_client = true;
     }

@@ -191,7 +191,7 @@ fn blocked_notice(subject: &str, policy: &crate::config::MailSecurityPolicy) -> 
 }
 
 impl Relay for Pop3 {
-    fn from_client(&mut self, data: &[u8], _ctx: &mut super::Ctx<'_>, out: &mut RelayOut) {
+    fn on_client(&mut self, data: &[u8], _ctx: &mut super::Ctx<'_>, out: &mut RelayOut) {
         self.client_buf.extend_from_slice(data);
         let stls_pending = self.pending.contains(&Cmd::Stls);
         if !stls_pending || self.raw {
@@ -199,7 +199,7 @@ impl Relay for Pop3 {
         }
     }
 
-    fn from_server(&mut self, data: &[u8], ctx: &mut super::Ctx<'_>, out: &mut RelayOut) {
+    fn on_server(&mut self, data: &[u8], ctx: &mut super::Ctx<'_>, out: &mut RelayOut) {
         self.server_buf.extend_from_slice(data);
         self.server_data(ctx, out);
         if !self.client_buf.is_empty() && !self.pending.contains(&Cmd::Stls) {

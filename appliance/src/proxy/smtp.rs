@@ -75,14 +75,20 @@ fn take_line(buf: &mut Vec<u8>) -> Option<Vec<u8>> {
 
 fn verb(line: &[u8]) -> String {
     let text = String::from_utf8_lossy(line);
-    text.split_whitespace().next().unwrap_or("").to_ascii_uppercase()
+    text.split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
 }
 
 fn path_arg(line: &[u8]) -> String {
     let text = String::from_utf8_lossy(line);
     match (text.find('<'), text.find('>')) {
         (Some(a), Some(b)) if b > a => text[a + 1..b].to_string(),
-        _ => text.split_once(':').map(|(_, r)| r.trim().to_string()).unwrap_or_default(),
+        _ => text
+            .split_once(':')
+            .map(|(_, r)| r.trim().to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -164,7 +170,7 @@ impl Smtp {
     }
 
     fn local_commands(&mut self, out: &mut RelayOut) {
-        while let Some(line) = take_line(&mut self.client_buf) {
+        if let Some(line) = take_line(&mut self.client_buf) {
             if verb(&line) == "QUIT" {
                 out.to_client.extend_from_slice(b"221 2.0.0 Bye\r\n");
             } else {
@@ -173,7 +179,6 @@ impl Smtp {
             }
             out.close_client = true;
             self.client_buf.clear();
-            return;
         }
     }
 
@@ -277,7 +282,7 @@ fn filter_ehlo(lines: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 }
 
 impl Relay for Smtp {
-    fn from_client(&mut self, data: &[u8], ctx: &mut super::Ctx<'_>, out: &mut RelayOut) {
+    fn on_client(&mut self, data: &[u8], ctx: &mut super::Ctx<'_>, out: &mut RelayOut) {
         match self.state {
             State::Raw => out.to_server.extend_from_slice(data),
             State::Local => {
@@ -297,7 +302,7 @@ impl Relay for Smtp {
         }
     }
 
-    fn from_server(&mut self, data: &[u8], ctx: &mut super::Ctx<'_>, out: &mut RelayOut) {
+    fn on_server(&mut self, data: &[u8], ctx: &mut super::Ctx<'_>, out: &mut RelayOut) {
         if self.state == State::Raw {
             out.to_client.extend_from_slice(data);
             return;
@@ -332,7 +337,8 @@ impl Relay for Smtp {
     fn client_closed(&mut self, out: &mut RelayOut) {
         if self.state == State::Data && !self.message.is_empty() {
             // Cut off mid-message: nothing complete to deliver.
-            out.notes.push("client closed in the middle of DATA".to_string());
+            out.notes
+                .push("client closed in the middle of DATA".to_string());
         }
         out.close_server = true;
     }
@@ -367,6 +373,12 @@ mod tests {
             b"250 CHUNKING\r\n".to_vec(),
         ];
         let kept = filter_ehlo(lines);
-        assert_eq!(kept, vec![b"250-mx.example\r\n".to_vec(), b"250 PIPELINING\r\n".to_vec()]);
+        assert_eq!(
+            kept,
+            vec![
+                b"250-mx.example\r\n".to_vec(),
+                b"250 PIPELINING\r\n".to_vec()
+            ]
+        );
     }
 }

@@ -90,7 +90,11 @@ impl Half {
 
     pub fn rcv_nxt(&self) -> u32 {
         let n = self.recv.next_seq();
-        if self.peer_fin_seen { seq::add(n, 1) } else { n }
+        if self.peer_fin_seen {
+            seq::add(n, 1)
+        } else {
+            n
+        }
     }
 
     pub fn snd_nxt(&self) -> u32 {
@@ -174,7 +178,11 @@ impl Half {
     fn on_ack(&mut self, now: Instant, ack: u32, window: u16) {
         self.peer_window = u32::from(window);
         let fin_seq = seq::add(self.snd_una, self.send_buf.len());
-        let limit = if self.fin_sent { seq::add(fin_seq, 1) } else { self.snd_nxt };
+        let limit = if self.fin_sent {
+            seq::add(fin_seq, 1)
+        } else {
+            self.snd_nxt
+        };
         if seq::gt(ack, self.snd_una) && !seq::gt(ack, limit) {
             let acked = ack.wrapping_sub(self.snd_una) as usize;
             let data = acked.min(self.send_buf.len());
@@ -222,7 +230,13 @@ impl Half {
             if n == 0 {
                 break;
             }
-            let payload: Vec<u8> = self.send_buf.iter().skip(in_flight).take(n).copied().collect();
+            let payload: Vec<u8> = self
+                .send_buf
+                .iter()
+                .skip(in_flight)
+                .take(n)
+                .copied()
+                .collect();
             let last = in_flight + n == self.send_buf.len();
             out.push(Out {
                 seq: self.snd_nxt,

@@ -40,7 +40,12 @@ struct Script {
 
 impl Script {
     fn new(steps: Vec<(&'static str, Vec<u8>)>) -> Script {
-        Script { steps, at: 0, got: Vec::new(), seen: 0 }
+        Script {
+            steps,
+            at: 0,
+            got: Vec::new(),
+            seen: 0,
+        }
     }
 
     /// Feeds received bytes; returns what to send now.
@@ -74,16 +79,30 @@ fn converse(
     mut client: Script,
     mut server: Script,
 ) -> Run {
-    let (lan_ip, wan_ip) = if client_on_lan { (PC_IP, server_ip) } else { (server_ip, ZOMBIE_IP) };
+    let (lan_ip, wan_ip) = if client_on_lan {
+        (PC_IP, server_ip)
+    } else {
+        (server_ip, ZOMBIE_IP)
+    };
     let mut lan = Host::new([0x00, 0x0c, 0x29, 0x11, 0x22, 0x33], &[(lan_ip, 24)], 7);
-    lan.iface.routes_mut().add_default_ipv4_route(ROUTER_IP).ok();
+    lan.iface
+        .routes_mut()
+        .add_default_ipv4_route(ROUTER_IP)
+        .ok();
     let mut wan = Host::new(
         [0x00, 0x1b, 0x8b, 0xaa, 0xbb, 0xcc],
         &[(wan_ip, 24), (ROUTER_IP, 24)],
         11,
     );
-    wan.iface.routes_mut().add_default_ipv4_route(ROUTER_IP).ok();
-    let (cli, srv) = if client_on_lan { (&mut lan, &mut wan) } else { (&mut wan, &mut lan) };
+    wan.iface
+        .routes_mut()
+        .add_default_ipv4_route(ROUTER_IP)
+        .ok();
+    let (cli, srv) = if client_on_lan {
+        (&mut lan, &mut wan)
+    } else {
+        (&mut wan, &mut lan)
+    };
     srv.tcp().listen(port).ok();
     let target = if client_on_lan { server_ip } else { lan_ip };
     {
@@ -97,7 +116,11 @@ fn converse(
         }
     }
     let mut out = Actions::default();
-    let mut run = Run { client_got: Vec::new(), server_got: Vec::new(), events: Vec::new() };
+    let mut run = Run {
+        client_got: Vec::new(),
+        server_got: Vec::new(),
+        events: Vec::new(),
+    };
     let greeting = server.feed(b"");
     let mut greeted = false;
     for ms in 0..30_000i64 {
@@ -107,7 +130,11 @@ fn converse(
         }
         lan.poll(ms);
         wan.poll(ms);
-        let (cli, srv) = if client_on_lan { (&mut lan, &mut wan) } else { (&mut wan, &mut lan) };
+        let (cli, srv) = if client_on_lan {
+            (&mut lan, &mut wan)
+        } else {
+            (&mut wan, &mut lan)
+        };
         let mut buf = vec![0u8; 65536];
         let s = srv.tcp();
         if !greeted && s.may_send() {
@@ -168,7 +195,10 @@ fn smtp_client(message: &[u8]) -> Script {
 fn smtp_server() -> Script {
     Script::new(vec![
         ("", b"220 mx.isp.example ESMTP\r\n".to_vec()),
-        ("EHLO", b"250-mx.isp.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n".to_vec()),
+        (
+            "EHLO",
+            b"250-mx.isp.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n".to_vec(),
+        ),
         ("MAIL", b"250 2.1.0 Ok\r\n".to_vec()),
         ("RCPT", b"250 2.1.5 Ok\r\n".to_vec()),
         ("DATA", b"354 End data with <CR><LF>.<CR><LF>\r\n".to_vec()),
@@ -180,7 +210,10 @@ fn smtp_server() -> Script {
 /// The message the server stored, from what it read.
 fn stored(server_got: &[u8]) -> Vec<u8> {
     let text = server_got;
-    let start = text.windows(6).position(|w| w == b"DATA\r\n").map_or(0, |p| p + 6);
+    let start = text
+        .windows(6)
+        .position(|w| w == b"DATA\r\n")
+        .map_or(0, |p| p + 6);
     let body = &text[start..];
     let (len, _) = appliance::proxy::smtp::find_end(body, 0).unwrap_or((body.len(), 0));
     appliance::proxy::smtp::unstuff(&body[..len])
@@ -190,12 +223,22 @@ fn stored(server_got: &[u8]) -> Vec<u8> {
 fn smtp_clean_mail_passes_byte_for_byte() {
     let mut gw = Gateway::new(Config::default(), FrozenIntel::default());
     let mail = mail_with(b"just a text file", "notes.txt");
-    let run = converse(&mut gw, true, MAIL_IP, 25, smtp_client(&mail), smtp_server());
+    let run = converse(
+        &mut gw,
+        true,
+        MAIL_IP,
+        25,
+        smtp_client(&mail),
+        smtp_server(),
+    );
     assert_eq!(stored(&run.server_got), mail);
     assert!(run.events.is_empty(), "{:?}", run.events);
     let client = String::from_utf8_lossy(&run.client_got);
     assert!(client.contains("250 2.0.0 Ok: queued"), "{client}");
-    assert!(!client.contains("CHUNKING"), "CHUNKING is hidden from clients: {client}");
+    assert!(
+        !client.contains("CHUNKING"),
+        "CHUNKING is hidden from clients: {client}"
+    );
     assert!(client.contains("221 2.0.0 Bye"));
 }
 
@@ -203,16 +246,34 @@ fn smtp_clean_mail_passes_byte_for_byte() {
 fn smtp_eicar_attachment_is_removed_and_the_subject_tagged() {
     let mut gw = Gateway::new(Config::default(), FrozenIntel::default());
     let mail = mail_with(EICAR, "eicar.com");
-    let run = converse(&mut gw, true, MAIL_IP, 25, smtp_client(&mail), smtp_server());
+    let run = converse(
+        &mut gw,
+        true,
+        MAIL_IP,
+        25,
+        smtp_client(&mail),
+        smtp_server(),
+    );
     let delivered = stored(&run.server_got);
     let parsed = mime::parse(&delivered);
     assert_eq!(parsed.subject, "[ウイルス駆除済み] Re: invoice");
     assert!(parsed.attachments.is_empty(), "the EICAR part is gone");
-    assert!(parsed.text.contains("eicar.com") && parsed.text.contains("Eicar_test_file"), "{}", parsed.text);
-    assert!(parsed.text.contains(".leading dot line"), "dot-stuffing survived: {}", parsed.text);
+    assert!(
+        parsed.text.contains("eicar.com") && parsed.text.contains("Eicar_test_file"),
+        "{}",
+        parsed.text
+    );
+    assert!(
+        parsed.text.contains(".leading dot line"),
+        "dot-stuffing survived: {}",
+        parsed.text
+    );
     assert_eq!(run.events.len(), 1, "{:?}", run.events);
     let e = &run.events[0];
-    assert_eq!((e.engine, e.action, e.src_ip, e.dst_port), (Engine::AntiMalware, Action::Tag, PC_IP, 25));
+    assert_eq!(
+        (e.engine, e.action, e.src_ip, e.dst_port),
+        (Engine::AntiMalware, Action::Tag, PC_IP, 25)
+    );
     assert!(e.reason().contains("EICAR"), "{}", e.reason());
     assert!(String::from_utf8_lossy(&run.client_got).contains("250 2.0.0 Ok: queued"));
 }
@@ -240,7 +301,11 @@ fn pop3_retr_is_rewritten_for_the_pc() {
     ]);
     let run = converse(&mut gw, true, MAIL_IP, 110, client, server);
     let got = &run.client_got;
-    let start = got.windows(20).position(|w| w == b"+OK message follows\r").map(|p| p + 21).unwrap_or(0);
+    let start = got
+        .windows(20)
+        .position(|w| w == b"+OK message follows\r")
+        .map(|p| p + 21)
+        .unwrap_or(0);
     let (len, _) = appliance::proxy::smtp::find_end(&got[start..], 0).unwrap_or((0, 0));
     let delivered = appliance::proxy::smtp::unstuff(&got[start..start + len]);
     let parsed = mime::parse(&delivered);
@@ -253,15 +318,31 @@ fn pop3_retr_is_rewritten_for_the_pc() {
 #[test]
 fn zombie_listed_sender_gets_the_configured_code() {
     let mut intel = FrozenIntel::default();
-    intel.dnsbl.insert(query_name(ZOMBIE_IP, ZOMBIE_ZONE), Ipv4Addr::new(127, 0, 0, 2));
+    intel.dnsbl.insert(
+        query_name(ZOMBIE_IP, ZOMBIE_ZONE),
+        Ipv4Addr::new(127, 0, 0, 2),
+    );
     let mut gw = Gateway::new(Config::default(), intel);
     let office_mx = Ipv4Addr::new(192, 168, 1, 25);
     let mail = mail_with(b"hello", "a.txt");
-    let run = converse(&mut gw, false, office_mx, 25, smtp_client(&mail), smtp_server());
+    let run = converse(
+        &mut gw,
+        false,
+        office_mx,
+        25,
+        smtp_client(&mail),
+        smtp_server(),
+    );
     let client = String::from_utf8_lossy(&run.client_got);
     assert!(client.starts_with("450 4.7.1 "), "{client}");
-    assert!(!client.contains("220 mx"), "the office server's greeting never reaches a zombie");
-    assert!(!run.server_got.windows(4).any(|w| w == b"MAIL"), "nothing reaches the office server");
+    assert!(
+        !client.contains("220 mx"),
+        "the office server's greeting never reaches a zombie"
+    );
+    assert!(
+        !run.server_got.windows(4).any(|w| w == b"MAIL"),
+        "nothing reaches the office server"
+    );
     assert_eq!(run.events.len(), 1);
     assert_eq!(run.events[0].engine, Engine::EmailReputation);
     assert_eq!(run.events[0].action, Action::Reject);

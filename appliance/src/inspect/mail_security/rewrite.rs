@@ -92,7 +92,12 @@ fn single_part_notice(raw: &[u8], mail: &Mail, notice: &str) -> Vec<u8> {
     for line in text.split_inclusive('\n') {
         let continuation = line.starts_with(' ') || line.starts_with('\t');
         if !continuation {
-            let name = line.split(':').next().unwrap_or("").trim().to_ascii_lowercase();
+            let name = line
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             skipping = name.starts_with("content-");
         }
         if line.trim().is_empty() {
@@ -147,7 +152,10 @@ pub fn tag_subject(raw: &[u8], mail: &Mail, tag: &str) -> Vec<u8> {
     let Some(value) = raw.get(span.clone()) else {
         return raw.to_vec();
     };
-    let lead = value.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
+    let lead = value
+        .iter()
+        .take_while(|b| **b == b' ' || **b == b'\t')
+        .count();
     let insert_at = span.start + lead;
     let original_encoded = value.get(lead..).is_some_and(|v| v.starts_with(b"=?"));
     let insert = if tag.is_ascii() {
@@ -221,9 +229,15 @@ mod tests {
         let raw = b"From: a@x.example\r\nSubject: =?ISO-2022-JP?B?GyRCOSk7diROJCpDTiRpJDsbKEI=?=\r\n\r\nbody\r\n";
         let m = mime::parse(raw);
         let out = tag_subject(raw, &m, "[ウイルス駆除済み]");
-        assert_eq!(mime::parse(&out).subject, "[ウイルス駆除済み] 工事のお知らせ");
+        assert_eq!(
+            mime::parse(&out).subject,
+            "[ウイルス駆除済み] 工事のお知らせ"
+        );
         let out = tag_subject(&out, &mime::parse(&out), "[SPAM]");
-        assert_eq!(mime::parse(&out).subject, "[SPAM] [ウイルス駆除済み] 工事のお知らせ");
+        assert_eq!(
+            mime::parse(&out).subject,
+            "[SPAM] [ウイルス駆除済み] 工事のお知らせ"
+        );
         let raw = b"From: a@x.example\r\n\r\nbody\r\n";
         let out = tag_subject(raw, &mime::parse(raw), "[SPAM]");
         assert_eq!(mime::parse(&out).subject, "[SPAM]");
