@@ -322,8 +322,18 @@ fn zombie_listed_sender_gets_the_configured_code() {
         query_name(ZOMBIE_IP, ZOMBIE_ZONE),
         Ipv4Addr::new(127, 0, 0, 2),
     );
-    let mut gw = Gateway::new(Config::default(), intel);
     let office_mx = Ipv4Addr::new(192, 168, 1, 25);
+    let mut config = Config::default();
+    // The office's own mail server is a published service (inbound SMTP).
+    config
+        .firewall
+        .published
+        .push(appliance::inspect::firewall::Published {
+            ip: office_mx,
+            port: 25,
+            protocol: appliance::inspect::firewall::Protocol::Tcp,
+        });
+    let mut gw = Gateway::new(config, intel);
     let mail = mail_with(b"hello", "a.txt");
     let run = converse(
         &mut gw,
