@@ -69,6 +69,15 @@ enum Command {
         /// offload; Suricata's `-k none`).
         #[arg(long)]
         fix_checksums: bool,
+        /// IPS rule files (Suricata subset) replacing the shipped rules.
+        #[arg(long, value_name = "FILE")]
+        rules: Vec<PathBuf>,
+    },
+    /// Check IPS rule files (the Suricata subset the gateway reads): list
+    /// their rules, or say `FILE:LINE:COL: reason` for the first mistake.
+    Rules {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
     /// Run a real program as an office host (TUN mode, wall clock; needs root).
     Exec {
@@ -145,12 +154,20 @@ fn execute(cli: Cli) -> Result<()> {
             policy,
             intel,
             fix_checksums,
+            rules,
         } => replay_all(
             &capture,
             policy.as_deref(),
             intel.as_deref(),
             officetwin::replay::ReplayOptions { fix_checksums },
+            &rules,
         ),
+        Command::Rules { files } => {
+            let rules = officetwin::netprot::load_rules(&files)?;
+            print!("{}", officetwin::netprot::describe(&rules));
+            eprintln!("{} rules, all valid", rules.len());
+            Ok(())
+        }
         Command::Exec {
             host,
             scenario,
@@ -198,14 +215,15 @@ fn replay_all(
     policy: Option<&Path>,
     intel: Option<&Path>,
     options: officetwin::replay::ReplayOptions,
+    rules: &[PathBuf],
 ) -> Result<()> {
     if let [one] = captures {
-        return replay(one, policy, intel, options).map(|_| ());
+        return replay(one, policy, intel, options, rules).map(|_| ());
     }
     let mut detected = std::collections::BTreeMap::<&str, usize>::new();
     for capture in captures {
         println!("== {}", capture.display());
-        let engines = replay(capture, policy, intel, options)?;
+        let engines = replay(capture, policy, intel, options, rules)?;
         for engine in engines {
             *detected.entry(engine).or_default() += 1;
         }
@@ -225,11 +243,15 @@ fn replay(
     policy: Option<&Path>,
     intel: Option<&Path>,
     options: officetwin::replay::ReplayOptions,
+    rules: &[PathBuf],
 ) -> Result<Vec<&'static str>> {
-    let config = match policy {
+    let mut config: appliance::Config = match policy {
         Some(path) => read_yaml(path)?,
         None => appliance::Config::default(),
     };
+    if !rules.is_empty() {
+        config.ips.rules = officetwin::netprot::load_rules(rules)?;
+    }
     let intel = match intel {
         Some(path) => read_yaml(path)?,
         None => appliance::FrozenIntel::default(),
@@ -365,6 +387,13 @@ fn write_outputs(session: &Session, out: &Path, export_cap: usize) -> Result<()>
         csv_path.display().to_string(),
         format!("{}/", alerts_dir.display()),
     ];
+    let devices = out.join("devices.csv");
+    fs::write(
+        &devices,
+        officetwin::netprot::devices_csv(session.world.gateway_ref()),
+    )
+    .with_context(|| format!("writing {}", devices.display()))?;
+    written.push(devices.display().to_string());
     if let Some(pcap) = session.world.pcapng() {
         let path = out.join("capture.pcapng");
         fs::write(&path, pcap).with_context(|| format!("writing {}", path.display()))?;

@@ -526,6 +526,11 @@ impl World {
         self.mail.bounced()
     }
 
+    /// The in-process gateway, read-only (its device list, counters).
+    pub fn gateway_ref(&self) -> &Gateway {
+        &self.gateway
+    }
+
     pub fn gateway(&mut self) -> &mut Gateway {
         &mut self.gateway
     }
