@@ -4,6 +4,7 @@
 //! a [`session::Session`] (a running world plus its log store) and the
 //! [`summary`] of a run.
 
+pub mod conformance;
 pub mod netprot;
 pub mod replay;
 pub mod session;

@@ -79,6 +79,25 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Run the scenarios against a gateway build on TUN interfaces, compared
+    /// with the reference (needs root); a table, JUnit, a baseline diff.
+    Conformance {
+        /// The build under test [default: the `appliance` beside this program].
+        #[arg(long, value_name = "PATH")]
+        firmware: Option<PathBuf>,
+        /// The previous build: print how its detections differ from the build's.
+        #[arg(long, value_name = "PATH")]
+        baseline: Option<PathBuf>,
+        /// Write a JUnit XML report here.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Only this scenario (repeatable) [default: all].
+        #[arg(long = "scenario", value_name = "ID")]
+        only: Vec<String>,
+        /// Where each run's files go.
+        #[arg(long, value_name = "DIR", default_value = "out/conformance")]
+        out: PathBuf,
+    },
     /// Run a real program as an office host (TUN mode, wall clock; needs root).
     Exec {
         /// The office host the program plays, e.g. PC-XP.
@@ -167,6 +186,36 @@ fn execute(cli: Cli) -> Result<()> {
             print!("{}", officetwin::netprot::describe(&rules));
             eprintln!("{} rules, all valid", rules.len());
             Ok(())
+        }
+        Command::Conformance {
+            firmware,
+            baseline,
+            junit,
+            only,
+            out,
+        } => {
+            let report = officetwin::conformance::run(
+                &catalog,
+                &officetwin::conformance::Options {
+                    firmware,
+                    baseline,
+                    junit: junit.clone(),
+                    scenarios: only,
+                    out,
+                },
+            )?;
+            print!("{}", officetwin::conformance::table(&report));
+            if let Some(path) = junit {
+                eprintln!("wrote {}", path.display());
+            }
+            if report.passed() {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!(
+                    "{} conformance checks failed",
+                    report.failures()
+                ))
+            }
         }
         Command::Exec {
             host,

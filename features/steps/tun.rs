@@ -22,6 +22,8 @@ pub struct TunState {
     runs: Vec<(RunOutput, Vec<String>)>,
     firmware: Option<PathBuf>,
     failure: Option<String>,
+    conformance: Option<officetwin::conformance::Report>,
+    junit: Option<String>,
 }
 
 impl std::fmt::Debug for TunState {
@@ -260,9 +262,7 @@ fn crashing_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
     }
     tun_cmd::enter_tun_mode()?;
     let dir = tun_cmd::scratch_dir("crashing-firmware")?;
-    let program = dir.join("crashing-firmware");
-    std::fs::write(&program, CRASHING_FIRMWARE)?;
-    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755))?;
+    let program = write_crashing_firmware(&dir)?;
     let catalog = catalog()?;
     let scenario = catalog.scenario(&id)?;
     let mut session = Session::new(scenario, twin::world::WorldOptions { capture: false })?;
@@ -299,6 +299,156 @@ fn run_fails(world: &mut TwinWorld, status: i32, words: String) -> Result<()> {
     ensure!(
         failure.contains(&words),
         "the failure does not quote the firmware's stderr {words:?}: {failure}"
+    );
+    Ok(())
+}
+
+/// A "previous release" that only monitors C&C callbacks: the real build,
+/// started with its policy's `action: block` turned into `action: monitor`.
+fn monitoring_firmware(dir: &std::path::Path) -> Result<PathBuf> {
+    let real = twin::tun::firmware::default_firmware()?;
+    let script = format!(
+        "#!/bin/sh\n\
+prev=\"\"\n\
+for a do\n\
+  shift\n\
+  if [ \"$prev\" = \"--policy\" ]; then sed 's/action: block/action: monitor/' \"$a\" > \"$a.monitor\"; a=\"$a.monitor\"; fi\n\
+  set -- \"$@\" \"$a\"\n\
+  prev=\"$a\"\n\
+done\n\
+exec '{}' \"$@\"\n",
+        real.display()
+    );
+    let path = dir.join("monitoring-firmware");
+    std::fs::write(&path, script)?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    Ok(path)
+}
+
+fn write_crashing_firmware(dir: &std::path::Path) -> Result<PathBuf> {
+    let path = dir.join("crashing-firmware");
+    std::fs::write(&path, CRASHING_FIRMWARE)?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    Ok(path)
+}
+
+fn conformance(
+    world: &mut TwinWorld,
+    id: &str,
+    firmware: Option<PathBuf>,
+    baseline: Option<PathBuf>,
+    dir: PathBuf,
+) -> Result<()> {
+    let junit = dir.join("junit.xml");
+    let report = officetwin::conformance::run(
+        &catalog()?,
+        &officetwin::conformance::Options {
+            firmware,
+            baseline,
+            junit: Some(junit.clone()),
+            scenarios: vec![id.to_string()],
+            out: dir,
+        },
+    )?;
+    eprint!("{}", officetwin::conformance::table(&report));
+    world.tun.junit = Some(std::fs::read_to_string(&junit)?);
+    world.tun.conformance = Some(report);
+    Ok(())
+}
+
+#[when(
+    expr = "conformance runs {string} against the appliance build with a baseline that only monitors C&C callbacks"
+)]
+fn conformance_with_baseline(world: &mut TwinWorld, id: String) -> Result<()> {
+    if skip_unless_available(world, Some("sh")) {
+        return Ok(());
+    }
+    let dir = tun_cmd::scratch_dir("conformance")?;
+    let baseline = monitoring_firmware(&dir)?;
+    conformance(world, &id, None, Some(baseline), dir.join("runs"))
+}
+
+#[when(expr = "conformance runs {string} against a build that crashes on the first frame")]
+fn conformance_crashing(world: &mut TwinWorld, id: String) -> Result<()> {
+    if skip_unless_available(world, Some("sh")) {
+        return Ok(());
+    }
+    let dir = tun_cmd::scratch_dir("conformance-crash")?;
+    let build = write_crashing_firmware(&dir)?;
+    conformance(world, &id, Some(build), None, dir.join("runs"))
+}
+
+fn report(world: &TwinWorld) -> Result<&officetwin::conformance::Report> {
+    world
+        .tun
+        .conformance
+        .as_ref()
+        .ok_or_else(|| anyhow!("conformance has not run in this scenario"))
+}
+
+#[then("every conformance check passes")]
+fn every_check_passes(world: &mut TwinWorld) -> Result<()> {
+    if skipped(world) {
+        return Ok(());
+    }
+    let report = report(world)?;
+    ensure!(
+        report.passed(),
+        "failed checks:\n{}",
+        officetwin::conformance::table(report)
+    );
+    Ok(())
+}
+
+#[then(expr = "the JUnit report lists {int} checks with {int} failures")]
+fn junit_lists(world: &mut TwinWorld, tests: usize, failures: usize) -> Result<()> {
+    if skipped(world) {
+        return Ok(());
+    }
+    let xml = world.tun.junit.as_deref().context("no JUnit report")?;
+    let cases = xml.matches("<testcase ").count();
+    let failed = xml.matches("<failure ").count();
+    ensure!(
+        cases == tests && failed == failures,
+        "the JUnit report lists {cases} test cases, {failed} failures:\n{xml}"
+    );
+    ensure!(
+        xml.contains(&format!("tests=\"{tests}\" failures=\"{failures}\"")),
+        "the JUnit totals are wrong:\n{xml}"
+    );
+    Ok(())
+}
+
+#[then(expr = "the baseline diff shows {string}")]
+fn baseline_diff_shows(world: &mut TwinWorld, line: String) -> Result<()> {
+    if skipped(world) {
+        return Ok(());
+    }
+    let report = report(world)?;
+    let found = report
+        .baseline_diff
+        .iter()
+        .any(|(_, lines)| lines.contains(&line));
+    ensure!(found, "the baseline diff is {:?}", report.baseline_diff);
+    Ok(())
+}
+
+#[then(expr = "the check {string} fails naming {string} and {string}")]
+fn check_fails_naming(world: &mut TwinWorld, name: String, a: String, b: String) -> Result<()> {
+    if skipped(world) {
+        return Ok(());
+    }
+    let report = report(world)?;
+    let check = report
+        .checks
+        .iter()
+        .find(|c| c.check == name)
+        .with_context(|| format!("no check {name:?}"))?;
+    ensure!(!check.passed, "the check {name:?} passed");
+    ensure!(
+        check.differed.contains(&a) && check.differed.contains(&b),
+        "the check {name:?} says: {}",
+        check.differed
     );
     Ok(())
 }

@@ -1,0 +1,18 @@
+# DESIGN.md: QA validating a firmware release runs `officetwin conformance
+# --firmware PATH`: the scenarios through the build on TUN interfaces against
+# the reference, a pass/fail table, JUnit for CI, and the difference in
+# detections against the previous release. Needs /dev/net/tun and root; where
+# they are missing, each step says so and is skipped.
+Feature: Firmware conformance (ファームウェア適合性)
+
+  Scenario: the appliance build conforms, and a previous release that only monitored shows in the diff
+    When conformance runs "winxp-cnc-beacon" against the appliance build with a baseline that only monitors C&C callbacks
+    Then every conformance check passes
+    And the JUnit report lists 4 checks with 0 failures
+    And the baseline diff shows "C&C callback from 192.168.1.11 (monitor): 1146 -> 0"
+    And the baseline diff shows "C&C callback from 192.168.1.11 (block): 0 -> 1146"
+
+  Scenario: a build that crashes mid-run fails its check with the exit status and stderr
+    When conformance runs "winxp-cnc-beacon" against a build that crashes on the first frame
+    Then the check "runs to its end" fails naming "exit status: 70" and "simulated crash"
+    And the JUnit report lists 4 checks with 4 failures
