@@ -16,6 +16,12 @@ Feature: TUN mode: real programs and the firmware build on kernel interfaces
     Then the program prints "株式会社プリントショップ"
     And the real program's call is logged as 0 "C&C callback" detections from "192.168.1.12"
 
+  Scenario: a real nmap SYN scan from the XP PC is detected as a port scan
+    Given the scenario "winxp-cnc-beacon"
+    When host "PC-XP" runs the real program "nmap -sS -n -Pn -T5 --max-retries 0 -p 1-40 203.0.113.45"
+    Then the real program's call is logged as 1 "intrusion prevention" detection from "192.168.1.11"
+    And the real program's detection gives the reason "port scan"
+
   Scenario: the appliance binary on TUN interfaces gives what the in-memory gateway gives
     When the scenario "winxp-cnc-beacon" runs to its end in memory and through the firmware
     Then both runs give byte-identical log exports, alert mails and captures

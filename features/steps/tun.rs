@@ -164,6 +164,31 @@ fn real_call_logged(world: &mut TwinWorld, count: usize, kind: String, who: Stri
     Ok(())
 }
 
+#[then(expr = "the real program's detection gives the reason {string}")]
+fn real_detection_reason(world: &mut TwinWorld, reason: String) -> Result<()> {
+    if skipped(world) {
+        return Ok(());
+    }
+    let outcome = world
+        .tun
+        .program
+        .as_ref()
+        .ok_or_else(|| anyhow!("no real program ran in this scenario"))?;
+    ensure!(
+        outcome
+            .events
+            .iter()
+            .any(|e| e.reasons.iter().any(|r| r == &reason)),
+        "no detection with the reason {reason:?}: {:?}",
+        outcome
+            .events
+            .iter()
+            .map(|e| e.reason())
+            .collect::<Vec<_>>()
+    );
+    Ok(())
+}
+
 /// Everything a run leaves that a person would compare.
 fn outputs(session: &Session) -> Result<(RunOutput, Vec<String>)> {
     let mut log_export = Vec::new();
