@@ -6,7 +6,8 @@
 //! goes when it reaches such a node, so the in-memory run and a run through
 //! kernel interfaces share every other line of code.
 
-use appliance::{Actions, Gateway, Instant, Port};
+use appliance::gateway::DeployOutcome;
+use appliance::{Actions, Config, Gateway, Instant, Port};
 
 /// Something that plays the gateway for the world: the in-process
 /// [`Gateway`] or a driver of an external firmware process. Same contract as
@@ -15,6 +16,8 @@ pub trait GatewayDriver {
     fn handle(&mut self, now: Instant, port: Port, frame: &[u8], out: &mut Actions);
     fn poll(&mut self, now: Instant, out: &mut Actions);
     fn poll_at(&self) -> Option<Instant>;
+    /// A new policy, live at once (`Gateway::deploy`).
+    fn deploy(&mut self, config: Config) -> DeployOutcome;
     /// Why the gateway stopped answering (an external process crashed or
     /// hung), once that has happened; the runner turns it into a failure.
     fn failure(&self) -> Option<String> {
@@ -31,5 +34,8 @@ impl GatewayDriver for Gateway {
     }
     fn poll_at(&self) -> Option<Instant> {
         Gateway::poll_at(self)
+    }
+    fn deploy(&mut self, config: Config) -> DeployOutcome {
+        Gateway::deploy(self, config)
     }
 }

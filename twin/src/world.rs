@@ -328,7 +328,10 @@ impl World {
             mac: mac.map(|m| MacAddr(WireMac(m.0))),
             note: None,
         });
-        let outcome = self.gateway.deploy(config);
+        let outcome = match &mut self.driver {
+            Some(driver) => driver.deploy(config),
+            None => self.gateway.deploy(config),
+        };
         if matches!(outcome, DeployOutcome::Success { .. }) {
             self.net.blocks.push((self.now, mac, ip));
         }

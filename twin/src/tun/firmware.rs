@@ -527,6 +527,25 @@ impl GatewayDriver for Firmware {
     fn failure(&self) -> Option<String> {
         self.failure.clone()
     }
+
+    /// The lockstep protocol carries frames and time, not policies: a
+    /// deploy during a run (a device block from the timeline) fails the run
+    /// plainly rather than letting the firmware run on the old policy.
+    fn deploy(&mut self, config: appliance::Config) -> appliance::gateway::DeployOutcome {
+        let reason =
+            "policy deploys during a run are not part of the firmware control protocol yet";
+        if self.failure.is_none() {
+            self.failure = Some(format!(
+                "firmware {}: {reason} (deploy of policy version {})",
+                self.program.display(),
+                config.version
+            ));
+        }
+        appliance::gateway::DeployOutcome::Failed {
+            kept_version: config.version.saturating_sub(1),
+            reason: reason.to_string(),
+        }
+    }
 }
 
 /// Where the `appliance` binary built with this one is: `OFFICETWIN_FIRMWARE`,
