@@ -24,6 +24,16 @@ pub struct TunState {
     failure: Option<String>,
     conformance: Option<officetwin::conformance::Report>,
     junit: Option<String>,
+    /// Scratch directories this scenario made, removed with it.
+    scratch: Vec<PathBuf>,
+}
+
+impl Drop for TunState {
+    fn drop(&mut self) {
+        for dir in &self.scratch {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 impl std::fmt::Debug for TunState {
@@ -79,8 +89,9 @@ fn runs_real_program(world: &mut TwinWorld, host: String, command: String) -> Re
         return Ok(());
     }
     tun_cmd::enter_tun_mode()?;
-    let session = world.session()?;
     let dir = tun_cmd::scratch_dir(&format!("exec-{host}"))?;
+    world.tun.scratch.push(dir.clone());
+    let session = world.session()?;
     let outcome = tun_cmd::run_real_program(session, &host, program, args, &dir, true)?;
     ensure!(
         outcome.status.success(),
@@ -287,6 +298,7 @@ fn crashing_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
     }
     tun_cmd::enter_tun_mode()?;
     let dir = tun_cmd::scratch_dir("crashing-firmware")?;
+    world.tun.scratch.push(dir.clone());
     let program = write_crashing_firmware(&dir)?;
     let catalog = catalog()?;
     let scenario = catalog.scenario(&id)?;
@@ -374,7 +386,9 @@ fn conformance(
             scenarios: vec![id.to_string()],
             out: dir,
         },
-    )?;
+    )
+    // The whole chain: the step's report shows only the outermost context.
+    .map_err(|e| anyhow!("{e:#}"))?;
     eprint!("{}", officetwin::conformance::table(&report));
     world.tun.junit = Some(std::fs::read_to_string(&junit)?);
     world.tun.conformance = Some(report);
@@ -389,6 +403,7 @@ fn conformance_with_baseline(world: &mut TwinWorld, id: String) -> Result<()> {
         return Ok(());
     }
     let dir = tun_cmd::scratch_dir("conformance")?;
+    world.tun.scratch.push(dir.clone());
     let baseline = monitoring_firmware(&dir)?;
     conformance(world, &id, None, Some(baseline), dir.join("runs"))
 }
@@ -399,6 +414,7 @@ fn conformance_crashing(world: &mut TwinWorld, id: String) -> Result<()> {
         return Ok(());
     }
     let dir = tun_cmd::scratch_dir("conformance-crash")?;
+    world.tun.scratch.push(dir.clone());
     let build = write_crashing_firmware(&dir)?;
     conformance(world, &id, Some(build), None, dir.join("runs"))
 }

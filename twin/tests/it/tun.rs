@@ -226,8 +226,11 @@ fn sigkill_leaves_no_namespace_device_or_process() {
         assert!(alive(*pid), "process {pid} not running while held");
     }
 
+    let holder_pid = holder.id();
     holder.kill().expect("SIGKILL");
     holder.wait().expect("reap");
+    let _ =
+        fs::remove_dir_all(std::env::temp_dir().join(format!("officetwin-holder-{holder_pid}")));
 
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
