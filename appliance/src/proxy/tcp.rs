@@ -232,9 +232,7 @@ impl Half {
             }
             let payload: Vec<u8> = self
                 .send_buf
-                .iter()
-                .skip(in_flight)
-                .take(n)
+                .range(in_flight..in_flight + n)
                 .copied()
                 .collect();
             let last = in_flight + n == self.send_buf.len();

@@ -1,6 +1,7 @@
 //! Integration tests of the gateway through its public seam only: frames and
 //! time in, frames, events and alerts out.
 
+mod bad_mail;
 mod block;
 mod mail_proxy;
 mod network;

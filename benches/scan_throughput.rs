@@ -1,0 +1,282 @@
+//! Mail and download scanning speed: MB/s of the anti-malware scanner on an
+//! attachment (plain bytes, and the same bytes zipped), and mails per second
+//! through the gateway's SMTP proxy (a whole SMTP conversation per mail,
+//! as frames through `Gateway::handle`, two scripted TCP endpoints).
+
+use appliance::gateway::{Actions, Port};
+use appliance::inspect::anti_malware::Scanner;
+use appliance::inspect::anti_malware::signatures::SignatureRule;
+use appliance::inspect::mail_security::rewrite::base64;
+use appliance::wire::forge::{self, Endpoints, TcpSpec};
+use appliance::wire::frame::{self, Flags, L4, Mac, Parsed};
+use appliance::{Config, FrozenIntel, Gateway, Instant};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::io::Write;
+use std::net::Ipv4Addr;
+
+fn intel() -> FrozenIntel {
+    let mut intel = FrozenIntel::default();
+    intel
+        .file_hashes
+        .insert("00".repeat(32), "TEST.HASH".into());
+    for (name, text) in [
+        ("Trojan.PS.Downloader", "powershell -w hidden -enc"),
+        ("Test.Sig.A", "DEADBEEF-not-in-plain-text"),
+        ("Test.Sig.B", "urlmon.dll URLDownloadToFileA"),
+    ] {
+        intel.signatures.push(SignatureRule {
+            name: name.into(),
+            text: Some(text.into()),
+            hex: None,
+        });
+    }
+    intel
+}
+
+/// 4 MiB of CSV-like text with varying numbers (a log or order export), so
+/// it compresses like real data (a zip of it stays under the ratio limit).
+fn plain() -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 * 1024 * 1024);
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    while out.len() < 4 * 1024 * 1024 {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let line = format!(
+            "2017-09-26 10:{:02}:{:02},192.168.1.{},order-{},{},{}\r\n",
+            (x >> 8) % 60,
+            (x >> 16) % 60,
+            (x >> 24) % 254 + 1,
+            (x >> 32) % 100_000,
+            (x >> 40) % 9_999,
+            ["OK", "NG", "HOLD"][((x >> 56) % 3) as usize]
+        );
+        out.extend_from_slice(line.as_bytes());
+    }
+    out.truncate(4 * 1024 * 1024);
+    out
+}
+
+fn scanning(c: &mut Criterion) {
+    let scanner = Scanner::new(&Config::default().anti_malware, &intel());
+    let data = plain();
+    let mut zipped = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let _ = zipped.start_file("report.csv", zip::write::SimpleFileOptions::default());
+    let _ = zipped.write_all(&data);
+    let zipped = zipped.finish().map(|c| c.into_inner()).unwrap_or_default();
+    let mut group = c.benchmark_group("attachment_scan");
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    group.bench_function("plain_4MiB", |b| {
+        b.iter(|| black_box(scanner.scan("report.csv", &data)))
+    });
+    group.bench_function("zip_of_4MiB", |b| {
+        b.iter(|| black_box(scanner.scan("report.zip", &zipped)))
+    });
+    group.finish();
+}
+
+/// One TCP endpoint of the scripted conversation.
+struct End {
+    ends: Endpoints,
+    port: Port,
+    snd: u32,
+    rcv: u32,
+    got: Vec<u8>,
+}
+
+impl End {
+    fn frame(&mut self, flags: Flags, payload: &[u8]) -> Vec<u8> {
+        let spec = TcpSpec {
+            seq: self.snd,
+            ack: self.rcv,
+            flags,
+            window: 65_535,
+            mss: flags.syn.then_some(1460),
+            payload,
+        };
+        self.snd = self
+            .snd
+            .wrapping_add(payload.len() as u32 + u32::from(flags.syn || flags.fin));
+        forge::tcp(&self.ends, &spec, 1, 64)
+    }
+}
+
+const ACK: Flags = Flags {
+    syn: false,
+    ack: true,
+    fin: false,
+    rst: false,
+    psh: false,
+};
+const PSH: Flags = Flags {
+    syn: false,
+    ack: true,
+    fin: false,
+    rst: false,
+    psh: true,
+};
+
+/// One SMTP conversation carrying `mail` through `gw`; returns bytes the server stored.
+fn one_mail(gw: &mut Gateway, n: u32, mail: &[u8]) -> usize {
+    let client_ends = Endpoints {
+        src_mac: Mac([2, 0, 0, 0, 0, 11]),
+        dst_mac: Mac([2, 0, 0, 0, 0, 1]),
+        src: Ipv4Addr::new(192, 168, 1, 11),
+        dst: Ipv4Addr::new(198, 51, 100, 25),
+        src_port: 10_000 + (n % 50_000) as u16,
+        dst_port: 25,
+    };
+    let mut client = End {
+        ends: client_ends,
+        port: Port::Lan,
+        snd: 1000,
+        rcv: 0,
+        got: Vec::new(),
+    };
+    let mut server = End {
+        ends: client_ends.reversed(),
+        port: Port::Wan,
+        snd: 9000,
+        rcv: 0,
+        got: Vec::new(),
+    };
+    let now = Instant::from_secs(1_700_000_000 + i64::from(n));
+    let mut out = Actions::default();
+    let syn = client.frame(
+        Flags {
+            syn: true,
+            ..Flags::default()
+        },
+        b"",
+    );
+    gw.handle(now, Port::Lan, &syn, &mut out);
+    server.rcv = client.snd;
+    let synack = server.frame(
+        Flags {
+            syn: true,
+            ack: true,
+            ..Flags::default()
+        },
+        b"",
+    );
+    gw.handle(now, Port::Wan, &synack, &mut out);
+    client.rcv = server.snd;
+    let ack = client.frame(ACK, b"");
+    gw.handle(now, Port::Lan, &ack, &mut out);
+    let mut data = appliance::proxy::smtp::stuff(mail);
+    let client_script: Vec<(&str, Vec<u8>)> = vec![
+        ("220 ", b"EHLO pc\r\n".to_vec()),
+        ("250 ", b"MAIL FROM:<a@example.jp>\r\n".to_vec()),
+        ("250 ", b"RCPT TO:<b@example.jp>\r\n".to_vec()),
+        ("250 ", b"DATA\r\n".to_vec()),
+        ("354 ", std::mem::take(&mut data)),
+        ("250 2.0.0", b"QUIT\r\n".to_vec()),
+    ];
+    let server_script: Vec<(&str, Vec<u8>)> = vec![
+        ("", b"220 mx ESMTP\r\n".to_vec()),
+        ("EHLO", b"250 mx\r\n".to_vec()),
+        ("MAIL", b"250 Ok\r\n".to_vec()),
+        ("RCPT", b"250 Ok\r\n".to_vec()),
+        ("DATA", b"354 go\r\n".to_vec()),
+        ("\r\n.\r\n", b"250 2.0.0 queued\r\n".to_vec()),
+        ("QUIT", b"221 bye\r\n".to_vec()),
+    ];
+    let (mut ci, mut si, mut c_seen, mut s_seen) = (0, 0, 0, 0);
+    let mut pending: Vec<(Port, Vec<u8>)> = Vec::new();
+    // The server greets first.
+    if let Some((_, g)) = server_script.first() {
+        pending.push((Port::Wan, server.frame(PSH, g)));
+        si = 1;
+    }
+    for _ in 0..200 {
+        for (port, f) in pending.drain(..) {
+            gw.handle(now, port, &f, &mut out);
+        }
+        let emitted: Vec<_> = out.frames.drain(..).collect();
+        out.clear();
+        if emitted.is_empty() {
+            break;
+        }
+        for e in emitted {
+            let Ok(Parsed::Ipv4(p)) = frame::parse(&e.frame) else {
+                continue;
+            };
+            let L4::Tcp(seg) = p.l4 else { continue };
+            let end = if e.port == client.port {
+                &mut client
+            } else {
+                &mut server
+            };
+            if seg.payload.is_empty() {
+                continue;
+            }
+            if seg.seq == end.rcv {
+                end.got.extend_from_slice(seg.payload);
+                end.rcv = end.rcv.wrapping_add(seg.payload.len() as u32);
+            }
+            let f = end.frame(ACK, b"");
+            pending.push((end.port, f));
+        }
+        // Scripted replies.
+        while let Some((expect, reply)) = client_script.get(ci) {
+            let text = String::from_utf8_lossy(&client.got[c_seen..]).into_owned();
+            let Some(at) = text.find(expect) else { break };
+            c_seen += at + expect.len();
+            let f = client.frame(PSH, reply);
+            pending.push((Port::Lan, f));
+            ci += 1;
+        }
+        while let Some((expect, reply)) = server_script.get(si) {
+            let text = String::from_utf8_lossy(&server.got[s_seen..]).into_owned();
+            let Some(at) = text.find(expect) else { break };
+            s_seen += at + expect.len();
+            let f = server.frame(PSH, reply);
+            pending.push((Port::Wan, f));
+            si += 1;
+        }
+    }
+    server.got.len()
+}
+
+fn mail_of(attachment: &[u8]) -> Vec<u8> {
+    format!(
+        "From: a@example.jp\r\nTo: b@example.jp\r\nSubject: report\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n\
+--B\r\nContent-Type: application/octet-stream; name=\"r.csv\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--B--\r\n",
+        base64(attachment)
+    )
+    .into_bytes()
+}
+
+fn proxy(c: &mut Criterion) {
+    let mail = mail_of(&plain()[..32 * 1024]);
+    let eicar = mail_of(appliance::inspect::anti_malware::eicar::EICAR);
+    // The conversation must really carry the mail, or the figure means nothing.
+    let mut gw = Gateway::new(Config::default(), intel());
+    assert!(
+        one_mail(&mut gw, 0, &mail) > mail.len(),
+        "the mail reached the server"
+    );
+    let stored = one_mail(&mut gw, 1, &eicar);
+    assert!(
+        stored > 200,
+        "the cleaned mail reached the server ({stored} bytes)"
+    );
+    let mut group = c.benchmark_group("smtp_proxy");
+    group.throughput(Throughput::Elements(1));
+    for (name, m) in [("mail_32KiB_clean", &mail), ("mail_eicar_cleaned", &eicar)] {
+        let mut gw = Gateway::new(Config::default(), intel());
+        let mut n = 0u32;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                n = n.wrapping_add(1);
+                black_box(one_mail(&mut gw, n, m))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, scanning, proxy);
+criterion_main!(benches);
