@@ -4,7 +4,7 @@
 Feature: Log retention (ログの保持期間)
 
   Scenario: after 63 days the first day's raw logs are gone and its statistics remain
-    Given the scenario "winxp-cnc-beacon"
+    Given the scenario "winxp-cnc-beacon" without a packet capture
     When the twin runs for 63 days
     Then the raw logs of "2017-09-26" are gone
     And the statistics of "2017-09-26" count 1146 "C&C callback" detections from "192.168.1.11"

@@ -7,6 +7,7 @@
 pub mod conformance;
 pub mod netprot;
 pub mod replay;
+pub mod report_cmd;
 pub mod session;
 pub mod summary;
 pub mod tun_cmd;

@@ -52,6 +52,24 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         firmware: Option<PathBuf>,
     },
+    /// Run a scenario, then write its monthly report (report.html, report.md, report.json).
+    Report {
+        /// Scenario id, e.g. winxp-cnc-beacon (see `officetwin list`).
+        scenario: String,
+        /// The month to report [default: the month the scenario starts in].
+        #[arg(long, value_name = "YYYY-MM")]
+        month: Option<String>,
+        /// Language of the HTML and Markdown: ja or en.
+        #[arg(long, default_value = "ja")]
+        lang: String,
+        /// Where to write the three files [default: out/SCENARIO/report].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Report from this saved log store (e.g. out/SCENARIO/gateway.sqlite)
+        /// instead of running the scenario.
+        #[arg(long, value_name = "FILE")]
+        store: Option<PathBuf>,
+    },
     /// Feed a pcap or pcapng capture through the gateway and print its events.
     Replay {
         /// The capture(s) (Ethernet link type; timestamps are taken from
@@ -167,6 +185,27 @@ fn execute(cli: Cli) -> Result<()> {
                 }
             };
             run(&catalog, &scenario, &out, !no_capture, export_cap, firmware)
+        }
+        Command::Report {
+            scenario,
+            month,
+            lang,
+            out,
+            store,
+        } => {
+            let lang = officetwin::report_cmd::parse_lang(&lang)?;
+            let out = out.unwrap_or_else(|| Path::new("out").join(&scenario).join("report"));
+            let args = officetwin::report_cmd::ReportArgs {
+                scenario,
+                month,
+                lang,
+                out,
+                store,
+            };
+            let written = officetwin::report_cmd::run(&catalog, &args)?;
+            let shown: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            eprintln!("wrote {}", shown.join(", "));
+            Ok(())
         }
         Command::Replay {
             capture,

@@ -7,11 +7,14 @@
 //! As the virtual clock advances the session also does what the cloud side
 //! of the service does: it folds allowed traffic into statistics, records how
 //! long the gateway was online, and enforces retention (raw logs 62 days,
-//! statistics 180 days) on the virtual clock.
+//! statistics 180 days) on the virtual clock. When the clock passes the
+//! first of a month it mails the past month's report to the office's admin
+//! (月1回、メールにてお客様へのレポート配信).
 
 use anyhow::{Context, Result};
 use appliance::Instant;
-use appliance::store::stats::jst_day;
+use appliance::report::{Lang, Month, MonthlyReport, mail};
+use appliance::store::stats::{day_start, jst_day};
 use appliance::store::{LogStore, SqliteStore};
 use chrono::NaiveDate;
 use std::path::Path;
@@ -30,6 +33,10 @@ pub struct Session {
     reported_until: Instant,
     /// The JST day retention last ran on.
     retention_day: Option<NaiveDate>,
+    /// The month whose report is mailed when the clock reaches its end.
+    report_month: Month,
+    /// The language of the report mails (Japanese unless changed).
+    pub report_lang: Lang,
 }
 
 impl Session {
@@ -69,12 +76,15 @@ impl Session {
         let world = World::new(&scenario, options)
             .with_context(|| format!("building the world of scenario {}", scenario.id))?;
         let reported_until = world.now();
+        let report_month = Month::of(jst_day(reported_until));
         Ok(Session {
             scenario,
             world,
             store,
             reported_until,
             retention_day: None,
+            report_month,
+            report_lang: Lang::default(),
         })
     }
 
@@ -140,7 +150,29 @@ impl Session {
                 .apply_retention(now)
                 .context("enforcing log retention")?;
         }
+        self.mail_monthly_reports();
         Ok(())
+    }
+
+    /// Mails the report of every month that ended by now to the admin.
+    fn mail_monthly_reports(&mut self) {
+        loop {
+            let due = day_start(self.report_month.next().first_day());
+            if self.world.now() < due {
+                return;
+            }
+            let office = crate::report_cmd::office_info(&self.scenario);
+            let report = MonthlyReport::build(&self.store, &office, self.report_month);
+            let m = mail::compose(&report, self.report_lang, due);
+            self.world.post_mail(twin::world::StoredMail {
+                received: m.time,
+                from: m.from,
+                to: m.to,
+                subject: m.subject,
+                raw: m.raw,
+            });
+            self.report_month = self.report_month.next();
+        }
     }
 
     /// Records `[reported_until, now)` as online or offline time, following

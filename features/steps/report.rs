@@ -3,10 +3,12 @@
 use super::TwinWorld;
 use anyhow::{Context, Result, bail, ensure};
 use appliance::Engine;
+use appliance::report::{Lang, Month, coverage_warnings, markdown};
 use appliance::store::stats::{day_start, plan_export};
 use appliance::store::{Dimension, EventFilter, LogStore, Paging, StatsFilter};
 use chrono::NaiveDate;
 use cucumber::then;
+use officetwin::report_cmd::{report_of, to_json};
 
 fn date(text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -87,4 +89,126 @@ fn export_refused(world: &mut TwinWorld, day: String, days: u32) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn month(text: &str) -> Result<Month> {
+    Month::parse(text).map_err(anyhow::Error::msg)
+}
+
+fn snapshot(golden: &str, description: String, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/golden"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_description(description);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(golden, text));
+}
+
+/// The report as Markdown (Japanese, as delivered) in `golden/NAME.md.snap`
+/// and as canonical JSON in `golden/NAME.json.snap`.
+#[then(expr = "the monthly report for {string} matches the golden file {string}")]
+fn report_matches_golden(world: &mut TwinWorld, which: String, golden: String) -> Result<()> {
+    let session = world.session()?;
+    let report = report_of(session, month(&which)?);
+    let id = session.scenario.id.clone();
+    snapshot(
+        &format!("{golden}.md"),
+        format!("monthly report {which} of scenario {id}, Markdown (ja)"),
+        &markdown::render(&report, Lang::Ja),
+    );
+    snapshot(
+        &format!("{golden}.json"),
+        format!("monthly report {which} of scenario {id}, canonical JSON"),
+        &to_json(&report)?,
+    );
+    Ok(())
+}
+
+#[then(expr = "the English monthly report for {string} matches the golden file {string}")]
+fn english_report_matches_golden(
+    world: &mut TwinWorld,
+    which: String,
+    golden: String,
+) -> Result<()> {
+    let session = world.session()?;
+    let report = report_of(session, month(&which)?);
+    let id = session.scenario.id.clone();
+    snapshot(
+        &format!("{golden}.md"),
+        format!("monthly report {which} of scenario {id}, Markdown (en)"),
+        &markdown::render(&report, Lang::En),
+    );
+    Ok(())
+}
+
+#[then(
+    expr = "the C&C section of the monthly report for {string} is led by {string} with {int} detections"
+)]
+fn cnc_section_led_by(
+    world: &mut TwinWorld,
+    which: String,
+    who: String,
+    expected: u64,
+) -> Result<()> {
+    let ip = world.resolve_host(&who)?.to_string();
+    let session = world.session()?;
+    let report = report_of(session, month(&which)?);
+    let first = report
+        .cnc
+        .rows
+        .first()
+        .with_context(|| format!("the C&C section of {which} is empty"))?;
+    ensure!(
+        first.ip == ip && first.count == expected,
+        "the C&C section of {which} is led by {} with {}, expected {ip} with {expected}",
+        first.ip,
+        first.count
+    );
+    Ok(())
+}
+
+#[then(expr = "the office admin receives the monthly report for {string}")]
+fn admin_receives_report(world: &mut TwinWorld, which: String) -> Result<()> {
+    let which = month(&which)?.to_string();
+    let session = world.session()?;
+    let admin = session.scenario.office.admin_mail.clone();
+    let mails = session.world.mailbox(&admin);
+    let found = mails.iter().find(|m| m.subject.contains(&which));
+    let Some(mail) = found else {
+        let subjects: Vec<_> = mails.iter().map(|m| m.subject.as_str()).collect();
+        bail!("no report mail for {which} in {admin}'s mailbox; it holds {subjects:?}");
+    };
+    ensure!(
+        mail.raw
+            .contains(&format!("filename=\"report-{which}.html\"")),
+        "the report mail carries no HTML report"
+    );
+    Ok(())
+}
+
+#[then(
+    expr = "the monthly report for {string} warns that the gateway was offline and gives no grade"
+)]
+fn report_warns_offline(world: &mut TwinWorld, which: String) -> Result<()> {
+    let session = world.session()?;
+    let report = report_of(session, month(&which)?);
+    ensure!(
+        report.coverage.offline_minutes > 0,
+        "the report of {which} shows no offline time"
+    );
+    ensure!(
+        report.summary.rating.grade.is_none(),
+        "the report of {which} still grades the month {:?}",
+        report.summary.rating.grade
+    );
+    for lang in [Lang::Ja, Lang::En] {
+        let md = markdown::render(&report, lang);
+        let warned = coverage_warnings(&report, lang);
+        ensure!(
+            !warned.is_empty() && warned.iter().all(|w| md.contains(w.as_str())),
+            "the {} report of {which} does not warn that the gateway was offline",
+            lang.code()
+        );
+    }
+    Ok(())
 }

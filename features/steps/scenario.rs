@@ -19,6 +19,14 @@ fn the_scenario(world: &mut TwinWorld, id: String) -> Result<()> {
     Ok(())
 }
 
+/// Long runs (a month, 63 days) need no pcapng and would hold it all in memory.
+#[given(expr = "the scenario {string} without a packet capture")]
+fn the_scenario_uncaptured(world: &mut TwinWorld, id: String) -> Result<()> {
+    let scenario = catalog()?.scenario(&id)?;
+    world.session = Some(Session::new(scenario, WorldOptions { capture: false })?);
+    Ok(())
+}
+
 #[when(expr = "the twin runs for {duration}")]
 fn the_twin_runs_for(world: &mut TwinWorld, duration: DurationParam) -> Result<()> {
     world.session()?.run_for(duration.0)

@@ -200,6 +200,7 @@ fn bar_chart(h: &mut String, bars: &[(String, u64)], color: &str, x_axis: &str, 
     let height = top + bars.len() * bar_h + 50;
     let width = label_w + plot_w + 80;
     let max = bars.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let _ = writeln!(h, "<p><small>{}</small></p>", escape(y_axis));
     let _ = writeln!(
         h,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
@@ -242,7 +243,6 @@ fn bar_chart(h: &mut String, bars: &[(String, u64)], color: &str, x_axis: &str, 
         axis_y + 38,
         escape(x_axis)
     );
-    let _ = writeln!(h, "<p><small>{}</small></p>", escape(y_axis));
 }
 
 fn hosts(h: &mut String, section: &HostSection, lang: Lang, color: &str) {

@@ -84,6 +84,11 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Sections that could not be read",
     ),
     ("not_rated", "評価できません", "Not rated"),
+    (
+        "grade_withheld",
+        "評価保留 (データのある割合が90%未満)",
+        "withheld (less than 90% of the month reported)",
+    ),
     ("grade_a", "A (良好)", "A (good)"),
     ("grade_b", "B (概ね良好)", "B (fair)"),
     ("grade_c", "C (注意)", "C (caution)"),

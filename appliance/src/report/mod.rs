@@ -519,17 +519,13 @@ pub fn coverage_warnings(report: &MonthlyReport, lang: Lang) -> Vec<String> {
         return out;
     }
     if c.offline_minutes > 0 {
-        let days: Vec<String> = c
-            .offline_days
-            .iter()
-            .map(|d| format!("{} {}h{:02}m", d.day, d.minutes / 60, d.minutes % 60))
-            .collect();
+        let days: Vec<String> = c.offline_days.iter().map(|d| d.day.clone()).collect();
         out.push(labels::tf(
             "warn_offline",
             lang,
             &[
                 ("hours", format!("{:.1}", c.offline_minutes as f64 / 60.0)),
-                ("days", days.join(", ")),
+                ("days", day_ranges(&days)),
             ],
         ));
     }
@@ -576,12 +572,15 @@ fn day_ranges(days: &[String]) -> String {
 pub fn rating_lines(report: &MonthlyReport, lang: Lang) -> Vec<String> {
     let r = &report.summary.rating;
     let mut out = Vec::new();
-    match (r.grade, r.score) {
-        (Some(grade), Some(score)) => {
+    match r.score {
+        Some(score) => {
+            let grade = match r.grade {
+                Some(g) => labels::t(g.label_key(), lang),
+                None => labels::t("grade_withheld", lang),
+            };
             out.push(format!(
-                "{}: {} — {} {score} / 100",
+                "{}: {grade} — {} {score} / 100",
                 labels::t("rating", lang),
-                labels::t(grade.label_key(), lang),
                 labels::t("score", lang)
             ));
             if r.incomplete {
@@ -595,7 +594,7 @@ pub fn rating_lines(report: &MonthlyReport, lang: Lang) -> Vec<String> {
                 ));
             }
         }
-        _ => out.push(format!(
+        None => out.push(format!(
             "{}: {} — {}",
             labels::t("rating", lang),
             labels::t("not_rated", lang),

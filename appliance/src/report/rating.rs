@@ -14,8 +14,9 @@
 //! A host calling a C&C server alone puts the month at C or lower: the
 //! report guide says such a device needs early action. The rating only
 //! covers the time the gateway reported: with less than the whole month it
-//! is marked incomplete, and with no report at all it is not given (an empty
-//! month is not a safe month, FAQ Q21).
+//! is marked incomplete; with less than 90% of the month the score is only
+//! provisional and no grade is given; with no report at all there is no
+//! score either (an empty month is not a safe month, FAQ Q21).
 
 use serde::Serialize;
 
@@ -55,6 +56,7 @@ impl Grade {
 pub struct Rating {
     /// `None` when the gateway reported nothing this month.
     pub score: Option<u32>,
+    /// `None` when less than [`GRADED_PER_MILLE`] of the month was reported.
     pub grade: Option<Grade>,
     /// The gateway did not report the whole month.
     pub incomplete: bool,
@@ -63,8 +65,11 @@ pub struct Rating {
     pub inputs: RatingInputs,
 }
 
+/// The share of the month (per mille) the gateway must have reported for a grade.
+pub const GRADED_PER_MILLE: u32 = 900;
+
 /// The formula, one line per term, as the report prints it.
-pub const FORMULA: [&str; 7] = [
+pub const FORMULA: [&str; 8] = [
     "score = 100",
     "  - 35 × (hosts with C&C callbacks, at most 2)",
     "  - min(15, C&C detections / 10)",
@@ -72,6 +77,7 @@ pub const FORMULA: [&str; 7] = [
     "  - min(20, 2 × anti-malware detections)",
     "  - min(10, (IPS + DoS detections) / 10)",
     "A ≥ 90, B ≥ 75, C ≥ 60, D < 60 (clamped to 0..100, divisions round down)",
+    "no grade when the gateway reported less than 90% of the month",
 ];
 
 fn cap(n: u64, max: u32) -> u32 {
@@ -106,7 +112,7 @@ impl Rating {
         };
         Rating {
             score: Some(score),
-            grade: Some(grade),
+            grade: (inputs.reported_per_mille >= GRADED_PER_MILLE).then_some(grade),
             incomplete,
             deductions,
             inputs,
@@ -185,7 +191,12 @@ mod tests {
             reported_per_mille: 500,
             ..RatingInputs::default()
         });
-        assert_eq!(partial.score, Some(100));
+        assert_eq!((partial.score, partial.grade), (Some(100), None));
         assert!(partial.incomplete);
+        let most = Rating::compute(RatingInputs {
+            reported_per_mille: 900,
+            ..RatingInputs::default()
+        });
+        assert_eq!((most.grade, most.incomplete), (Some(Grade::A), true));
     }
 }

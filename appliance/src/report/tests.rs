@@ -127,7 +127,11 @@ fn offline_days_are_named() {
     let warnings = coverage_warnings(&r, Lang::Ja);
     assert_eq!(warnings.len(), 1);
     assert!(warnings[0].contains("36.0 時間"), "{}", warnings[0]);
-    assert!(warnings[0].contains("2017-09-11 12h00m"), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains("2017-09-11 – 2017-09-12"),
+        "{}",
+        warnings[0]
+    );
 }
 
 #[test]

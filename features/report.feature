@@ -1,0 +1,26 @@
+# Seed 000: the monthly report (月次レポート), mailed once a month, with the C&C
+# section of the report guide (上位10件, 横軸: 検出した件数, 縦軸: ユーザ) and
+# the summary report's overall rating; FAQ Q21: an empty month may mean the
+# gateway was offline, and the report must say so.
+Feature: The monthly report (月次レポート)
+
+  Scenario: September 2017 at the print shop: the XP PC leads the C&C section
+    Given the scenario "winxp-cnc-beacon" without a packet capture
+    When the twin runs to the end of the scenario
+    Then the C&C section of the monthly report for "2017-09" is led by "192.168.1.11" with 1146 detections
+    And the monthly report for "2017-09" matches the golden file "winxp-cnc-beacon-report-2017-09"
+    And the English monthly report for "2017-09" matches the golden file "winxp-cnc-beacon-report-2017-09-en"
+
+  Scenario: an ordinary month at the seed's average rates, mailed to the admin
+    Given the scenario "ordinary-month" without a packet capture
+    When the twin runs to the end of the scenario
+    Then the office admin receives the monthly report for "2017-09"
+    And the C&C section of the monthly report for "2017-09" is led by "PC-05" with 2 detections
+    And the monthly report for "2017-09" matches the golden file "ordinary-month-report-2017-09"
+
+  Scenario: a month with the gateway offline for two weeks does not look safe
+    Given the scenario "offline-month" without a packet capture
+    When the twin runs to the end of the scenario
+    Then the monthly report for "2017-09" warns that the gateway was offline and gives no grade
+    And the gateway logs 0 "C&C callback" detections from "PC-05"
+    And the monthly report for "2017-09" matches the golden file "offline-month-report-2017-09"
