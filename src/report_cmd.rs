@@ -64,8 +64,9 @@ pub fn run(catalog: &Catalog, args: &ReportArgs) -> Result<Vec<PathBuf>> {
     let office = office_info(&scenario);
     let report = match &args.store {
         Some(path) => {
-            let store = SqliteStore::open(path)
-                .with_context(|| format!("opening the log store {}", path.display()))?;
+            // Opening would create a missing file: an empty store is not a report.
+            anyhow::ensure!(path.is_file(), "no log store at {}", path.display());
+            let store = SqliteStore::open(path)?;
             MonthlyReport::build(&store, &office, month)
         }
         None => {

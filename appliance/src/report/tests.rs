@@ -192,3 +192,59 @@ fn a_damaged_raw_table_leaves_the_report_readable() {
     let md = markdown::render(&r, Lang::Ja);
     assert!(md.contains(labels::t("unreadable_note", Lang::Ja)));
 }
+
+#[test]
+fn a_corrupted_file_gives_clear_errors_and_the_statistics_stay_readable() {
+    let path = std::env::temp_dir().join(format!(
+        "officetwin-report-corrupt-{}.sqlite",
+        std::process::id()
+    ));
+    let remove = || {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    };
+    remove();
+    {
+        let mut s = SqliteStore::open(&path).unwrap();
+        let events: Vec<Event> = (0..2000)
+            .map(|i| cnc(at(26, 10) + Duration::from_secs(i), 11))
+            .collect();
+        s.record(&events).unwrap();
+        s.record_uptime(day_start(date(9, 1)), day_start(date(10, 1)), true)
+            .unwrap();
+    }
+    // Overwrite the root page of the raw `events` table with garbage, as a
+    // torn disk write would.
+    let (page_size, root): (u64, u64) = {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        let size: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        let root: i64 = c
+            .query_row(
+                "SELECT rootpage FROM sqlite_master WHERE name = 'events'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        (size as u64, root as u64)
+    };
+    let mut bytes = std::fs::read(&path).unwrap();
+    let start = (root as usize - 1) * page_size as usize;
+    for b in &mut bytes[start..start + page_size as usize] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    let s = SqliteStore::open(&path).unwrap();
+    let err = s.events(&crate::store::EventFilter::default()).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains(&path.display().to_string()), "{msg}");
+    assert!(msg.contains("malformed"), "{msg}");
+    let r = MonthlyReport::build(&s, &office(), september());
+    assert_eq!(r.cnc.total, 2000, "the statistics are intact");
+    assert!(r.unreadable.is_empty(), "{:?}", r.unreadable);
+    drop(s);
+    remove();
+}
