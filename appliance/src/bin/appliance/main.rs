@@ -149,6 +149,10 @@ impl Appliance {
             out.events = self.actions.events.len() as u64;
             self.actions.events.clear();
         }
+        if !self.actions.stats.is_empty() {
+            store.record_access(&self.actions.stats)?;
+            self.actions.stats.clear();
+        }
         let alerts = std::mem::take(&mut self.actions.alerts);
         Ok((out, alerts))
     }
