@@ -90,6 +90,14 @@ enum Command {
         /// IPS rule files (Suricata subset) replacing the shipped rules.
         #[arg(long, value_name = "FILE")]
         rules: Vec<PathBuf>,
+        /// A web policy file (the shape of `scenarios/policies/*.yaml`): a
+        /// refused one is reported with file:line:col and nothing runs.
+        #[arg(long, value_name = "FILE")]
+        web_policy: Option<PathBuf>,
+        /// Also list every web access the gateway inspected: HTTP hosts and
+        /// URLs, TLS SNIs, with their category and verdict.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Check IPS rule files (the Suricata subset the gateway reads): list
     /// their rules, or say `FILE:LINE:COL: reason` for the first mistake.
@@ -213,12 +221,18 @@ fn execute(cli: Cli) -> Result<()> {
             intel,
             fix_checksums,
             rules,
+            web_policy,
+            verbose,
         } => replay_all(
             &capture,
             policy.as_deref(),
             intel.as_deref(),
             officetwin::replay::ReplayOptions { fix_checksums },
             &rules,
+            &WebOptions {
+                policy: web_policy.as_deref(),
+                verbose,
+            },
         ),
         Command::Rules { files } => {
             let rules = officetwin::netprot::load_rules(&files)?;
@@ -298,20 +312,27 @@ fn execute(cli: Cli) -> Result<()> {
 }
 
 /// Replays each capture; with several, names each and ends with a tally.
+/// `replay --web-policy` and `--verbose`.
+struct WebOptions<'a> {
+    policy: Option<&'a Path>,
+    verbose: bool,
+}
+
 fn replay_all(
     captures: &[PathBuf],
     policy: Option<&Path>,
     intel: Option<&Path>,
     options: officetwin::replay::ReplayOptions,
     rules: &[PathBuf],
+    web: &WebOptions<'_>,
 ) -> Result<()> {
     if let [one] = captures {
-        return replay(one, policy, intel, options, rules).map(|_| ());
+        return replay(one, policy, intel, options, rules, web).map(|_| ());
     }
     let mut detected = std::collections::BTreeMap::<&str, usize>::new();
     for capture in captures {
         println!("== {}", capture.display());
-        let engines = replay(capture, policy, intel, options, rules)?;
+        let engines = replay(capture, policy, intel, options, rules, web)?;
         for engine in engines {
             *detected.entry(engine).or_default() += 1;
         }
@@ -332,6 +353,7 @@ fn replay(
     intel: Option<&Path>,
     options: officetwin::replay::ReplayOptions,
     rules: &[PathBuf],
+    web: &WebOptions<'_>,
 ) -> Result<Vec<&'static str>> {
     let mut config: appliance::Config = match policy {
         Some(path) => read_yaml(path)?,
@@ -340,11 +362,28 @@ fn replay(
     if !rules.is_empty() {
         config.ips.rules = officetwin::netprot::load_rules(rules)?;
     }
+    if let Some(path) = web.policy {
+        config.policy = twin::load::policy_file(path)?;
+    }
     let intel = match intel {
         Some(path) => read_yaml(path)?,
         None => appliance::FrozenIntel::default(),
     };
     let replay = officetwin::replay::replay_file_with(capture, config, intel, options)?;
+    if web.verbose {
+        for a in &replay.accesses {
+            println!(
+                "{}  {:<15} {} {:<5} {:<32} {}{}",
+                a.time.jst_string(),
+                a.src_ip,
+                if a.tls { "TLS SNI " } else { "HTTP    " },
+                a.dst_port,
+                a.host,
+                a.category.as_deref().unwrap_or("(unrated)"),
+                if a.blocked { "  BLOCKED" } else { "" }
+            );
+        }
+    }
     for event in &replay.events {
         println!(
             "{}  {:<15} {:<13} {:<7} {}  [{}]",

@@ -24,6 +24,8 @@ pub struct Replay {
     pub emitted: u64,
     pub events: Vec<Event>,
     pub alerts: usize,
+    /// Web accesses the engines inspected (HTTP requests, TLS SNIs).
+    pub accesses: Vec<appliance::inspect::web::Access>,
 }
 
 /// Replays the capture at `path` through a gateway built from `config` and `intel`.
@@ -86,6 +88,7 @@ pub fn replay_bytes_with(
         replay.emitted += actions.frames.len() as u64;
         replay.events.append(&mut actions.events);
         replay.alerts += actions.alerts.len();
+        replay.accesses.append(&mut actions.accesses);
         actions.clear();
     };
     match bytes.get(..4) {

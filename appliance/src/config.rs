@@ -11,6 +11,7 @@ use crate::inspect::firewall::FirewallPolicy;
 use crate::inspect::ips::IpsPolicy;
 use crate::inspect::network::{CallbackHostPolicy, FlowTablePolicy};
 use crate::inspect::port_scan::ScanPolicy;
+use crate::policy::Policy;
 use serde::Deserialize;
 
 pub use crate::inspect::mail_security::policy::{
@@ -55,6 +56,8 @@ pub struct Config {
     /// Mail security (メールセキュリティ対策): attachments, anti-spam, email reputation.
     #[serde(default)]
     pub mail: MailSecurityPolicy,
+    /// The web policy (security profile, reputation, URL filtering, lists).
+    pub policy: Policy,
 }
 
 impl Default for Config {
@@ -75,6 +78,7 @@ impl Default for Config {
             flow_table: FlowTablePolicy::default(),
             anti_malware: AntiMalwarePolicy::default(),
             mail: MailSecurityPolicy::default(),
+            policy: Policy::default(),
         }
     }
 }

@@ -22,17 +22,28 @@
 //!    a bounded number of times, without a new event.
 //!
 //! A listed server IP is refused earlier, at the SYN, with a RST to the client.
+//!
+//! Each complete request goes through the engines in a fixed order: C&C
+//! first, then the web pipeline (`inspect::web`: allow list, block list, web
+//! reputation, URL filtering / application control rules). A client stream
+//! that is not HTTP is read as TLS: the ClientHello's SNI goes through the
+//! same web pipeline (a block is a RST both ways and the reason in the log:
+//! no page can be shown inside TLS), and the server's certificate, in clear
+//! in TLS 1.2, is checked for its validity dates. Other streams are checked
+//! for an application's handshake (BitTorrent), else passed uninspected.
 
 use crate::access::AccessRecord;
 use crate::alert::Alert;
 use crate::config::Config;
-use crate::event::{Action, Event};
+use crate::event::{Action, Engine, Event};
 use crate::inspect::anti_malware::Scanner;
+use crate::inspect::app_control::{self, StreamId};
 use crate::inspect::network::{Fate, FlowView, Input, NetStats, NetworkStage};
 use crate::inspect::notify::{self, Parties};
-use crate::inspect::{Detection, Verdict, block_page, cnc};
+use crate::inspect::web::{self, Access, WebRequest};
+use crate::inspect::{Detection, Verdict, block_page, cnc, url_filter, web_reputation};
 use crate::intel::Intel;
-use crate::proto::{dns, http};
+use crate::proto::{dns, http, tls};
 use crate::time::Instant;
 use crate::wire::flow::{FlowKey, FlowTable, Proto, TcpState, TcpTrack};
 use crate::wire::forge::{self, Endpoints, TcpSpec};
@@ -78,6 +89,9 @@ pub struct Actions {
     /// Requests let through, for the allowed-traffic statistics (never logged
     /// per access; see [`crate::access`]).
     pub stats: Vec<crate::access::AccessRecord>,
+    /// Web accesses the engines looked at (HTTP requests, TLS SNIs), for
+    /// the internet access statistics; allowed ones are not logged as events.
+    pub accesses: Vec<Access>,
 }
 
 impl Actions {
@@ -86,6 +100,7 @@ impl Actions {
         self.events.clear();
         self.alerts.clear();
         self.stats.clear();
+        self.accesses.clear();
     }
 
     pub fn is_empty(&self) -> bool {
@@ -176,6 +191,14 @@ enum Mode {
     Blocked(Blocked),
     /// SMTP/POP3 terminated by the mail proxy (`crate::proxy`).
     Mail(Box<mail_flow::MailFlow>),
+    /// A TLS flow whose ClientHello passed: the server's first flight is
+    /// read for its certificate; frames pass both ways meanwhile.
+    Tls(TlsWatch),
+}
+
+struct TlsWatch {
+    sni: Option<String>,
+    server: Reassembler,
 }
 
 #[derive(Default)]
@@ -453,6 +476,12 @@ impl Gateway {
         self.emit_forged(port, &to_sender, &spec, out);
     }
 
+    /// The cloud's answers changed (a site re-rated, a list updated): later
+    /// decisions use `intel`; flows already decided keep their verdict.
+    pub fn replace_intel(&mut self, intel: impl Intel + Send + 'static) {
+        self.intel = Box::new(intel);
+    }
+
     fn forward(&mut self, port: Port, frame: &[u8], out: &mut Actions) {
         self.stats.forwarded += 1;
         out.frames.push(Emit {
@@ -683,6 +712,12 @@ impl Gateway {
             Mode::Inspect(_) if port == Port::Wan => {
                 self.download_segment(now, frame, packet, seg, flow, out);
             }
+            Mode::Tls(_) if port == Port::Lan => {
+                self.forward(port, frame, out);
+            }
+            Mode::Tls(_) => {
+                self.tls_server_segment(now, frame, packet, seg, flow, out);
+            }
             Mode::Inspect(_) => {
                 self.inspect_client_segment(now, frame, packet, seg, flow, out);
             }
@@ -774,9 +809,15 @@ impl Gateway {
             if stream.ready().is_empty() {
                 break;
             }
+            if matches!(stream.ready().first(), Some(0x16 | 0x13)) {
+                // A TLS handshake record or a BitTorrent handshake: the
+                // HTTP parser would wait for a line end that never comes.
+                return self.not_http(now, packet, seg, flow, out);
+            }
             let (request, header_len) = match http::parse_request(stream.ready()) {
                 http::Parse::Partial => break,
-                http::Parse::NotHttp | http::Parse::TooLong => return self.give_up(flow, out),
+                http::Parse::NotHttp => return self.not_http(now, packet, seg, flow, out),
+                http::Parse::TooLong => return self.give_up(flow, out),
                 http::Parse::Complete {
                     request,
                     header_len,
@@ -795,8 +836,19 @@ impl Gateway {
                     return self.block(packet, seg, flow, &d, out);
                 }
             }
-            out.stats
-                .push(AccessRecord::http(now, packet.src, &request, header_len));
+            if let Some(d) = self.web_request(now, &request, packet, seg.dst_port, out) {
+                return self.block(packet, seg, flow, &d, out);
+            }
+            let Mode::Inspect(insp) = &mut flow.mode else {
+                return;
+            };
+            let Some(stream) = insp.stream.as_mut() else {
+                return;
+            };
+            let category = out.accesses.last().and_then(|a| a.category.clone());
+            let mut record = AccessRecord::http(now, packet.src, &request, header_len);
+            record.category = category;
+            out.stats.push(record);
             stream.consume(header_len);
             insp.downloads.note_request(&request);
             if request.chunked {
@@ -839,6 +891,312 @@ impl Gateway {
         flow.mode = Mode::Pass;
     }
 
+    /// Runs the web pipeline on a request C&C let through: logs its
+    /// detections and the access, and returns the detection that blocks it.
+    fn web_request(
+        &mut self,
+        now: Instant,
+        request: &http::Request,
+        packet: &Packet<'_>,
+        dst_port: u16,
+        out: &mut Actions,
+    ) -> Option<Detection> {
+        let fallback = if dst_port == 80 {
+            packet.dst.to_string()
+        } else {
+            format!("{}:{dst_port}", packet.dst)
+        };
+        let host = request
+            .host_name()
+            .unwrap_or_else(|| packet.dst.to_string());
+        let url = request.url(&fallback);
+        let path = request_path(&request.target);
+        let req = WebRequest {
+            now,
+            src_ip: packet.src,
+            src_mac: packet.src_mac.0,
+            host: &host,
+            path: Some(path),
+            url: &url,
+        };
+        self.web_decide(&req, packet, dst_port, out)
+    }
+
+    fn web_decide(
+        &mut self,
+        req: &WebRequest<'_>,
+        packet: &Packet<'_>,
+        dst_port: u16,
+        out: &mut Actions,
+    ) -> Option<Detection> {
+        let mut decision = web::inspect(req, &self.config.policy, self.intel.as_ref());
+        if req.path.is_none() {
+            // Inside TLS no page can be shown: a block is a reset.
+            for d in &mut decision.detections {
+                if d.action == Action::Block {
+                    d.action = Action::Reset;
+                }
+            }
+        }
+        for d in &decision.detections {
+            self.report(req.now, d, packet, dst_port, out);
+        }
+        let blocking = decision.blocking().cloned();
+        out.accesses.push(Access {
+            time: req.now,
+            src_ip: packet.src,
+            dst_ip: packet.dst,
+            dst_port,
+            host: req.host.to_string(),
+            url: req.url.to_string(),
+            tls: req.path.is_none(),
+            category: decision.category,
+            blocked: blocking.is_some(),
+        });
+        blocking
+    }
+
+    /// A client stream that is not HTTP: TLS, a known application's
+    /// handshake, or something the gateway passes uninspected.
+    fn not_http(
+        &mut self,
+        now: Instant,
+        packet: &Packet<'_>,
+        seg: &TcpSeg<'_>,
+        flow: &mut TcpFlow,
+        out: &mut Actions,
+    ) {
+        let Mode::Inspect(insp) = &mut flow.mode else {
+            return;
+        };
+        let Some(stream) = insp.stream.as_ref() else {
+            return self.give_up(flow, out);
+        };
+        let ready = stream.ready();
+        match tls::client_hello(ready) {
+            // Wait for the rest of the hello (the frames stay held).
+            tls::ClientHello::Partial => {}
+            tls::ClientHello::Hello { sni } => self.client_hello(now, packet, seg, flow, sni, out),
+            tls::ClientHello::NotTls => match app_control::identify_stream(ready) {
+                StreamId::NeedMore => {}
+                StreamId::Unknown => self.give_up(flow, out),
+                StreamId::App(app) => {
+                    let host = packet.dst.to_string();
+                    let url = format!("{}:{}", packet.dst, seg.dst_port);
+                    let req = WebRequest {
+                        now,
+                        src_ip: packet.src,
+                        src_mac: packet.src_mac.0,
+                        host: &host,
+                        path: None,
+                        url: &url,
+                    };
+                    match url_filter::rules(&req, None, Some(app), &self.config.policy) {
+                        Some(mut d) => {
+                            if d.action == Action::Block {
+                                d.action = Action::Reset;
+                            }
+                            self.report(now, &d, packet, seg.dst_port, out);
+                            if d.action == Action::Reset {
+                                self.reset_held(packet, seg, flow, out);
+                            } else {
+                                self.give_up(flow, out);
+                            }
+                        }
+                        None => self.give_up(flow, out),
+                    }
+                }
+            },
+        }
+    }
+
+    /// A complete ClientHello: the SNI through the web pipeline.
+    fn client_hello(
+        &mut self,
+        now: Instant,
+        packet: &Packet<'_>,
+        seg: &TcpSeg<'_>,
+        flow: &mut TcpFlow,
+        sni: Option<String>,
+        out: &mut Actions,
+    ) {
+        if let Some(name) = &sni {
+            let url = if seg.dst_port == 443 {
+                format!("https://{name}/")
+            } else {
+                format!("https://{name}:{}/", seg.dst_port)
+            };
+            let req = WebRequest {
+                now,
+                src_ip: packet.src,
+                src_mac: packet.src_mac.0,
+                host: name,
+                path: None,
+                url: &url,
+            };
+            if self.web_decide(&req, packet, seg.dst_port, out).is_some() {
+                return self.reset_held(packet, seg, flow, out);
+            }
+        }
+        let Mode::Inspect(insp) = &mut flow.mode else {
+            return;
+        };
+        let mut insp = std::mem::take(insp);
+        let hello_len = insp.stream.as_ref().map_or(0, |s| s.ready().len());
+        let category = out.accesses.last().and_then(|a| a.category.clone());
+        out.stats.push(AccessRecord {
+            time: now,
+            src_ip: packet.src,
+            host: sni.clone(),
+            category: if sni.is_some() { category } else { None },
+            bytes: hello_len as u64,
+        });
+        self.release(&mut insp, out);
+        flow.mode = match flow.track.wan.next {
+            Some(server_next) => Mode::Tls(TlsWatch {
+                sni,
+                server: Reassembler::new(server_next, MAX_STREAM_BUFFER),
+            }),
+            // The server's handshake was not seen: nothing to anchor its stream.
+            None => Mode::Pass,
+        };
+    }
+
+    /// A server segment of a TLS flow: look for its certificate.
+    fn tls_server_segment(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+        packet: &Packet<'_>,
+        seg: &TcpSeg<'_>,
+        flow: &mut TcpFlow,
+        out: &mut Actions,
+    ) {
+        let Mode::Tls(watch) = &mut flow.mode else {
+            return self.forward(Port::Wan, frame, out);
+        };
+        if seg.payload.is_empty() {
+            return self.forward(Port::Wan, frame, out);
+        }
+        match watch.server.push(seg.seq, seg.payload) {
+            Push::InOrder(_) | Push::Buffered | Push::Duplicate => {}
+            Push::Conflict | Push::Overflow | Push::OutOfWindow => {
+                flow.mode = Mode::Pass;
+                return self.forward(Port::Wan, frame, out);
+            }
+        }
+        let info = match tls::server_certificate(watch.server.ready()) {
+            tls::ServerCert::Partial => return self.forward(Port::Wan, frame, out),
+            tls::ServerCert::Hidden => {
+                flow.mode = Mode::Pass;
+                return self.forward(Port::Wan, frame, out);
+            }
+            tls::ServerCert::Cert(info) => info,
+        };
+        let host = watch.sni.clone().unwrap_or_else(|| packet.src.to_string());
+        let url = format!("https://{host}/");
+        flow.mode = Mode::Pass;
+        let Some(d) = web_reputation::inspect_certificate(
+            &host,
+            &url,
+            info.not_before,
+            info.not_after,
+            now,
+            &self.config.policy.web_reputation,
+        ) else {
+            return self.forward(Port::Wan, frame, out);
+        };
+        // The event names the client as its source, like every web event.
+        let client = Packet {
+            src_mac: packet.dst_mac,
+            dst_mac: packet.src_mac,
+            src: packet.dst,
+            dst: packet.src,
+            l4: packet.l4.clone(),
+        };
+        self.report(now, &d, &client, seg.src_port, out);
+        if d.action != Action::Reset {
+            return self.forward(Port::Wan, frame, out);
+        }
+        // The segment completing the certificate is not delivered: the
+        // client gets a RST where it would have started, the server one
+        // at the client's next sequence number.
+        self.stats.consumed += 1;
+        let to_client = Endpoints {
+            src_mac: packet.src_mac,
+            dst_mac: packet.dst_mac,
+            src: packet.src,
+            dst: packet.dst,
+            src_port: seg.src_port,
+            dst_port: seg.dst_port,
+        };
+        let client_next = flow.track.lan.next.unwrap_or(seg.ack);
+        let server_next = seq::add(seg.seq, seg.payload.len());
+        self.emit_rst(Port::Lan, &to_client, seg.seq, client_next, out);
+        self.emit_rst(
+            Port::Wan,
+            &to_client.reversed(),
+            client_next,
+            server_next,
+            out,
+        );
+        flow.mode = Mode::ResetAtSyn;
+    }
+
+    /// Refuses a flow whose held client bytes (a ClientHello, a peer
+    /// handshake) were blocked: RST to both ends, nothing forwarded.
+    fn reset_held(
+        &mut self,
+        packet: &Packet<'_>,
+        seg: &TcpSeg<'_>,
+        flow: &mut TcpFlow,
+        out: &mut Actions,
+    ) {
+        let Mode::Inspect(insp) = &mut flow.mode else {
+            return;
+        };
+        let (held_start, client_next) = match &insp.stream {
+            Some(s) => (s.ready_seq(), s.next_seq()),
+            None => (seg.seq, seq::add(seg.seq, seg.payload.len())),
+        };
+        self.stats.consumed += insp.held.len() as u64;
+        let from_client = Endpoints {
+            src_mac: packet.src_mac,
+            dst_mac: packet.dst_mac,
+            src: packet.src,
+            dst: packet.dst,
+            src_port: seg.src_port,
+            dst_port: seg.dst_port,
+        };
+        let server_next = flow.track.wan.next.unwrap_or(seg.ack);
+        self.emit_rst(
+            Port::Lan,
+            &from_client.reversed(),
+            server_next,
+            client_next,
+            out,
+        );
+        self.emit_rst(Port::Wan, &from_client, held_start, server_next, out);
+        // Consumed from now on, like a flow reset at its SYN.
+        flow.mode = Mode::ResetAtSyn;
+    }
+
+    fn emit_rst(&mut self, port: Port, ends: &Endpoints, seq_no: u32, ack: u32, out: &mut Actions) {
+        let spec = TcpSpec {
+            seq: seq_no,
+            ack,
+            flags: Flags {
+                rst: true,
+                ack: true,
+                ..Flags::default()
+            },
+            window: 0,
+            mss: None,
+            payload: b"",
+        };
+        self.emit_forged(port, ends, &spec, out);
+    }
+
     /// Logs a detection, and alerts the desk if this host has not caused an
     /// alert within the hold-down.
     fn report(
@@ -857,7 +1215,9 @@ impl Gateway {
         };
         let event = notify::event(now, detection, &parties);
         let alerts = &self.config.alerts;
-        if alerts.enabled {
+        // Immediate alerts are for C&C callbacks (FAQ Q7); web blocks are
+        // logged and reported monthly.
+        if alerts.enabled && detection.engine == Engine::Cnc {
             let hold = Duration::from_secs(alerts.hold_down_secs);
             let due = self
                 .alerted
@@ -920,7 +1280,11 @@ impl Gateway {
         let url = detection.url.clone().unwrap_or_default();
         let blocked = Blocked {
             to_client: from_client.reversed(),
-            page: block_page::render(&url, &detection.reasons, &self.config.name),
+            page: if detection.engine == Engine::Cnc {
+                block_page::render(&url, &detection.reasons, &self.config.name)
+            } else {
+                block_page::render_detection(detection, &self.config.name)
+            },
             page_seq,
             page_ack: ack,
             mss: track.lan.mss.unwrap_or(DEFAULT_MSS).clamp(64, 1460),
@@ -1036,6 +1400,18 @@ impl Gateway {
             port,
             frame: forge::tcp(ends, spec, ident, FORGED_TTL),
         });
+    }
+}
+
+/// The path and query of a request target (origin or absolute form).
+fn request_path(target: &str) -> &str {
+    if target.starts_with('/') {
+        return target;
+    }
+    let rest = target.split_once("://").map_or(target, |(_, rest)| rest);
+    match rest.find('/') {
+        Some(i) => rest.get(i..).unwrap_or("/"),
+        None => "/",
     }
 }
 

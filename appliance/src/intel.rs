@@ -4,6 +4,7 @@
 //! cloud; the twin hands in a [`FrozenIntel`], a scenario-defined snapshot, so a
 //! replay gives the same verdicts on every run.
 
+use crate::hash::FxHashMap;
 pub use crate::inspect::anti_malware::signatures::SignatureRule;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -64,6 +65,24 @@ pub trait Intel {
         let _ = name;
         None
     }
+    /// Rates a web address: reputation score and URL category in one
+    /// lookup. `path` is the request path (`/a/b?q`), `None` for TLS where
+    /// only the host (SNI) is known. The default knows nothing.
+    fn web_lookup(&self, host: &str, path: Option<&str>) -> Option<WebRating> {
+        let _ = (host, path);
+        None
+    }
+}
+
+/// What the cloud says about a web address.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WebRating {
+    /// 0-100: 0-50 dangerous, 51-65 highly suspicious, 66-80 suspicious,
+    /// 81-100 safe; 71 means untested.
+    pub score: u8,
+    /// The URL category's English name (see `policy::categories`).
+    pub category: String,
 }
 
 /// A frozen, scenario-defined copy of the intel cloud.
@@ -83,6 +102,11 @@ pub struct FrozenIntel {
     /// (`66.113.0.203.rbl-plus.mail-abuse.example`) -> A record.
     #[serde(default)]
     pub dnsbl: BTreeMap<String, Ipv4Addr>,
+    /// Web ratings keyed by host (`www.example.jp`, covering its
+    /// subdomains unless they have their own) or by page (`host/path`;
+    /// a key ending in `/` covers everything below it).
+    #[serde(default)]
+    pub web: FxHashMap<String, WebRating>,
 }
 
 /// C&C indicators, each mapped to the threat name reported on a hit.
@@ -152,6 +176,57 @@ impl Intel for FrozenIntel {
             threat: threat.clone(),
         })
     }
+
+    fn web_lookup(&self, host: &str, path: Option<&str>) -> Option<WebRating> {
+        self.web_rating(host, path)
+    }
+}
+
+impl FrozenIntel {
+    fn web_rating(&self, host: &str, path: Option<&str>) -> Option<WebRating> {
+        if self.web.is_empty() {
+            return None;
+        }
+        let host = host.trim_end_matches('.');
+        let lowered;
+        let host = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            lowered = host.to_ascii_lowercase();
+            lowered.as_str()
+        } else {
+            host
+        };
+        if let Some(path) = path {
+            // The page itself (without the query), then each folder above it.
+            let path = path.split(['?', '#']).next().unwrap_or("/");
+            let mut key = String::with_capacity(host.len() + path.len());
+            key.push_str(host);
+            key.push_str(path);
+            if let Some(r) = self.web.get(&key) {
+                return Some(r.clone());
+            }
+            let mut end = key.len();
+            while let Some(slash) = key.get(host.len()..end).and_then(|p| p.rfind('/')) {
+                let cut = host.len() + slash + 1;
+                if let Some(r) = key.get(..cut).and_then(|k| self.web.get(k)) {
+                    return Some(r.clone());
+                }
+                if slash == 0 {
+                    break;
+                }
+                end = host.len() + slash;
+            }
+        }
+        let mut candidate = host;
+        loop {
+            if let Some(r) = self.web.get(candidate) {
+                return Some(r.clone());
+            }
+            match candidate.split_once('.') {
+                Some((_, parent)) if parent.contains('.') => candidate = parent,
+                _ => return None,
+            }
+        }
+    }
 }
 
 fn strip_scheme(url: &str) -> &str {
@@ -206,6 +281,43 @@ mod tests {
         );
         let hit = intel.cnc_lookup(None, None, ip).expect("listed");
         assert_eq!(hit.threat, "CnC.C");
+    }
+
+    #[test]
+    fn web_ratings_by_page_folder_host_and_parent() {
+        let mut intel = FrozenIntel::default();
+        let r = |score, category: &str| WebRating {
+            score,
+            category: category.into(),
+        };
+        intel
+            .web
+            .insert("corp.example".into(), r(90, "Business/Economy"));
+        intel
+            .web
+            .insert("www.corp.example/movies/".into(), r(90, "Streaming Media"));
+        intel.web.insert(
+            "www.corp.example/promo.html".into(),
+            r(85, "Web Advertisement"),
+        );
+        let cat = |h: &str, p: Option<&str>| intel.web_lookup(h, p).map(|r| r.category);
+        assert_eq!(
+            cat("WWW.corp.example", Some("/")).as_deref(),
+            Some("Business/Economy")
+        );
+        assert_eq!(
+            cat("www.corp.example", Some("/movies/a/b.mp4?x=1")).as_deref(),
+            Some("Streaming Media")
+        );
+        assert_eq!(
+            cat("www.corp.example", Some("/promo.html?x")).as_deref(),
+            Some("Web Advertisement")
+        );
+        assert_eq!(
+            cat("www.corp.example", None).as_deref(),
+            Some("Business/Economy")
+        );
+        assert_eq!(cat("other.example", Some("/")), None);
     }
 
     #[test]

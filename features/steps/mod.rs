@@ -6,6 +6,7 @@ mod network_protection;
 mod report;
 mod scenario;
 mod tun;
+mod web;
 
 use anyhow::{Context, Result, anyhow};
 use officetwin::session::Session;
@@ -26,6 +27,8 @@ pub struct TwinWorld {
     tun: tun::TunState,
     /// An IPS rule file checked on its own.
     rules: network_protection::RuleCheck,
+    /// The console's policy being edited, not yet deployed (web steps).
+    web: web::Console,
 }
 
 impl fmt::Debug for TwinWorld {

@@ -139,6 +139,25 @@ impl Catalog {
         }
     }
 
+    /// Policy ids (`policies/*.yaml`), sorted.
+    pub fn policy_ids(&self) -> Vec<String> {
+        self.stems("policies")
+    }
+
+    /// Loads and validates policy `id` (`policies/ID.yaml`): a security
+    /// profile to deploy.
+    pub fn policy(&self, id: &str) -> Result<appliance::policy::Policy, LoadError> {
+        let id = id.strip_suffix(".yaml").unwrap_or(id);
+        let rel = format!("policies/{id}.yaml");
+        match self.read_checked(id, &rel)? {
+            Some(text) => load::policy_from_str(&self.display(&rel), &text),
+            None => Err(LoadError::UnknownPolicy {
+                id: id.to_string(),
+                known: self.policy_ids(),
+            }),
+        }
+    }
+
     /// Like `read`, but a name that could escape the catalog is simply unknown.
     fn read_checked(&self, name: &str, rel: &str) -> Result<Option<String>, LoadError> {
         if load::is_plain_name(name) {

@@ -4,6 +4,7 @@ pub mod attach;
 pub mod capture;
 pub mod catalog;
 pub mod clock;
+pub mod deploy;
 pub mod dns;
 pub mod duration;
 pub mod host;

@@ -156,6 +156,8 @@ pub struct World {
     /// for them wait in `outbound`.
     attached: Vec<bool>,
     outbound: Vec<(usize, Vec<u8>)>,
+    /// Each gateway's status after the last "deploy all".
+    deployments: Vec<crate::deploy::GatewayDeployment>,
     /// Network protections (issue 5): scripted traffic and device blocks.
     net: NetTwin,
 }
@@ -283,6 +285,7 @@ impl World {
                 last_lan_delivery: HashMap::new(),
                 blocks: Vec::new(),
             },
+            deployments: Vec::new(),
         })
         .and_then(|mut world| {
             for spec in &scenario.scripted {
@@ -536,6 +539,37 @@ impl World {
 
     pub fn gateway(&mut self) -> &mut Gateway {
         &mut self.gateway
+    }
+
+    /// "Deploy all": `policy` (or why it was refused) to every gateway of
+    /// the office (today one), now; see [`crate::deploy`].
+    pub fn deploy_all(
+        &mut self,
+        policy: Result<appliance::policy::Policy, String>,
+    ) -> &[crate::deploy::GatewayDeployment] {
+        self.deployments = crate::deploy::deploy_all(&mut [&mut self.gateway], policy, self.now);
+        // A firmware under test plays the gateway: it gets the same new
+        // configuration, and its answer is the status.
+        if let Some(driver) = &mut self.driver {
+            for d in &mut self.deployments {
+                if d.status() != crate::deploy::DeployStatus::Success {
+                    continue;
+                }
+                if let DeployOutcome::Failed { reason, .. } =
+                    driver.deploy(self.gateway.config().clone())
+                {
+                    d.history.pop();
+                    d.history.push(crate::deploy::DeployStatus::Failed);
+                    d.reason = Some(reason);
+                }
+            }
+        }
+        &self.deployments
+    }
+
+    /// Each gateway's status after the last "deploy all" (empty before any).
+    pub fn deployments(&self) -> &[crate::deploy::GatewayDeployment] {
+        &self.deployments
     }
 
     /// The whole capture so far (`None` if capture is off).

@@ -7,6 +7,7 @@
 
 pub mod anti_malware;
 pub mod anti_spam;
+pub mod app_control;
 pub mod beacon;
 pub mod block_page;
 pub mod cnc;
@@ -19,6 +20,9 @@ pub mod mail_security;
 pub mod network;
 pub mod notify;
 pub mod port_scan;
+pub mod url_filter;
+pub mod web;
+pub mod web_reputation;
 
 use crate::event::{Action, Engine};
 

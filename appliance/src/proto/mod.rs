@@ -8,3 +8,4 @@ pub mod dns;
 pub mod http;
 pub mod http_response;
 pub mod mime;
+pub mod tls;

@@ -4,6 +4,7 @@
 //! smoltcp's `new_checked` views and checksum verification, and the outcome of
 //! a malformed frame is a value ([`frame::Malformed`]), never a panic.
 
+pub mod checksum;
 pub mod flow;
 pub mod forge;
 pub mod frame;

@@ -8,3 +8,4 @@ mod network;
 mod pcap_replay;
 mod smoltcp_hosts;
 mod support;
+mod web;

@@ -33,6 +33,10 @@ pub enum LoadError {
     #[error(transparent)]
     #[diagnostic(code(officetwin::load::rules))]
     Rules(#[from] appliance::inspect::ips::RuleError),
+    /// `policy(id)` named a policy the catalog lacks.
+    #[error("unknown policy `{id}`; known policies: {}", known.join(", "))]
+    #[diagnostic(code(officetwin::load::unknown_policy))]
+    UnknownPolicy { id: String, known: Vec<String> },
 }
 
 impl LoadError {

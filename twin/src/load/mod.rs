@@ -21,6 +21,7 @@ use crate::model::{
     ActorKind, ActorSpec, HostKind, HostSpec, Internet, Mac, MailServerSpec, Office, Page,
     Scenario, ScriptedRequest, Site, TimelineAction, TimelineEntry,
 };
+use appliance::policy::{self, Policy, RawPolicy, UrlCategories};
 use appliance::{Config, Instant};
 use error::Doc;
 use raw::{
@@ -78,6 +79,36 @@ pub fn scenario_from_str_with_files(
         files,
     }
     .validate(raw)
+}
+
+/// Loads a web policy (a security profile, `scenarios/policies/*.yaml`)
+/// from its YAML text. A refused policy never reaches a gateway.
+pub fn policy_from_str(path: &str, text: &str) -> Result<Policy, LoadError> {
+    let doc = Doc::new(path, text);
+    let raw: RawPolicy = serde_yaml::from_str(text).map_err(|e| doc.serde_error(&e))?;
+    policy_at(&doc, "", &raw)
+}
+
+/// Reads and loads a policy file.
+pub fn policy_file(path: &Path) -> Result<Policy, LoadError> {
+    let text = read(path)?;
+    policy_from_str(&display(path), &text)
+}
+
+/// Validates a raw policy found at `prefix` in `doc`.
+fn policy_at(doc: &Doc<'_>, prefix: &str, raw: &RawPolicy) -> Result<Policy, LoadError> {
+    policy::validate(raw, UrlCategories::builtin()).map_err(|e| {
+        let path = if prefix.is_empty() {
+            e.path.clone()
+        } else {
+            format!("{prefix}.{}", e.path)
+        };
+        let problem = doc.error_at(&path, e.message).label("refused");
+        match e.help {
+            Some(help) => problem.help(help).into(),
+            None => problem.into(),
+        }
+    })
 }
 
 /// Reads and loads an office file.
@@ -389,6 +420,10 @@ impl ScenarioCheck<'_, '_> {
         };
         let mut gateway = self.gateway(raw.gateway, raw.seed)?;
         self.rule_files(&mut gateway, self.files)?;
+        if let Some(p) = &raw.policy {
+            gateway.policy = policy_at(doc, "policy", p)?;
+        }
+        self.web_intel(&raw.intel)?;
         let internet = self.internet(raw.internet, &gateway)?;
         let mut actors = Vec::new();
         for (i, actor) in raw.actors.into_iter().enumerate() {
@@ -494,6 +529,41 @@ impl ScenarioCheck<'_, '_> {
             sites.push(Site { host, ip, pages });
         }
         Ok(Internet { sites, mail })
+    }
+
+    /// Web ratings name known categories and scores of 0-100.
+    fn web_intel(&self, intel: &appliance::FrozenIntel) -> Result<(), LoadError> {
+        let table = UrlCategories::builtin();
+        let mut keys: Vec<&String> = intel.web.keys().collect();
+        keys.sort();
+        for key in keys {
+            let Some(rating) = intel.web.get(key) else {
+                continue;
+            };
+            // Keys hold dots, which the YAML path cannot: point at `intel.web`.
+            if rating.score > 100 {
+                return Err(self
+                    .doc
+                    .error_at(
+                        "intel.web",
+                        format!("`{key}`: score {} is over 100", rating.score),
+                    )
+                    .label("scores are 0-100")
+                    .into());
+            }
+            if table.get(&rating.category).is_none() {
+                return Err(self
+                    .doc
+                    .error_at(
+                        "intel.web",
+                        format!("`{key}`: unknown URL category `{}`", rating.category),
+                    )
+                    .label("unknown category")
+                    .help("see appliance/data/url-categories.yaml for the category names")
+                    .into());
+            }
+        }
+        Ok(())
     }
 
     fn internet_ip(&self, path: &str, ip: Ipv4Addr) -> Result<(), LoadError> {

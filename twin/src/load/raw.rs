@@ -72,6 +72,9 @@ pub(crate) struct RawScenario {
     pub seed: u64,
     #[serde(default)]
     pub gateway: Option<Config>,
+    /// The web policy (security profile), validated by `appliance::policy`.
+    #[serde(default)]
+    pub policy: Option<appliance::policy::RawPolicy>,
     #[serde(default)]
     pub intel: FrozenIntel,
     #[serde(default)]

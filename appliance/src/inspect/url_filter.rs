@@ -1,0 +1,92 @@
+//! URL filtering (URLフィルタリング): allow and block lists, then the policy
+//! rules by source, category or application, and schedule.
+//!
+//! Rules are read top-down and the first one that applies decides, as in
+//! the console's ordered rule list. A rule that matched by application is
+//! reported as application control, one that matched by category as URL
+//! filtering.
+
+use super::Detection;
+use super::app_control::App;
+use super::web::WebRequest;
+use crate::event::{Action, Engine};
+use crate::intel::WebRating;
+use crate::policy::{Entry, Policy, RuleAction};
+
+/// The allow-list entry covering this request, if any.
+pub fn allow_listed<'p>(req: &WebRequest<'_>, policy: &'p Policy) -> Option<&'p Entry> {
+    policy.allow_list.find(req.host, req.path)
+}
+
+pub fn block_listed(req: &WebRequest<'_>, policy: &Policy) -> Option<Detection> {
+    let entry = policy.block_list.find(req.host, req.path)?;
+    Some(Detection {
+        engine: Engine::UrlFilter,
+        action: Action::Block,
+        reasons: vec!["block list".to_string(), format!("entry {}", entry.text)],
+        threat: "block list".to_string(),
+        host: Some(req.host.to_string()),
+        url: Some(req.url.to_string()),
+    })
+}
+
+/// The first rule that applies: its detection (block or monitor), or
+/// `None` when no rule applies or the rule allows.
+pub fn rules(
+    req: &WebRequest<'_>,
+    rating: Option<&WebRating>,
+    app: Option<&App>,
+    policy: &Policy,
+) -> Option<Detection> {
+    if !policy.url_filtering.enabled {
+        return None;
+    }
+    let category = rating.and_then(|r| policy.categories.get(&r.category));
+    for rule in &policy.url_filtering.rules {
+        if !rule.applies_to(req.src_ip, req.src_mac) {
+            continue;
+        }
+        if rule
+            .schedule
+            .as_ref()
+            .is_some_and(|s| !s.is_active(req.now))
+        {
+            continue;
+        }
+        let by_app = app.filter(|a| rule.applications.iter().any(|n| n == a.name));
+        let by_category = category.filter(|c| rule.categories.contains(&c.name));
+        if by_app.is_none() && by_category.is_none() {
+            continue;
+        }
+        let action = match rule.action {
+            RuleAction::Allow => return None,
+            RuleAction::Block => Action::Block,
+            RuleAction::Monitor => Action::Monitor,
+        };
+        let mut reasons = vec![format!("policy rule {}", rule.name)];
+        let (engine, threat) = match (by_app, by_category) {
+            (Some(a), _) => {
+                reasons.push(format!("application {} ({})", a.name, a.kind));
+                (Engine::AppControl, format!("application {}", a.name))
+            }
+            (None, Some(c)) => {
+                reasons.push(format!("category {} ({})", c.name, c.ja));
+                reasons.push(format!("group {}", c.group));
+                (Engine::UrlFilter, format!("category {}", c.name))
+            }
+            (None, None) => continue,
+        };
+        if let Some(s) = &rule.schedule {
+            reasons.push(format!("schedule {}", s.name));
+        }
+        return Some(Detection {
+            engine,
+            action,
+            reasons,
+            threat,
+            host: Some(req.host.to_string()),
+            url: Some(req.url.to_string()),
+        });
+    }
+    None
+}

@@ -1,0 +1,179 @@
+//! Web reputation (Webレピュテーション): is this site dangerous, by its score?
+//!
+//! Scores 0-100 come from the intel with the category, in one lookup.
+//! Bands: 0-50 dangerous, 51-65 highly suspicious, 66-80 suspicious,
+//! 81-100 safe; 71 is "untested" and never blocked by level. The level
+//! decides which bands are blocked: high (the three unsafe bands), medium
+//! (dangerous and highly suspicious, the product's default), low (dangerous).
+//!
+//! An expired server certificate is its own signal (FAQ Q5: the company's
+//! own site reported as malicious because its SSL certificate expired),
+//! logged under this engine with its own reason, never mixed into the score.
+
+use super::Detection;
+use super::web::WebRequest;
+use crate::event::{Action, Engine};
+use crate::intel::WebRating;
+use crate::policy::{CertAction, Level, ReputationPolicy};
+use crate::time::Instant;
+
+/// The score band of a reputation score.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Band {
+    Dangerous,
+    HighlySuspicious,
+    Suspicious,
+    Safe,
+    Untested,
+}
+
+impl Band {
+    pub fn of(score: u8) -> Band {
+        match score {
+            71 => Band::Untested,
+            0..=50 => Band::Dangerous,
+            51..=65 => Band::HighlySuspicious,
+            66..=80 => Band::Suspicious,
+            _ => Band::Safe,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Band::Dangerous => "dangerous",
+            Band::HighlySuspicious => "highly suspicious",
+            Band::Suspicious => "suspicious",
+            Band::Safe => "safe",
+            Band::Untested => "untested",
+        }
+    }
+
+    pub fn ja(self) -> &'static str {
+        match self {
+            Band::Dangerous => "危険",
+            Band::HighlySuspicious => "極めて不審",
+            Band::Suspicious => "不審",
+            Band::Safe => "安全",
+            Band::Untested => "未評価",
+        }
+    }
+
+    pub fn blocked_at(self, level: Level) -> bool {
+        match self {
+            Band::Dangerous => true,
+            Band::HighlySuspicious => matches!(level, Level::High | Level::Medium),
+            Band::Suspicious => level == Level::High,
+            Band::Safe | Band::Untested => false,
+        }
+    }
+}
+
+fn level_label(level: Level) -> &'static str {
+    match level {
+        Level::High => "high",
+        Level::Medium => "medium",
+        Level::Low => "low",
+    }
+}
+
+/// Checks a request's rating against the level.
+pub fn inspect(
+    req: &WebRequest<'_>,
+    rating: Option<&WebRating>,
+    policy: &ReputationPolicy,
+) -> Option<Detection> {
+    if !policy.enabled {
+        return None;
+    }
+    let rating = rating?;
+    let band = Band::of(rating.score);
+    if !band.blocked_at(policy.level) {
+        return None;
+    }
+    Some(Detection {
+        engine: Engine::WebReputation,
+        action: Action::Block,
+        reasons: vec![
+            "web reputation".to_string(),
+            format!("score {} ({} / {})", rating.score, band.label(), band.ja()),
+            format!("security level {}", level_label(policy.level)),
+            format!("category {}", rating.category),
+        ],
+        threat: format!("malicious site ({})", band.label()),
+        host: Some(req.host.to_string()),
+        url: Some(req.url.to_string()),
+    })
+}
+
+/// Checks a server certificate's validity period at `now`.
+pub fn inspect_certificate(
+    host: &str,
+    url: &str,
+    not_before: Instant,
+    not_after: Instant,
+    now: Instant,
+    policy: &ReputationPolicy,
+) -> Option<Detection> {
+    if !policy.enabled || policy.expired_certificate == CertAction::Off {
+        return None;
+    }
+    let reason = if now > not_after {
+        format!("certificate expired on {} (JST)", not_after.jst_string())
+    } else if now < not_before {
+        format!(
+            "certificate not valid before {} (JST)",
+            not_before.jst_string()
+        )
+    } else {
+        return None;
+    };
+    Some(Detection {
+        engine: Engine::WebReputation,
+        action: match policy.expired_certificate {
+            CertAction::Block => Action::Reset,
+            _ => Action::Monitor,
+        },
+        reasons: vec!["invalid SSL certificate".to_string(), reason],
+        threat: "invalid SSL certificate".to_string(),
+        host: Some(host.to_string()),
+        url: Some(url.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_and_levels() {
+        assert_eq!(Band::of(0), Band::Dangerous);
+        assert_eq!(Band::of(50), Band::Dangerous);
+        assert_eq!(Band::of(51), Band::HighlySuspicious);
+        assert_eq!(Band::of(65), Band::HighlySuspicious);
+        assert_eq!(Band::of(66), Band::Suspicious);
+        assert_eq!(Band::of(71), Band::Untested);
+        assert_eq!(Band::of(80), Band::Suspicious);
+        assert_eq!(Band::of(81), Band::Safe);
+        assert!(Band::of(60).blocked_at(Level::Medium));
+        assert!(!Band::of(60).blocked_at(Level::Low));
+        assert!(Band::of(75).blocked_at(Level::High));
+        assert!(!Band::of(75).blocked_at(Level::Medium));
+        assert!(!Band::of(71).blocked_at(Level::High));
+    }
+
+    #[test]
+    fn certificate_window() {
+        let p = ReputationPolicy::default();
+        let (nb, na) = (Instant::from_secs(100), Instant::from_secs(200));
+        assert!(
+            inspect_certificate("h", "https://h/", nb, na, Instant::from_secs(150), &p).is_none()
+        );
+        let d = inspect_certificate("h", "https://h/", nb, na, Instant::from_secs(201), &p)
+            .expect("expired");
+        assert_eq!(d.action, Action::Reset);
+        assert!(d.reasons[1].starts_with("certificate expired on 1970-01-01 09:03:20"));
+        assert!(
+            inspect_certificate("h", "https://h/", nb, na, Instant::from_secs(50), &p).is_some()
+        );
+    }
+}

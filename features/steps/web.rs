@@ -1,0 +1,197 @@
+//! Web protection and policy deployment: the console's policy edits, "deploy
+//! all" and its per-gateway status, re-rated sites.
+//!
+//! Before the twin first runs, the `Given` steps describe the policy in
+//! force: each edit is put on the gateway at once. Once the twin has run,
+//! they are edits in the console that take effect only with
+//! `When the policy changes are deployed to all gateways`, as in the product.
+
+use super::TwinWorld;
+use anyhow::{Context, Result, bail, ensure};
+use appliance::intel::WebRating;
+use appliance::policy::{Entry, Policy, Rule, RuleAction, Schedule, UrlList};
+use cucumber::{given, then, when};
+use std::path::PathBuf;
+use twin::deploy::DeployStatus;
+
+/// The policy the console shows, if it differs from the running one.
+#[derive(Debug, Default)]
+pub struct Console {
+    staged: Option<Policy>,
+}
+
+impl TwinWorld {
+    /// Applies `edit` to the console's policy; before the twin has run it
+    /// is also put in force at once.
+    fn edit_policy(&mut self, edit: impl FnOnce(&mut Policy) -> Result<()>) -> Result<()> {
+        let running = self.session()?.world.gateway().config().policy.clone();
+        let mut policy = self.web.staged.take().unwrap_or(running);
+        edit(&mut policy)?;
+        let session = self.session()?;
+        if session.now() == session.world.start() {
+            let gateway = session.world.gateway();
+            let mut config = gateway.config().clone();
+            config.version += 1;
+            config.policy = policy;
+            if let appliance::gateway::DeployOutcome::Failed { reason, .. } = gateway.deploy(config)
+            {
+                bail!("setting the initial policy failed: {reason}");
+            }
+        } else {
+            self.web.staged = Some(policy);
+        }
+        Ok(())
+    }
+}
+
+fn strip_scheme(url: &str) -> &str {
+    url.strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .unwrap_or(url)
+}
+
+#[given(expr = "the policy {string}")]
+fn the_policy(world: &mut TwinWorld, id: String) -> Result<()> {
+    let policy = super::catalog()?.policy(&id)?;
+    world.edit_policy(|p| {
+        *p = policy;
+        Ok(())
+    })
+}
+
+#[given(expr = "{string} is categorised as {string}")]
+fn categorised(world: &mut TwinWorld, url: String, category: String) -> Result<()> {
+    let table = appliance::policy::UrlCategories::builtin();
+    let canonical = table
+        .get(&category)
+        .with_context(|| format!("unknown URL category {category:?}"))?
+        .name
+        .clone();
+    let key = strip_scheme(&url).to_ascii_lowercase();
+    let session = world.session()?;
+    let intel = &mut session.scenario.intel;
+    let score = intel.web.get(&key).map_or(90, |r| r.score);
+    intel.web.insert(
+        key,
+        WebRating {
+            score,
+            category: canonical,
+        },
+    );
+    let intel = intel.clone();
+    session.world.gateway().replace_intel(intel);
+    Ok(())
+}
+
+#[given(expr = "the category {string} is blocked during business hours")]
+fn category_blocked(world: &mut TwinWorld, category: String) -> Result<()> {
+    world.edit_policy(|p| {
+        let cat = p
+            .categories
+            .get(&category)
+            .with_context(|| format!("unknown URL category {category:?}"))?
+            .clone();
+        p.url_filtering.rules.insert(
+            0,
+            Rule {
+                name: format!("業務時間帯の{}禁止", cat.ja),
+                sources: Vec::new(),
+                categories: vec![cat.name],
+                applications: Vec::new(),
+                schedule: Some(Schedule::business_hours()),
+                action: RuleAction::Block,
+            },
+        );
+        Ok(())
+    })
+}
+
+#[given(expr = "{string} is on the allow list")]
+fn on_allow_list(world: &mut TwinWorld, entry: String) -> Result<()> {
+    let entry = Entry::parse(&entry).map_err(|e| anyhow::anyhow!("{}: {}", e.message, e.help))?;
+    world.edit_policy(|p| {
+        let mut entries = p.allow_list.entries().to_vec();
+        entries.push(entry);
+        p.allow_list = UrlList::new(entries);
+        Ok(())
+    })
+}
+
+#[when("the policy changes are deployed to all gateways")]
+fn deploy_changes(world: &mut TwinWorld) -> Result<()> {
+    let staged = world.web.staged.take();
+    let session = world.session()?;
+    let policy = match staged {
+        Some(p) => p,
+        None => session.world.gateway().config().policy.clone(),
+    };
+    session.world.deploy_all(Ok(policy));
+    Ok(())
+}
+
+#[when(expr = "the policy file {string} is deployed to all gateways")]
+fn deploy_file(world: &mut TwinWorld, file: String) -> Result<()> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(&file);
+    let policy = twin::load::policy_file(&path).map_err(|e| {
+        // Name the file as written in the feature, not by absolute path.
+        e.to_string().replace(&path.display().to_string(), &file)
+    });
+    world.session()?.world.deploy_all(policy);
+    Ok(())
+}
+
+#[then(expr = "every gateway's deployment status is {string}")]
+fn status_is(world: &mut TwinWorld, status: String) -> Result<()> {
+    let want = DeployStatus::from_label(&status)
+        .with_context(|| format!("unknown status {status:?}: deploying, success or failed"))?;
+    let session = world.session()?;
+    let deployments = session.world.deployments();
+    ensure!(!deployments.is_empty(), "nothing was deployed");
+    for d in deployments {
+        let path: Vec<&str> = d.history.iter().map(|s| s.ja()).collect();
+        ensure!(
+            d.history.first() == Some(&DeployStatus::Deploying),
+            "{} never showed 配信中 (deploying): {}",
+            d.gateway,
+            path.join(" -> ")
+        );
+        ensure!(
+            d.status() == want,
+            "{} is {} ({}), not {}: {}{}",
+            d.gateway,
+            d.status().label(),
+            d.status().ja(),
+            want.label(),
+            path.join(" -> "),
+            d.reason
+                .as_deref()
+                .map(|r| format!("; {r}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+#[then(expr = "the deployment failure names {string}")]
+fn failure_names(world: &mut TwinWorld, needle: String) -> Result<()> {
+    let session = world.session()?;
+    for d in session.world.deployments() {
+        let reason = d.reason.as_deref().unwrap_or_default();
+        ensure!(
+            reason.contains(&needle),
+            "{}'s failure reason does not name {needle:?}: {reason:?}",
+            d.gateway
+        );
+    }
+    Ok(())
+}
+
+#[then(expr = "the gateway runs policy version {int}")]
+fn runs_version(world: &mut TwinWorld, version: u32) -> Result<()> {
+    let running = world.session()?.world.gateway().config().version;
+    ensure!(
+        running == version,
+        "the gateway runs version {running}, not {version}"
+    );
+    Ok(())
+}

@@ -1,0 +1,78 @@
+# Seed 000, FAQ Q8 and セキュリティサポート事例② (support case 2): a policy
+# blocking the video category during business hours also blocks part of the
+# company's own site (its product videos are categorised as video). The desk
+# finds the URL filtering hit, adds the site to the allow list and deploys it
+# to the gateway ("deploy all", seed 001: 配信中 -> 成功).
+Feature: The company's own site blocked by the video category (自社HPが動画カテゴリでブロック)
+
+  Scenario: blocked 9:00-18:00 on weekdays, reachable after hours
+    Given the scenario "misblocked-company-site"
+    When the twin runs for 2 hours
+    And host "PC-05" opens "http://www.print-shop.example/movies/"
+    And host "PC-06" opens "http://www.print-shop.example/"
+    Then host "PC-05" gets the block page for "http://www.print-shop.example/movies/" with reason "category Streaming Media"
+    And host "PC-05" gets the block page for "http://www.print-shop.example/movies/" with reason "policy rule 業務時間帯の動画サイト禁止"
+    And host "PC-06" receives the page "http://www.print-shop.example/"
+    When the twin runs for 8 hours
+    And host "PC-05" opens "http://www.print-shop.example/movies/"
+    Then host "PC-05" receives the page "http://www.print-shop.example/movies/"
+
+  Scenario: the desk adds the site to the allow list and deploys it; the rest of the category stays blocked
+    Given the scenario "misblocked-company-site"
+    When the twin runs for 2 hours
+    And host "PC-05" opens "http://www.print-shop.example/movies/"
+    Then host "PC-05" gets the block page for "http://www.print-shop.example/movies/" with reason "category Streaming Media"
+    Given "www.print-shop.example" is on the allow list
+    When the policy changes are deployed to all gateways
+    Then every gateway's deployment status is "success"
+    And every gateway's deployment status is "成功"
+    And the gateway runs policy version 2
+    When host "PC-05" opens "http://www.print-shop.example/movies/"
+    And host "PC-06" opens "http://www.douga.example/"
+    Then host "PC-05" receives the page "http://www.print-shop.example/movies/"
+    And host "PC-06" gets the block page for "http://www.douga.example/" with reason "category Streaming Media"
+    When the twin runs for 10 hours
+    Then the gateway logs 1 "URL filtering" detection from "PC-05"
+    And the "URL filtering" log matches the golden file "misblocked-company-site-url-filtering"
+
+  Scenario: the same story told with the policy vocabulary
+    Given the scenario "misblocked-company-site"
+    And the policy "default"
+    And "www.print-shop.example/movies/" is categorised as "Streaming Media"
+    And the category "Streaming Media" is blocked during business hours
+    When the twin runs for 2 hours
+    And host "PC-05" opens "http://www.print-shop.example/movies/"
+    Then host "PC-05" gets the block page for "http://www.print-shop.example/movies/" with reason "schedule business hours"
+    Given "www.print-shop.example" is on the allow list
+    When host "PC-05" opens "http://www.print-shop.example/movies/"
+    Then host "PC-05" gets the block page for "http://www.print-shop.example/movies/" with reason "category Streaming Media"
+    When the policy changes are deployed to all gateways
+    And host "PC-05" opens "http://www.print-shop.example/movies/"
+    Then host "PC-05" receives the page "http://www.print-shop.example/movies/"
+
+  Scenario Outline: an invalid policy is refused with its place, and the running policy stays in force
+    Given the scenario "misblocked-company-site"
+    When the twin runs for 2 hours
+    And the policy file "<file>" is deployed to all gateways
+    Then every gateway's deployment status is "failed"
+    And the deployment failure names "<place>"
+    And the gateway runs policy version 1
+    When host "PC-05" opens "http://www.print-shop.example/movies/"
+    Then host "PC-05" gets the block page for "http://www.print-shop.example/movies/" with reason "category Streaming Media"
+
+    Examples:
+      | file                           | place                                   |
+      | features/data/bad-category.yaml | features/data/bad-category.yaml:7:20   |
+      | features/data/bad-wildcard.yaml | features/data/bad-wildcard.yaml:3:5    |
+      | features/data/bad-schedule.yaml | features/data/bad-schedule.yaml:6:9    |
+
+  Scenario: a saved policy deploys as a whole
+    Given the scenario "misblocked-company-site"
+    When the twin runs for 2 hours
+    Given the policy "video-blocked-business-hours"
+    When the policy changes are deployed to all gateways
+    Then every gateway's deployment status is "success"
+    When host "PC-05" opens "http://www.print-shop.example/movies/"
+    And host "PC-06" opens "http://www.douga.example/"
+    Then host "PC-05" receives the page "http://www.print-shop.example/movies/"
+    And host "PC-06" gets the block page for "http://www.douga.example/" with reason "URLフィルタリング"

@@ -1,0 +1,169 @@
+//! "Deploy all" (すべて配信): pushing the console's policy to every gateway
+//! of the office, and the per-gateway deployment status the console shows
+//! (配信中 deploying -> 成功 success, or 失敗 failed with the reason).
+//!
+//! Atomic across the office: the policy is validated once, every gateway is
+//! checked to accept the new version, and only then is each one switched.
+//! A refused policy leaves every gateway on the policy it was running.
+
+use appliance::gateway::DeployOutcome;
+use appliance::policy::Policy;
+use appliance::{Gateway, Instant};
+
+/// A gateway's deployment status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeployStatus {
+    Deploying,
+    Success,
+    Failed,
+}
+
+impl DeployStatus {
+    /// The English label (features, logs).
+    pub fn label(self) -> &'static str {
+        match self {
+            DeployStatus::Deploying => "deploying",
+            DeployStatus::Success => "success",
+            DeployStatus::Failed => "failed",
+        }
+    }
+
+    /// The console's Japanese label.
+    pub fn ja(self) -> &'static str {
+        match self {
+            DeployStatus::Deploying => "配信中",
+            DeployStatus::Success => "成功",
+            DeployStatus::Failed => "失敗",
+        }
+    }
+
+    /// Either label, any case.
+    pub fn from_label(text: &str) -> Option<DeployStatus> {
+        [
+            DeployStatus::Deploying,
+            DeployStatus::Success,
+            DeployStatus::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.label().eq_ignore_ascii_case(text.trim()) || s.ja() == text.trim())
+    }
+}
+
+/// One gateway's part in a deployment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GatewayDeployment {
+    pub gateway: String,
+    pub at: Instant,
+    /// Every status it went through, in order; the last is the current one.
+    pub history: Vec<DeployStatus>,
+    /// The policy version running after the deployment.
+    pub running_version: u32,
+    /// Why it failed.
+    pub reason: Option<String>,
+}
+
+impl GatewayDeployment {
+    pub fn status(&self) -> DeployStatus {
+        self.history
+            .last()
+            .copied()
+            .unwrap_or(DeployStatus::Deploying)
+    }
+}
+
+/// Deploys `policy` (or the reason it was refused) to `gateways` at `now`.
+pub fn deploy_all(
+    gateways: &mut [&mut Gateway],
+    policy: Result<Policy, String>,
+    now: Instant,
+) -> Vec<GatewayDeployment> {
+    let mut report: Vec<GatewayDeployment> = gateways
+        .iter()
+        .map(|g| GatewayDeployment {
+            gateway: g.config().name.clone(),
+            at: now,
+            history: vec![DeployStatus::Deploying],
+            running_version: g.config().version,
+            reason: None,
+        })
+        .collect();
+    let fail_all = |report: &mut Vec<GatewayDeployment>, reason: &str| {
+        for r in report.iter_mut() {
+            r.history.push(DeployStatus::Failed);
+            r.reason = Some(reason.to_string());
+        }
+    };
+    let policy = match policy {
+        Ok(p) => p,
+        Err(reason) => {
+            fail_all(&mut report, &format!("invalid policy: {reason}"));
+            return report;
+        }
+    };
+    // Every gateway moves to one new version, above all running ones.
+    let version = gateways
+        .iter()
+        .map(|g| g.config().version)
+        .max()
+        .unwrap_or(0)
+        .saturating_add(1);
+    for (g, r) in gateways.iter_mut().zip(report.iter_mut()) {
+        let mut config = g.config().clone();
+        config.policy = policy.clone();
+        config.version = version;
+        match g.deploy(config) {
+            DeployOutcome::Success { version } => {
+                r.history.push(DeployStatus::Success);
+                r.running_version = version;
+            }
+            DeployOutcome::Failed {
+                kept_version,
+                reason,
+            } => {
+                r.history.push(DeployStatus::Failed);
+                r.running_version = kept_version;
+                r.reason = Some(reason);
+            }
+        }
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use appliance::{Config, FrozenIntel};
+
+    #[test]
+    fn success_bumps_the_version_and_failure_keeps_the_old_policy() {
+        let mut g = Gateway::new(Config::default(), FrozenIntel::default());
+        let policy = Policy {
+            profile: "test".into(),
+            ..Policy::default()
+        };
+        let r = deploy_all(&mut [&mut g], Ok(policy), Instant::from_secs(1));
+        assert_eq!(
+            r[0].history,
+            vec![DeployStatus::Deploying, DeployStatus::Success]
+        );
+        assert_eq!(g.config().version, 2);
+        assert_eq!(g.config().policy.profile, "test");
+        let r = deploy_all(
+            &mut [&mut g],
+            Err("x.yaml:3:5: bad".into()),
+            Instant::from_secs(2),
+        );
+        assert_eq!(r[0].status(), DeployStatus::Failed);
+        assert!(
+            r[0].reason
+                .as_deref()
+                .is_some_and(|x| x.contains("x.yaml:3:5"))
+        );
+        assert_eq!(g.config().version, 2);
+        assert_eq!(g.config().policy.profile, "test");
+        assert_eq!(
+            DeployStatus::from_label("成功"),
+            Some(DeployStatus::Success)
+        );
+    }
+}
