@@ -212,6 +212,9 @@ struct HttpInspect {
     body_left: usize,
     /// The server's side: responses scanned by anti-malware.
     downloads: Box<download::Downloads>,
+    /// HTTP requests already read on this connection. A stream that turns
+    /// into something else after one is not let through uninspected.
+    requests_seen: u32,
 }
 
 struct Blocked {
@@ -850,6 +853,7 @@ impl Gateway {
             record.category = category;
             out.stats.push(record);
             stream.consume(header_len);
+            insp.requests_seen = insp.requests_seen.saturating_add(1);
             insp.downloads.note_request(&request);
             if request.chunked {
                 // Chunked bodies are not followed; later requests on this
@@ -972,6 +976,15 @@ impl Gateway {
         let Some(stream) = insp.stream.as_ref() else {
             return self.give_up(flow, out);
         };
+        if insp.requests_seen > 0 {
+            // HTTP, then bytes that are not HTTP on the same connection: a
+            // smuggling attempt (a request hidden behind junk) or a protocol
+            // switch the gateway does not follow. Passing the rest
+            // uninspected would let anything through, so the connection is
+            // reset instead (fail closed within an inspected flow).
+            self.stats.malformed += 1;
+            return self.reset_held(packet, seg, flow, out);
+        }
         let ready = stream.ready();
         match tls::client_hello(ready) {
             // Wait for the rest of the hello (the frames stay held).
