@@ -21,6 +21,7 @@ fn main() {
         .stack_size(RUNNER_STACK)
         .spawn(|| {
             let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
                 .build()
                 .expect("a current-thread tokio runtime always builds");
             runtime.block_on(

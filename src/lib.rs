@@ -5,6 +5,8 @@
 //! [`summary`] of a run.
 
 pub mod conformance;
+pub mod console;
+pub mod demo;
 pub mod netprot;
 pub mod replay;
 pub mod report_cmd;

@@ -141,6 +141,10 @@ enum Command {
         #[arg(last = true, required = true)]
         command: Vec<String>,
     },
+    /// Serve the cloud console (管理コンソール) on 127.0.0.1.
+    Console(officetwin::console::cli::ConsoleArgs),
+    /// Tell a seed incident to an audience, with the console live beside it.
+    Demo(officetwin::console::cli::DemoArgs),
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
@@ -308,6 +312,8 @@ fn execute(cli: Cli) -> Result<()> {
                 )),
             }
         }
+        Command::Console(args) => officetwin::console::cli::console(&catalog, args),
+        Command::Demo(args) => officetwin::console::cli::demo(&catalog, args),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The world the steps share, and the parameter types of the vocabulary.
 
+mod console;
 mod logs;
 mod network;
 mod network_protection;
@@ -29,6 +30,8 @@ pub struct TwinWorld {
     rules: network_protection::RuleCheck,
     /// The console's policy being edited, not yet deployed (web steps).
     web: web::Console,
+    /// The cloud console under test (`steps/console.rs`).
+    console: Option<console::ConsoleWorld>,
 }
 
 impl fmt::Debug for TwinWorld {

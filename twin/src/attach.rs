@@ -12,7 +12,8 @@ use appliance::{Actions, Config, Gateway, Instant, Port};
 /// Something that plays the gateway for the world: the in-process
 /// [`Gateway`] or a driver of an external firmware process. Same contract as
 /// the sans-I/O core: frames and time in, frames, events and alerts out.
-pub trait GatewayDriver {
+/// `Send`, so a running world can be shared with the console's threads.
+pub trait GatewayDriver: Send {
     fn handle(&mut self, now: Instant, port: Port, frame: &[u8], out: &mut Actions);
     fn poll(&mut self, now: Instant, out: &mut Actions);
     fn poll_at(&self) -> Option<Instant>;

@@ -7,6 +7,7 @@
 //! Errors name files the way a person finds them in the repository,
 //! `scenarios/winxp-cnc-beacon.yaml`.
 
+use crate::demo::DemoScript;
 use crate::load::{self, LoadError};
 use crate::model::{Office, Scenario};
 use include_dir::{Dir, include_dir};
@@ -125,6 +126,28 @@ impl Catalog {
                 id: id.to_string(),
                 known: self.ids(),
             })
+    }
+
+    /// Ids of the demo scripts (`demos/ID.yaml`), sorted.
+    pub fn demo_ids(&self) -> Vec<String> {
+        self.stems("demos")
+    }
+
+    /// Loads the demo script of scenario `id` (`demos/ID.yaml`) with the
+    /// scenario it tells; `Ok(None)` if the scenario has no demo script.
+    pub fn demo(&self, id: &str) -> Result<Option<(DemoScript, Scenario)>, LoadError> {
+        let id = id.strip_suffix(".yaml").unwrap_or(id);
+        let rel = format!("demos/{id}.yaml");
+        let Some(text) = self.read_checked(id, &rel)? else {
+            return Ok(None);
+        };
+        load::demo_from_str(&self.display(&rel), &text, |scenario| {
+            self.ids()
+                .iter()
+                .any(|known| known == scenario)
+                .then(|| self.scenario(scenario))
+        })
+        .map(Some)
     }
 
     /// Loads and validates office `id` (`print-shop`).

@@ -5,6 +5,7 @@ pub mod capture;
 pub mod catalog;
 pub mod clock;
 pub mod deploy;
+pub mod demo;
 pub mod dns;
 pub mod duration;
 pub mod host;

@@ -9,11 +9,13 @@
 //! `FILE:LINE:COL: message` and renders as a miette diagnostic; see
 //! `scenarios/README.md` for the format itself.
 
+mod demo;
 mod error;
 mod index;
 mod raw;
 mod traffic;
 
+pub use demo::{DEMO_PAGES, demo_from_str};
 pub use error::{LoadError, SourceError};
 pub use traffic::FileReader;
 

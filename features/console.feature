@@ -1,0 +1,53 @@
+# The cloud console (管理コンソール) of seed 000 and seed 001, served by the twin
+# on 127.0.0.1. Seed 000: account and password (アカウント / パスワード); the
+# log analysis keeps 62 days and downloads at most 5,000 rows (FAQ Q3). Seed
+# 001: the dashboard's widgets, policies and "deploy all" (すべて配信).
+Feature: The cloud console
+
+  Scenario: no console route answers without a session
+    Given the console on scenario "winxp-cnc-beacon" after 11 hours
+    Then every console route answers without a session only 401 or a redirect to the login
+
+  Scenario: five wrong passwords lock the account for a while
+    Given the console on scenario "winxp-cnc-beacon" after 1 hour
+    When someone logs in as "TMF0000001" with the password "guess" 4 times
+    Then the console answers 401
+    When someone logs in as "TMF0000001" with the password "guess" 1 times
+    Then the console answers 429
+    When someone logs in as "TMF0000001" with the password "omakase-2017" 1 times
+    Then the console answers 429
+    And the page says "しばらくロックされています"
+
+  Scenario: a cross-site POST is refused and changes nothing
+    Given the console on scenario "winxp-cnc-beacon" after 11 hours
+    When I log in to the console
+    And a page of "http://evil.example" posts the console's "/policies/deploy" form
+    Then the console answers 403
+    And the gateway runs policy version 1
+
+  Scenario: a policy that does not validate is shown with its reason and not deployed
+    Given the console on scenario "winxp-cnc-beacon" after 11 hours
+    When I log in to the console
+    And I save the policy:
+      """
+      cnc:
+        enabled: true
+        action: blok
+      """
+    Then the console answers 422
+    And the page says "ポリシーが正しくないため配信しませんでした"
+    And the page says "unknown variant `blok`"
+    And the gateway runs policy version 1
+    When I deploy all
+    Then the gateway runs policy version 2
+    And nothing already logged was lost
+
+  Scenario: the log export follows the 62-day and 5,000-row rules
+    Given the console on scenario "winxp-cnc-beacon" after 1 day
+    When I log in to the console
+    And I GET "/logs/export.csv?engine=cnc&ip=192.168.1.11"
+    Then the CSV export has 1146 rows and says it matched 1146
+    When I GET "/logs?from=2017-06-01"
+    Then the page says "期間を過去62日以内に調整しました"
+    When I GET "/logs?ip=192.168.1.999"
+    Then the console answers 400

@@ -1,0 +1,522 @@
+//! The cloud console, over real HTTP on 127.0.0.1 and in a real headless
+//! Chromium: login, the session gate, CSRF, lockout, widgets, policies, and
+//! the demo's story.
+
+use super::{DurationParam, TwinWorld, catalog};
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use appliance::store::{EventFilter, LogStore};
+use cucumber::{given, then, when};
+use fantoccini::Locator;
+use officetwin::console::browser::Browser;
+use officetwin::console::source::{LiveTwin, Source};
+use officetwin::console::web::PROTECTED_ROUTES;
+use officetwin::console::{Lang, Login, Running};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const ACCOUNT: &str = "TMF0000001";
+const PASSWORD: &str = "omakase-2017";
+
+/// The console of one feature scenario.
+pub struct ConsoleWorld {
+    live: Arc<Mutex<LiveTwin>>,
+    running: Running,
+    browser: Option<Browser>,
+    cookie: Option<String>,
+    csrf: Option<String>,
+    last: Option<Reply>,
+    /// Events in the store before the step under test.
+    events_before: u64,
+}
+
+impl ConsoleWorld {
+    fn twin(&self) -> MutexGuard<'_, LiveTwin> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    fn base(&self) -> &str {
+        &self.running.url
+    }
+    fn browser(&self) -> Result<&Browser> {
+        self.browser.as_ref().ok_or_else(|| {
+            anyhow!("no browser: start with `When I log in to the console in Chromium`")
+        })
+    }
+}
+
+impl TwinWorld {
+    fn console(&mut self) -> Result<&mut ConsoleWorld> {
+        self.console
+            .as_mut()
+            .ok_or_else(|| anyhow!("no console: start with `Given the console on scenario ...`"))
+    }
+}
+
+/// One HTTP answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A minimal HTTP/1.1 exchange over a fresh connection (the console must
+/// answer plain clients too, not only browsers).
+async fn http(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<Reply> {
+    let authority = base
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let mut stream = tokio::net::TcpStream::connect(&authority).await?;
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if method == "POST" {
+        request.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| anyhow!("no HTTP status line in {head:?}"))?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Ok(Reply {
+        status,
+        headers,
+        body: body.to_string(),
+    })
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    fn enc(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The value of `name="NAME" value="..."` in a page.
+fn hidden(body: &str, name: &str) -> Option<String> {
+    let at = body.find(&format!("name=\"{name}\" value=\""))?;
+    let rest = &body[at + name.len() + 15..];
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+fn set_cookie(reply: &Reply, name: &str) -> Option<String> {
+    reply
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, v)| {
+            let pair = v.split(';').next()?;
+            pair.strip_prefix(&format!("{name}="))
+                .map(|value| format!("{name}={value}"))
+        })
+}
+
+/// Logs in over HTTP; returns the reply to the POST.
+async fn http_login(base: &str, account: &str, password: &str) -> Result<Reply> {
+    let page = http(base, "GET", "/login", &[], "").await?;
+    let pre = hidden(&page.body, "pre").context("no login token in the login page")?;
+    let pre_cookie = set_cookie(&page, "ot_login").context("no login cookie")?;
+    http(
+        base,
+        "POST",
+        "/login",
+        &[
+            ("Cookie", &pre_cookie),
+            ("Origin", base.trim_end_matches('/')),
+        ],
+        &form(&[("pre", &pre), ("account", account), ("password", password)]),
+    )
+    .await
+}
+
+#[given(expr = "the console on scenario {string} after {duration}")]
+fn console_on(world: &mut TwinWorld, id: String, after: DurationParam) -> Result<()> {
+    let catalog = catalog()?;
+    let mut twin = officetwin::console::launch::live_twin(&catalog, &id, None)?;
+    twin.session.run_for(after.0)?;
+    let live = Arc::new(Mutex::new(twin));
+    let source: Arc<Mutex<dyn Source>> = live.clone();
+    let login = Login {
+        account: ACCOUNT.into(),
+        password: PASSWORD.into(),
+    };
+    let running = Running::start(source, &login, Lang::Ja)?;
+    world.console = Some(ConsoleWorld {
+        live,
+        running,
+        browser: None,
+        cookie: None,
+        csrf: None,
+        last: None,
+        events_before: 0,
+    });
+    Ok(())
+}
+
+#[then("every console route answers without a session only 401 or a redirect to the login")]
+async fn routes_gated(world: &mut TwinWorld) -> Result<()> {
+    let c = world.console()?;
+    ensure!(PROTECTED_ROUTES.len() >= 15, "the route list shrank");
+    for (method, path) in PROTECTED_ROUTES {
+        for cookie in [None, Some("ot_session=0123456789abcdef")] {
+            let headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
+            let reply = http(c.base(), method, path, &headers, "csrf=x").await?;
+            let to_login = reply.status == 303 && reply.header("location") == Some("/login");
+            ensure!(
+                reply.status == 401 || to_login,
+                "{method} {path} without a session answered {} {:?}",
+                reply.status,
+                reply.body.chars().take(200).collect::<String>()
+            );
+            ensure!(
+                !reply.body.contains("192.168.1.11"),
+                "{method} {path} leaked log data"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[when(expr = "someone logs in as {string} with the password {string} {int} times")]
+async fn logs_in_n(world: &mut TwinWorld, account: String, password: String, n: u32) -> Result<()> {
+    let c = world.console()?;
+    for _ in 0..n {
+        c.last = Some(http_login(c.base(), &account, &password).await?);
+    }
+    Ok(())
+}
+
+#[then(expr = "the console answers {int}")]
+fn answers(world: &mut TwinWorld, status: u16) -> Result<()> {
+    let last = world.console()?.last.as_ref().context("no request made")?;
+    ensure!(
+        last.status == status,
+        "expected {status}, got {} {}",
+        last.status,
+        last.body.chars().take(300).collect::<String>()
+    );
+    Ok(())
+}
+
+#[then(expr = "the page says {string}")]
+fn page_says(world: &mut TwinWorld, text: String) -> Result<()> {
+    let last = world.console()?.last.as_ref().context("no request made")?;
+    ensure!(
+        last.body.contains(&text),
+        "the page does not say {text:?}:\n{}",
+        last.body
+    );
+    Ok(())
+}
+
+#[when("I log in to the console")]
+async fn log_in(world: &mut TwinWorld) -> Result<()> {
+    let c = world.console()?;
+    let reply = http_login(c.base(), ACCOUNT, PASSWORD).await?;
+    ensure!(
+        reply.status == 303,
+        "login answered {}: {}",
+        reply.status,
+        reply.body
+    );
+    let cookie = set_cookie(&reply, "ot_session").context("no session cookie")?;
+    let page = http(c.base(), "GET", "/policies", &[("Cookie", &cookie)], "").await?;
+    c.csrf = Some(hidden(&page.body, "csrf").context("no CSRF token on the policies page")?);
+    c.cookie = Some(cookie);
+    Ok(())
+}
+
+/// POSTs a form of the console with the session and its CSRF token.
+async fn post(
+    c: &mut ConsoleWorld,
+    path: &str,
+    fields: &[(&str, &str)],
+    origin: Option<&str>,
+) -> Result<()> {
+    let cookie = c.cookie.clone().context("not logged in")?;
+    let csrf = c.csrf.clone().context("not logged in")?;
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let own = c.base().trim_end_matches('/').to_string();
+    let origin = origin.unwrap_or(&own);
+    let before = c.twin().session.store.count(&EventFilter::default())?;
+    c.events_before = before;
+    c.last = Some(
+        http(
+            c.base(),
+            "POST",
+            path,
+            &[("Cookie", &cookie), ("Origin", origin)],
+            &form(&all),
+        )
+        .await?,
+    );
+    Ok(())
+}
+
+#[when(expr = "a page of {string} posts the console's {string} form")]
+async fn cross_site_post(world: &mut TwinWorld, site: String, path: String) -> Result<()> {
+    let c = world.console()?;
+    post(c, &path, &[], Some(&site)).await
+}
+
+#[when(expr = "I GET {string}")]
+async fn get(world: &mut TwinWorld, path: String) -> Result<()> {
+    let c = world.console()?;
+    let cookie = c.cookie.clone().context("not logged in")?;
+    c.last = Some(http(c.base(), "GET", &path, &[("Cookie", &cookie)], "").await?);
+    Ok(())
+}
+
+#[when(expr = "I save the policy:")]
+async fn save_policy(world: &mut TwinWorld, step: &cucumber::gherkin::Step) -> Result<()> {
+    let text = step
+        .docstring
+        .clone()
+        .context("the policy goes in a doc string")?;
+    let c = world.console()?;
+    post(
+        c,
+        "/policies",
+        &[("policy", text.trim_start_matches('\n'))],
+        None,
+    )
+    .await
+}
+
+#[when("I deploy all")]
+async fn deploy(world: &mut TwinWorld) -> Result<()> {
+    let c = world.console()?;
+    post(c, "/policies/deploy", &[], None).await
+}
+
+#[then(expr = "the gateway runs policy version {int}")]
+fn runs_version(world: &mut TwinWorld, version: u32) -> Result<()> {
+    let c = world.console()?;
+    let mut twin = c.twin();
+    let running = twin.session.world.gateway().config().version;
+    ensure!(
+        running == version,
+        "the gateway runs version {running}, not {version}"
+    );
+    Ok(())
+}
+
+#[then("nothing already logged was lost")]
+fn nothing_lost(world: &mut TwinWorld) -> Result<()> {
+    let c = world.console()?;
+    let now = c.twin().session.store.count(&EventFilter::default())?;
+    ensure!(
+        now >= c.events_before && c.events_before > 0,
+        "the log had {} events before, {now} after",
+        c.events_before
+    );
+    Ok(())
+}
+
+#[then(expr = "the CSV export has {int} rows and says it matched {int}")]
+fn csv_rows(world: &mut TwinWorld, rows: usize, matching: u64) -> Result<()> {
+    let last = world.console()?.last.as_ref().context("no request made")?;
+    ensure!(last.status == 200, "export answered {}", last.status);
+    ensure!(
+        last.header("content-type")
+            .is_some_and(|t| t.starts_with("text/csv")),
+        "not CSV: {:?}",
+        last.header("content-type")
+    );
+    let lines = last.body.lines().count();
+    ensure!(
+        lines == rows + 1,
+        "{} data rows, not {rows}",
+        lines.saturating_sub(1)
+    );
+    ensure!(
+        last.header("x-rows-matching") == Some(&matching.to_string()),
+        "x-rows-matching: {:?}",
+        last.header("x-rows-matching")
+    );
+    Ok(())
+}
+
+// ------------------------------------------------------------------ browser
+
+#[when("I log in to the console in Chromium")]
+async fn browser_login(world: &mut TwinWorld) -> Result<()> {
+    let c = world.console()?;
+    let browser = Browser::start().await?;
+    browser.login(c.base(), ACCOUNT, PASSWORD).await?;
+    let waited = browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Id("security-status"))
+        .await;
+    if let Err(e) = waited {
+        let url = browser.client.current_url().await?;
+        let page = browser.client.source().await?;
+        bail!("no dashboard after logging in ({e}); at {url}:\n{page}");
+    }
+    c.browser = Some(browser);
+    Ok(())
+}
+
+async fn widget_rows(b: &Browser, widget: &str) -> Result<Vec<(String, u64)>> {
+    let mut rows = Vec::new();
+    for row in b
+        .client
+        .find_all(Locator::Css(&format!("#{widget} tr")))
+        .await?
+    {
+        let label = row.find(Locator::Css("td.label")).await?.text().await?;
+        let count = row.find(Locator::Css("td.count")).await?.text().await?;
+        rows.push((
+            label.lines().next().unwrap_or("").trim().to_string(),
+            count.trim().parse().context("a widget count")?,
+        ));
+    }
+    Ok(rows)
+}
+
+#[then(expr = "the {string} widget is led by {string} with {int}")]
+async fn widget_led(
+    world: &mut TwinWorld,
+    widget: String,
+    label: String,
+    count: u64,
+) -> Result<()> {
+    let c = world.console()?;
+    let b = c.browser()?;
+    b.client.goto(&format!("{}dashboard", c.base())).await?;
+    let rows = widget_rows(b, &widget).await?;
+    let first = rows
+        .first()
+        .with_context(|| format!("widget {widget} is empty"))?;
+    ensure!(
+        first.0 == label && first.1 == count,
+        "widget {widget} is led by {first:?}, not ({label:?}, {count}); rows {rows:?}"
+    );
+    Ok(())
+}
+
+#[then(expr = "the page shows {string}")]
+async fn browser_shows(world: &mut TwinWorld, text: String) -> Result<()> {
+    let c = world.console()?;
+    let body = c
+        .browser()?
+        .client
+        .find(Locator::Css("body"))
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        body.contains(&text),
+        "the page does not show {text:?}:\n{body}"
+    );
+    Ok(())
+}
+
+#[when(expr = "I open {string} in Chromium")]
+async fn browser_open(world: &mut TwinWorld, path: String) -> Result<()> {
+    let c = world.console()?;
+    let url = format!("{}{}", c.base(), path.trim_start_matches('/'));
+    c.browser()?.client.goto(&url).await?;
+    Ok(())
+}
+
+#[when(expr = "I click {string}")]
+async fn click(world: &mut TwinWorld, id: String) -> Result<()> {
+    let c = world.console()?;
+    c.browser()?
+        .client
+        .find(Locator::Id(&id))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+#[when(expr = "I download the log export in Chromium")]
+async fn browser_download(world: &mut TwinWorld) -> Result<()> {
+    // The browser's own fetch, with its own cookie: what the link downloads.
+    let c = world.console()?;
+    let b = c.browser()?;
+    b.client.goto(&format!("{}logs", c.base())).await?;
+    let href = b
+        .client
+        .find(Locator::Id("export"))
+        .await?
+        .attr("href")
+        .await?
+        .context("the export link has no href")?;
+    let text = b
+        .client
+        .execute_async(
+            "const [url, done] = arguments; fetch(url).then(r => r.text()).then(done);",
+            vec![serde_json::Value::String(href)],
+        )
+        .await?;
+    let body = text.as_str().unwrap_or_default().to_string();
+    c.last = Some(Reply {
+        status: 200,
+        headers: vec![("content-type".into(), "text/csv".into())],
+        body,
+    });
+    Ok(())
+}
+
+#[then(expr = "the downloaded CSV has {int} rows")]
+fn downloaded(world: &mut TwinWorld, rows: usize) -> Result<()> {
+    let last = world
+        .console()?
+        .last
+        .as_ref()
+        .context("nothing downloaded")?;
+    let lines = last.body.lines().count();
+    if lines != rows + 1 {
+        bail!("{} rows downloaded, not {rows}", lines.saturating_sub(1));
+    }
+    Ok(())
+}

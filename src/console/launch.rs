@@ -1,0 +1,91 @@
+//! Starting the console from the command line: `officetwin console` (a
+//! scenario's finished run, or a log store file) and the console half of
+//! `officetwin demo`.
+
+use super::source::{LiveTwin, Source, StoredLogs};
+use super::{Lang, Login, Server};
+use crate::session::Session;
+use anyhow::{Context, Result};
+use appliance::store::SqliteStore;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use twin::catalog::Catalog;
+use twin::world::WorldOptions;
+
+/// The `gateway:` section of a scenario's YAML as the console's editable
+/// policy text.
+pub fn policy_text(catalog: &Catalog, id: &str) -> Result<String> {
+    let source = catalog.scenario_source(id)?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&source)?;
+    match doc.get("gateway") {
+        Some(gateway) if !gateway.is_null() => Ok(serde_yaml::to_string(gateway)?),
+        _ => Ok("{}\n".to_string()),
+    }
+}
+
+/// A scenario's twin, ready to run (and to serve): its session with the log
+/// store in memory or at `store`.
+pub fn live_twin(catalog: &Catalog, id: &str, store: Option<&Path>) -> Result<LiveTwin> {
+    let scenario = catalog.scenario(id)?;
+    let options = WorldOptions { capture: false };
+    let session = match store {
+        Some(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
+            Session::with_store_file(scenario, options, path)?
+        }
+        None => Session::new(scenario, options)?,
+    };
+    Ok(LiveTwin::new(session, policy_text(catalog, id)?))
+}
+
+/// The log store at `path` (written by `officetwin run` or a running demo),
+/// with the office of `scenario` for device names.
+pub fn stored_logs(catalog: &Catalog, path: &Path, scenario: Option<&str>) -> Result<StoredLogs> {
+    if !path.is_file() {
+        anyhow::bail!(
+            "{}: no such log store (run `officetwin run SCENARIO` first; it writes out/SCENARIO/gateway.sqlite)",
+            path.display()
+        );
+    }
+    let store = SqliteStore::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let office = match scenario {
+        Some(id) => Some(catalog.scenario(id)?.office),
+        None => None,
+    };
+    let name = office
+        .as_ref()
+        .map(|o| o.gateway_name.clone())
+        .unwrap_or_else(|| "CloudEdge".to_string());
+    Ok(StoredLogs {
+        store,
+        office,
+        name,
+    })
+}
+
+/// Prints where the console is and how to log in.
+pub fn announce(server: &Server, login: &Login, lang: Lang) {
+    if lang == Lang::En {
+        eprintln!("console: {}", server.url());
+        eprintln!("  account: {}  password: {}", login.account, login.password);
+    } else {
+        eprintln!("管理コンソール: {}", server.url());
+        eprintln!(
+            "  アカウント: {}  パスワード: {}",
+            login.account, login.password
+        );
+    }
+}
+
+/// Binds the console for `source` on 127.0.0.1:`port`.
+pub async fn start(
+    source: Arc<Mutex<dyn Source>>,
+    login: &Login,
+    lang: Lang,
+    port: u16,
+) -> Result<Server> {
+    Server::bind(source, login, lang, port).await
+}

@@ -1,0 +1,36 @@
+//! The console's HTML: minijinja templates built into the binary, rendered
+//! with auto-escaping (every value from the logs is untrusted text).
+
+use minijinja::Environment;
+
+/// Every template, by name.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("templates/base.html")),
+    ("login.html", include_str!("templates/login.html")),
+    ("dashboard.html", include_str!("templates/dashboard.html")),
+    ("logs.html", include_str!("templates/logs.html")),
+    (
+        "internet_access.html",
+        include_str!("templates/internet_access.html"),
+    ),
+    ("devices.html", include_str!("templates/devices.html")),
+    ("policies.html", include_str!("templates/policies.html")),
+    ("reports.html", include_str!("templates/reports.html")),
+    ("demo.html", include_str!("templates/demo.html")),
+];
+
+pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
+    let mut env = Environment::new();
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)?;
+    }
+    Ok(env)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn templates_compile() {
+        super::environment().unwrap();
+    }
+}

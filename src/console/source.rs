@@ -1,0 +1,243 @@
+//! What the console shows and acts on: a log store alone (`officetwin console
+//! --store FILE`), or a running twin (`officetwin demo`, `officetwin console`
+//! on a scenario), whose gateway the console can deploy policies to.
+//!
+//! The console holds its source behind a mutex; the twin's thread takes the
+//! same lock for each slice of virtual time, so a page always sees one
+//! consistent moment.
+
+use crate::session::Session;
+use appliance::gateway::DeployOutcome;
+use appliance::store::{LogStore, SqliteStore};
+use appliance::{Config, Instant};
+use std::collections::HashMap;
+use twin::WorldStats;
+use twin::demo::Text;
+use twin::model::Office;
+
+/// One moment of a demo that has been told.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Told {
+    /// Virtual time, JST.
+    pub at: String,
+    pub ja: String,
+    pub en: String,
+    pub show: Option<String>,
+}
+
+/// The story of a running demo, as the console shows it.
+#[derive(Clone, Debug, Default)]
+pub struct Story {
+    pub title: Option<Text>,
+    pub speed: String,
+    pub told: Vec<Told>,
+    pub finished: bool,
+}
+
+/// One "deploy all" and what each gateway answered.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DeployRecord {
+    pub gateway: String,
+    pub version: u32,
+    /// `deploying`, `success` or `failed`.
+    pub status: &'static str,
+    pub reason: Option<String>,
+    /// Virtual time of the deploy, JST.
+    pub at: String,
+}
+
+/// A device to block, as the console's form names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceKey {
+    Ip(std::net::Ipv4Addr),
+    Mac(String),
+}
+
+/// What the console reads and acts on.
+pub trait Source: Send {
+    fn store(&self) -> &dyn LogStore;
+    /// The office behind the gateway, when known (device names, users).
+    fn office(&self) -> Option<&Office>;
+    fn gateway_name(&self) -> String;
+    /// The virtual clock of a running twin.
+    fn now(&self) -> Option<Instant> {
+        None
+    }
+    fn traffic(&self) -> Option<WorldStats> {
+        None
+    }
+    /// Alert mails the support desk received.
+    fn alerts(&self) -> Option<usize> {
+        None
+    }
+    fn is_isolated(&self, _host: &str) -> bool {
+        false
+    }
+    /// The policy as an editable YAML text, if policies can be edited here.
+    fn policy_text(&self) -> Option<String> {
+        None
+    }
+    fn running_version(&self) -> Option<u32> {
+        None
+    }
+    fn deploys(&self) -> &[DeployRecord] {
+        &[]
+    }
+    /// Validates `text` and keeps it as the draft; a policy that does not
+    /// validate is refused with its reason and nothing changes.
+    fn save_policy(&mut self, _text: &str) -> Result<(), String> {
+        Err("policies are read-only here".into())
+    }
+    /// "Deploy all": the saved draft to every gateway.
+    fn deploy_all(&mut self) -> Result<(), String> {
+        Err("policies are read-only here".into())
+    }
+    /// Blocks a device at the gateway, by IP or MAC.
+    fn block_device(&mut self, _key: &DeviceKey) -> Result<(), String> {
+        Err("blocking a device needs the gateway's device list".into())
+    }
+    fn can_block(&self) -> bool {
+        false
+    }
+    fn story(&self) -> Option<&Story> {
+        None
+    }
+}
+
+/// A log store on its own: what `officetwin console --store FILE` serves.
+pub struct StoredLogs {
+    pub store: SqliteStore,
+    pub office: Option<Office>,
+    pub name: String,
+}
+
+impl Source for StoredLogs {
+    fn store(&self) -> &dyn LogStore {
+        &self.store
+    }
+    fn office(&self) -> Option<&Office> {
+        self.office.as_ref()
+    }
+    fn gateway_name(&self) -> String {
+        self.name.clone()
+    }
+}
+
+/// A running twin: its session, the policy draft and the demo's story.
+pub struct LiveTwin {
+    pub session: Session,
+    /// The policy as last saved in the console (YAML, the shape of a
+    /// scenario's `gateway:`).
+    pub draft: String,
+    pub deploys: Vec<DeployRecord>,
+    pub story: Option<Story>,
+    versions: HashMap<String, u32>,
+}
+
+impl LiveTwin {
+    pub fn new(session: Session, policy_yaml: String) -> LiveTwin {
+        let mut versions = HashMap::new();
+        versions.insert(
+            session.scenario.office.gateway_name.clone(),
+            session.scenario.gateway.version,
+        );
+        LiveTwin {
+            session,
+            draft: policy_yaml,
+            deploys: Vec::new(),
+            story: None,
+            versions,
+        }
+    }
+}
+
+/// Parses the console's policy text into the gateway's validated config.
+pub fn parse_policy(text: &str) -> Result<Config, String> {
+    serde_yaml::from_str::<Config>(text).map_err(|e| match e.location() {
+        Some(at) => format!("line {} column {}: {e}", at.line(), at.column()),
+        None => e.to_string(),
+    })
+}
+
+impl Source for LiveTwin {
+    fn store(&self) -> &dyn LogStore {
+        &self.session.store
+    }
+    fn office(&self) -> Option<&Office> {
+        Some(&self.session.scenario.office)
+    }
+    fn gateway_name(&self) -> String {
+        self.session.scenario.office.gateway_name.clone()
+    }
+    fn now(&self) -> Option<Instant> {
+        Some(self.session.now())
+    }
+    fn traffic(&self) -> Option<WorldStats> {
+        Some(self.session.world.stats())
+    }
+    fn alerts(&self) -> Option<usize> {
+        Some(
+            self.session
+                .world
+                .mailbox(&self.session.scenario.gateway.alerts.to)
+                .len(),
+        )
+    }
+    fn is_isolated(&self, host: &str) -> bool {
+        self.session.world.is_isolated(host)
+    }
+    fn policy_text(&self) -> Option<String> {
+        Some(self.draft.clone())
+    }
+    fn running_version(&self) -> Option<u32> {
+        self.versions.get(&self.gateway_name()).copied()
+    }
+    fn deploys(&self) -> &[DeployRecord] {
+        &self.deploys
+    }
+    fn save_policy(&mut self, text: &str) -> Result<(), String> {
+        parse_policy(text)?;
+        self.draft = text.to_string();
+        Ok(())
+    }
+    fn deploy_all(&mut self) -> Result<(), String> {
+        let mut config = parse_policy(&self.draft)?;
+        let name = self.gateway_name();
+        let running = self.versions.get(&name).copied().unwrap_or(0);
+        // The cloud numbers versions; the draft's own number is ignored.
+        config.version = running + 1;
+        config.name = self.session.world.gateway().config().name.clone();
+        let at = self.session.now().jst_string();
+        let record = match self.session.world.gateway().deploy(config) {
+            DeployOutcome::Success { version } => {
+                self.versions.insert(name.clone(), version);
+                DeployRecord {
+                    gateway: name,
+                    version,
+                    status: "success",
+                    reason: None,
+                    at,
+                }
+            }
+            DeployOutcome::Failed {
+                kept_version,
+                reason,
+            } => DeployRecord {
+                gateway: name,
+                version: kept_version,
+                status: "failed",
+                reason: Some(reason),
+                at,
+            },
+        };
+        let failed = record.reason.clone();
+        self.deploys.push(record);
+        match failed {
+            Some(reason) => Err(reason),
+            None => Ok(()),
+        }
+    }
+    fn story(&self) -> Option<&Story> {
+        self.story.as_ref()
+    }
+}
