@@ -116,7 +116,9 @@ impl Narrator {
             }
             Trigger::Alert(n) => {
                 let desk = world.mailbox(&twin.session.scenario.gateway.alerts.to);
-                n.checked_sub(1).and_then(|i| desk.get(i)).map(|_| now)
+                n.checked_sub(1)
+                    .and_then(|i| desk.get(i))
+                    .map(|mail| mail.received)
             }
             Trigger::Isolated(host) => world.isolated_at(host),
             Trigger::Quiet {
