@@ -27,6 +27,10 @@ pub struct ConsoleWorld {
     last: Option<Reply>,
     /// Events in the store before the step under test.
     events_before: u64,
+    /// The demo script being told, and what was told with whether the
+    /// console's demo page showed it at that moment.
+    narrator: Option<officetwin::demo::Narrator>,
+    told: Vec<(officetwin::console::source::Told, bool)>,
 }
 
 impl ConsoleWorld {
@@ -172,8 +176,28 @@ async fn http_login(base: &str, account: &str, password: &str) -> Result<Reply> 
     .await
 }
 
+/// The TUN features move the runner's thread into the twin's own, empty
+/// network namespace (`tun_cmd::enter_tun_mode`), whose loopback is down;
+/// every later scenario runs there. The console needs 127.0.0.1, so in that
+/// private namespace, and never in the machine's own, the loopback is
+/// brought up (it adds no route to the main table the twin checks).
+fn loopback_in_private_namespace() -> Result<()> {
+    let process = std::fs::read_link("/proc/self/ns/net")?;
+    let thread = std::fs::read_link("/proc/thread-self/ns/net")?;
+    if process == thread {
+        return Ok(());
+    }
+    let status = std::process::Command::new("ip")
+        .args(["link", "set", "lo", "up"])
+        .status()
+        .context("running `ip link set lo up` in the twin's namespace")?;
+    ensure!(status.success(), "`ip link set lo up` failed: {status}");
+    Ok(())
+}
+
 #[given(expr = "the console on scenario {string} after {duration}")]
 fn console_on(world: &mut TwinWorld, id: String, after: DurationParam) -> Result<()> {
+    loopback_in_private_namespace()?;
     let catalog = catalog()?;
     let mut twin = officetwin::console::launch::live_twin(&catalog, &id, None)?;
     twin.session.run_for(after.0)?;
@@ -192,7 +216,110 @@ fn console_on(world: &mut TwinWorld, id: String, after: DurationParam) -> Result
         csrf: None,
         last: None,
         events_before: 0,
+        narrator: None,
+        told: Vec::new(),
     });
+    Ok(())
+}
+
+#[given(expr = "the demo of {string} with its console")]
+async fn demo_with_console(world: &mut TwinWorld, id: String) -> Result<()> {
+    let catalog = catalog()?;
+    let (script, _) = catalog
+        .demo(&id)?
+        .with_context(|| format!("no demo script for {id}"))?;
+    console_on(world, id, DurationParam(std::time::Duration::ZERO))?;
+    let c = world.console()?;
+    c.narrator = Some(officetwin::demo::Narrator::new(script));
+    log_in(world).await
+}
+
+/// What the browser would read: the page's text with minijinja's HTML
+/// escapes undone.
+fn unescape(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// A blocking GET (the console serves from its own thread).
+fn get_blocking(base: &str, path: &str, cookie: &str) -> Result<String> {
+    use std::io::{Read, Write};
+    let authority = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(authority)?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    Ok(String::from_utf8_lossy(&raw).to_string())
+}
+
+#[when("the demo runs, the console's demo page read at each moment")]
+fn demo_runs(world: &mut TwinWorld) -> Result<()> {
+    let c = world.console()?;
+    let mut narrator = c.narrator.take().context("no demo loaded")?;
+    let cookie = c.cookie.clone().context("not logged in")?;
+    let base = c.base().to_string();
+    let live = c.live.clone();
+    let mut told = Vec::new();
+    let mut failure = None;
+    officetwin::demo::run(
+        &live,
+        &mut narrator,
+        officetwin::demo::Pace::Unpaced,
+        &mut |moment| match get_blocking(&base, "/demo", &cookie) {
+            Ok(page) => {
+                let page = unescape(&page);
+                let shown = page.contains(&moment.at) && page.contains(&moment.ja);
+                told.push((moment.clone(), shown));
+            }
+            Err(e) => failure = Some(e),
+        },
+        &mut || {},
+    )?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    c.told = told;
+    Ok(())
+}
+
+#[then(expr = "the demo told {int} moments, the first at {string}")]
+fn demo_told(world: &mut TwinWorld, n: usize, first: String) -> Result<()> {
+    let c = world.console()?;
+    let times: Vec<&str> = c.told.iter().map(|(t, _)| t.at.as_str()).collect();
+    ensure!(c.told.len() == n, "{} moments told: {times:?}", c.told.len());
+    ensure!(times.first() == Some(&first.as_str()), "first at {times:?}");
+    ensure!(times.windows(2).all(|w| w[0] <= w[1]), "out of order: {times:?}");
+    Ok(())
+}
+
+#[then("each moment was on the console's demo page when it was told")]
+fn demo_shown(world: &mut TwinWorld) -> Result<()> {
+    let c = world.console()?;
+    for (moment, shown) in &c.told {
+        ensure!(*shown, "the demo page did not show {} {}", moment.at, moment.ja);
+    }
+    Ok(())
+}
+
+#[then(expr = "moment {int} says {string}")]
+fn moment_says(world: &mut TwinWorld, n: usize, text: String) -> Result<()> {
+    let c = world.console()?;
+    let (moment, _) = c
+        .told
+        .get(n.saturating_sub(1))
+        .with_context(|| format!("only {} moments told", c.told.len()))?;
+    ensure!(
+        moment.ja.contains(&text) || moment.en.contains(&text),
+        "moment {n} says {:?}",
+        moment.ja
+    );
     Ok(())
 }
 
