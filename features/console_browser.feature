@@ -16,3 +16,11 @@ Feature: The cloud console in a browser
     When I log in to the console in Chromium
     And I download the log export in Chromium
     Then the downloaded CSV has 1146 rows
+
+  Scenario: block the Windows XP PC by MAC and see its traffic stop (FAQ Q2)
+    Given the console on scenario "winxp-cnc-beacon" after 11 hours
+    When I log in to the console in Chromium
+    And I block the device "192.168.1.11" by MAC in Chromium
+    Then the page shows "ブロック中"
+    When the console's twin runs for 2 hours
+    Then no traffic from "192.168.1.11" reached the internet since the block

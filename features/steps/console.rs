@@ -177,27 +177,84 @@ async fn http_login(base: &str, account: &str, password: &str) -> Result<Reply> 
 }
 
 /// The TUN features move the runner's thread into the twin's own, empty
-/// network namespace (`tun_cmd::enter_tun_mode`), whose loopback is down;
-/// every later scenario runs there. The console needs 127.0.0.1, so in that
-/// private namespace, and never in the machine's own, the loopback is
-/// brought up (it adds no route to the main table the twin checks).
-fn loopback_in_private_namespace() -> Result<()> {
+/// network namespace (`tun_cmd::enter_tun_mode`), and cucumber interleaves
+/// scenarios on that thread, so a console scenario may find itself there at
+/// any step. Everything of the console's features that touches a socket or
+/// starts a process (the console's server, the HTTP client, chromedriver
+/// and the WebDriver session's connections) therefore runs on threads in
+/// the process's own namespace, where 127.0.0.1 works, and the console only
+/// ever binds 127.0.0.1.
+fn enter_process_namespace() -> Result<()> {
     let process = std::fs::read_link("/proc/self/ns/net")?;
     let thread = std::fs::read_link("/proc/thread-self/ns/net")?;
     if process == thread {
         return Ok(());
     }
-    let status = std::process::Command::new("ip")
-        .args(["link", "set", "lo", "up"])
-        .status()
-        .context("running `ip link set lo up` in the twin's namespace")?;
-    ensure!(status.success(), "`ip link set lo up` failed: {status}");
+    let file = std::fs::File::open("/proc/self/ns/net")?;
+    // SAFETY: setns on this thread with a valid namespace descriptor.
+    let rc = unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&file), libc::CLONE_NEWNET) };
+    ensure!(
+        rc == 0,
+        "setns to the process's namespace: {}",
+        std::io::Error::last_os_error()
+    );
     Ok(())
+}
+
+/// Runs `f` on a fresh thread in the process's own network namespace.
+fn at_home<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    std::thread::spawn(move || {
+        enter_process_namespace()?;
+        f()
+    })
+    .join()
+    .map_err(|_| anyhow!("a console helper thread panicked"))?
+}
+
+/// A runtime on a thread in the process's own namespace, for async sockets
+/// (the HTTP client, the WebDriver session task). Lives for the process.
+fn home_runtime() -> Result<tokio::runtime::Handle> {
+    static HOME: std::sync::OnceLock<Result<tokio::runtime::Handle, String>> =
+        std::sync::OnceLock::new();
+    HOME.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("console-net".into())
+            .spawn(move || {
+                let rt = enter_process_namespace().and_then(|()| {
+                    Ok(tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?)
+                });
+                match rt {
+                    Ok(rt) => {
+                        let _ = tx.send(Ok(rt.handle().clone()));
+                        rt.block_on(std::future::pending::<()>());
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e.to_string()));
+                    }
+                }
+            })
+            .map_err(|e| e.to_string())
+            .and_then(|_| rx.recv().map_err(|e| e.to_string())?)
+    })
+    .clone()
+    .map_err(|e| anyhow!("the console's network thread: {e}"))
+}
+
+/// Runs a future on the home runtime and waits for it.
+async fn home<T: Send + 'static>(
+    f: impl std::future::Future<Output = Result<T>> + Send + 'static,
+) -> Result<T> {
+    home_runtime()?
+        .spawn(f)
+        .await
+        .map_err(|e| anyhow!("console network task: {e}"))?
 }
 
 #[given(expr = "the console on scenario {string} after {duration}")]
 fn console_on(world: &mut TwinWorld, id: String, after: DurationParam) -> Result<()> {
-    loopback_in_private_namespace()?;
     let catalog = catalog()?;
     let mut twin = officetwin::console::launch::live_twin(&catalog, &id, None)?;
     twin.session.run_for(after.0)?;
@@ -207,7 +264,7 @@ fn console_on(world: &mut TwinWorld, id: String, after: DurationParam) -> Result
         account: ACCOUNT.into(),
         password: PASSWORD.into(),
     };
-    let running = Running::start(source, &login, Lang::Ja)?;
+    let running = at_home(move || Running::start(source, &login, Lang::Ja))?;
     world.console = Some(ConsoleWorld {
         live,
         running,
@@ -272,13 +329,16 @@ fn demo_runs(world: &mut TwinWorld) -> Result<()> {
         &live,
         &mut narrator,
         officetwin::demo::Pace::Unpaced,
-        &mut |moment| match get_blocking(&base, "/demo", &cookie) {
-            Ok(page) => {
-                let page = unescape(&page);
-                let shown = page.contains(&moment.at) && page.contains(&moment.ja);
-                told.push((moment.clone(), shown));
+        &mut |moment| {
+            let (base, cookie) = (base.clone(), cookie.clone());
+            match at_home(move || get_blocking(&base, "/demo", &cookie)) {
+                Ok(page) => {
+                    let page = unescape(&page);
+                    let shown = page.contains(&moment.at) && page.contains(&moment.ja);
+                    told.push((moment.clone(), shown));
+                }
+                Err(e) => failure = Some(e),
             }
-            Err(e) => failure = Some(e),
         },
         &mut || {},
     )?;
@@ -293,9 +353,16 @@ fn demo_runs(world: &mut TwinWorld) -> Result<()> {
 fn demo_told(world: &mut TwinWorld, n: usize, first: String) -> Result<()> {
     let c = world.console()?;
     let times: Vec<&str> = c.told.iter().map(|(t, _)| t.at.as_str()).collect();
-    ensure!(c.told.len() == n, "{} moments told: {times:?}", c.told.len());
+    ensure!(
+        c.told.len() == n,
+        "{} moments told: {times:?}",
+        c.told.len()
+    );
     ensure!(times.first() == Some(&first.as_str()), "first at {times:?}");
-    ensure!(times.windows(2).all(|w| w[0] <= w[1]), "out of order: {times:?}");
+    ensure!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "out of order: {times:?}"
+    );
     Ok(())
 }
 
@@ -303,7 +370,12 @@ fn demo_told(world: &mut TwinWorld, n: usize, first: String) -> Result<()> {
 fn demo_shown(world: &mut TwinWorld) -> Result<()> {
     let c = world.console()?;
     for (moment, shown) in &c.told {
-        ensure!(*shown, "the demo page did not show {} {}", moment.at, moment.ja);
+        ensure!(
+            *shown,
+            "the demo page did not show {} {}",
+            moment.at,
+            moment.ja
+        );
     }
     Ok(())
 }
@@ -513,7 +585,7 @@ fn csv_rows(world: &mut TwinWorld, rows: usize, matching: u64) -> Result<()> {
 #[when("I log in to the console in Chromium")]
 async fn browser_login(world: &mut TwinWorld) -> Result<()> {
     let c = world.console()?;
-    let browser = Browser::start().await?;
+    let browser = home(Browser::start()).await?;
     browser.login(c.base(), ACCOUNT, PASSWORD).await?;
     let waited = browser
         .client
@@ -645,5 +717,68 @@ fn downloaded(world: &mut TwinWorld, rows: usize) -> Result<()> {
     if lines != rows + 1 {
         bail!("{} rows downloaded, not {rows}", lines.saturating_sub(1));
     }
+    Ok(())
+}
+
+#[when(expr = "I block the device {string} by MAC in Chromium")]
+async fn block_by_mac(world: &mut TwinWorld, ip: String) -> Result<()> {
+    let c = world.console()?;
+    let b = c.browser()?;
+    b.client.goto(&format!("{}devices", c.base())).await?;
+    let row = format!("tr[id=\"device-{ip}\"]");
+    let by = b
+        .client
+        .find(Locator::Css(&format!("{row} select[name=\"by\"]")))
+        .await?;
+    by.select_by_value("mac").await?;
+    b.client
+        .find(Locator::Css(&format!("{row} button.block-button")))
+        .await?
+        .click()
+        .await?;
+    b.client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Id("device-ok"))
+        .await?;
+    Ok(())
+}
+
+#[when(expr = "the console's twin runs for {duration}")]
+fn console_twin_runs(world: &mut TwinWorld, d: DurationParam) -> Result<()> {
+    let c = world.console()?;
+    c.twin().session.run_for(d.0)
+}
+
+#[then(expr = "no traffic from {string} reached the internet since the block")]
+fn quiet_since_block(world: &mut TwinWorld, ip: String) -> Result<()> {
+    let ip: std::net::Ipv4Addr = ip.parse()?;
+    let c = world.console()?;
+    let twin = c.twin();
+    let world = &twin.session.world;
+    let (blocked_at, mac, _) = *world
+        .device_blocks()
+        .last()
+        .context("no device was blocked")?;
+    let host = twin
+        .session
+        .scenario
+        .office
+        .host_by_ip(ip)
+        .context("no such host")?;
+    ensure!(
+        mac == Some(host.mac),
+        "the block names MAC {mac:?}, not {}",
+        host.mac
+    );
+    let last = world
+        .last_wan_egress_from(ip)
+        .context("the device never reached the internet, so stopping proves nothing")?;
+    ensure!(
+        last <= blocked_at,
+        "traffic from {ip} reached the internet at {} after the block at {}",
+        last.jst_string(),
+        blocked_at.jst_string()
+    );
     Ok(())
 }

@@ -99,6 +99,10 @@ pub trait Source: Send {
     fn can_block(&self) -> bool {
         false
     }
+    /// Whether the gateway blocks this device (by its IP or its MAC).
+    fn is_blocked(&self, _ip: std::net::Ipv4Addr, _mac: &str) -> bool {
+        false
+    }
     fn story(&self) -> Option<&Story> {
         None
     }
@@ -240,4 +244,71 @@ impl Source for LiveTwin {
     fn story(&self) -> Option<&Story> {
         self.story.as_ref()
     }
+    fn can_block(&self) -> bool {
+        true
+    }
+    fn is_blocked(&self, ip: std::net::Ipv4Addr, mac: &str) -> bool {
+        self.session
+            .world
+            .device_blocks()
+            .iter()
+            .any(|(_, m, i)| *i == Some(ip) || m.is_some_and(|m| m.to_string() == mac))
+    }
+    fn block_device(&mut self, key: &DeviceKey) -> Result<(), String> {
+        let (mac, ip) = match key {
+            DeviceKey::Ip(ip) => (None, Some(*ip)),
+            DeviceKey::Mac(text) => (Some(parse_mac(text)?), None),
+        };
+        let name = self.gateway_name();
+        let at = self.session.now().jst_string();
+        // The gateway's device block list is part of its policy: a block is
+        // a deploy like any other, and shows in the deployment status.
+        let (record, result) = match self.session.world.block_device(mac, ip) {
+            DeployOutcome::Success { version } => {
+                self.versions.insert(name.clone(), version);
+                (
+                    DeployRecord {
+                        gateway: name,
+                        version,
+                        status: "success",
+                        reason: None,
+                        at,
+                    },
+                    Ok(()),
+                )
+            }
+            DeployOutcome::Failed {
+                kept_version,
+                reason,
+            } => (
+                DeployRecord {
+                    gateway: name,
+                    version: kept_version,
+                    status: "failed",
+                    reason: Some(reason.clone()),
+                    at,
+                },
+                Err(reason),
+            ),
+        };
+        self.deploys.push(record);
+        result
+    }
+}
+
+/// `00:14:22:8e:5a:3b` (or with `-`) as the twin's MAC.
+fn parse_mac(text: &str) -> Result<twin::model::Mac, String> {
+    let bad = || format!("`{text}` is not a MAC address (six hex pairs, e.g. 00:14:22:8e:5a:3b)");
+    let parts: Vec<&str> = text.trim().split([':', '-']).collect();
+    if parts.len() != 6 {
+        return Err(bad());
+    }
+    let mut bytes = [0u8; 6];
+    for (byte, part) in bytes.iter_mut().zip(&parts) {
+        if part.len() != 2 {
+            return Err(bad());
+        }
+        *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
+    }
+    Ok(twin::model::Mac(bytes))
 }

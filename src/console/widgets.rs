@@ -263,6 +263,8 @@ pub fn devices(source: &dyn Source) -> Result<Vec<DeviceRow>, StoreError> {
                 last_seen: hit.map(|s| s.1.jst_string()).unwrap_or_default(),
                 status: if source.is_isolated(&h.name) {
                     "isolated"
+                } else if source.is_blocked(h.ip, &h.mac.to_string()) {
+                    "blocked"
                 } else {
                     "connected"
                 },
@@ -272,6 +274,7 @@ pub fn devices(source: &dyn Source) -> Result<Vec<DeviceRow>, StoreError> {
     let mut unknown: Vec<_> = seen.into_iter().collect();
     unknown.sort_by_key(|(ip, _)| *ip);
     for (ip, (count, last, mac)) in unknown {
+        let blocked = source.is_blocked(ip, &mac);
         rows.push(DeviceRow {
             name: "-".into(),
             ip: ip.to_string(),
@@ -280,7 +283,7 @@ pub fn devices(source: &dyn Source) -> Result<Vec<DeviceRow>, StoreError> {
             user: String::new(),
             detections: count,
             last_seen: last.jst_string(),
-            status: "connected",
+            status: if blocked { "blocked" } else { "connected" },
         });
     }
     Ok(rows)
