@@ -12,7 +12,6 @@ use officetwin::console::source::{LiveTwin, Source};
 use officetwin::console::web::PROTECTED_ROUTES;
 use officetwin::console::{Lang, Login, Running};
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ACCOUNT: &str = "TMF0000001";
 const PASSWORD: &str = "omakase-2017";
@@ -81,11 +80,44 @@ async fn http(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Result<Reply> {
+    let (base, method, path, body) = (
+        base.to_string(),
+        method.to_string(),
+        path.to_string(),
+        body.to_string(),
+    );
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    at_home(move || {
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        http_here(&base, &method, &path, &headers, &body)
+    })
+}
+
+fn http_here(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<Reply> {
+    use std::io::{Read, Write};
     let authority = base
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_string();
-    let mut stream = tokio::net::TcpStream::connect(&authority).await?;
+    let mut stream = std::net::TcpStream::connect(&authority).with_context(|| {
+        format!(
+            "connecting to the console at {authority} (thread namespace {:?}, process {:?})",
+            std::fs::read_link("/proc/thread-self/ns/net"),
+            std::fs::read_link("/proc/self/ns/net")
+        )
+    })?;
     let mut request =
         format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
     for (k, v) in headers {
@@ -99,9 +131,9 @@ async fn http(
     }
     request.push_str("\r\n");
     request.push_str(body);
-    stream.write_all(request.as_bytes()).await?;
+    stream.write_all(request.as_bytes())?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
+    stream.read_to_end(&mut raw)?;
     let text = String::from_utf8_lossy(&raw).to_string();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
