@@ -23,7 +23,7 @@ Feature: The cloud console
     When I log in to the console
     And a page of "http://evil.example" posts the console's "/policies/deploy" form
     Then the console answers 403
-    And the gateway runs policy version 1
+    And the console's gateway runs policy version 1
 
   Scenario: a policy that does not validate is shown with its reason and not deployed
     Given the console on scenario "winxp-cnc-beacon" after 11 hours
@@ -37,9 +37,9 @@ Feature: The cloud console
     Then the console answers 422
     And the page says "ポリシーが正しくないため配信しませんでした"
     And the page says "unknown variant `blok`"
-    And the gateway runs policy version 1
+    And the console's gateway runs policy version 1
     When I deploy all
-    Then the gateway runs policy version 2
+    Then the console's gateway runs policy version 2
     And nothing already logged was lost
 
   Scenario: the log export follows the 62-day and 5,000-row rules

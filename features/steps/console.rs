@@ -564,7 +564,7 @@ async fn deploy(world: &mut TwinWorld) -> Result<()> {
     post(c, "/policies/deploy", &[], None).await
 }
 
-#[then(expr = "the gateway runs policy version {int}")]
+#[then(expr = "the console's gateway runs policy version {int}")]
 fn runs_version(world: &mut TwinWorld, version: u32) -> Result<()> {
     let c = world.console()?;
     let mut twin = c.twin();
