@@ -819,6 +819,22 @@ impl Gateway {
             }
             let (request, header_len) = match http::parse_request(stream.ready()) {
                 http::Parse::Partial => break,
+                http::Parse::NotHttp if insp.requests_seen > 0 => {
+                    // HTTP, then bytes that are not a request: header lines
+                    // of an HTTP/0.9-style request, or junk hiding a request
+                    // behind it. Giving up here would pass everything after
+                    // it uninspected, so skip to the next line that starts a
+                    // request and keep inspecting.
+                    let ready = stream.ready();
+                    let skip = http::next_request_start(ready).unwrap_or_else(|| {
+                        ready
+                            .iter()
+                            .rposition(|&b| b == b'\n')
+                            .map_or(ready.len(), |i| i + 1)
+                    });
+                    stream.consume(skip.max(1).min(ready.len()));
+                    continue;
+                }
                 http::Parse::NotHttp => return self.not_http(now, packet, seg, flow, out),
                 http::Parse::TooLong => return self.give_up(flow, out),
                 http::Parse::Complete {
@@ -976,15 +992,6 @@ impl Gateway {
         let Some(stream) = insp.stream.as_ref() else {
             return self.give_up(flow, out);
         };
-        if insp.requests_seen > 0 {
-            // HTTP, then bytes that are not HTTP on the same connection: a
-            // smuggling attempt (a request hidden behind junk) or a protocol
-            // switch the gateway does not follow. Passing the rest
-            // uninspected would let anything through, so the connection is
-            // reset instead (fail closed within an inspected flow).
-            self.stats.malformed += 1;
-            return self.reset_held(packet, seg, flow, out);
-        }
         let ready = stream.ready();
         match tls::client_hello(ready) {
             // Wait for the rest of the hello (the frames stay held).

@@ -307,3 +307,43 @@ mod tests {
         }
     }
 }
+
+/// Methods a request line may start with, for finding the next request in a
+/// stream that went off the rails.
+const METHODS: [&[u8]; 9] = [
+    b"GET ",
+    b"POST ",
+    b"HEAD ",
+    b"PUT ",
+    b"DELETE ",
+    b"OPTIONS ",
+    b"PATCH ",
+    b"CONNECT ",
+    b"TRACE ",
+];
+
+/// The offset of the first line after the start of `bytes` that begins with
+/// a request method, if any.
+pub fn next_request_start(bytes: &[u8]) -> Option<usize> {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'\n')
+        .map(|(i, _)| i + 1)
+        .find(|&start| {
+            let rest = bytes.get(start..).unwrap_or(&[]);
+            METHODS.iter().any(|m| rest.starts_with(m))
+        })
+}
+
+#[cfg(test)]
+mod resync_tests {
+    use super::next_request_start;
+
+    #[test]
+    fn finds_a_request_behind_junk() {
+        assert_eq!(next_request_start(b"[junk\nGET /x HTTP/1.1\r\n"), Some(6));
+        assert_eq!(next_request_start(b"Host: a\r\nAccept: */*\r\n"), None);
+        assert_eq!(next_request_start(b"GET / HTTP/1.1\r\n"), None);
+    }
+}
