@@ -78,9 +78,11 @@ pub fn replay_bytes_with(
         }
         replay.frames += 1;
         gateway.poll(now, &mut actions);
-        if options.fix_checksums {
-            let mut fixed = frame.to_vec();
-            fix_checksums(&mut fixed);
+        let fixed = options
+            .fix_checksums
+            .then(|| appliance::wire::checksum::fix_checksums(frame))
+            .flatten();
+        if let Some(fixed) = fixed {
             gateway.handle(now, port, &fixed, &mut actions);
         } else {
             gateway.handle(now, port, frame, &mut actions);
@@ -193,70 +195,6 @@ impl Sides {
             _ => port_of(frame),
         }
     }
-}
-
-/// Rewrites the IPv4 header checksum and the TCP or UDP checksum of an
-/// Ethernet/IPv4 frame in place; anything else is left alone.
-fn fix_checksums(frame: &mut [u8]) {
-    if frame.get(12..14) != Some(&[0x08, 0x00]) {
-        return;
-    }
-    let Some(&vihl) = frame.get(14) else { return };
-    let ihl = usize::from(vihl & 0x0f) * 4;
-    let Some(total) = frame
-        .get(16..18)
-        .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
-    else {
-        return;
-    };
-    if ihl < 20 || total < ihl || frame.len() < 14 + total {
-        return;
-    }
-    let ip = 14..14 + ihl;
-    frame[24] = 0;
-    frame[25] = 0;
-    let sum = ones_complement(&frame[ip.clone()], 0);
-    frame[24..26].copy_from_slice(&sum.to_be_bytes());
-    let fragment = u16::from_be_bytes([frame[20], frame[21]]) & 0x3fff != 0;
-    let proto = frame[23];
-    let l4 = 14 + ihl..14 + total;
-    let at = match proto {
-        6 if l4.len() >= 20 => 16,
-        17 if l4.len() >= 8 => 6,
-        _ => return,
-    };
-    if fragment {
-        return;
-    }
-    let len = l4.len();
-    frame[l4.start + at] = 0;
-    frame[l4.start + at + 1] = 0;
-    let mut pseudo = Vec::with_capacity(12);
-    pseudo.extend_from_slice(&frame[26..34]);
-    pseudo.extend_from_slice(&[0, proto]);
-    pseudo.extend_from_slice(&(len as u16).to_be_bytes());
-    let partial = ones_sum(&pseudo, 0);
-    let mut sum = ones_complement(&frame[l4.clone()], partial);
-    if proto == 17 && sum == 0 {
-        sum = 0xffff;
-    }
-    frame[l4.start + at..l4.start + at + 2].copy_from_slice(&sum.to_be_bytes());
-}
-
-fn ones_sum(data: &[u8], mut acc: u32) -> u32 {
-    for pair in data.chunks(2) {
-        let word = u16::from_be_bytes([pair[0], pair.get(1).copied().unwrap_or(0)]);
-        acc += u32::from(word);
-    }
-    acc
-}
-
-fn ones_complement(data: &[u8], start: u32) -> u16 {
-    let mut acc = ones_sum(data, start);
-    while acc > 0xffff {
-        acc = (acc & 0xffff) + (acc >> 16);
-    }
-    !(acc as u16)
 }
 
 fn is_public(ip: Ipv4Addr) -> bool {
