@@ -7,13 +7,32 @@
 
 mod steps;
 
+use std::sync::Mutex;
+
 use cucumber::World as _;
+use cucumber::event::ScenarioFinished;
 use steps::TwinWorld;
 
 /// cucumber polls every scenario's future on one thread; a world of 25
 /// smoltcp hosts is deep enough in unoptimised builds to need more than the
 /// main thread's default stack.
 const RUNNER_STACK: usize = 256 * 1024 * 1024;
+
+/// Failed scenarios, repeated after the summary: a CI log is often read from
+/// its tail, and the run prints hundreds of passing steps after a failure.
+static FAILURES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+fn record_failure(feature: &str, scenario: &str, line: usize, finished: &ScenarioFinished) {
+    let why = match finished {
+        ScenarioFinished::StepFailed(_, _, error) => error.to_string(),
+        ScenarioFinished::BeforeHookFailed(info) => format!("before hook failed: {info:?}"),
+        ScenarioFinished::StepPassed | ScenarioFinished::StepSkipped => return,
+    };
+    let entry = format!("{feature} / {scenario} (line {line}):\n    {why}");
+    if let Ok(mut failures) = FAILURES.lock() {
+        failures.push(entry);
+    }
+}
 
 fn main() {
     let runner = std::thread::Builder::new()
@@ -24,14 +43,34 @@ fn main() {
                 .enable_all()
                 .build()
                 .expect("a current-thread tokio runtime always builds");
-            runtime.block_on(
-                TwinWorld::cucumber()
+            runtime.block_on(async {
+                let writer = TwinWorld::cucumber()
                     .fail_on_skipped()
-                    .run_and_exit(concat!(env!("CARGO_MANIFEST_DIR"), "/features")),
-            );
+                    .after(|feature, _rule, scenario, finished, _world| {
+                        record_failure(
+                            &feature.name,
+                            &scenario.name,
+                            scenario.position.line,
+                            finished,
+                        );
+                        Box::pin(async {})
+                    })
+                    .run(concat!(env!("CARGO_MANIFEST_DIR"), "/features"))
+                    .await;
+                let failures = FAILURES.lock().map(|f| f.clone()).unwrap_or_default();
+                if !failures.is_empty() {
+                    eprintln!("\nFailed scenarios ({}):", failures.len());
+                    for failure in &failures {
+                        eprintln!("  {failure}");
+                    }
+                }
+                use cucumber::writer::Stats as _;
+                writer.execution_has_failed()
+            })
         })
         .expect("spawning the cucumber thread");
-    if runner.join().is_err() {
-        std::process::exit(1);
+    match runner.join() {
+        Ok(false) => {}
+        Ok(true) | Err(_) => std::process::exit(1),
     }
 }
