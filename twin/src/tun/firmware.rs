@@ -442,8 +442,10 @@ impl Firmware {
     }
 
     fn fail(&mut self, why: &str) {
-        // Give a crashing process a moment to be reaped, so its status shows.
-        let deadline = std::time::Instant::now() + Duration::from_millis(500);
+        // Give a crashing process time to be reaped, so its status shows: its
+        // socket is closed, so it is exiting, but a loaded CI machine may take
+        // a while to schedule it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
         let status = loop {
             match self.child.try_wait() {
                 Ok(Some(status)) => break Some(status),
