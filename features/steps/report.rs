@@ -167,6 +167,28 @@ fn cnc_section_led_by(
     Ok(())
 }
 
+#[then(
+    expr = "the malicious-site section of the monthly report for {string} counts between {int} and {int} blocks from {int} hosts"
+)]
+fn malicious_site_section(
+    world: &mut TwinWorld,
+    which: String,
+    low: u64,
+    high: u64,
+    hosts: u64,
+) -> Result<()> {
+    let session = world.session()?;
+    let report = report_of(session, month(&which)?);
+    let section = &report.malicious_sites;
+    ensure!(
+        (low..=high).contains(&section.total) && section.hosts == hosts,
+        "the malicious-site section of {which} counts {} blocks from {} hosts, expected {low}-{high} from {hosts}",
+        section.total,
+        section.hosts
+    );
+    Ok(())
+}
+
 #[then(expr = "the office admin receives the monthly report for {string}")]
 fn admin_receives_report(world: &mut TwinWorld, which: String) -> Result<()> {
     let which = month(&which)?.to_string();

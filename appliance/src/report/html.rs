@@ -4,7 +4,7 @@
 //! Japanese text is plain UTF-8 in the page and in the SVG `<text>` nodes,
 //! with a font stack that finds Noto CJK (or the system's Japanese font).
 
-use super::labels::{self, Lang, t, tf};
+use super::labels::{self, Lang, key_name, t, tf};
 use super::markdown::engines_present;
 use super::{
     AccessSection, DayStatus, HostSection, KeySection, MonthlyReport, coverage_warnings, percent,
@@ -305,7 +305,7 @@ fn keys(h: &mut String, section: &KeySection, key: &str, lang: Lang) {
     let bars: Vec<(String, u64)> = section
         .rows
         .iter()
-        .map(|r| (r.key.clone(), r.count))
+        .map(|r| (key_name(&r.key, key, lang), r.count))
         .collect();
     bar_chart(
         h,
@@ -327,7 +327,7 @@ fn keys(h: &mut String, section: &KeySection, key: &str, lang: Lang) {
             h,
             "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             i + 1,
-            escape(&r.key),
+            escape(&key_name(&r.key, key, lang)),
             thousands(r.count),
             percent(r.count, section.total)
         );
@@ -450,7 +450,8 @@ fn access(h: &mut String, section: &AccessSection, key: &str, lang: Lang) {
         return;
     }
     let name = |k: &Option<String>| {
-        k.clone()
+        k.as_deref()
+            .map(|k| key_name(k, key, lang))
             .unwrap_or_else(|| t("uncategorised", lang).to_string())
     };
     let bars: Vec<(String, u64)> = section

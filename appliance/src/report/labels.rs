@@ -251,6 +251,19 @@ pub fn t(key: &str, lang: Lang) -> &str {
         .unwrap_or(key)
 }
 
+/// How a row's key reads in a column headed `column`: URL category names
+/// are stored in English (the vendor's names, as in the logs) and shown in
+/// Japanese from the category table; other keys (hosts, policies, threats)
+/// read as stored.
+pub fn key_name(key: &str, column: &str, lang: Lang) -> String {
+    if column == "category" && lang == Lang::Ja {
+        if let Some(category) = crate::policy::categories::UrlCategories::builtin().get(key) {
+            return category.ja.clone();
+        }
+    }
+    key.to_string()
+}
+
 /// [`t`] with `{name}` placeholders filled in.
 pub fn tf(key: &str, lang: Lang, args: &[(&str, String)]) -> String {
     let mut text = t(key, lang).to_string();

@@ -2,7 +2,7 @@
 //!
 //! Plain tables and lists, no charts: a reviewer reads the numbers in a diff.
 
-use super::labels::{self, Lang, t, tf};
+use super::labels::{self, Lang, key_name, t, tf};
 use super::{
     AccessSection, HostSection, KeySection, MonthlyReport, coverage_warnings, percent,
     rating_lines, thousands,
@@ -232,7 +232,7 @@ fn keys(out: &mut String, section: &KeySection, key: &str, lang: Lang) {
             &format!(
                 "| {} | {} | {} | {} |",
                 i + 1,
-                cell(&r.key),
+                cell(&key_name(&r.key, key, lang)),
                 thousands(r.count),
                 percent(r.count, section.total)
             ),
@@ -310,7 +310,7 @@ fn access(out: &mut String, section: &AccessSection, key: &str, lang: Lang) {
         let name = r
             .key
             .as_deref()
-            .map(cell)
+            .map(|k| cell(&key_name(k, key, lang)))
             .unwrap_or_else(|| t("uncategorised", lang).to_string());
         line(
             out,
