@@ -256,12 +256,11 @@ pub fn t(key: &str, lang: Lang) -> &str {
 /// Japanese from the category table; other keys (hosts, policies, threats)
 /// read as stored.
 pub fn key_name(key: &str, column: &str, lang: Lang) -> String {
-    if column == "category" && lang == Lang::Ja {
-        if let Some(category) = crate::policy::categories::UrlCategories::builtin().get(key) {
-            return category.ja.clone();
-        }
+    let table = crate::policy::categories::UrlCategories::builtin();
+    match table.get(key) {
+        Some(category) if column == "category" && lang == Lang::Ja => category.ja.clone(),
+        _ => key.to_string(),
     }
-    key.to_string()
 }
 
 /// [`t`] with `{name}` placeholders filled in.
