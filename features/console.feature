@@ -51,3 +51,24 @@ Feature: The cloud console
     Then the page says "期間を過去62日以内に調整しました"
     When I GET "/logs?ip=192.168.1.999"
     Then the console answers 400
+
+  Scenario: an allow list entry that does not validate is refused with its reason and not deployed
+    Given the console on scenario "misblocked-company-site" after 2 hours
+    When I log in to the console
+    And I post the console's "/policies/list" form with list "allow", op "add" and entry "www.*.example"
+    Then the console answers 422
+    And the page says "URLが正しくないため変更しませんでした"
+    And the page says "has a `*` in the middle"
+    When I deploy all
+    Then the console's gateway runs policy version 2
+    And the console's gateway allows nothing more than before
+    And nothing already logged was lost
+
+  Scenario: the internet access statistics list every row, sorted and paged
+    Given the console on scenario "misblocked-company-site" after 12 hours
+    When I log in to the console
+    Then the internet access page by "host" over 1 days lists every row of the store's statistics, busiest first, 2 to a page
+    And the internet access page by "category" over 30 days lists every row of the store's statistics, busiest first, 2 to a page
+    And the internet access page by "user" over 7 days lists every row of the store's statistics, busiest first, 3 to a page
+    When I GET "/internet-access?by=site"
+    Then the console answers 400

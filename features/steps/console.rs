@@ -13,6 +13,13 @@ use officetwin::console::web::PROTECTED_ROUTES;
 use officetwin::console::{Lang, Login, Running};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+/// The longest a browser step waits for a page to show what it expects.
+/// Generous, for a loaded 2-core CI machine: a step ends as soon as the page
+/// is there, so this only bounds how long a real failure takes to report.
+const BROWSER_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+/// How often a browser step looks again.
+const BROWSER_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+
 const ACCOUNT: &str = "TMF0000001";
 const PASSWORD: &str = "omakase-2017";
 
@@ -622,7 +629,8 @@ async fn browser_login(world: &mut TwinWorld) -> Result<()> {
     let waited = browser
         .client
         .wait()
-        .at_most(std::time::Duration::from_secs(20))
+        .at_most(BROWSER_WAIT)
+        .every(BROWSER_POLL)
         .for_element(Locator::Id("security-status"))
         .await;
     if let Err(e) = waited {
@@ -632,6 +640,48 @@ async fn browser_login(world: &mut TwinWorld) -> Result<()> {
     }
     c.browser = Some(browser);
     Ok(())
+}
+
+/// Waits until `check` finds what it looks for on the current page:
+/// `Ok(Ok(found))` ends the wait, `Ok(Err(seen))` and errors look again. A
+/// page may still be loading after a click, or reload under the step (the
+/// dashboard refreshes itself), so an element that vanished is looked for
+/// again too. Never a fixed sleep, never an assertion on how long it took.
+async fn eventually<T>(
+    what: &str,
+    mut check: impl AsyncFnMut() -> Result<Result<T, String>>,
+) -> Result<T> {
+    let deadline = std::time::Instant::now() + BROWSER_WAIT;
+    loop {
+        let last = match check().await {
+            Ok(Ok(found)) => return Ok(found),
+            Ok(Err(seen)) => seen,
+            Err(e) => format!("{e:#}"),
+        };
+        if std::time::Instant::now() >= deadline {
+            bail!("{what}: still not so after {BROWSER_WAIT:?}; last seen:\n{last}");
+        }
+        tokio::time::sleep(BROWSER_POLL).await;
+    }
+}
+
+/// The text of the page on screen.
+async fn page_text(b: &Browser) -> Result<String> {
+    Ok(b.client.find(Locator::Css("body")).await?.text().await?)
+}
+
+/// Clicks the element with this id once it is there.
+async fn click_id(b: &Browser, id: &str) -> Result<()> {
+    eventually(&format!("clicking #{id}"), async || {
+        match b.client.find(Locator::Id(id)).await {
+            Ok(element) => {
+                element.click().await?;
+                Ok(Ok(()))
+            }
+            Err(e) => Ok(Err(e.to_string())),
+        }
+    })
+    .await
 }
 
 async fn widget_rows(b: &Browser, widget: &str) -> Result<Vec<(String, u64)>> {
@@ -661,32 +711,32 @@ async fn widget_led(
     let c = world.console()?;
     let b = c.browser()?;
     b.client.goto(&format!("{}dashboard", c.base())).await?;
-    let rows = widget_rows(b, &widget).await?;
-    let first = rows
-        .first()
-        .with_context(|| format!("widget {widget} is empty"))?;
-    ensure!(
-        first.0 == label && first.1 == count,
-        "widget {widget} is led by {first:?}, not ({label:?}, {count}); rows {rows:?}"
-    );
-    Ok(())
+    eventually(
+        &format!("widget {widget} led by ({label:?}, {count})"),
+        async || {
+            let rows = widget_rows(b, &widget).await?;
+            Ok(match rows.first() {
+                Some(first) if first.0 == label && first.1 == count => Ok(()),
+                _ => Err(format!("rows {rows:?}")),
+            })
+        },
+    )
+    .await
 }
 
 #[then(expr = "the page shows {string}")]
 async fn browser_shows(world: &mut TwinWorld, text: String) -> Result<()> {
     let c = world.console()?;
-    let body = c
-        .browser()?
-        .client
-        .find(Locator::Css("body"))
-        .await?
-        .text()
-        .await?;
-    ensure!(
-        body.contains(&text),
-        "the page does not show {text:?}:\n{body}"
-    );
-    Ok(())
+    let b = c.browser()?;
+    eventually(&format!("the page shows {text:?}"), async || {
+        let body = page_text(b).await?;
+        Ok(if body.contains(&text) {
+            Ok(())
+        } else {
+            Err(body)
+        })
+    })
+    .await
 }
 
 #[when(expr = "I open {string} in Chromium")]
@@ -700,13 +750,7 @@ async fn browser_open(world: &mut TwinWorld, path: String) -> Result<()> {
 #[when(expr = "I click {string}")]
 async fn click(world: &mut TwinWorld, id: String) -> Result<()> {
     let c = world.console()?;
-    c.browser()?
-        .client
-        .find(Locator::Id(&id))
-        .await?
-        .click()
-        .await?;
-    Ok(())
+    click_id(c.browser()?, &id).await
 }
 
 #[when(expr = "I download the log export in Chromium")]
@@ -717,7 +761,10 @@ async fn browser_download(world: &mut TwinWorld) -> Result<()> {
     b.client.goto(&format!("{}logs", c.base())).await?;
     let href = b
         .client
-        .find(Locator::Id("export"))
+        .wait()
+        .at_most(BROWSER_WAIT)
+        .every(BROWSER_POLL)
+        .for_element(Locator::Id("export"))
         .await?
         .attr("href")
         .await?
@@ -758,19 +805,38 @@ async fn block_by_mac(world: &mut TwinWorld, ip: String) -> Result<()> {
     let b = c.browser()?;
     b.client.goto(&format!("{}devices", c.base())).await?;
     let row = format!("tr[id=\"device-{ip}\"]");
-    let by = b
-        .client
-        .find(Locator::Css(&format!("{row} select[name=\"by\"]")))
-        .await?;
-    by.select_by_value("mac").await?;
-    b.client
-        .find(Locator::Css(&format!("{row} button.block-button")))
-        .await?
-        .click()
-        .await?;
+    // The list refreshes itself until a form is touched: a reload between
+    // finding the form and clicking makes the elements stale; look again.
+    eventually(&format!("blocking {ip} by MAC"), async || {
+        let by = match b
+            .client
+            .find(Locator::Css(&format!("{row} select[name=\"by\"]")))
+            .await
+        {
+            Ok(by) => by,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        if let Err(e) = by.select_by_value("mac").await {
+            return Ok(Err(e.to_string()));
+        }
+        let button = match b
+            .client
+            .find(Locator::Css(&format!("{row} button.block-button")))
+            .await
+        {
+            Ok(button) => button,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        Ok(match button.click().await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        })
+    })
+    .await?;
     b.client
         .wait()
-        .at_most(std::time::Duration::from_secs(20))
+        .at_most(BROWSER_WAIT)
+        .every(BROWSER_POLL)
         .for_element(Locator::Id("device-ok"))
         .await?;
     Ok(())
@@ -811,6 +877,405 @@ fn quiet_since_block(world: &mut TwinWorld, ip: String) -> Result<()> {
         "traffic from {ip} reached the internet at {} after the block at {}",
         last.jst_string(),
         blocked_at.jst_string()
+    );
+    Ok(())
+}
+
+// ------------------------------------------------- policies, reports, access
+
+#[when(expr = "I add {string} to the allow list in Chromium")]
+async fn browser_allow(world: &mut TwinWorld, entry: String) -> Result<()> {
+    let c = world.console()?;
+    let b = c.browser()?;
+    b.client.goto(&format!("{}policies", c.base())).await?;
+    eventually("the allow list form", async || {
+        match b.client.find(Locator::Id("allow-entry")).await {
+            Ok(input) => {
+                input.clear().await?;
+                input.send_keys(&entry).await?;
+                Ok(Ok(()))
+            }
+            Err(e) => Ok(Err(e.to_string())),
+        }
+    })
+    .await?;
+    click_id(b, "allow-add").await?;
+    eventually(&format!("{entry} on the allow list"), async || {
+        let list = b
+            .client
+            .wait()
+            .at_most(BROWSER_WAIT)
+            .every(BROWSER_POLL)
+            .for_element(Locator::Id("list-saved"))
+            .await?;
+        let said = list.text().await?;
+        let listed = b
+            .client
+            .find(Locator::Id("allow-list"))
+            .await?
+            .text()
+            .await?;
+        Ok(if said.contains(&entry) && listed.contains(&entry) {
+            Ok(())
+        } else {
+            Err(format!("notice {said:?}, allow list {listed:?}"))
+        })
+    })
+    .await
+}
+
+#[when("I deploy all in Chromium")]
+async fn browser_deploy_all(world: &mut TwinWorld) -> Result<()> {
+    let c = world.console()?;
+    let b = c.browser()?;
+    let before = c.twin().deploys.len();
+    if !b
+        .client
+        .current_url()
+        .await?
+        .path()
+        .starts_with("/policies")
+    {
+        b.client.goto(&format!("{}policies", c.base())).await?;
+    }
+    click_id(b, "deploy-all").await?;
+    // The click is in when the twin has a new deployment record.
+    let live = c.live.clone();
+    eventually("the deploy to reach the gateway", async || {
+        let n = live.lock().unwrap_or_else(|p| p.into_inner()).deploys.len();
+        Ok(if n > before {
+            Ok(())
+        } else {
+            Err(format!("{n} deployments"))
+        })
+    })
+    .await
+}
+
+#[then(expr = "the console shows the latest deployment as {string} by way of {string}")]
+async fn browser_deploy_status(world: &mut TwinWorld, status: String, path: String) -> Result<()> {
+    let c = world.console()?;
+    let b = c.browser()?;
+    b.client.goto(&format!("{}policies", c.base())).await?;
+    eventually(&format!("the latest deployment {status:?}"), async || {
+        let latest = match b.client.find(Locator::Id("deploy-latest")).await {
+            Ok(row) => row,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        let shown = latest.find(Locator::Css(".status")).await?.text().await?;
+        let history = latest.find(Locator::Css(".history")).await?.text().await?;
+        let reason = latest.find(Locator::Css(".reason")).await?.text().await?;
+        Ok(if shown.trim() == status && history.trim() == path {
+            Ok(())
+        } else {
+            Err(format!(
+                "{shown:?} by way of {history:?}; reason {reason:?}"
+            ))
+        })
+    })
+    .await
+}
+
+#[when(expr = "the console's host {string} opens {string}")]
+fn console_host_opens(world: &mut TwinWorld, host: String, url: String) -> Result<()> {
+    let c = world.console()?;
+    let mut twin = c.twin();
+    twin.session.world.open(&host, &url)?;
+    // Long enough for any page load of the twin (its fetch timeout is shorter).
+    twin.session.run_for(std::time::Duration::from_secs(30))
+}
+
+fn console_exchange(
+    world: &mut TwinWorld,
+    host: &str,
+    url: &str,
+) -> Result<twin::host::HttpExchange> {
+    let c = world.console()?;
+    let twin = c.twin();
+    twin.session
+        .world
+        .exchanges(host)
+        .iter()
+        .rev()
+        .find(|e| e.url == url)
+        .cloned()
+        .with_context(|| format!("{host} never opened {url}"))
+}
+
+#[then(expr = "the console's host {string} receives the page {string}")]
+fn console_host_receives(world: &mut TwinWorld, host: String, url: String) -> Result<()> {
+    let exchange = console_exchange(world, &host, &url)?;
+    ensure!(
+        exchange.status == Some(200),
+        "{host} opened {url} and got {:?} ({:?}), not the page",
+        exchange.status,
+        exchange.outcome
+    );
+    Ok(())
+}
+
+#[then(expr = "the console's host {string} gets the block page for {string} with reason {string}")]
+fn console_host_blocked(
+    world: &mut TwinWorld,
+    host: String,
+    url: String,
+    reason: String,
+) -> Result<()> {
+    let exchange = console_exchange(world, &host, &url)?;
+    ensure!(
+        exchange.status == Some(403),
+        "{host} opened {url} and got {:?} ({:?}), not the block page",
+        exchange.status,
+        exchange.outcome
+    );
+    let body = unescape(&exchange.body).replace("&#39;", "'");
+    ensure!(
+        body.contains(&reason),
+        "the block page for {url} does not give the reason {reason:?}:\n{body}"
+    );
+    Ok(())
+}
+
+#[when(expr = "I download the monthly report {string} as {string} in Chromium")]
+async fn browser_report(world: &mut TwinWorld, month: String, format: String) -> Result<()> {
+    let c = world.console()?;
+    let b = c.browser()?;
+    b.client.goto(&format!("{}reports", c.base())).await?;
+    let id = format!("download-{month}-{format}");
+    let href = eventually(&format!("the link #{id}"), async || {
+        match b.client.find(Locator::Id(&id)).await {
+            Ok(link) => Ok(link
+                .attr("href")
+                .await?
+                .ok_or_else(|| "no href".to_string())),
+            Err(e) => Ok(Err(e.to_string())),
+        }
+    })
+    .await?;
+    // The browser's own fetch, with its own session cookie: what the link downloads.
+    let fetched = b
+        .client
+        .execute_async(
+            "const [url, done] = arguments; fetch(url).then(async r => done([r.status, r.headers.get('content-type') || '', r.headers.get('content-disposition') || '', await r.text()])).catch(e => done([0, '', '', String(e)]));",
+            vec![serde_json::Value::String(href)],
+        )
+        .await?;
+    let field = |i: usize| fetched.get(i).cloned().unwrap_or_default();
+    let status = field(0).as_u64().unwrap_or(0);
+    let text = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    c.last = Some(Reply {
+        status: u16::try_from(status).unwrap_or(0),
+        headers: vec![
+            ("content-type".into(), text(field(1))),
+            ("content-disposition".into(), text(field(2))),
+        ],
+        body: text(field(3)),
+    });
+    Ok(())
+}
+
+#[then(expr = "the downloaded report is a {string} file named {string}")]
+fn report_file_is(world: &mut TwinWorld, content_type: String, name: String) -> Result<()> {
+    let last = world
+        .console()?
+        .last
+        .as_ref()
+        .context("nothing downloaded")?;
+    ensure!(
+        last.status == 200,
+        "the download answered {}: {}",
+        last.status,
+        last.body
+    );
+    ensure!(
+        last.header("content-type")
+            .is_some_and(|t| t.starts_with(&content_type)),
+        "content type {:?}",
+        last.header("content-type")
+    );
+    ensure!(
+        last.header("content-disposition")
+            .is_some_and(|d| d.contains(&format!("filename=\"{name}\""))),
+        "content disposition {:?}",
+        last.header("content-disposition")
+    );
+    Ok(())
+}
+
+#[then(expr = "the downloaded report's C&C section is led by {string} with {int}")]
+fn report_cnc_led(world: &mut TwinWorld, ip: String, count: u64) -> Result<()> {
+    let last = world
+        .console()?
+        .last
+        .as_ref()
+        .context("nothing downloaded")?;
+    let report: serde_json::Value =
+        serde_json::from_str(&last.body).context("the downloaded report is not JSON")?;
+    let first = &report["cnc"]["rows"][0];
+    ensure!(
+        first["ip"] == ip.as_str() && first["count"] == count,
+        "the C&C section is led by {first}"
+    );
+    Ok(())
+}
+
+#[then(expr = "the downloaded report matches the golden file {string}")]
+fn report_matches(world: &mut TwinWorld, golden: String) -> Result<()> {
+    let last = world
+        .console()?
+        .last
+        .as_ref()
+        .context("nothing downloaded")?;
+    super::report::snapshot(
+        &format!("{golden}.md"),
+        "monthly report 2017-09 of scenario winxp-cnc-beacon, Markdown (ja)".into(),
+        &last.body,
+    );
+    Ok(())
+}
+
+#[then(expr = "the downloaded report says {string}")]
+fn report_says(world: &mut TwinWorld, text: String) -> Result<()> {
+    let last = world
+        .console()?
+        .last
+        .as_ref()
+        .context("nothing downloaded")?;
+    ensure!(
+        last.body.contains(&text),
+        "the downloaded report does not say {text:?}"
+    );
+    Ok(())
+}
+
+/// Rows of the internet access table in a page: (label, requests).
+fn access_rows(page: &str) -> Vec<(String, u64)> {
+    let mut rows = Vec::new();
+    let mut rest = page;
+    while let Some(at) = rest.find("<td class=\"label\">") {
+        rest = &rest[at + 18..];
+        let label_end = rest.find(['<']).unwrap_or(rest.len());
+        let label = unescape(rest[..label_end].trim());
+        let Some(n_at) = rest.find("<td class=\"n requests\">") else {
+            break;
+        };
+        rest = &rest[n_at + 23..];
+        let n_end = rest.find('<').unwrap_or(rest.len());
+        rows.push((label, rest[..n_end].trim().parse().unwrap_or(u64::MAX)));
+    }
+    rows
+}
+
+#[then(
+    expr = "the internet access page by {string} over {int} days lists every row of the store's statistics, busiest first, {int} to a page"
+)]
+async fn access_pages(world: &mut TwinWorld, by: String, days: u32, per_page: usize) -> Result<()> {
+    use appliance::store::{AccessDimension, Paging, StatsFilter};
+    let c = world.console()?;
+    let cookie = c.cookie.clone().context("not logged in")?;
+    // What the store says, read here directly.
+    let expected: Vec<(Option<String>, u64)> = {
+        let twin = c.twin();
+        let today = appliance::store::stats::jst_day(twin.session.now());
+        let filter = StatsFilter {
+            from: Some(today - chrono::Duration::days(i64::from(days) - 1)),
+            until: Some(today + chrono::Duration::days(1)),
+            ..StatsFilter::default()
+        };
+        let dim = match by.as_str() {
+            "category" => AccessDimension::Category,
+            "host" => AccessDimension::Host,
+            _ => AccessDimension::SrcIp,
+        };
+        twin.session
+            .store
+            .access_top(dim, &filter, Paging::ALL)?
+            .rows
+            .into_iter()
+            .map(|r| (r.key, r.requests))
+            .collect()
+    };
+    ensure!(
+        expected.len() > per_page,
+        "only {} rows: paging by {per_page} proves nothing",
+        expected.len()
+    );
+    let mut shown = Vec::new();
+    let mut page = 1;
+    loop {
+        let reply = http(
+            c.base(),
+            "GET",
+            &format!("/internet-access?by={by}&days={days}&rows={per_page}&page={page}"),
+            &[("Cookie", &cookie)],
+            "",
+        )
+        .await?;
+        ensure!(reply.status == 200, "page {page} answered {}", reply.status);
+        let rows = access_rows(&reply.body);
+        ensure!(
+            rows.len() <= per_page,
+            "page {page} has {} rows",
+            rows.len()
+        );
+        let more = reply.body.contains("id=\"page-next\"");
+        shown.extend(rows);
+        if !more {
+            break;
+        }
+        page += 1;
+        ensure!(page < 1000, "the pages do not end");
+    }
+    ensure!(
+        shown.windows(2).all(|w| w[0].1 >= w[1].1),
+        "not busiest first: {shown:?}"
+    );
+    let counts: Vec<u64> = shown.iter().map(|r| r.1).collect();
+    let want: Vec<u64> = expected.iter().map(|r| r.1).collect();
+    ensure!(
+        counts == want,
+        "the pages show {shown:?}, the store has {expected:?}"
+    );
+    for ((label, _), (key, _)) in shown.iter().zip(&expected) {
+        if let Some(key) = key {
+            ensure!(
+                label.contains(key.as_str()),
+                "row {label:?} where the store has {key:?}"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[when(
+    expr = "I post the console's {string} form with list {string}, op {string} and entry {string}"
+)]
+async fn post_list(
+    world: &mut TwinWorld,
+    path: String,
+    list: String,
+    op: String,
+    entry: String,
+) -> Result<()> {
+    let c = world.console()?;
+    post(
+        c,
+        &path,
+        &[("list", &list), ("op", &op), ("entry", &entry)],
+        None,
+    )
+    .await
+}
+
+#[then("the console's gateway allows nothing more than before")]
+fn allows_nothing_more(world: &mut TwinWorld) -> Result<()> {
+    let c = world.console()?;
+    let twin = c.twin();
+    let policy = &twin.session.world.gateway_ref().config().policy;
+    ensure!(
+        policy.allow_list.is_empty(),
+        "the allow list holds {:?}",
+        policy.allow_list.entries()
     );
     Ok(())
 }

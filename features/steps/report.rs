@@ -95,7 +95,7 @@ fn month(text: &str) -> Result<Month> {
     Month::parse(text).map_err(anyhow::Error::msg)
 }
 
-fn snapshot(golden: &str, description: String, text: &str) {
+pub(super) fn snapshot(golden: &str, description: String, text: &str) {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/golden"));
     settings.set_prepend_module_to_snapshot(false);

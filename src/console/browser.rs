@@ -177,8 +177,10 @@ pub async fn screenshots(
     for (page, name) in [
         ("dashboard", "dashboard.png"),
         ("logs", "logs.png"),
+        ("internet-access", "internet-access.png"),
         ("devices", "devices.png"),
         ("policies", "policies.png"),
+        ("reports", "reports.png"),
         ("demo", "demo.png"),
     ] {
         browser.client.goto(&format!("{base}{page}")).await?;

@@ -12,11 +12,14 @@
 //!
 //! The server binds to 127.0.0.1 only.
 
+pub mod access;
+pub mod archive;
 pub mod auth;
 pub mod browser;
 pub mod cli;
 pub mod labels;
 pub mod launch;
+pub mod profile;
 pub mod render;
 pub mod source;
 pub mod web;

@@ -8,6 +8,7 @@
 
 use crate::session::Session;
 use appliance::gateway::DeployOutcome;
+use appliance::policy::Policy;
 use appliance::store::{LogStore, SqliteStore};
 use appliance::{Config, Instant};
 use std::collections::HashMap;
@@ -39,8 +40,10 @@ pub struct Story {
 pub struct DeployRecord {
     pub gateway: String,
     pub version: u32,
-    /// `deploying`, `success` or `failed`.
+    /// `deploying`, `success` or `failed`: the last of `history`.
     pub status: &'static str,
+    /// Every status the gateway went through, e.g. `deploying`, `success`.
+    pub history: Vec<&'static str>,
     pub reason: Option<String>,
     /// Virtual time of the deploy, JST.
     pub at: String,
@@ -92,6 +95,21 @@ pub trait Source: Send {
     fn deploy_all(&mut self) -> Result<(), String> {
         Err("policies are read-only here".into())
     }
+    /// The security profile as the console shows it: the draft if one is
+    /// pending, else the one running.
+    fn profile(&self) -> Option<super::profile::ProfileView> {
+        None
+    }
+    /// Adds an entry to, or removes one from, the draft's allow or block
+    /// list; an entry that does not validate is refused with its reason.
+    fn edit_list(
+        &mut self,
+        _list: super::profile::ListKind,
+        _op: super::profile::ListOp,
+        _entry: &str,
+    ) -> Result<(), String> {
+        Err("policies are read-only here".into())
+    }
     /// Blocks a device at the gateway, by IP or MAC.
     fn block_device(&mut self, _key: &DeviceKey) -> Result<(), String> {
         Err("blocking a device needs the gateway's device list".into())
@@ -136,6 +154,12 @@ pub struct LiveTwin {
     pub deploys: Vec<DeployRecord>,
     pub story: Option<Story>,
     versions: HashMap<String, u32>,
+    /// The web policy (security profile) as edited in the console and not
+    /// yet deployed; `None`: the running one.
+    web_draft: Option<Policy>,
+    /// Whether the gateway settings (`draft`) were saved since the last
+    /// deploy, so "deploy all" sends them too.
+    settings_saved: bool,
 }
 
 impl LiveTwin {
@@ -151,6 +175,8 @@ impl LiveTwin {
             deploys: Vec::new(),
             story: None,
             versions,
+            web_draft: None,
+            settings_saved: false,
         }
     }
 }
@@ -202,44 +228,73 @@ impl Source for LiveTwin {
     fn save_policy(&mut self, text: &str) -> Result<(), String> {
         parse_policy(text)?;
         self.draft = text.to_string();
+        self.settings_saved = true;
         Ok(())
     }
     fn deploy_all(&mut self) -> Result<(), String> {
-        let mut config = parse_policy(&self.draft)?;
-        let name = self.gateway_name();
-        let running = self.versions.get(&name).copied().unwrap_or(0);
-        // The cloud numbers versions; the draft's own number is ignored.
-        config.version = running + 1;
-        config.name = self.session.world.gateway().config().name.clone();
-        let at = self.session.now().jst_string();
-        let record = match self.session.world.gateway().deploy(config) {
-            DeployOutcome::Success { version } => {
-                self.versions.insert(name.clone(), version);
-                DeployRecord {
-                    gateway: name,
-                    version,
-                    status: "success",
-                    reason: None,
-                    at,
-                }
-            }
-            DeployOutcome::Failed {
-                kept_version,
-                reason,
-            } => DeployRecord {
-                gateway: name,
-                version: kept_version,
-                status: "failed",
-                reason: Some(reason),
-                at,
-            },
+        let policy = self
+            .web_draft
+            .clone()
+            .unwrap_or_else(|| self.session.world.gateway_ref().config().policy.clone());
+        let records = if self.settings_saved {
+            self.deploy_settings(policy)?
+        } else {
+            // The security profile alone: the twin's "deploy all" to every
+            // gateway of the office, the rest of their settings unchanged.
+            let at = self.session.now().jst_string();
+            self.session
+                .world
+                .deploy_all(Ok(policy))
+                .iter()
+                .map(|d| DeployRecord {
+                    gateway: d.gateway.clone(),
+                    version: d.running_version,
+                    status: d.status().label(),
+                    history: d.history.iter().map(|s| s.label()).collect(),
+                    reason: d.reason.clone(),
+                    at: at.clone(),
+                })
+                .collect()
         };
-        let failed = record.reason.clone();
-        self.deploys.push(record);
-        match failed {
-            Some(reason) => Err(reason),
-            None => Ok(()),
+        let mut failed = None;
+        for r in &records {
+            if r.status == "success" {
+                self.versions.insert(r.gateway.clone(), r.version);
+            } else if failed.is_none() {
+                failed = Some(r.reason.clone().unwrap_or_else(|| "deploy failed".into()));
+            }
         }
+        self.deploys.extend(records);
+        match failed {
+            // The drafts stay, to be fixed and deployed again.
+            Some(reason) => Err(reason),
+            None => {
+                self.web_draft = None;
+                self.settings_saved = false;
+                Ok(())
+            }
+        }
+    }
+    fn profile(&self) -> Option<super::profile::ProfileView> {
+        let running = &self.session.world.gateway_ref().config().policy;
+        Some(super::profile::ProfileView::of(
+            self.web_draft.as_ref().unwrap_or(running),
+            self.web_draft.as_ref().is_some_and(|d| d != running),
+        ))
+    }
+    fn edit_list(
+        &mut self,
+        list: super::profile::ListKind,
+        op: super::profile::ListOp,
+        entry: &str,
+    ) -> Result<(), String> {
+        let mut draft = self
+            .web_draft
+            .clone()
+            .unwrap_or_else(|| self.session.world.gateway_ref().config().policy.clone());
+        super::profile::edit(&mut draft, list, op, entry)?;
+        self.web_draft = Some(draft);
+        Ok(())
     }
     fn story(&self) -> Option<&Story> {
         self.story.as_ref()
@@ -271,6 +326,7 @@ impl Source for LiveTwin {
                         gateway: name,
                         version,
                         status: "success",
+                        history: vec!["deploying", "success"],
                         reason: None,
                         at,
                     },
@@ -285,6 +341,7 @@ impl Source for LiveTwin {
                     gateway: name,
                     version: kept_version,
                     status: "failed",
+                    history: vec!["deploying", "failed"],
                     reason: Some(reason.clone()),
                     at,
                 },
@@ -293,6 +350,46 @@ impl Source for LiveTwin {
         };
         self.deploys.push(record);
         result
+    }
+}
+
+impl LiveTwin {
+    /// "Deploy all" with the gateway settings saved in the console: the
+    /// whole configuration replaced, its web policy taken from the security
+    /// profile (`policy`), which the profile's own editor owns.
+    fn deploy_settings(&mut self, policy: Policy) -> Result<Vec<DeployRecord>, String> {
+        let mut config = parse_policy(&self.draft)?;
+        let name = self.gateway_name();
+        let running = self.session.world.gateway_ref().config().clone();
+        // The cloud numbers versions; the draft's own number is ignored. The
+        // name and the seed are the gateway's, not the console's.
+        config.version = running.version + 1;
+        config.name = running.name;
+        config.seed = running.seed;
+        config.policy = policy;
+        let at = self.session.now().jst_string();
+        let record = match self.session.world.gateway().deploy(config) {
+            DeployOutcome::Success { version } => DeployRecord {
+                gateway: name,
+                version,
+                status: "success",
+                history: vec!["deploying", "success"],
+                reason: None,
+                at,
+            },
+            DeployOutcome::Failed {
+                kept_version,
+                reason,
+            } => DeployRecord {
+                gateway: name,
+                version: kept_version,
+                status: "failed",
+                history: vec!["deploying", "failed"],
+                reason: Some(reason),
+                at,
+            },
+        };
+        Ok(vec![record])
     }
 }
 

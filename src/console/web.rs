@@ -11,6 +11,7 @@ use super::auth::{Auth, LoginError, SessionInfo, random_token, same};
 use super::labels::{Lang, engine_key};
 use super::source::{DeviceKey, Source};
 use super::widgets;
+use super::{access, archive, profile};
 use appliance::store::{EventFilter, ExportOptions, RAW_RETENTION_DAYS};
 use appliance::{Engine, Instant};
 use axum::extract::{Form, FromRequestParts, Query, State};
@@ -42,6 +43,7 @@ pub const PROTECTED_ROUTES: &[(&str, &str)] = &[
     ("POST", "/devices/block"),
     ("GET", "/policies"),
     ("POST", "/policies"),
+    ("POST", "/policies/list"),
     ("POST", "/policies/deploy"),
     ("GET", "/reports"),
     ("GET", "/reports/2017-09.html"),
@@ -100,6 +102,7 @@ impl Console {
             .route("/devices", get(devices))
             .route("/devices/block", post(block_device))
             .route("/policies", get(policies).post(save_policy))
+            .route("/policies/list", post(edit_list))
             .route("/policies/deploy", post(deploy_all))
             .route("/reports", get(reports))
             .route("/reports/{file}", get(report_file))
@@ -634,19 +637,53 @@ async fn export(
     response
 }
 
-async fn internet_access(State(console): State<Console>, authed: Authed) -> Response {
-    let rows = {
-        let source = lock(&console.inner.source);
-        widgets::top_destinations(&*source)
+#[derive(Deserialize)]
+struct AccessQuery {
+    #[serde(default)]
+    by: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    page: String,
+    #[serde(default)]
+    rows: String,
+}
+
+async fn internet_access(
+    State(console): State<Console>,
+    authed: Authed,
+    Query(q): Query<AccessQuery>,
+) -> Response {
+    let lang = authed.session.lang;
+    let query = match access::Query::parse(&q.by, &q.days, &q.page, &q.rows) {
+        Ok(query) => query,
+        Err(reason) => {
+            return (StatusCode::BAD_REQUEST, format!("{reason}\n")).into_response();
+        }
     };
-    match rows {
-        Ok(rows) => console.render(
+    let computed = {
+        let source = lock(&console.inner.source);
+        access::page(&*source, lang, &query).and_then(|page| {
+            Ok((
+                page,
+                widgets::top_destinations(&*source).map_err(|e| e.to_string())?,
+            ))
+        })
+    };
+    match computed {
+        Ok((stats, blocked)) => console.render(
             "internet_access.html",
             Some(&authed),
             "internet_access",
             "/internet-access",
-            true,
-            context! { rows => ser(&rows) },
+            false,
+            context! {
+                stats => ser(&stats),
+                by => query.by_code(),
+                days => query.days,
+                periods => access::PERIODS.to_vec(),
+                rows => ser(&blocked),
+            },
         ),
         Err(e) => internal(e),
     }
@@ -730,29 +767,58 @@ async fn block_device(
     }
 }
 
+/// What the policies page says about the last thing done on it.
+#[derive(Default)]
+struct PolicyNotice {
+    /// The gateway settings were saved.
+    saved: bool,
+    /// Why the gateway settings, or a deploy, were refused.
+    error: Option<String>,
+    /// A list edit that was made, or why it was refused.
+    list_done: Option<String>,
+    list_error: Option<String>,
+}
+
 fn policies_page(
     console: &Console,
     authed: &Authed,
     text: Option<String>,
-    saved: bool,
-    error: Option<String>,
+    notice: PolicyNotice,
 ) -> Response {
-    let (policy, deploys, running_version) = {
+    let (policy, deploys, running_version, profile) = {
         let source = lock(&console.inner.source);
         (
             text.or_else(|| source.policy_text()),
             source.deploys().to_vec(),
             source.running_version(),
+            source.profile(),
         )
     };
-    let failed = error.is_some();
+    // Newest first: the status of the last "deploy all" leads.
+    let deploys: Vec<_> = deploys.into_iter().rev().collect();
+    let failed = notice.error.is_some() || notice.list_error.is_some();
+    let PolicyNotice {
+        saved,
+        error,
+        list_done,
+        list_error,
+    } = notice;
     let mut r = console.render(
         "policies.html",
         Some(authed),
         "policies",
         "/policies",
         false,
-        context! { policy, deploys => ser(&deploys), running_version, saved, error },
+        context! {
+            policy,
+            deploys => ser(&deploys),
+            running_version,
+            saved,
+            error,
+            profile => ser(&profile),
+            list_done,
+            list_error,
+        },
     );
     if failed && r.status() == StatusCode::OK {
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -761,7 +827,7 @@ fn policies_page(
 }
 
 async fn policies(State(console): State<Console>, authed: Authed) -> Response {
-    policies_page(&console, &authed, None, false, None)
+    policies_page(&console, &authed, None, PolicyNotice::default())
 }
 
 #[derive(Deserialize)]
@@ -783,10 +849,77 @@ async fn save_policy(
     }
     let result = lock(&console.inner.source).save_policy(&form.policy);
     match result {
-        Ok(()) => policies_page(&console, &authed, None, true, None),
+        Ok(()) => policies_page(
+            &console,
+            &authed,
+            None,
+            PolicyNotice {
+                saved: true,
+                ..PolicyNotice::default()
+            },
+        ),
         // Show the text as submitted, so the mistake can be fixed in place.
-        Err(reason) => policies_page(&console, &authed, Some(form.policy), false, Some(reason)),
+        Err(reason) => policies_page(
+            &console,
+            &authed,
+            Some(form.policy),
+            PolicyNotice {
+                error: Some(reason),
+                ..PolicyNotice::default()
+            },
+        ),
     }
+}
+
+#[derive(Deserialize)]
+struct ListForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    list: String,
+    #[serde(default)]
+    op: String,
+    #[serde(default)]
+    entry: String,
+}
+
+async fn edit_list(
+    State(console): State<Console>,
+    authed: Authed,
+    headers: HeaderMap,
+    Form(form): Form<ListForm>,
+) -> Response {
+    if !post_ok(&headers, &authed, &form.csrf) {
+        return refused();
+    }
+    let lang = authed.session.lang;
+    let result = profile::ListKind::parse(&form.list).and_then(|list| {
+        let op = profile::ListOp::parse(&form.op)?;
+        lock(&console.inner.source).edit_list(list, op, &form.entry)?;
+        Ok((list, op))
+    });
+    let notice = match result {
+        Ok((list, op)) => PolicyNotice {
+            list_done: Some(format!(
+                "{}: {} ({})",
+                lang.t(match list {
+                    profile::ListKind::Allow => "allow_list",
+                    profile::ListKind::Block => "block_list",
+                }),
+                form.entry.trim(),
+                lang.t(match op {
+                    profile::ListOp::Add => "list_added",
+                    profile::ListOp::Remove => "list_removed",
+                }),
+            )),
+            ..PolicyNotice::default()
+        },
+        Err(reason) => PolicyNotice {
+            list_error: Some(reason),
+            ..PolicyNotice::default()
+        },
+    };
+    policies_page(&console, &authed, None, notice)
 }
 
 async fn deploy_all(
@@ -801,24 +934,95 @@ async fn deploy_all(
     let result = lock(&console.inner.source).deploy_all();
     match result {
         Ok(()) => Redirect::to("/policies").into_response(),
-        Err(reason) => policies_page(&console, &authed, None, false, Some(reason)),
+        Err(reason) => policies_page(
+            &console,
+            &authed,
+            None,
+            PolicyNotice {
+                error: Some(reason),
+                ..PolicyNotice::default()
+            },
+        ),
     }
 }
 
 async fn reports(State(console): State<Console>, authed: Authed) -> Response {
-    let reports: Vec<Value> = Vec::new();
-    console.render(
-        "reports.html",
-        Some(&authed),
-        "reports",
-        "/reports",
-        false,
-        context! { reports },
-    )
+    let reports = {
+        let source = lock(&console.inner.source);
+        archive::entries(&*source, source.now())
+    };
+    match reports {
+        Ok(reports) => console.render(
+            "reports.html",
+            Some(&authed),
+            "reports",
+            "/reports",
+            false,
+            context! { reports => ser(&reports) },
+        ),
+        Err(e) => internal(e),
+    }
 }
 
-async fn report_file(_authed: Authed) -> Response {
-    (StatusCode::NOT_FOUND, "no such report\n").into_response()
+#[derive(Deserialize)]
+struct ReportQuery {
+    /// `1`: show in the browser instead of downloading.
+    #[serde(default)]
+    view: String,
+}
+
+async fn report_file(
+    State(console): State<Console>,
+    authed: Authed,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let (month, ext) = match archive::parse_file(&file) {
+        Ok(found) => found,
+        Err(reason) => return (StatusCode::NOT_FOUND, format!("{reason}\n")).into_response(),
+    };
+    let (text, gateway) = {
+        let source = lock(&console.inner.source);
+        (
+            archive::render(&*source, month, ext, authed.session.lang, source.now()),
+            source.gateway_name(),
+        )
+    };
+    let text = match text {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            return (
+                StatusCode::NOT_FOUND,
+                format!("no monthly report for {month}\n"),
+            )
+                .into_response();
+        }
+        Err(e) => return internal(e),
+    };
+    // Gateway names are the office's own words: keep the file name plain.
+    let safe: String = gateway
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = if q.view == "1" && ext == "html" {
+        "inline".to_string()
+    } else {
+        format!("attachment; filename=\"{safe}-report-{month}.{ext}\"")
+    };
+    (
+        [
+            (header::CONTENT_TYPE, archive::content_type(ext).to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        text,
+    )
+        .into_response()
 }
 
 async fn demo(State(console): State<Console>, authed: Authed) -> Response {

@@ -1,0 +1,165 @@
+//! The report archive (月次レポート): every monthly report the gateway's
+//! statistics can give, re-downloadable as HTML, Markdown or the canonical
+//! JSON (seed 000, support case ③: a customer deleted the report mail; the
+//! desk shows the report again from the console).
+//!
+//! Reports are not files kept somewhere: each download builds the month's
+//! report from the store's statistics with the same code as `officetwin
+//! report` and the monthly mail ([`appliance::report`]), so the archive and
+//! the mail can never disagree.
+
+use super::labels::Lang;
+use super::source::Source;
+use appliance::Instant;
+use appliance::report::{self, Month, MonthlyReport, OfficeInfo};
+use appliance::store::stats::jst_day;
+use appliance::store::{StatsFilter, StoreError};
+use chrono::NaiveDate;
+use std::collections::BTreeSet;
+
+/// The formats a report downloads as: (extension, content type).
+pub const FORMATS: &[(&str, &str)] = &[
+    ("html", "text/html; charset=utf-8"),
+    ("md", "text/markdown; charset=utf-8"),
+    ("json", "application/json"),
+];
+
+/// One month of the archive.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub gateway: String,
+    /// The month is not over yet on the gateway's clock: a preliminary
+    /// report (速報), complete once the month ends.
+    pub preliminary: bool,
+    pub formats: Vec<&'static str>,
+}
+
+/// Who the reports are for: the office behind the gateway when known.
+pub fn office_info(source: &dyn Source) -> OfficeInfo {
+    match source.office() {
+        Some(office) => OfficeInfo {
+            name: office.title.clone(),
+            gateway: source.gateway_name(),
+            admin_mail: office.admin_mail.clone(),
+            hosts: office
+                .hosts
+                .iter()
+                .map(|h| (h.ip, h.name.clone()))
+                .collect(),
+        },
+        None => OfficeInfo {
+            gateway: source.gateway_name(),
+            ..OfficeInfo::default()
+        },
+    }
+}
+
+/// Every month the store holds statistics for, newest first.
+pub fn entries(source: &dyn Source, now: Option<Instant>) -> Result<Vec<Entry>, StoreError> {
+    let all = StatsFilter::default();
+    let store = source.store();
+    let mut months: BTreeSet<NaiveDate> = BTreeSet::new();
+    for day in store.uptime(&all)?.iter().map(|u| u.day) {
+        months.insert(Month::of(day).first_day());
+    }
+    for day in store.daily_counts(&all)?.iter().map(|c| c.day) {
+        months.insert(Month::of(day).first_day());
+    }
+    let current = now.map(|t| Month::of(jst_day(t)).first_day());
+    let gateway = source.gateway_name();
+    Ok(months
+        .into_iter()
+        .rev()
+        .map(|first| Entry {
+            month: Month::of(first).to_string(),
+            gateway: gateway.clone(),
+            preliminary: current.is_some_and(|c| c <= first),
+            formats: FORMATS.iter().map(|(ext, _)| *ext).collect(),
+        })
+        .collect())
+}
+
+/// A report file name, `2017-09.html`, as (month, extension).
+pub fn parse_file(name: &str) -> Result<(Month, &'static str), String> {
+    let (month, ext) = name
+        .rsplit_once('.')
+        .ok_or_else(|| format!("`{name}` is not a report file (e.g. 2017-09.html)"))?;
+    let ext = FORMATS
+        .iter()
+        .map(|(e, _)| *e)
+        .find(|e| *e == ext)
+        .ok_or_else(|| format!("`{ext}` is not a report format: html, md or json"))?;
+    let month = Month::parse(month)?;
+    // `Month::parse` accepts `2017-9`; the archive names months one way only.
+    if month.to_string() != month_text(month) || name != format!("{month}.{ext}") {
+        return Err(format!("`{name}` is not a report file (e.g. 2017-09.html)"));
+    }
+    Ok((month, ext))
+}
+
+fn month_text(month: Month) -> String {
+    month.first_day().format("%Y-%m").to_string()
+}
+
+/// The report of `month` rendered as `ext` in `lang`, or `None` if the
+/// store has nothing of that month (no report was ever made for it).
+pub fn render(
+    source: &dyn Source,
+    month: Month,
+    ext: &str,
+    lang: Lang,
+    now: Option<Instant>,
+) -> Result<Option<String>, String> {
+    let known = entries(source, now).map_err(|e| e.to_string())?;
+    if !known.iter().any(|e| e.month == month.to_string()) {
+        return Ok(None);
+    }
+    let report = MonthlyReport::build(source.store(), &office_info(source), month);
+    let lang = match lang {
+        Lang::Ja => report::Lang::Ja,
+        Lang::En => report::Lang::En,
+    };
+    Ok(Some(match ext {
+        "html" => report::html::render(&report, lang),
+        "md" => report::markdown::render(&report, lang),
+        _ => {
+            let mut json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+            json.push('\n');
+            json
+        }
+    }))
+}
+
+/// The content type of a format.
+pub fn content_type(ext: &str) -> &'static str {
+    FORMATS
+        .iter()
+        .find(|(e, _)| *e == ext)
+        .map_or("application/octet-stream", |(_, t)| *t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_file_names() {
+        let (m, ext) = parse_file("2017-09.html").unwrap();
+        assert_eq!((m.to_string().as_str(), ext), ("2017-09", "html"));
+        assert!(parse_file("2017-09.md").is_ok());
+        assert!(parse_file("2017-09.json").is_ok());
+        for bad in [
+            "2017-09.exe",
+            "2017-9.html",
+            "2017-13.html",
+            "../x.html",
+            "2017-09",
+            "",
+            ".html",
+        ] {
+            assert!(parse_file(bad).is_err(), "{bad} accepted");
+        }
+    }
+}
