@@ -12,6 +12,11 @@ Feature: Firmware conformance (ファームウェア適合性)
     And the baseline diff shows "C&C callback from 192.168.1.11 (monitor): 1146 -> 0"
     And the baseline diff shows "C&C callback from 192.168.1.11 (block): 0 -> 1146"
 
+  Scenario: a device blocked during the run reaches the build (FAQ Q2)
+    When conformance runs "unknown-device-blocked" against the appliance build
+    Then every conformance check passes
+    And the JUnit report lists 4 checks with 0 failures
+
   Scenario: a build that crashes mid-run fails its check with the exit status and stderr
     When conformance runs "winxp-cnc-beacon" against a build that crashes on the first frame
     Then the check "runs to its end" fails naming "exit status: 70" and "simulated crash"

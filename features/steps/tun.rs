@@ -408,6 +408,16 @@ fn conformance_with_baseline(world: &mut TwinWorld, id: String) -> Result<()> {
     conformance(world, &id, None, Some(baseline), dir.join("runs"))
 }
 
+#[when(expr = "conformance runs {string} against the appliance build")]
+fn conformance_plain(world: &mut TwinWorld, id: String) -> Result<()> {
+    if skip_unless_available(world, None) {
+        return Ok(());
+    }
+    let dir = tun_cmd::scratch_dir("conformance-plain")?;
+    world.tun.scratch.push(dir.clone());
+    conformance(world, &id, None, None, dir.join("runs"))
+}
+
 #[when(expr = "conformance runs {string} against a build that crashes on the first frame")]
 fn conformance_crashing(world: &mut TwinWorld, id: String) -> Result<()> {
     if skip_unless_available(world, Some("sh")) {

@@ -332,7 +332,15 @@ impl World {
             note: None,
         });
         let outcome = match &mut self.driver {
-            Some(driver) => driver.deploy(config),
+            Some(driver) => {
+                let outcome = driver.deploy(config.clone());
+                // The idle in-process gateway keeps the configuration the
+                // firmware runs, so the next block builds on this one.
+                if matches!(outcome, DeployOutcome::Success { .. }) {
+                    self.gateway.deploy(config);
+                }
+                outcome
+            }
             None => self.gateway.deploy(config),
         };
         if matches!(outcome, DeployOutcome::Success { .. }) {

@@ -14,8 +14,8 @@
 
 use crate::time::Instant;
 use crate::wire::frame::Mac;
-use serde::Deserialize;
 use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -43,6 +43,20 @@ impl std::str::FromStr for MacAddr {
     }
 }
 
+impl std::fmt::Display for MacAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Written as it is read, so a block list can travel to a firmware build
+/// (the lockstep control protocol's device-list deploy).
+impl Serialize for MacAddr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl<'de> Deserialize<'de> for MacAddr {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<MacAddr, D::Error> {
         String::deserialize(d)?.parse().map_err(de::Error::custom)
@@ -50,7 +64,7 @@ impl<'de> Deserialize<'de> for MacAddr {
 }
 
 /// One entry of the device block list: by IP or by MAC.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct BlockedDevice {
     #[serde(default)]

@@ -20,7 +20,7 @@ use super::netns::{self, Netns, TapSpec};
 use crate::attach::GatewayDriver;
 use crate::model::Scenario;
 use appliance::alert::Alert;
-use appliance::gateway::Emit;
+use appliance::gateway::{DeployOutcome, Emit};
 use appliance::store::{EventFilter, LogStore, SqliteStore};
 use appliance::{Actions, Instant, Port};
 use std::fs;
@@ -130,6 +130,14 @@ pub struct Firmware {
     poll_at: Option<Instant>,
     failure: Option<String>,
     buf: Vec<u8>,
+    /// The configuration the firmware runs (the scenario's, then each
+    /// device-list deploy's), to tell which deploys the protocol can carry.
+    running: appliance::Config,
+    /// The world's time at the last step: a deploy happens then.
+    last_now: Instant,
+    /// What the firmware put out while a deploy was answered, handed to the
+    /// world with the next step's output.
+    pending: Actions,
     /// Frames written to the firmware's ports, and read back from them.
     pub frames_in: u64,
     pub frames_out: u64,
@@ -235,6 +243,9 @@ impl Firmware {
             poll_at: None,
             failure: None,
             buf: vec![0u8; 65536],
+            running: scenario.gateway.clone(),
+            last_now: scenario.start,
+            pending: Actions::default(),
             frames_in: 0,
             frames_out: 0,
         };
@@ -310,6 +321,11 @@ impl Firmware {
         frame: Option<(Port, &[u8])>,
         out: &mut Actions,
     ) -> io::Result<()> {
+        self.last_now = now;
+        let pending = std::mem::take(&mut self.pending);
+        out.frames.extend(pending.frames);
+        out.events.extend(pending.events);
+        out.alerts.extend(pending.alerts);
         let line = match frame {
             Some((port, bytes)) => {
                 self.tap(port).send(bytes)?;
@@ -319,16 +335,30 @@ impl Firmware {
             }
             None => format!("P {}\n", now.as_micros()),
         };
-        let control = self
-            .control
+        self.send(&line)?;
+        self.read_answer(now, out).map(|_| ())
+    }
+
+    fn send(&mut self, line: &str) -> io::Result<()> {
+        self.control
             .as_mut()
-            .ok_or_else(|| io::Error::other("firmware already stopped"))?;
-        control.write_all(line.as_bytes())?;
-        let replies = self
-            .replies
-            .as_mut()
-            .ok_or_else(|| io::Error::other("firmware already stopped"))?;
+            .ok_or_else(|| io::Error::other("firmware already stopped"))?
+            .write_all(line.as_bytes())
+    }
+
+    /// Reads one step's answer: alerts, a deploy's outcome (after a `B`
+    /// line), then the `D` line whose frames and events it collects.
+    fn read_answer(
+        &mut self,
+        now: Instant,
+        out: &mut Actions,
+    ) -> io::Result<Option<DeployOutcome>> {
+        let mut deployed = None;
         loop {
+            let replies = self
+                .replies
+                .as_mut()
+                .ok_or_else(|| io::Error::other("firmware already stopped"))?;
             let mut reply = String::new();
             if replies.read_line(&mut reply)? == 0 {
                 return Err(io::Error::other("the firmware closed its control socket"));
@@ -336,6 +366,10 @@ impl Firmware {
             let reply = reply.trim_end();
             if let Some(json) = reply.strip_prefix("A ") {
                 out.alerts.push(parse_alert(json)?);
+                continue;
+            }
+            if let Some(outcome) = reply.strip_prefix("O ") {
+                deployed = Some(parse_deploy_outcome(outcome)?);
                 continue;
             }
             let Some(done) = reply.strip_prefix("D ") else {
@@ -365,8 +399,26 @@ impl Firmware {
             if events > 0 {
                 self.read_events(now, events, out)?;
             }
-            return Ok(());
+            return Ok(deployed);
         }
+    }
+
+    /// Sends a device-list deploy (`B`) and returns the firmware's outcome.
+    fn deploy_devices(&mut self, config: &appliance::Config) -> io::Result<DeployOutcome> {
+        let blocked = serde_json::to_string(&config.devices.blocked).map_err(io::Error::other)?;
+        let now = self.last_now;
+        self.send(&format!(
+            "B {} {} {blocked}\n",
+            now.as_micros(),
+            config.version
+        ))?;
+        let mut out = Actions::default();
+        let deployed = self.read_answer(now, &mut out)?;
+        let pending = &mut self.pending;
+        pending.frames.extend(out.frames);
+        pending.events.extend(out.events);
+        pending.alerts.extend(out.alerts);
+        deployed.ok_or_else(|| io::Error::other("the firmware did not say how the deploy went"))
     }
 
     fn tap(&self, port: Port) -> &tun_rs::SyncDevice {
@@ -530,23 +582,62 @@ impl GatewayDriver for Firmware {
         self.failure.clone()
     }
 
-    /// The lockstep protocol carries frames and time, not policies: a
-    /// deploy during a run (a device block from the timeline) fails the run
-    /// plainly rather than letting the firmware run on the old policy.
-    fn deploy(&mut self, config: appliance::Config) -> appliance::gateway::DeployOutcome {
-        let reason =
-            "policy deploys during a run are not part of the firmware control protocol yet";
-        if self.failure.is_none() {
+    /// The lockstep protocol carries device-list deploys (FAQ Q2: a device
+    /// blocked from the console or the timeline during a run); any other
+    /// change during a run fails the run plainly rather than letting the
+    /// firmware run on the old policy.
+    fn deploy(&mut self, config: appliance::Config) -> DeployOutcome {
+        let kept_version = self.running.version;
+        if let Some(failure) = &self.failure {
+            return DeployOutcome::Failed {
+                kept_version,
+                reason: failure.clone(),
+            };
+        }
+        let mut devices_only = self.running.clone();
+        devices_only.version = config.version;
+        devices_only.devices.blocked = config.devices.blocked.clone();
+        if devices_only != config {
+            let reason = "only device-list changes can be deployed to a firmware during a run";
             self.failure = Some(format!(
                 "firmware {}: {reason} (deploy of policy version {})",
                 self.program.display(),
                 config.version
             ));
+            return DeployOutcome::Failed {
+                kept_version,
+                reason: reason.to_string(),
+            };
         }
-        appliance::gateway::DeployOutcome::Failed {
-            kept_version: config.version.saturating_sub(1),
-            reason: reason.to_string(),
+        match self.deploy_devices(&config) {
+            Ok(outcome) => {
+                if matches!(outcome, DeployOutcome::Success { .. }) {
+                    self.running = config;
+                }
+                outcome
+            }
+            Err(e) => {
+                self.fail(&e.to_string());
+                DeployOutcome::Failed {
+                    kept_version,
+                    reason: self.failure.clone().unwrap_or_default(),
+                }
+            }
         }
+    }
+}
+
+/// `ok <version>` or `failed <kept version> <reason>`.
+fn parse_deploy_outcome(text: &str) -> io::Result<DeployOutcome> {
+    let bad = || io::Error::other(format!("bad deploy answer {text:?}"));
+    let mut words = text.splitn(3, ' ');
+    match (words.next(), words.next().map(str::parse::<u32>)) {
+        (Some("ok"), Some(Ok(version))) => Ok(DeployOutcome::Success { version }),
+        (Some("failed"), Some(Ok(kept_version))) => Ok(DeployOutcome::Failed {
+            kept_version,
+            reason: words.next().unwrap_or_default().to_string(),
+        }),
+        _ => Err(bad()),
     }
 }
 

@@ -19,7 +19,12 @@
 //! ```text
 //! harness:   H <micros> L|W       a frame was written to the LAN|WAN interface at <micros>
 //!            P <micros>           run the gateway's timers at <micros>
+//!            B <micros> <version> <json>
+//!                                 deploy the device block list <json> (FAQ Q2) as
+//!                                 policy <version>, the rest of the policy unchanged
 //! appliance: R                    once, first: the ports are open, frames may come
+//!            O ok <version> | O failed <kept version> <reason>
+//!                                 after a B line: the deploy's outcome, then
 //!            A <json>             an alert mail (zero or more lines), then
 //!            D <poll_at|-> <frames on LAN> <frames on WAN> <events recorded>
 //! ```
@@ -27,6 +32,8 @@
 mod packet;
 
 use anyhow::{Context, Result, anyhow, bail};
+use appliance::gateway::DeployOutcome;
+use appliance::inspect::devices::BlockedDevice;
 use appliance::store::{LogStore, SqliteStore};
 use appliance::{Actions, Config, FrozenIntel, Gateway, Instant, Port};
 use clap::Parser;
@@ -168,6 +175,7 @@ impl Appliance {
             .context("duplicating the control descriptor")?;
         let reader = BufReader::new(control);
         reply.write_all(b"R\n").context("greeting the harness")?;
+        let mut deployed = None;
         for line in reader.lines() {
             let line = line.context("reading the control descriptor")?;
             let mut words = line.split_ascii_whitespace();
@@ -189,10 +197,20 @@ impl Appliance {
                     self.gateway.handle(now, port, &frame, &mut self.actions);
                 }
                 "P" => self.gateway.poll(now, &mut self.actions),
+                "B" => deployed = Some(self.deploy_devices(&line)?),
                 _ => bail!("bad control line {line:?}"),
             }
             let (out, alerts) = self.flush(store)?;
             let mut text = String::new();
+            if let Some(outcome) = deployed.take() {
+                text.push_str(&match outcome {
+                    DeployOutcome::Success { version } => format!("O ok {version}\n"),
+                    DeployOutcome::Failed {
+                        kept_version,
+                        reason,
+                    } => format!("O failed {kept_version} {}\n", reason.replace('\n', " ")),
+                });
+            }
             for alert in alerts {
                 text.push_str("A ");
                 text.push_str(&serde_json::to_string(&alert)?);
@@ -215,6 +233,26 @@ impl Appliance {
     }
 
     /// The frame the harness announced on `port`, into `self.buf`.
+    /// `B <now> <version> <json>`: a new device block list (FAQ Q2, blocked
+    /// from the console or the timeline during a run) as policy `version`,
+    /// the rest of the running configuration unchanged.
+    fn deploy_devices(&mut self, line: &str) -> Result<DeployOutcome> {
+        let mut parts = line.splitn(4, ' ').skip(2);
+        let version = parts
+            .next()
+            .and_then(|w| w.parse::<u32>().ok())
+            .ok_or_else(|| anyhow!("bad control line {line:?}: no policy version"))?;
+        let json = parts
+            .next()
+            .ok_or_else(|| anyhow!("bad control line {line:?}: no block list"))?;
+        let blocked: Vec<BlockedDevice> = serde_json::from_str(json)
+            .with_context(|| format!("bad control line {line:?}: the block list"))?;
+        let mut config = self.gateway.config().clone();
+        config.version = version;
+        config.devices.blocked = blocked;
+        Ok(self.gateway.deploy(config))
+    }
+
     fn wait_frame(&mut self, port: Port) -> Result<usize> {
         let deadline = std::time::Instant::now()
             + std::time::Duration::from_millis(ANNOUNCED_FRAME_TIMEOUT_MS as u64);
