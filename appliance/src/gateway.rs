@@ -141,7 +141,7 @@ pub struct Stats {
     pub flows_expired: u64,
     pub flows_evicted: u64,
     /// Flows whose client stream is no longer read as HTTP (not HTTP at all,
-    /// a chunked body, or over the header/buffer limits): passed as is.
+    /// or over the header/buffer limits): passed as is.
     pub gave_up: u64,
 }
 
@@ -210,6 +210,8 @@ struct HttpInspect {
     held_bytes: usize,
     /// Body bytes of a passed request still to skip.
     body_left: usize,
+    /// The chunked body of a passed request, being skipped.
+    chunked: Option<crate::proto::chunked::ChunkedSkip>,
     /// The server's side: responses scanned by anti-malware.
     downloads: Box<download::Downloads>,
     /// HTTP requests already read on this connection. A stream that turns
@@ -809,6 +811,21 @@ impl Gateway {
                     break;
                 }
             }
+            if let Some(chunked) = insp.chunked.as_mut() {
+                match chunked.skip(stream.ready()) {
+                    Ok(n) => {
+                        stream.consume(n);
+                        if !chunked.is_done() {
+                            break;
+                        }
+                        insp.chunked = None;
+                    }
+                    // Framing a server would not follow either: inspection
+                    // resumes at the next line that starts a request (the
+                    // junk path below), never stops.
+                    Err(_) => insp.chunked = None,
+                }
+            }
             if stream.ready().is_empty() {
                 break;
             }
@@ -872,11 +889,11 @@ impl Gateway {
             insp.requests_seen = insp.requests_seen.saturating_add(1);
             insp.downloads.note_request(&request);
             if request.chunked {
-                // Chunked bodies are not followed; later requests on this
-                // connection pass uninspected (documented limitation).
-                return self.give_up(flow, out);
+                // Transfer-Encoding wins over Content-Length (RFC 9112 §6.3).
+                insp.chunked = Some(crate::proto::chunked::ChunkedSkip::new());
+            } else {
+                insp.body_left = request.content_length.unwrap_or(0);
             }
-            insp.body_left = request.content_length.unwrap_or(0);
         }
         let Mode::Inspect(insp) = &mut flow.mode else {
             return;

@@ -4,6 +4,7 @@
 //! panic, and "I cannot tell yet" (a partial request) is distinct from "this
 //! is not the protocol".
 
+pub mod chunked;
 pub mod dns;
 pub mod http;
 pub mod http_response;

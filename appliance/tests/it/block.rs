@@ -488,3 +488,61 @@ fn spine_1146_attempts_make_1146_events_and_one_alert() {
     assert_eq!(leaked, 0, "no request reached the internet");
     assert!(gw.flow_count() <= 3);
 }
+
+/// A chunked POST first, then the C&C request on the same keep-alive
+/// connection: the gateway follows the chunks to the next request and
+/// blocks it (a chunked body once made it pass the rest uninspected).
+#[test]
+fn a_request_after_a_chunked_body_is_still_inspected() {
+    let mut gw = gateway();
+    let c = Conn::new(1031, CNC_IP);
+    handshake(&mut gw, &c, at(0), 1000, 5000);
+    let post: &[u8] = b"POST /upload HTTP/1.1\r\nHost: www.print-shop.example\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let chunks: &[&[u8]] = &[
+        b"5\r\nhel",
+        b"lo\r\n1",
+        b"0\r\n0123456789abcdef\r\n0\r\n\r\n",
+    ];
+    let mut seq = 1001u32;
+    let mut out = Actions::default();
+    gw.handle(
+        at(0),
+        Port::Lan,
+        &c.client(seq, 5001, psh(), post),
+        &mut out,
+    );
+    seq += post.len() as u32;
+    for part in chunks {
+        gw.handle(
+            at(0),
+            Port::Lan,
+            &c.client(seq, 5001, psh(), part),
+            &mut out,
+        );
+        seq += part.len() as u32;
+    }
+    assert!(out.events.is_empty(), "the POST is clean: {:?}", out.events);
+    out.clear();
+    gw.handle(
+        at(1),
+        Port::Lan,
+        &c.client(seq, 5001, psh(), LOGIN),
+        &mut out,
+    );
+    assert_eq!(
+        out.events
+            .iter()
+            .filter(|e| e.engine == Engine::Cnc && e.action == Action::Block)
+            .count(),
+        1,
+        "the C&C request after the chunked body is blocked: {:?}",
+        out.events
+    );
+    assert!(
+        !out.frames
+            .iter()
+            .map(decode)
+            .any(|s| s.port == Port::Wan && s.payload.starts_with(b"GET /login.asp")),
+        "the C&C request must not reach the server"
+    );
+}
