@@ -14,3 +14,25 @@ Feature: The trainer's demo
     And moment 7 says "LANケーブル抜去"
     And moment 8 says "計1,146回"
     And moment 9 says "アフターコール"
+
+  Scenario: support case ② is told, and the demo adds the site to the allow list and deploys it in the console
+    Given the demo of "misblocked-company-site" with its console
+    When the demo runs, the console's demo page read at each moment
+    Then the demo told 7 moments, the first at "2025-12-04 09:00:00"
+    And each moment was on the console's demo page when it was told
+    And moment 2 says "ブロック画面"
+    And moment 5 says "URL許可リストに www.print-shop.example を追加"
+    And moment 6 says "製品紹介動画が表示されるようになりました"
+    And moment 7 says "動画共有サイトは業務時間帯は引き続きブロック"
+    And the console's gateway runs policy version 2
+    And the console's latest deployment went "deploying -> success"
+    When I GET "/policies"
+    Then the page says "www.print-shop.example"
+
+  Scenario: the phishing link click (FAQ Q11) is told in order
+    Given the demo of "phishing-link-click" with its console
+    When the demo runs, the console's demo page read at each moment
+    Then the demo told 5 moments, the first at "2025-12-05 09:23:43"
+    And each moment was on the console's demo page when it was told
+    And moment 2 says "スコア12"
+    And moment 5 says "100%防げるものではありません"

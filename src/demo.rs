@@ -13,7 +13,7 @@ use appliance::Instant;
 use appliance::store::{EventFilter, LogStore};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use twin::demo::{DemoScript, Trigger};
+use twin::demo::{Act, DemoScript, Trigger};
 
 /// How often the paced demo advances the twin (wall time).
 pub const TICK: Duration = Duration::from_millis(100);
@@ -64,8 +64,10 @@ impl Narrator {
         }
     }
 
-    /// The moments that came true in `twin`'s present, in order, told.
-    pub fn poll(&mut self, twin: &LiveTwin) -> Result<Vec<Told>> {
+    /// The moments that came true in `twin`'s present, in order, told; a
+    /// moment's action is done in the console as it is told, so the next
+    /// moment already sees its effect.
+    pub fn poll(&mut self, twin: &mut LiveTwin) -> Result<Vec<Told>> {
         let mut told = Vec::new();
         while let Some(moment) = self.script.moments.get(self.next) {
             let Some(at) = self.came_true(&moment.when, twin)? else {
@@ -73,10 +75,18 @@ impl Narrator {
             };
             let count = twin.session.store.count(&EventFilter::default())?;
             let fill = |s: &str| s.replace("{count}", &format_count(count));
+            let (mut ja, mut en) = (fill(&moment.text.ja), fill(&moment.text.en));
+            if let Some(act) = &moment.act
+                && let Err(reason) = perform(act, twin)
+            {
+                // Told, not hidden: the trainer sees what the console said.
+                ja.push_str(&format!(" (設定変更に失敗しました: {reason})"));
+                en.push_str(&format!(" (the change failed: {reason})"));
+            }
             told.push(Told {
                 at: at.jst_string(),
-                ja: fill(&moment.text.ja),
-                en: fill(&moment.text.en),
+                ja,
+                en,
                 show: moment.show.clone(),
             });
             self.last_told = Some(at);
@@ -121,6 +131,19 @@ impl Narrator {
                     .map(|mail| mail.received)
             }
             Trigger::Isolated(host) => world.isolated_at(host),
+            Trigger::Loaded { host, url } => {
+                let since = self.last_told.unwrap_or(twin.session.world.start());
+                let hosts: Vec<&str> = match host {
+                    Some(h) => vec![h.as_str()],
+                    None => world.host_names().collect(),
+                };
+                hosts
+                    .iter()
+                    .flat_map(|h| world.exchanges(h))
+                    .filter(|e| e.url == *url && e.status == Some(200) && e.finished >= since)
+                    .map(|e| e.finished)
+                    .min()
+            }
             Trigger::Quiet {
                 host,
                 ip,
@@ -132,6 +155,19 @@ impl Narrator {
             }),
         }
         .map(|t| t.min(now)))
+    }
+}
+
+/// Does a demo's action through the console's own machinery, so the
+/// console shows it (the draft, the deploy and its status) like the desk's.
+fn perform(act: &Act, twin: &mut LiveTwin) -> Result<(), String> {
+    use crate::console::profile::{ListKind, ListOp};
+    use crate::console::source::Source;
+    match act {
+        Act::AllowAndDeploy(entry) => {
+            twin.edit_list(ListKind::Allow, ListOp::Add, entry)?;
+            twin.deploy_all()
+        }
     }
 }
 
@@ -212,7 +248,7 @@ pub fn run(
                 target = target.min(deadline);
             }
             twin.session.run_until(target)?;
-            let told = narrator.poll(&twin)?;
+            let told = narrator.poll(&mut twin)?;
             if let Some(story) = twin.story.as_mut() {
                 story.told.extend(told.iter().cloned());
             }

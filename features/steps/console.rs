@@ -1279,3 +1279,18 @@ fn allows_nothing_more(world: &mut TwinWorld) -> Result<()> {
     );
     Ok(())
 }
+
+#[then(expr = "the console's latest deployment went {string}")]
+fn latest_deployment(world: &mut TwinWorld, path: String) -> Result<()> {
+    let c = world.console()?;
+    let twin = c.twin();
+    let latest = twin.deploys.last().context("nothing was deployed")?;
+    let went = latest.history.join(" -> ");
+    ensure!(
+        went == path,
+        "{} went {went} ({:?})",
+        latest.gateway,
+        latest.reason
+    );
+    Ok(())
+}

@@ -47,6 +47,16 @@ pub struct Moment {
     pub text: Text,
     /// The console page the audience should look at, e.g. `/logs`.
     pub show: Option<String>,
+    /// What the support desk does in the console when the moment is told.
+    pub act: Option<Act>,
+}
+
+/// An action the demo takes in the console, as the desk would.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Act {
+    /// Adds the entry to the security profile's allow list and deploys all
+    /// (support case ②: 「URL許可リストに追加する設定変更を即座に実施」).
+    AllowAndDeploy(String),
 }
 
 /// What makes a moment come true.
@@ -67,6 +77,9 @@ pub enum Trigger {
     After(Duration),
     /// The host has been unplugged.
     Isolated(String),
+    /// An office host (`host`, or any) received the page at `url` (HTTP
+    /// 200) since the previous moment was told.
+    Loaded { host: Option<String>, url: String },
     /// The host is unplugged and nothing from it has reached the internet
     /// for this long.
     Quiet {

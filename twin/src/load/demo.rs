@@ -5,7 +5,7 @@
 
 use super::error::{Doc, LoadError};
 use super::raw::JstTime;
-use crate::demo::{DemoScript, Moment, Text, Trigger};
+use crate::demo::{Act, DemoScript, Moment, Text, Trigger};
 use crate::duration::HumanDuration;
 use crate::model::Scenario;
 use appliance::Engine;
@@ -36,6 +36,16 @@ struct RawMoment {
     en: String,
     #[serde(default)]
     show: Option<String>,
+    #[serde(default, rename = "do")]
+    act: Option<RawAct>,
+}
+
+/// What the desk does when the moment is told.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAct {
+    /// An allow list entry, added and deployed to every gateway.
+    allow: String,
 }
 
 /// Exactly one trigger key; `host` and `count` refine `detection`, `for`
@@ -59,6 +69,8 @@ struct RawWhen {
     isolated: Option<String>,
     #[serde(default)]
     quiet: Option<String>,
+    #[serde(default)]
+    loaded: Option<String>,
     #[serde(default, rename = "for")]
     quiet_for: Option<HumanDuration>,
 }
@@ -122,19 +134,24 @@ pub fn demo_from_str(
             w.after.is_some(),
             w.isolated.is_some(),
             w.quiet.is_some(),
+            w.loaded.is_some(),
         ];
         if keys.iter().filter(|k| **k).count() != 1 {
             return Err(doc
                 .error_at(
                     &format!("moments[{i}].when"),
-                    "a moment needs exactly one of `at`, `detection`, `alert`, `after`, `isolated`, `quiet`",
+                    "a moment needs exactly one of `at`, `detection`, `alert`, `after`, `isolated`, `quiet`, `loaded`",
                 )
                 .into());
         }
-        if w.detection.is_none() && (w.host.is_some() || w.count.is_some()) {
-            let key = if w.host.is_some() { "host" } else { "count" };
+        if w.detection.is_none() && w.count.is_some() {
             return Err(doc
-                .error_at(&at(key), format!("`{key}` only refines `detection`"))
+                .error_at(&at("count"), "`count` only refines `detection`")
+                .into());
+        }
+        if w.detection.is_none() && w.loaded.is_none() && w.host.is_some() {
+            return Err(doc
+                .error_at(&at("host"), "`host` only refines `detection` or `loaded`")
                 .into());
         }
         if w.quiet.is_none() && w.quiet_for.is_some() {
@@ -220,10 +237,36 @@ pub fn demo_from_str(
                 ip,
                 quiet_for,
             }
+        } else if let Some(url) = w.loaded {
+            let host = match w.host {
+                Some(name) => {
+                    host_ip("host", &name)?;
+                    Some(name)
+                }
+                None => None,
+            };
+            if !url.starts_with("http://") && !url.starts_with("https://") {
+                return Err(doc
+                    .error_at(&at("loaded"), format!("`{url}` is not a URL"))
+                    .help("write the page as the office opens it, e.g. `http://www.example.co.jp/`")
+                    .into());
+            }
+            Trigger::Loaded { host, url }
         } else {
             return Err(doc
                 .error_at(&format!("moments[{i}].when"), "a moment needs a trigger")
                 .into());
+        };
+        let act = match m.act {
+            Some(RawAct { allow }) => {
+                appliance::policy::Entry::parse(&allow).map_err(|e| -> LoadError {
+                    doc.error_at(&format!("moments[{i}].do.allow"), e.message)
+                        .help(e.help)
+                        .into()
+                })?;
+                Some(Act::AllowAndDeploy(allow))
+            }
+            None => None,
         };
         if let Some(page) = &m.show
             && !DEMO_PAGES.contains(&page.as_str())
@@ -240,6 +283,7 @@ pub fn demo_from_str(
             when,
             text: Text { ja: m.ja, en: m.en },
             show: m.show,
+            act,
         });
     }
     let id = std::path::Path::new(path)

@@ -40,6 +40,7 @@ fn the_winxp_demo_tells_the_seed_story_in_order() {
             Trigger::After(_) => "after",
             Trigger::Isolated(_) => "isolated",
             Trigger::Quiet { .. } => "quiet",
+            Trigger::Loaded { .. } => "loaded",
         })
         .collect();
     assert_eq!(
@@ -135,4 +136,57 @@ fn mistakes_are_refused_at_their_place() {
         "scenarios/demos/test.yaml:5:",
         "unknown field `jp`",
     );
+}
+
+#[test]
+fn loaded_pages_and_desk_actions_are_checked() {
+    load(&GOOD.replace(
+        "{ detection: C&C callback, host: PC-XP }",
+        "{ loaded: \"http://www.example.co.jp/\", host: PC-XP }\n    do: { allow: www.example.co.jp }",
+    ))
+    .unwrap();
+    refused(
+        &GOOD.replace(
+            "{ detection: C&C callback, host: PC-XP }",
+            "{ loaded: www.example.co.jp }",
+        ),
+        "scenarios/demos/test.yaml:4:",
+        "is not a URL",
+    );
+    refused(
+        &GOOD.replace(
+            "{ detection: C&C callback, host: PC-XP }",
+            "{ alert: 1, host: PC-XP }",
+        ),
+        "scenarios/demos/test.yaml:4:",
+        "`host` only refines",
+    );
+    refused(
+        &GOOD.replace(
+            "    en: blocked\n",
+            "    en: blocked\n    do: { allow: \"www.*.example\" }\n",
+        ),
+        "scenarios/demos/test.yaml:7:",
+        "in the middle",
+    );
+}
+
+#[test]
+fn the_case_2_demo_adds_the_site_to_the_allow_list() {
+    let (script, _) = catalog().demo("misblocked-company-site").unwrap().unwrap();
+    let acts: Vec<_> = script
+        .moments
+        .iter()
+        .filter_map(|m| m.act.clone())
+        .collect();
+    assert_eq!(
+        acts,
+        vec![twin::demo::Act::AllowAndDeploy(
+            "www.print-shop.example".into()
+        )]
+    );
+    assert!(matches!(
+        script.moments.last().map(|m| &m.when),
+        Some(Trigger::Detection { .. })
+    ));
 }
