@@ -7,6 +7,7 @@
 pub mod conformance;
 pub mod console;
 pub mod demo;
+pub mod mail_summary;
 pub mod netprot;
 pub mod replay;
 pub mod report_cmd;

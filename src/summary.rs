@@ -24,6 +24,8 @@ pub struct Summary {
     pub total: u64,
     /// Alert mails delivered to the support desk's mailbox.
     pub alerts: usize,
+    /// One line per mail session (SMTP delivery, POP3 fetch), in order.
+    pub mail: Vec<String>,
 }
 
 impl Summary {
@@ -45,11 +47,18 @@ impl Summary {
             .world
             .mailbox(&session.scenario.gateway.alerts.to)
             .len();
+        let mail = session
+            .world
+            .mail_sessions()
+            .into_iter()
+            .map(crate::mail_summary::line)
+            .collect();
         Ok(Summary {
             scenario: session.scenario.id.clone(),
             rows,
             total,
             alerts,
+            mail,
         })
     }
 
@@ -109,6 +118,12 @@ impl Summary {
         }
         let _ = writeln!(out, "\ntotal detections: {}", self.total);
         let _ = writeln!(out, "alerts to the support desk: {}", self.alerts);
+        if !self.mail.is_empty() {
+            let _ = writeln!(out, "\nmail sessions:");
+            for line in &self.mail {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
         out
     }
 }

@@ -2,6 +2,7 @@
 
 mod console;
 mod logs;
+mod mail;
 mod network;
 mod network_protection;
 mod report;

@@ -8,6 +8,7 @@
 use crate::actor::{HOST_STREAMS, stream_rng};
 use crate::dns::{self, Answer};
 use crate::link::QueueDevice;
+use crate::mail_net::MailNode;
 use crate::model::{HostSpec, Mac, Office};
 use crate::web::{self, HttpUrl, UrlError};
 use appliance::Instant;
@@ -70,6 +71,18 @@ pub(crate) fn ethernet(mac: Mac) -> HardwareAddress {
     HardwareAddress::Ethernet(EthernetAddress(mac.0))
 }
 
+/// A mail session a host starts.
+pub enum MailSession {
+    Send {
+        client: crate::mail_proto::SmtpClient,
+        kind: crate::mail_net::SessionKind,
+    },
+    Fetch {
+        client: crate::mail_proto::Pop3Client,
+        mailbox: String,
+    },
+}
+
 /// One office host.
 pub struct Host {
     pub name: String,
@@ -93,6 +106,8 @@ pub struct Host {
     closing_tcp: Vec<SocketHandle>,
     exchanges: Vec<HttpExchange>,
     rng: ChaCha8Rng,
+    /// Its mail program (and mail server, if it is the office's).
+    pub mail: MailNode,
 }
 
 impl std::fmt::Debug for Host {
@@ -167,6 +182,7 @@ impl Host {
             closing_tcp: Vec::new(),
             exchanges: Vec::new(),
             rng,
+            mail: MailNode::default(),
         }
     }
 
@@ -228,10 +244,62 @@ impl Host {
                 _ => f.deadline,
             })
             .min();
+        let timers = match (timers, self.mail.poll_at()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         match (stack, timers) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// Starts a mail session (SMTP submission or POP3 fetch) to `server`
+    /// now, from a free ephemeral port; see [`crate::mail_net`].
+    pub fn start_mail(&mut self, now: Instant, server: Ipv4Addr, session: MailSession) {
+        let mut port = self.free_port();
+        while self.mail.uses_port(&self.sockets, port) {
+            port = self.free_port();
+        }
+        let local = (self.ip, port);
+        let who = self.name.clone();
+        let cx = self.iface.context();
+        match session {
+            MailSession::Send { client, kind } => self.mail.send(
+                now,
+                cx,
+                &mut self.sockets,
+                &who,
+                local,
+                server,
+                client,
+                kind,
+            ),
+            MailSession::Fetch { client, mailbox } => self.mail.fetch(
+                now,
+                cx,
+                &mut self.sockets,
+                &who,
+                local,
+                server,
+                client,
+                &mailbox,
+            ),
+        }
+    }
+
+    /// Makes this host the office's mail server: SMTP on port 25 for the
+    /// mailboxes in `store`.
+    pub fn serve_mail(&mut self, name: &str, store: crate::mail::MailServer) {
+        self.mail.store = store;
+        let ip = self.ip;
+        self.mail.serve(
+            &mut self.sockets,
+            ip,
+            crate::mail_net::SMTP_PORT,
+            name,
+            true,
+        );
     }
 
     fn query(&mut self, name: &str, now: Instant, tries: usize) -> FetchState {
@@ -301,7 +369,7 @@ impl Host {
     /// Moves every fetch along; true if anything happened that the stack
     /// must act on (a packet to send, a socket to close).
     fn step(&mut self, now: Instant) -> bool {
-        let mut moved = false;
+        let mut moved = self.mail.step(now, &mut self.sockets);
         let sockets = &mut self.sockets;
         let idle = &mut self.idle_tcp;
         self.closing_tcp.retain(|&h| {

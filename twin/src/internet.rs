@@ -9,9 +9,14 @@
 use crate::dns;
 use crate::host::{ethernet, smol, unsmol};
 use crate::link::QueueDevice;
+use crate::mail::MailServer;
+use crate::mail_net::{MailNode, POP3_PORT, SMTP_PORT, SessionKind};
+use crate::mail_proto::SmtpClient;
 use crate::model::{Office, Scenario, Site};
 use crate::web;
 use appliance::Instant;
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::socket::{tcp, udp};
 use smoltcp::wire::{IpAddress, IpCidr, IpEndpoint, Ipv4Cidr};
@@ -22,6 +27,9 @@ use std::net::Ipv4Addr;
 /// SYNs that can reach the node between two polls.
 const SPARE_LISTENERS: usize = 2;
 const HTTP_PORT: u16 = 80;
+/// The ChaCha stream of the senders' mail servers' source ports.
+const MAIL_STREAM: u64 = 3 << 32;
+const EPHEMERAL: std::ops::RangeInclusive<u16> = 49152..=65535;
 const TCP_RX: usize = 8 * 1024;
 const TCP_TX: usize = 64 * 1024;
 
@@ -44,6 +52,10 @@ pub struct Internet {
     pub responses: u64,
     /// DNS answers sent.
     pub dns_answers: u64,
+    /// The ISP's mail server (SMTP and POP3 on its address, its mailboxes)
+    /// and the senders' mail servers delivering to an office.
+    pub mail: MailNode,
+    mail_rng: ChaCha8Rng,
 }
 
 impl std::fmt::Debug for Internet {
@@ -125,7 +137,16 @@ impl Internet {
             slots: Vec::new(),
             responses: 0,
             dns_answers: 0,
+            mail: MailNode::new(MailServer::new(&mail.mailboxes)),
+            mail_rng: crate::actor::stream_rng(scenario.seed, MAIL_STREAM),
         };
+        let mail_name = mail.host.clone();
+        for port in [SMTP_PORT, POP3_PORT] {
+            // The ISP relays its customers' outgoing mail: any recipient.
+            internet
+                .mail
+                .serve(&mut internet.sockets, mail.ip, port, &mail_name, false);
+        }
         internet.refill_listeners();
         internet
     }
@@ -155,11 +176,42 @@ impl Internet {
     }
 
     pub fn poll_at(&mut self, now: Instant) -> Option<Instant> {
-        self.iface.poll_at(smol(now), &self.sockets).map(unsmol)
+        let stack = self.iface.poll_at(smol(now), &self.sockets).map(unsmol);
+        match (stack, self.mail.poll_at()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// A sender's mail server at internet address `from` delivers a message
+    /// to the SMTP server at `server` (an office's, through the gateway).
+    pub fn send_mail(
+        &mut self,
+        now: Instant,
+        from: Ipv4Addr,
+        server: Ipv4Addr,
+        client: SmtpClient,
+        kind: SessionKind,
+    ) {
+        let mut port = self.mail_rng.random_range(EPHEMERAL);
+        while self.mail.uses_port(&self.sockets, port) {
+            port = self.mail_rng.random_range(EPHEMERAL);
+        }
+        let cx = self.iface.context();
+        self.mail.send(
+            now,
+            cx,
+            &mut self.sockets,
+            &from.to_string(),
+            (from, port),
+            server,
+            client,
+            kind,
+        );
     }
 
     fn step(&mut self, now: Instant) -> bool {
-        let mut moved = false;
+        let mut moved = self.mail.step(now, &mut self.sockets);
         // DNS: answer queries addressed to the resolver.
         loop {
             let socket = self.sockets.get_mut::<udp::Socket>(self.dns_socket);

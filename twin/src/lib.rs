@@ -13,6 +13,8 @@ pub mod internet;
 pub mod link;
 pub mod load;
 pub mod mail;
+pub mod mail_net;
+pub mod mail_proto;
 pub mod model;
 pub mod scripted;
 pub mod tun;

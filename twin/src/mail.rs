@@ -1,7 +1,8 @@
-//! The ISP's mail server as far as the twin needs it today: mailboxes that
-//! receive mail (the support desk's alert mails, later reports and staff
-//! mail). Delivery is by address; mail to an address without a mailbox is
-//! bounced and kept aside so a misconfigured scenario is visible.
+//! Mailboxes: the ISP's mail server's (the support desk's alert mails,
+//! monthly reports, staff mail fetched by POP3) and an office mail
+//! server's. Delivery is by address; mail to an address without a mailbox
+//! is bounced and kept aside so a misconfigured scenario is visible. The
+//! protocols in front of them are in `mail_proto` and `mail_net`.
 
 use appliance::Instant;
 use std::collections::BTreeMap;
@@ -55,6 +56,29 @@ impl MailServer {
         self.boxes
             .get(&address.to_ascii_lowercase())
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `address` has a mailbox here.
+    pub fn has_mailbox(&self, address: &str) -> bool {
+        self.boxes.contains_key(&address.to_ascii_lowercase())
+    }
+
+    /// Adds a mailbox for `address` (no-op if it has one).
+    pub fn add_mailbox(&mut self, address: &str) {
+        self.boxes.entry(address.to_ascii_lowercase()).or_default();
+    }
+
+    /// Removes the messages at `indices` of `address`'s mailbox (a POP3
+    /// client's deletions, applied at its QUIT).
+    pub fn remove(&mut self, address: &str, indices: &[usize]) {
+        if let Some(b) = self.boxes.get_mut(&address.to_ascii_lowercase()) {
+            let mut i = 0;
+            b.retain(|_| {
+                let keep = !indices.contains(&i);
+                i += 1;
+                keep
+            });
+        }
     }
 
     /// Mail that reached the server for an address without a mailbox.

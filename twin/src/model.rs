@@ -103,6 +103,73 @@ pub struct Scenario {
     /// Packet sequences synthesised directly (scans, floods, worms, a device
     /// joining the LAN): see [`crate::scripted`].
     pub scripted: Vec<ScriptedSpec>,
+    /// Mail: the office's mail server, its staff's mail programs, and the
+    /// messages sent at fixed times (`mail:`; see [`MailSpec`]).
+    pub mail: MailSpec,
+}
+
+/// The scenario's mail (`mail:` in YAML).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MailSpec {
+    /// The office's own mail server, receiving from the internet through
+    /// the gateway (a published port 25), if it has one.
+    pub office_server: Option<OfficeMailServer>,
+    /// Mail programs on office hosts fetching from the ISP by POP3.
+    pub clients: Vec<MailClient>,
+    /// Messages sent at fixed times, oldest first.
+    pub sends: Vec<MailSend>,
+}
+
+impl MailSpec {
+    /// The mail program of office host `host`, if it has one.
+    pub fn client(&self, host: &str) -> Option<&MailClient> {
+        self.clients.iter().find(|c| c.host == host)
+    }
+}
+
+/// An office host that is the office's mail server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfficeMailServer {
+    pub host: String,
+    pub ip: Ipv4Addr,
+    /// Its name in the SMTP greeting, e.g. `mail.print-shop.example`.
+    pub name: String,
+    /// Mail for addresses `@domain` is delivered to it.
+    pub domain: String,
+    pub mailboxes: Vec<String>,
+}
+
+/// A mail program on an office host: one POP3 account at the ISP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailClient {
+    pub host: String,
+    pub address: String,
+    pub password: String,
+    /// Checks for new mail this often (from the scenario start); `None`:
+    /// only when told (a step, `officetwin run` never).
+    pub check_every: Option<Duration>,
+}
+
+/// Who sends a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailOrigin {
+    /// An office host's mail program, submitting to the ISP.
+    Host(String),
+    /// A mail server on the internet at this address.
+    Internet(Ipv4Addr),
+}
+
+/// One message sent at a fixed time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailSend {
+    pub at: Instant,
+    pub from: MailOrigin,
+    pub to: String,
+    /// The file under `mails/`, e.g. `emotet-2019-macro-reply.eml`.
+    pub name: String,
+    /// Its bytes.
+    pub raw: Vec<u8>,
+    pub note: Option<String>,
 }
 
 /// The simulated internet's services.

@@ -23,7 +23,6 @@ use crate::host::Host;
 pub use crate::host::{HttpExchange, Outcome};
 use crate::internet::Internet;
 use crate::link::{Forward, LAN_LATENCY, LinkId, Switch, SwitchPort, WAN_LATENCY};
-use crate::mail::MailServer;
 pub use crate::mail::StoredMail;
 use crate::model::{ActorKind, Mac, Origin, Scenario, ScriptedSpec, TimelineAction, TimelineEntry};
 use crate::scripted::{Entry, Scripted};
@@ -35,6 +34,9 @@ use appliance::{AccessRecord, Actions, Event, Gateway, Instant, Port};
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
+
+mod mail;
+pub use mail::{MailSeen, MailWhere};
 
 /// The time the service's cloud takes to turn a detection into a mail in the
 /// support desk's mailbox. The real Cloud Edge reports detections to Trend
@@ -70,6 +72,8 @@ pub enum WorldError {
     },
     #[error(transparent)]
     Capture(#[from] CaptureError),
+    #[error("mail: {0}")]
+    Mail(String),
 }
 
 /// Counters of a run.
@@ -116,6 +120,10 @@ enum Due {
     Timeline(usize),
     Mail(Box<StoredMail>),
     Scripted(usize),
+    /// A scheduled message (`mail.send[i]`) is sent.
+    MailSend(usize),
+    /// Mail program `mail.clients[i]` checks for new mail.
+    MailCheck(usize),
 }
 
 /// The running twin.
@@ -138,7 +146,8 @@ pub struct World {
     internet_dirty: bool,
     actors: Vec<Actor>,
     timeline: Vec<TimelineEntry>,
-    mail: MailServer,
+    /// Mail: the scenario's plan and what happened outside any TCP session.
+    mail: mail::MailTwin,
     events: Vec<Event>,
     access: Vec<AccessRecord>,
     /// Since when the gateway has been offline (cut off from the cloud), if it is.
@@ -265,7 +274,7 @@ impl World {
             internet_dirty: false,
             actors,
             timeline: scenario.timeline.clone(),
-            mail: MailServer::new(&scenario.internet.mail.mailboxes),
+            mail: mail::MailTwin::new(&scenario.mail),
             events: Vec::new(),
             access: Vec::new(),
             offline_since: None,
@@ -291,6 +300,7 @@ impl World {
             for spec in &scenario.scripted {
                 world.start_scripted(spec)?;
             }
+            world.start_mail(scenario)?;
             Ok(world)
         })
     }
@@ -454,7 +464,7 @@ impl World {
     /// Delivers `mail` to its mailbox now (the monthly report mail); false if
     /// there is no such mailbox.
     pub fn post_mail(&mut self, mail: StoredMail) -> bool {
-        self.mail.deliver(mail)
+        self.internet.mail.store.deliver(mail)
     }
 
     /// Gateway events since the last drain, in the order they happened.
@@ -532,12 +542,12 @@ impl World {
 
     /// The mail delivered to `address` at the ISP's mail server.
     pub fn mailbox(&self, address: &str) -> &[StoredMail] {
-        self.mail.mailbox(address)
+        self.internet.mail.store.mailbox(address)
     }
 
     /// Mail for addresses without a mailbox.
     pub fn bounced_mail(&self) -> &[StoredMail] {
-        self.mail.bounced()
+        self.internet.mail.store.bounced()
     }
 
     /// The in-process gateway, read-only (its device list, counters).
@@ -728,8 +738,10 @@ impl World {
                 };
             }
             Due::Scripted(i) => self.fire_scripted(i),
+            Due::MailSend(i) => self.fire_mail_send(i),
+            Due::MailCheck(i) => self.fire_mail_check(i),
             Due::Mail(mail) => {
-                if self.mail.deliver(*mail) {
+                if self.internet.mail.store.deliver(*mail) {
                     self.stats.mails_delivered += 1;
                 } else {
                     self.stats.mails_bounced += 1;

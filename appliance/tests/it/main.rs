@@ -6,6 +6,7 @@ mod block;
 mod mail_proxy;
 mod network;
 mod pcap_replay;
+mod scenario_mails;
 mod smoltcp_hosts;
 mod support;
 mod web;

@@ -12,6 +12,7 @@
 mod demo;
 mod error;
 mod index;
+mod mail;
 mod raw;
 mod traffic;
 
@@ -433,6 +434,7 @@ impl ScenarioCheck<'_, '_> {
         }
         let timeline = self.timeline(raw.timeline, window)?;
         let scripted = self.traffic(raw.traffic, window, &internet)?;
+        let (mail, internet) = self.mail(raw.mail, window, internet, &gateway)?;
         Ok(Scenario {
             id: stem(doc.path),
             title: raw.title,
@@ -447,6 +449,7 @@ impl ScenarioCheck<'_, '_> {
             actors,
             timeline,
             scripted,
+            mail,
         })
     }
 

@@ -85,6 +85,8 @@ pub(crate) struct RawScenario {
     pub timeline: Vec<RawTimelineEntry>,
     #[serde(default)]
     pub traffic: Vec<super::traffic::RawTraffic>,
+    #[serde(default)]
+    pub mail: Option<super::mail::RawMail>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -316,7 +316,7 @@ impl ScenarioCheck<'_, '_> {
         Ok(())
     }
 
-    fn positive(&self, path: &str, d: Duration) -> Result<(), LoadError> {
+    pub(super) fn positive(&self, path: &str, d: Duration) -> Result<(), LoadError> {
         if d == Duration::ZERO {
             return Err(self
                 .doc

@@ -160,6 +160,7 @@ fn small_scenario() -> Scenario {
             note: Some("LANケーブル抜去".into()),
         }],
         scripted: Vec::new(),
+        mail: Default::default(),
     }
 }
 

@@ -1,0 +1,239 @@
+//! Mail and downloads: sending and fetching through the gateway's mail
+//! proxy, what the recipient finds in their mailbox, SMTP rejects, and
+//! files downloaded over HTTP.
+
+use super::TwinWorld;
+use anyhow::{Context, Result, bail, ensure};
+use appliance::proto::mime;
+use cucumber::{then, when};
+use std::path::PathBuf;
+use std::time::Duration;
+use twin::mail_proto::ClientResult;
+use twin::world::MailSeen;
+
+/// A mail session is over in well under a second of virtual time; the
+/// steps run the twin in these slices until none is pending.
+const MAIL_SLICE: Duration = Duration::from_secs(1);
+/// Longer than a client's own timeout, so every session has ended by then.
+const MAIL_PATIENCE: Duration = Duration::from_secs(150);
+/// How long `When host ... downloads ...` lets a download run.
+const DOWNLOAD: Duration = Duration::from_secs(30);
+
+fn read_mail(name: &str) -> Result<Vec<u8>> {
+    ensure!(
+        !name.contains('/') && !name.starts_with('.'),
+        "mail {name:?}: give the file name in scenarios/mails/, without a folder"
+    );
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/mails")
+        .join(name);
+    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Runs the twin until every mail session has ended.
+fn run_mail(world: &mut TwinWorld) -> Result<()> {
+    let session = world.session()?;
+    let mut waited = Duration::ZERO;
+    while session.world.mail_pending() > 0 {
+        ensure!(
+            waited < MAIL_PATIENCE,
+            "a mail session still runs after {waited:?} of virtual time"
+        );
+        session.run_for(MAIL_SLICE)?;
+        waited += MAIL_SLICE;
+    }
+    Ok(())
+}
+
+#[when(expr = "{string} sends the mail {string} to {string}")]
+fn sends_mail(world: &mut TwinWorld, from: String, mail: String, to: String) -> Result<()> {
+    let raw = read_mail(&mail)?;
+    world.session()?.world.send_mail(&from, &to, &mail, &raw)?;
+    run_mail(world)
+}
+
+#[when(expr = "host {string} fetches its mail")]
+fn fetches_mail(world: &mut TwinWorld, host: String) -> Result<()> {
+    world.session()?.world.fetch_mail(&host)?;
+    run_mail(world)
+}
+
+/// The newest message where `to` reads mail (its mail program's inbox, the
+/// office's server, the ISP), as (where, subject, parsed message).
+fn newest_mail(world: &mut TwinWorld, to: &str) -> Result<(String, mime::Mail)> {
+    let session = world.session()?;
+    let seen: Vec<MailSeen<'_>> = session.world.mail_to(to);
+    let Some(first) = seen.first() else {
+        bail!("no mail reached {to}");
+    };
+    let place = first.place.clone();
+    let newest = seen
+        .iter()
+        .rfind(|s| s.place == place)
+        .map(|s| s.mail)
+        .context("no mail")?;
+    Ok((format!("{place:?}"), mime::parse(newest.raw.as_bytes())))
+}
+
+#[then(expr = "the mail to {string} has the subject tag {string}")]
+fn has_tag(world: &mut TwinWorld, to: String, tag: String) -> Result<()> {
+    let (place, mail) = newest_mail(world, &to)?;
+    ensure!(
+        mail.subject.starts_with(&format!("{tag} ")) || mail.subject == tag,
+        "the newest mail to {to} ({place}) has the subject {:?}, without the tag {tag:?}",
+        mail.subject
+    );
+    Ok(())
+}
+
+#[then(expr = "the mail to {string} has no subject tag")]
+fn has_no_tag(world: &mut TwinWorld, to: String) -> Result<()> {
+    let (place, mail) = newest_mail(world, &to)?;
+    let tagged = ["[SPAM]", "[ウイルス駆除済み]"]
+        .iter()
+        .any(|t| mail.subject.contains(t));
+    ensure!(
+        !tagged,
+        "the newest mail to {to} ({place}) is tagged: {:?}",
+        mail.subject
+    );
+    Ok(())
+}
+
+#[then(expr = "the mail to {string} has the subject {string}")]
+fn has_subject(world: &mut TwinWorld, to: String, subject: String) -> Result<()> {
+    let (place, mail) = newest_mail(world, &to)?;
+    ensure!(
+        mail.subject == subject,
+        "the newest mail to {to} ({place}) has the subject {:?}",
+        mail.subject
+    );
+    Ok(())
+}
+
+#[then(expr = "the attachment {string} of the mail to {string} is replaced by a notice")]
+fn attachment_replaced(world: &mut TwinWorld, name: String, to: String) -> Result<()> {
+    let (place, mail) = newest_mail(world, &to)?;
+    let kept: Vec<&str> = mail.attachments.iter().map(|a| a.name.as_str()).collect();
+    ensure!(
+        !kept.contains(&name.as_str()),
+        "the newest mail to {to} ({place}) still carries {name:?} (attachments: {kept:?})"
+    );
+    ensure!(
+        mail.text.contains(&format!("「{name}」"))
+            && mail
+                .text
+                .contains("Cloud Edge が添付ファイルを削除しました"),
+        "the newest mail to {to} ({place}) has no notice naming {name:?}; its text:\n{}",
+        mail.text
+    );
+    Ok(())
+}
+
+#[then(expr = "the mail to {string} says {string}")]
+fn mail_says(world: &mut TwinWorld, to: String, text: String) -> Result<()> {
+    let (place, mail) = newest_mail(world, &to)?;
+    ensure!(
+        mail.text.contains(&text),
+        "the newest mail to {to} ({place}) does not say {text:?}; its text:\n{}",
+        mail.text
+    );
+    Ok(())
+}
+
+#[then(expr = "no mail reaches {string}")]
+fn no_mail(world: &mut TwinWorld, to: String) -> Result<()> {
+    let session = world.session()?;
+    let seen = session.world.mail_to(&to);
+    ensure!(
+        seen.is_empty(),
+        "{} mail(s) reached {to}: {:?}",
+        seen.len(),
+        seen.iter().map(|s| &s.mail.subject).collect::<Vec<_>>()
+    );
+    Ok(())
+}
+
+#[then(expr = "the connection from {string} is rejected with SMTP code {int}")]
+fn rejected_with(world: &mut TwinWorld, who: String, code: u16) -> Result<()> {
+    let ip = world.resolve_host(&who)?;
+    let session = world.session()?;
+    let sessions: Vec<_> = session
+        .world
+        .mail_sessions()
+        .into_iter()
+        .filter(|r| r.client == ip)
+        .collect();
+    let Some(last) = sessions.last() else {
+        bail!("{who} ({ip}) never opened a mail session");
+    };
+    match &last.result {
+        Some(ClientResult::Refused { code: got, .. }) if *got == code => Ok(()),
+        other => bail!(
+            "the last mail session of {who} ({ip}) to {} ended {other:?}, not with SMTP code {code}",
+            last.server
+        ),
+    }
+}
+
+#[then(expr = "the mail from {string} is accepted")]
+fn accepted(world: &mut TwinWorld, who: String) -> Result<()> {
+    let ip = world.resolve_host(&who)?;
+    let session = world.session()?;
+    let last = session
+        .world
+        .mail_sessions()
+        .into_iter()
+        .rfind(|r| r.client == ip)
+        .with_context(|| format!("{who} ({ip}) never sent mail"))?;
+    ensure!(
+        last.result == Some(ClientResult::Sent),
+        "the last mail session of {who} ({ip}) ended {:?}",
+        last.result
+    );
+    Ok(())
+}
+
+#[when(expr = "host {string} downloads {string}")]
+fn downloads(world: &mut TwinWorld, host: String, url: String) -> Result<()> {
+    let session = world.session()?;
+    session.world.open(&host, &url)?;
+    session.run_for(DOWNLOAD)
+}
+
+fn last_download(world: &mut TwinWorld, host: &str, url: &str) -> Result<twin::host::HttpExchange> {
+    let session = world.session()?;
+    session
+        .world
+        .exchanges(host)
+        .iter()
+        .rev()
+        .find(|e| e.url == url)
+        .cloned()
+        .with_context(|| format!("{host} never downloaded {url}"))
+}
+
+#[then(expr = "host {string} does not receive the file {string}")]
+fn download_blocked(world: &mut TwinWorld, host: String, url: String) -> Result<()> {
+    let exchange = last_download(world, &host, &url)?;
+    ensure!(
+        exchange.outcome == twin::Outcome::Reset,
+        "{host} downloaded {url}: {:?}, status {:?}, {} bytes",
+        exchange.outcome,
+        exchange.status,
+        exchange.body.len()
+    );
+    Ok(())
+}
+
+#[then(expr = "host {string} receives the file {string}")]
+fn download_complete(world: &mut TwinWorld, host: String, url: String) -> Result<()> {
+    let exchange = last_download(world, &host, &url)?;
+    ensure!(
+        exchange.outcome == twin::Outcome::Complete && exchange.status == Some(200),
+        "{host} downloaded {url}: {:?}, status {:?}",
+        exchange.outcome,
+        exchange.status
+    );
+    Ok(())
+}
