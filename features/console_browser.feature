@@ -54,3 +54,8 @@ Feature: The cloud console in a browser
     Then the downloaded report is a "text/html" file named "CloudEdge50-printshop-report-2017-09.html"
     And the downloaded report says "192.168.1.11"
     And the downloaded report says "1,146"
+
+  Scenario: screenshots of the console's pages, as `officetwin console --screenshot DIR` writes them
+    Given the console on scenario "winxp-cnc-beacon" after 1 day
+    When I take the console's screenshots
+    Then there is a 1400-pixel-wide PNG screenshot of each of "dashboard, logs, internet-access, devices, policies, reports, demo"

@@ -18,6 +18,11 @@ use twin::demo::{Act, DemoScript, Trigger};
 /// How often the paced demo advances the twin (wall time).
 pub const TICK: Duration = Duration::from_millis(100);
 
+/// The most virtual time the twin runs between two looks for moments, at
+/// any speed: a moment (and the desk's action it carries) is told at most
+/// this long after it came true.
+pub const MAX_SLICE: Duration = Duration::from_secs(60);
+
 /// How long a paced demo holds after telling a moment, so it can be read.
 pub const MOMENT_HOLD: Duration = Duration::from_secs(3);
 
@@ -237,7 +242,7 @@ pub fn run(
                 break;
             }
             let step = match pace {
-                Pace::Speed(s) => Duration::from_secs_f64(TICK.as_secs_f64() * s),
+                Pace::Speed(s) => Duration::from_secs_f64(TICK.as_secs_f64() * s).min(MAX_SLICE),
                 // Small enough that a moment is told close to when it happens.
                 Pace::Step | Pace::Unpaced => Duration::from_secs(30),
             };

@@ -37,6 +37,8 @@ pub struct ConsoleWorld {
     /// console's demo page showed it at that moment.
     narrator: Option<officetwin::demo::Narrator>,
     told: Vec<(officetwin::console::source::Told, bool)>,
+    /// Screenshots taken, removed when checked.
+    screenshots: Vec<std::path::PathBuf>,
 }
 
 impl ConsoleWorld {
@@ -314,6 +316,7 @@ fn console_on(world: &mut TwinWorld, id: String, after: DurationParam) -> Result
         events_before: 0,
         narrator: None,
         told: Vec::new(),
+        screenshots: Vec::new(),
     });
     Ok(())
 }
@@ -1293,4 +1296,57 @@ fn latest_deployment(world: &mut TwinWorld, path: String) -> Result<()> {
         latest.reason
     );
     Ok(())
+}
+
+#[when("I take the console's screenshots")]
+async fn take_screenshots(world: &mut TwinWorld) -> Result<()> {
+    let c = world.console()?;
+    let dir = std::env::temp_dir().join(format!(
+        "officetwin-shots-{}-{}",
+        std::process::id(),
+        c.base()
+            .trim_end_matches('/')
+            .rsplit(':')
+            .next()
+            .unwrap_or("0")
+    ));
+    let base = c.base().to_string();
+    let files = home(async move {
+        officetwin::console::browser::screenshots(&base, ACCOUNT, PASSWORD, &dir).await
+    })
+    .await?;
+    c.screenshots = files;
+    Ok(())
+}
+
+#[then(expr = "there is a {int}-pixel-wide PNG screenshot of each of {string}")]
+fn screenshots_written(world: &mut TwinWorld, width: u32, pages: String) -> Result<()> {
+    let c = world.console()?;
+    let files = std::mem::take(&mut c.screenshots);
+    let result = (|| {
+        for page in pages.split(',').map(str::trim) {
+            let file = files
+                .iter()
+                .find(|f| f.file_name().and_then(|n| n.to_str()) == Some(&format!("{page}.png")))
+                .with_context(|| format!("no screenshot of {page}: {files:?}"))?;
+            let png = std::fs::read(file)?;
+            // The PNG signature, then the IHDR chunk with the width.
+            ensure!(
+                png.starts_with(b"\x89PNG\r\n\x1a\n") && png.get(12..16) == Some(b"IHDR"),
+                "{} is not a PNG",
+                file.display()
+            );
+            let w = png
+                .get(16..20)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map(u32::from_be_bytes)
+                .context("no width")?;
+            ensure!(w == width, "{} is {w} pixels wide", file.display());
+        }
+        Ok(())
+    })();
+    if let Some(dir) = files.first().and_then(|f| f.parent()) {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    result
 }

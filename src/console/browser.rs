@@ -168,9 +168,11 @@ pub async fn screenshots(
     let browser = Browser::start().await?;
     browser.client.set_window_size(1400, 1000).await?;
     browser.login(base, account, password).await?;
+    // Generous: a loaded machine may take long to render the first page.
     browser
         .client
         .wait()
+        .at_most(Duration::from_secs(120))
         .for_element(Locator::Id("cnc-users"))
         .await?;
     let mut files = Vec::new();
