@@ -39,6 +39,8 @@ pub struct ConsoleWorld {
     told: Vec<(officetwin::console::source::Told, bool)>,
     /// Screenshots taken, removed when checked.
     screenshots: Vec<std::path::PathBuf>,
+    /// This scenario's turn with a browser, held until the scenario ends.
+    browser_turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl ConsoleWorld {
@@ -317,6 +319,7 @@ fn console_on(world: &mut TwinWorld, id: String, after: DurationParam) -> Result
         narrator: None,
         told: Vec::new(),
         screenshots: Vec::new(),
+        browser_turn: None,
     });
     Ok(())
 }
@@ -624,9 +627,31 @@ fn csv_rows(world: &mut TwinWorld, rows: usize, matching: u64) -> Result<()> {
 
 // ------------------------------------------------------------------ browser
 
+/// Cucumber runs scenarios concurrently; a Chromium each would crowd a
+/// 2-core machine, so the browser scenarios take turns (the others still
+/// run beside them).
+fn browser_turns() -> Arc<tokio::sync::Mutex<()>> {
+    static TURNS: std::sync::OnceLock<Arc<tokio::sync::Mutex<()>>> = std::sync::OnceLock::new();
+    TURNS.get_or_init(Default::default).clone()
+}
+
+/// Waits for this scenario's turn with a browser.
+async fn browser_turn() -> Result<tokio::sync::OwnedMutexGuard<()>> {
+    // Far longer than any browser scenario takes, even on a loaded machine:
+    // reached only if a scenario never gives its turn back.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(1800),
+        browser_turns().lock_owned(),
+    )
+    .await
+    .map_err(|_| anyhow!("no turn with the browser: another scenario kept it"))
+}
+
 #[when("I log in to the console in Chromium")]
 async fn browser_login(world: &mut TwinWorld) -> Result<()> {
+    let turn = browser_turn().await?;
     let c = world.console()?;
+    c.browser_turn = Some(turn);
     let browser = home(Browser::start()).await?;
     browser.login(c.base(), ACCOUNT, PASSWORD).await?;
     let waited = browser
@@ -1311,6 +1336,7 @@ async fn take_screenshots(world: &mut TwinWorld) -> Result<()> {
             .unwrap_or("0")
     ));
     let base = c.base().to_string();
+    let _turn = browser_turn().await?;
     let files = home(async move {
         officetwin::console::browser::screenshots(&base, ACCOUNT, PASSWORD, &dir).await
     })

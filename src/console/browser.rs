@@ -7,6 +7,7 @@
 
 use anyhow::{Context, Result, bail};
 use fantoccini::{Client, ClientBuilder, Locator};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -52,7 +53,11 @@ impl Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
+        // Its own process group: Chromium and its helpers, started by
+        // chromedriver, are in it too, so stopping ends all of them (killing
+        // chromedriver alone leaves Chromium running, orphaned).
         let mut driver = Command::new(chromedriver())
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -82,7 +87,10 @@ impl Browser {
         );
         let url = format!("http://127.0.0.1:{port}");
         let mut last = None;
-        for _ in 0..100 {
+        // chromedriver listens within a second on an idle machine; a loaded
+        // one gets two minutes before we give up.
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        while std::time::Instant::now() < deadline {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
             match ClientBuilder::new(connector)
                 .capabilities(caps.clone())
@@ -145,6 +153,15 @@ impl Browser {
     }
 
     fn stop(&mut self) {
+        if let Ok(group) = i32::try_from(self.driver.id())
+            && group > 0
+        {
+            // SAFETY: kill(2) on the process group this Browser started
+            // (chromedriver's pid, its group leader); no memory is touched.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
