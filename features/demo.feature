@@ -36,3 +36,11 @@ Feature: The trainer's demo
     And each moment was on the console's demo page when it was told
     And moment 2 says "スコア12"
     And moment 5 says "100%防げるものではありません"
+
+  Scenario: an Emotet wave (seed 001) is told in order
+    Given the demo of "emotet-2019-macro-reply" with its console
+    When the demo runs, the console's demo page read at each moment
+    Then the demo told 4 moments, the first at "2019-12-03 10:12:44"
+    And each moment was on the console's demo page when it was told
+    And moment 2 says "[ウイルス駆除済み]"
+    And moment 4 says "マクロ機能を「無効」"
