@@ -7,6 +7,7 @@
 
 mod steps;
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use cucumber::World as _;
@@ -20,17 +21,26 @@ const RUNNER_STACK: usize = 256 * 1024 * 1024;
 
 /// Failed scenarios, repeated after the summary: a CI log is often read from
 /// its tail, and the run prints hundreds of passing steps after a failure.
-static FAILURES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// Keyed by feature, scenario and line; a retried scenario that passes in the
+/// end leaves the list (the retry itself shows in the output above).
+static FAILURES: Mutex<BTreeMap<(String, String, usize), String>> = Mutex::new(BTreeMap::new());
 
-fn record_failure(feature: &str, scenario: &str, line: usize, finished: &ScenarioFinished) {
-    let why = match finished {
-        ScenarioFinished::StepFailed(_, _, error) => error.to_string(),
-        ScenarioFinished::BeforeHookFailed(info) => format!("before hook failed: {info:?}"),
-        ScenarioFinished::StepPassed | ScenarioFinished::StepSkipped => return,
+fn record_outcome(feature: &str, scenario: &str, line: usize, finished: &ScenarioFinished) {
+    let key = (feature.to_string(), scenario.to_string(), line);
+    let Ok(mut failures) = FAILURES.lock() else {
+        return;
     };
-    let entry = format!("{feature} / {scenario} (line {line}):\n    {why}");
-    if let Ok(mut failures) = FAILURES.lock() {
-        failures.push(entry);
+    match finished {
+        ScenarioFinished::StepFailed(_, _, error) => {
+            failures.insert(key, error.to_string());
+        }
+        ScenarioFinished::BeforeHookFailed(info) => {
+            failures.insert(key, format!("before hook failed: {info:?}"));
+        }
+        ScenarioFinished::StepPassed => {
+            failures.remove(&key);
+        }
+        ScenarioFinished::StepSkipped => {}
     }
 }
 
@@ -47,7 +57,7 @@ fn main() {
                 let writer = TwinWorld::cucumber()
                     .fail_on_skipped()
                     .after(|feature, _rule, scenario, finished, _world| {
-                        record_failure(
+                        record_outcome(
                             &feature.name,
                             &scenario.name,
                             scenario.position.line,
@@ -60,8 +70,8 @@ fn main() {
                 let failures = FAILURES.lock().map(|f| f.clone()).unwrap_or_default();
                 if !failures.is_empty() {
                     eprintln!("\nFailed scenarios ({}):", failures.len());
-                    for failure in &failures {
-                        eprintln!("  {failure}");
+                    for ((feature, scenario, line), why) in &failures {
+                        eprintln!("  {feature} / {scenario} (line {line}):\n    {why}");
                     }
                 }
                 use cucumber::writer::Stats as _;

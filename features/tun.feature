@@ -2,6 +2,10 @@
 # namespaces the twin creates for itself, and a gateway build runs as its own
 # process on kernel interfaces. Needs /dev/net/tun and CAP_NET_ADMIN (CI runs
 # as root); where they are missing, each step says so and is skipped.
+# @retry(1): these scenarios drive real programs on a shared 2-core machine;
+# a scenario that fails is run once more (the retry shows in the output),
+# and fails the suite if it fails again.
+@retry(1)
 Feature: TUN mode: real programs and the firmware build on kernel interfaces
 
   Scenario: a real curl on the XP PC gets the block page and the call is logged
