@@ -555,6 +555,13 @@ impl World {
         &self.gateway
     }
 
+    /// Whether a gateway build outside this process (a firmware under test)
+    /// plays the gateway; the in-process one then only keeps the policy, and
+    /// what it saw (device list, counters) is not the run's.
+    pub fn gateway_is_external(&self) -> bool {
+        self.driver.is_some()
+    }
+
     pub fn gateway(&mut self) -> &mut Gateway {
         &mut self.gateway
     }
