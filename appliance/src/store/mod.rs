@@ -185,11 +185,13 @@ pub struct ExportSummary {
 /// `:memory:`), since a console may hold one store per gateway.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("log store {path}: cannot open: {source}")]
+    // SQLite's message is in the text and not also exposed as a `source`:
+    // rusqlite's errors repeat their own cause, so an error chain printed
+    // whole would say "file is not a database" three times.
+    #[error("log store {path}: cannot open: {error}")]
     Open {
         path: String,
-        #[source]
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     #[error(
         "log store {path}: schema version {found} is newer than this build understands \
@@ -204,11 +206,10 @@ pub enum StoreError {
         "log store {path}: journal mode is {mode:?}, not WAL (is the file on a network share?)"
     )]
     NoWal { path: String, mode: String },
-    #[error("log store {path}: {source}")]
+    #[error("log store {path}: {error}")]
     Sqlite {
         path: String,
-        #[source]
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     #[error("log store {path}: event row {id} is unreadable: {detail}")]
     Corrupt {

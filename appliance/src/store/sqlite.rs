@@ -108,9 +108,9 @@ impl SqliteStore {
     /// file is never corrupt, which is what a log needs at insert speed.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
         let shown = path.as_ref().display().to_string();
-        let conn = Connection::open(path.as_ref()).map_err(|source| StoreError::Open {
+        let conn = Connection::open(path.as_ref()).map_err(|error| StoreError::Open {
             path: shown.clone(),
-            source,
+            error,
         })?;
         let store = SqliteStore { conn, path: shown };
         // Refuse a newer file before touching it, not even to switch it to WAL.
@@ -134,9 +134,9 @@ impl SqliteStore {
     /// A store that lives and dies with this value (tests, one-shot replays).
     pub fn in_memory() -> Result<SqliteStore, StoreError> {
         let path = ":memory:".to_string();
-        let conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
+        let conn = Connection::open_in_memory().map_err(|error| StoreError::Open {
             path: path.clone(),
-            source,
+            error,
         })?;
         let store = SqliteStore { conn, path };
         store.configure()?;
@@ -159,9 +159,9 @@ impl SqliteStore {
         // The first read of the file: a non-SQLite file fails here, so say "open".
         self.conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
-            .map_err(|source| StoreError::Open {
+            .map_err(|error| StoreError::Open {
                 path: self.path.clone(),
-                source,
+                error,
             })
     }
 
@@ -201,17 +201,17 @@ impl SqliteStore {
             .map_err(|e| self.sqlite(e))
     }
 
-    fn sqlite(&self, source: rusqlite::Error) -> StoreError {
+    fn sqlite(&self, error: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),
-            source,
+            error,
         }
     }
 
     fn wrap(&self, inner: Inner) -> StoreError {
         let path = self.path.clone();
         match inner {
-            Inner::Sql(source) => StoreError::Sqlite { path, source },
+            Inner::Sql(error) => StoreError::Sqlite { path, error },
             Inner::Corrupt { id, detail } => StoreError::Corrupt { path, id, detail },
             Inner::Io(source) => StoreError::Export { path, source },
         }
