@@ -72,3 +72,41 @@ Feature: The cloud console
     And the internet access page by "user" over 7 days lists every row of the store's statistics, busiest first, 3 to a page
     When I GET "/internet-access?by=site"
     Then the console answers 400
+
+  Scenario: a URL filtering rule edited in the security profile takes effect with deploy all; a bad one is refused at its place
+    Given the console on scenario "misblocked-company-site" after 2 hours
+    When I log in to the console
+    And I save the security profile:
+      """
+      profile: "[50-1] 初期設定のプロファイル"
+      url_filtering:
+        rules:
+          - name: 業務時間帯の通販サイト禁止
+            categories: [Shoping]
+            schedule: business hours
+            action: block
+      """
+    Then the console answers 422
+    And the page says "security-profile:5:"
+    And the page says "Shoping"
+    When I save the security profile:
+      """
+      profile: "[50-1] 初期設定のプロファイル"
+      url_filtering:
+        rules:
+          - name: 業務時間帯の通販サイト禁止
+            categories: [Shopping]
+            schedule: business hours
+            action: block
+      """
+    Then the console answers 200
+    And the console's gateway runs policy version 1
+    When the console's host "PC-05" opens "http://www.kami-shoji.example/"
+    Then the console's host "PC-05" receives the page "http://www.kami-shoji.example/"
+    When I deploy all
+    Then the console's gateway runs policy version 2
+    And the console's latest deployment went "deploying -> success"
+    When the console's host "PC-05" opens "http://www.kami-shoji.example/"
+    And the console's host "PC-06" opens "http://www.print-shop.example/movies/"
+    Then the console's host "PC-05" gets the block page for "http://www.kami-shoji.example/" with reason "category Shopping"
+    And the console's host "PC-06" receives the page "http://www.print-shop.example/movies/"

@@ -1376,3 +1376,19 @@ fn screenshots_written(world: &mut TwinWorld, width: u32, pages: String) -> Resu
     }
     result
 }
+
+#[when(expr = "I save the security profile:")]
+async fn save_profile_step(world: &mut TwinWorld, step: &cucumber::gherkin::Step) -> Result<()> {
+    let text = step
+        .docstring
+        .clone()
+        .context("the profile goes in a doc string")?;
+    let c = world.console()?;
+    post(
+        c,
+        "/policies/profile",
+        &[("profile", text.trim_start_matches('\n'))],
+        None,
+    )
+    .await
+}

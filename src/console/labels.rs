@@ -386,6 +386,11 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("deploy_history", "経過", "Progress"),
     (
+        "profile_yaml",
+        "セキュリティプロファイルをYAMLで編集 (Webレピュテーション、URLフィルタリングのルール、スケジュール、許可/ブロックリスト)",
+        "Edit the security profile as YAML (web reputation, URL filtering rules, schedules, allow/block lists)",
+    ),
+    (
         "gateway_settings",
         "ゲートウェイ設定 (YAML)",
         "Gateway settings (YAML)",

@@ -23,6 +23,17 @@ pub fn policy_text(catalog: &Catalog, id: &str) -> Result<String> {
     }
 }
 
+/// The `policy:` section of a scenario's YAML (its security profile) as the
+/// console's editable text.
+pub fn profile_text(catalog: &Catalog, id: &str) -> Result<String> {
+    let source = catalog.scenario_source(id)?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&source)?;
+    match doc.get("policy") {
+        Some(policy) if !policy.is_null() => Ok(serde_yaml::to_string(policy)?),
+        _ => Ok("{}\n".to_string()),
+    }
+}
+
 /// A scenario's twin, ready to run (and to serve): its session with the log
 /// store in memory or at `store`.
 pub fn live_twin(catalog: &Catalog, id: &str, store: Option<&Path>) -> Result<LiveTwin> {
@@ -38,7 +49,9 @@ pub fn live_twin(catalog: &Catalog, id: &str, store: Option<&Path>) -> Result<Li
         }
         None => Session::new(scenario, options)?,
     };
-    Ok(LiveTwin::new(session, policy_text(catalog, id)?))
+    let mut twin = LiveTwin::new(session, policy_text(catalog, id)?);
+    twin.profile_text = profile_text(catalog, id)?;
+    Ok(twin)
 }
 
 /// The log store at `path` (written by `officetwin run` or a running demo),

@@ -130,6 +130,43 @@ pub fn edit(policy: &mut Policy, list: ListKind, op: ListOp, raw: &str) -> Resul
     Ok(())
 }
 
+/// The same list edit on the profile's YAML text, so the text and the
+/// validated draft never disagree. `raw` was already checked by [`edit`].
+pub fn edit_text(text: &str, list: ListKind, op: ListOp, raw: &str) -> Result<String, String> {
+    use serde_yaml::Value;
+    let entry = Entry::parse(raw).map_err(|e| e.message)?.text;
+    let mut doc: Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+    if doc.is_null() {
+        doc = Value::Mapping(serde_yaml::Mapping::new());
+    }
+    let map = doc
+        .as_mapping_mut()
+        .ok_or("the security profile is not a YAML mapping")?;
+    let key = Value::from(match list {
+        ListKind::Allow => "allow_list",
+        ListKind::Block => "block_list",
+    });
+    let items = map
+        .entry(key)
+        .or_insert_with(|| Value::Sequence(Vec::new()));
+    if items.is_null() {
+        *items = Value::Sequence(Vec::new());
+    }
+    let seq = items
+        .as_sequence_mut()
+        .ok_or("the profile's list is not a YAML list")?;
+    let same = |v: &Value| {
+        v.as_str()
+            .and_then(|s| Entry::parse(s).ok())
+            .is_some_and(|e| e.text == entry)
+    };
+    match op {
+        ListOp::Add => seq.push(Value::from(entry)),
+        ListOp::Remove => seq.retain(|v| !same(v)),
+    }
+    serde_yaml::to_string(&doc).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +207,10 @@ mod tests {
         .unwrap();
         assert!(p.allow_list.is_empty());
         assert!(edit(&mut p, ListKind::Allow, ListOp::Remove, "x.example").is_err());
+        let text = edit_text("{}\n", ListKind::Allow, ListOp::Add, "WWW.A.example").unwrap();
+        assert!(text.contains("- www.a.example"), "{text}");
+        let text = edit_text(&text, ListKind::Allow, ListOp::Remove, "www.a.example").unwrap();
+        assert!(!text.contains("www.a.example"), "{text}");
         assert!(ListKind::parse("deny").is_err());
         assert!(ListOp::parse("replace").is_err());
     }

@@ -100,6 +100,16 @@ pub trait Source: Send {
     fn profile(&self) -> Option<super::profile::ProfileView> {
         None
     }
+    /// The security profile as an editable YAML text (the shape of a
+    /// scenario's `policy:`), if it can be edited here.
+    fn profile_text(&self) -> Option<String> {
+        None
+    }
+    /// Validates `text` as a security profile and keeps it as the draft; one
+    /// that does not validate is refused with its place and reason.
+    fn save_profile(&mut self, _text: &str) -> Result<(), String> {
+        Err("policies are read-only here".into())
+    }
     /// Adds an entry to, or removes one from, the draft's allow or block
     /// list; an entry that does not validate is refused with its reason.
     fn edit_list(
@@ -157,6 +167,9 @@ pub struct LiveTwin {
     /// The web policy (security profile) as edited in the console and not
     /// yet deployed; `None`: the running one.
     web_draft: Option<Policy>,
+    /// The security profile's YAML text (the shape of a scenario's
+    /// `policy:`), kept in step with the list edits.
+    pub profile_text: String,
     /// Whether the gateway settings (`draft`) were saved since the last
     /// deploy, so "deploy all" sends them too.
     settings_saved: bool,
@@ -176,6 +189,7 @@ impl LiveTwin {
             story: None,
             versions,
             web_draft: None,
+            profile_text: "{}\n".to_string(),
             settings_saved: false,
         }
     }
@@ -293,7 +307,18 @@ impl Source for LiveTwin {
             .clone()
             .unwrap_or_else(|| self.session.world.gateway_ref().config().policy.clone());
         super::profile::edit(&mut draft, list, op, entry)?;
+        self.profile_text = super::profile::edit_text(&self.profile_text, list, op, entry)?;
         self.web_draft = Some(draft);
+        Ok(())
+    }
+    fn profile_text(&self) -> Option<String> {
+        Some(self.profile_text.clone())
+    }
+    fn save_profile(&mut self, text: &str) -> Result<(), String> {
+        let policy =
+            twin::load::policy_from_str("security-profile", text).map_err(|e| e.to_string())?;
+        self.profile_text = text.to_string();
+        self.web_draft = Some(policy);
         Ok(())
     }
     fn story(&self) -> Option<&Story> {

@@ -44,6 +44,7 @@ pub const PROTECTED_ROUTES: &[(&str, &str)] = &[
     ("GET", "/policies"),
     ("POST", "/policies"),
     ("POST", "/policies/list"),
+    ("POST", "/policies/profile"),
     ("POST", "/policies/deploy"),
     ("GET", "/reports"),
     ("GET", "/reports/2017-09.html"),
@@ -103,6 +104,7 @@ impl Console {
             .route("/devices/block", post(block_device))
             .route("/policies", get(policies).post(save_policy))
             .route("/policies/list", post(edit_list))
+            .route("/policies/profile", post(save_profile))
             .route("/policies/deploy", post(deploy_all))
             .route("/reports", get(reports))
             .route("/reports/{file}", get(report_file))
@@ -777,6 +779,9 @@ struct PolicyNotice {
     /// A list edit that was made, or why it was refused.
     list_done: Option<String>,
     list_error: Option<String>,
+    /// The security profile's text as submitted, when it was refused.
+    profile_text: Option<String>,
+    profile_saved: bool,
 }
 
 fn policies_page(
@@ -785,13 +790,17 @@ fn policies_page(
     text: Option<String>,
     notice: PolicyNotice,
 ) -> Response {
-    let (policy, deploys, running_version, profile) = {
+    let (policy, deploys, running_version, profile, profile_text) = {
         let source = lock(&console.inner.source);
         (
             text.or_else(|| source.policy_text()),
             source.deploys().to_vec(),
             source.running_version(),
             source.profile(),
+            notice
+                .profile_text
+                .clone()
+                .or_else(|| source.profile_text()),
         )
     };
     // Newest first: the status of the last "deploy all" leads.
@@ -802,6 +811,8 @@ fn policies_page(
         error,
         list_done,
         list_error,
+        profile_saved,
+        ..
     } = notice;
     let mut r = console.render(
         "policies.html",
@@ -818,6 +829,8 @@ fn policies_page(
             profile => ser(&profile),
             list_done,
             list_error,
+            profile_text,
+            profile_saved,
         },
     );
     if failed && r.status() == StatusCode::OK {
@@ -869,6 +882,39 @@ async fn save_policy(
             },
         ),
     }
+}
+
+#[derive(Deserialize)]
+struct ProfileForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    profile: String,
+}
+
+async fn save_profile(
+    State(console): State<Console>,
+    authed: Authed,
+    headers: HeaderMap,
+    Form(form): Form<ProfileForm>,
+) -> Response {
+    if !post_ok(&headers, &authed, &form.csrf) {
+        return refused();
+    }
+    let result = lock(&console.inner.source).save_profile(&form.profile);
+    let notice = match result {
+        Ok(()) => PolicyNotice {
+            profile_saved: true,
+            ..PolicyNotice::default()
+        },
+        // The text as submitted stays on screen, to be fixed in place.
+        Err(reason) => PolicyNotice {
+            error: Some(reason),
+            profile_text: Some(form.profile),
+            ..PolicyNotice::default()
+        },
+    };
+    policies_page(&console, &authed, None, notice)
 }
 
 #[derive(Deserialize)]
