@@ -237,3 +237,16 @@ fn download_complete(world: &mut TwinWorld, host: String, url: String) -> Result
     );
     Ok(())
 }
+
+#[when(expr = "the email reputation SMTP error code is set to {int}")]
+fn set_smtp_code(world: &mut TwinWorld, code: u16) -> Result<()> {
+    let code = appliance::config::SmtpCode::new(code).map_err(anyhow::Error::msg)?;
+    let session = world.session()?;
+    let mut config = session.world.gateway_ref().config().clone();
+    config.version += 1;
+    config.mail.email_reputation.smtp_error_code = code;
+    match session.world.gateway().deploy(config) {
+        appliance::gateway::DeployOutcome::Success { .. } => Ok(()),
+        other => bail!("the gateway refused the new policy: {other:?}"),
+    }
+}

@@ -3,6 +3,7 @@
 
 mod demo;
 mod load;
+mod mail;
 mod spine;
 mod tun;
 mod world;
