@@ -1,5 +1,6 @@
 //! An office host: one smoltcp interface on the LAN, a DNS stub resolver and
-//! an HTTP/1.1 client, recording every exchange it makes.
+//! an HTTP/1.1 client (inside TLS 1.2 for `https://`, see `crate::tls`),
+//! recording every exchange it makes.
 //!
 //! The host is driven by the world: frames are pushed into its device, it is
 //! polled at the instants it asks for, and the frames it sends are collected
@@ -10,6 +11,7 @@ use crate::dns::{self, Answer};
 use crate::link::QueueDevice;
 use crate::mail_net::MailNode;
 use crate::model::{HostSpec, Mac, Office};
+use crate::tls;
 use crate::web::{self, HttpUrl, UrlError};
 use appliance::Instant;
 use rand::{Rng, RngExt};
@@ -34,6 +36,10 @@ pub enum Outcome {
     Timeout,
     /// The host name could not be resolved (NXDOMAIN or no answer).
     DnsFailed,
+    /// HTTPS: the browser refused the server's certificate (expired, not
+    /// yet valid, or for another name), sent a fatal alert and showed its
+    /// own warning instead of the page.
+    CertificateInvalid,
 }
 
 /// One page load as the host saw it.
@@ -81,6 +87,16 @@ pub enum MailSession {
         client: crate::mail_proto::Pop3Client,
         mailbox: String,
     },
+}
+
+/// A browser's side of one TLS connection.
+struct TlsClient {
+    /// The HTTP request, sent once the server's certificate is accepted.
+    http: Vec<u8>,
+    /// The server's flight has been read (and answered).
+    answered: bool,
+    /// The certificate was refused: an alert went out instead.
+    refused: bool,
 }
 
 /// One office host.
@@ -140,6 +156,8 @@ enum FetchState {
         request: Vec<u8>,
         sent: usize,
         response: Vec<u8>,
+        /// `https://`: the handshake's progress.
+        tls: Option<Box<TlsClient>>,
     },
     Done(Outcome, Option<u16>, String),
 }
@@ -329,12 +347,28 @@ impl Host {
         let port = self.free_port();
         let socket = self.sockets.get_mut::<tcp::Socket>(handle);
         match socket.connect(self.iface.context(), (ip, target.port), port) {
-            Ok(()) => FetchState::Transfer {
-                handle,
-                request: web::get_request(target, self.user_agent),
-                sent: 0,
-                response: Vec::new(),
-            },
+            Ok(()) => {
+                let http = web::get_request(target, self.user_agent);
+                let (request, tls) = if target.tls {
+                    let random: [u8; 32] = self.rng.random();
+                    let hello = tls::client_hello(&random, &target.host);
+                    let client = TlsClient {
+                        http,
+                        answered: false,
+                        refused: false,
+                    };
+                    (hello, Some(Box::new(client)))
+                } else {
+                    (http, None)
+                };
+                FetchState::Transfer {
+                    handle,
+                    request,
+                    sent: 0,
+                    response: Vec::new(),
+                    tls,
+                }
+            }
             Err(_) => {
                 self.idle_tcp.push(handle);
                 FetchState::Done(Outcome::Reset, None, String::new())
@@ -416,6 +450,10 @@ impl Host {
 
         for i in 0..self.fetches.len() {
             let deadline = self.fetches[i].deadline;
+            let tls_host = self.fetches[i]
+                .target
+                .tls
+                .then(|| self.fetches[i].target.host.clone());
             match &mut self.fetches[i].state {
                 FetchState::Resolving {
                     tries, retry_at, ..
@@ -436,6 +474,7 @@ impl Host {
                     request,
                     sent,
                     response,
+                    tls: tls_state,
                 } => {
                     let socket = self.sockets.get_mut::<tcp::Socket>(*handle);
                     if *sent < request.len()
@@ -454,15 +493,68 @@ impl Host {
                             _ => break,
                         }
                     }
-                    let head = web::parse_response(response);
+                    if let Some(t) = tls_state.as_deref_mut()
+                        && !t.answered
+                    {
+                        let host = tls_host.as_deref().unwrap_or_default();
+                        match tls::read_server_flight(response) {
+                            tls::ServerFlight::Partial => {}
+                            tls::ServerFlight::Broken(_) => {
+                                // Nothing a browser could go on with.
+                                t.answered = true;
+                                t.refused = true;
+                                request.extend(tls::fatal_alert(tls::ALERT_HANDSHAKE_FAILURE));
+                                moved = true;
+                            }
+                            tls::ServerFlight::Certificate {
+                                not_before,
+                                not_after,
+                                names,
+                                len,
+                            } => {
+                                t.answered = true;
+                                response.drain(..len.min(response.len()));
+                                if now > not_after || now < not_before {
+                                    t.refused = true;
+                                    request
+                                        .extend(tls::fatal_alert(tls::ALERT_CERTIFICATE_EXPIRED));
+                                } else if !tls::name_matches(&names, host) {
+                                    t.refused = true;
+                                    request.extend(tls::fatal_alert(tls::ALERT_BAD_CERTIFICATE));
+                                } else {
+                                    let share: [u8; 32] = self.rng.random();
+                                    let mut finished = [0u8; 40];
+                                    self.rng.fill_bytes(&mut finished);
+                                    request.extend(tls::client_finish(&share, &finished, &t.http));
+                                }
+                                moved = true;
+                            }
+                        }
+                    }
+                    // Inside TLS the page is the application data.
+                    let decoded;
+                    let http: &[u8] = match tls_state {
+                        Some(_) => {
+                            decoded = tls::application_data(response).0;
+                            &decoded
+                        }
+                        None => response,
+                    };
+                    let head = web::parse_response(http);
+                    let refused = tls_state.as_deref().is_some_and(|t| t.refused);
                     let done = match socket.state() {
+                        // The alert is out: the browser shows its warning.
+                        _ if refused && *sent >= request.len() => {
+                            socket.close();
+                            Some(Outcome::CertificateInvalid)
+                        }
                         // The server closed: the response is whatever came.
                         tcp::State::CloseWait => {
                             socket.close();
                             Some(Outcome::Complete)
                         }
                         tcp::State::Closed => Some(match head {
-                            Some(h) if h.is_complete(response) => Outcome::Complete,
+                            Some(h) if h.is_complete(http) => Outcome::Complete,
                             _ => Outcome::Reset,
                         }),
                         _ if now >= deadline => {
@@ -474,7 +566,7 @@ impl Host {
                     if let Some(outcome) = done {
                         moved = true;
                         let status = head.map(|h| h.status);
-                        let body = head.map(|h| h.body(response)).unwrap_or_default();
+                        let body = head.map(|h| h.body(http)).unwrap_or_default();
                         self.closing_tcp.push(*handle);
                         self.fetches[i].state = FetchState::Done(outcome, status, body);
                     }

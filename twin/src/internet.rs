@@ -5,17 +5,24 @@
 //!
 //! smoltcp accepts one connection per listening socket, so each service port
 //! keeps a small pool of listening sockets, refilled as connections take them.
+//!
+//! Port 443 speaks TLS 1.2 (`crate::tls`): each site answers a ClientHello
+//! with its certificate (the validity dates of the scenario), then serves
+//! the page inside application data records. A client's alert (a browser
+//! refusing an expired certificate) ends the connection.
 
+use crate::actor::stream_rng;
 use crate::dns;
 use crate::host::{ethernet, smol, unsmol};
 use crate::link::QueueDevice;
 use crate::mail::MailServer;
 use crate::mail_net::{MailNode, POP3_PORT, SMTP_PORT, SessionKind};
 use crate::mail_proto::SmtpClient;
-use crate::model::{Office, Scenario, Site};
+use crate::model::{CertificateSpec, Office, Scenario, Site};
+use crate::tls::{self, SiteCertificate};
 use crate::web;
 use appliance::Instant;
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_chacha::ChaCha8Rng;
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::socket::{tcp, udp};
@@ -27,9 +34,18 @@ use std::net::Ipv4Addr;
 /// SYNs that can reach the node between two polls.
 const SPARE_LISTENERS: usize = 2;
 const HTTP_PORT: u16 = 80;
+const HTTPS_PORT: u16 = 443;
 /// The ChaCha stream of the senders' mail servers' source ports.
 const MAIL_STREAM: u64 = 3 << 32;
 const EPHEMERAL: std::ops::RangeInclusive<u16> = 49152..=65535;
+/// The ChaCha stream of the sites' TLS randoms (after the actors', hosts',
+/// scripted traffic's and mail servers').
+const TLS_STREAM: u64 = 4 << 32;
+/// A site without a certificate in its scenario gets one valid from this
+/// long before the start ...
+const DEFAULT_CERT_BEFORE: std::time::Duration = std::time::Duration::from_secs(90 * 86_400);
+/// ... to this long after it.
+const DEFAULT_CERT_AFTER: std::time::Duration = std::time::Duration::from_secs(275 * 86_400);
 const TCP_RX: usize = 8 * 1024;
 const TCP_TX: usize = 64 * 1024;
 
@@ -48,6 +64,11 @@ pub struct Internet {
     lan: Ipv4Cidr,
     router_ip: Ipv4Addr,
     slots: Vec<Slot>,
+    /// Each site's certificate (`None` if it could not be built: the site
+    /// then refuses TLS connections).
+    certs: Vec<Option<SiteCertificate>>,
+    /// Randoms and key shares of the sites' handshakes.
+    rng: ChaCha8Rng,
     /// HTTP responses sent.
     pub responses: u64,
     /// DNS answers sent.
@@ -74,6 +95,18 @@ struct Slot {
     request: Vec<u8>,
     response: Vec<u8>,
     sent: usize,
+    tls: TlsPhase,
+}
+
+/// Where a port 443 connection is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TlsPhase {
+    /// Plain HTTP (port 80).
+    Off,
+    AwaitHello,
+    /// The first flight is (being) sent; the request comes next.
+    AwaitRequest,
+    Done,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +155,18 @@ impl Internet {
         zone.entry(mail.host.to_ascii_lowercase())
             .or_insert(mail.ip);
 
+        let certs = scenario
+            .internet
+            .sites
+            .iter()
+            .map(|site| {
+                let spec = site.certificate.unwrap_or(CertificateSpec {
+                    not_before: now - DEFAULT_CERT_BEFORE,
+                    not_after: now + DEFAULT_CERT_AFTER,
+                });
+                SiteCertificate::new(&site.host, spec.not_before, spec.not_after).ok()
+            })
+            .collect();
         let mut internet = Internet {
             device,
             iface,
@@ -135,6 +180,8 @@ impl Internet {
             lan: Ipv4Cidr::new(office.lan, office.lan_prefix),
             router_ip: office.router_ip,
             slots: Vec::new(),
+            certs,
+            rng: stream_rng(scenario.seed, TLS_STREAM),
             responses: 0,
             dns_answers: 0,
             mail: MailNode::new(MailServer::new(&mail.mailboxes)),
@@ -255,11 +302,15 @@ impl Internet {
                 slot.request.clear();
                 slot.response.clear();
                 slot.sent = 0;
+                slot.tls = TlsPhase::Off;
             }
             return false;
         }
         if slot.phase == Phase::Listening && state != tcp::State::Listen {
             slot.phase = Phase::Reading;
+            if socket.local_endpoint().map(|e| e.port) == Some(HTTPS_PORT) {
+                slot.tls = TlsPhase::AwaitHello;
+            }
         }
         // Wait for the handshake: only then does the request start arriving.
         if slot.phase == Phase::Reading
@@ -286,34 +337,55 @@ impl Internet {
                     _ => break,
                 }
             }
-            let answer = match web::parse_request(&slot.request) {
-                Ok(None) => None,
-                Ok(Some(head)) => {
-                    let site = head
-                        .host
-                        .as_deref()
-                        .and_then(|h| self.by_host.get(h).copied())
-                        .or(site);
-                    Some(
-                        match site.and_then(|s| {
-                            self.sites[s].pages.iter().find(|p| p.path == head.target)
-                        }) {
-                            Some(page) => {
-                                web::response(now, page.status, &page.content_type, &page.body)
-                            }
-                            None => web::response(now, 404, "text/html", NOT_FOUND),
-                        },
-                    )
+            let answer = match slot.tls {
+                TlsPhase::Off => http_answer(&self.sites, &self.by_host, site, now, &slot.request),
+                TlsPhase::AwaitHello => match tls::read_client_hello(&slot.request) {
+                    None => None,
+                    Some(hello) => {
+                        let Some(cert) = site
+                            .and_then(|s| self.certs.get(s))
+                            .and_then(|c| c.as_ref())
+                        else {
+                            socket.abort();
+                            slot.phase = Phase::Closing;
+                            return true;
+                        };
+                        let server_random: [u8; 32] = self.rng.random();
+                        let share: [u8; 32] = self.rng.random();
+                        slot.request.drain(..hello.len.min(slot.request.len()));
+                        slot.tls = TlsPhase::AwaitRequest;
+                        Some(tls::server_flight(
+                            cert,
+                            &hello.random,
+                            &server_random,
+                            &share,
+                        ))
+                    }
+                },
+                TlsPhase::AwaitRequest => {
+                    let (data, alert) = tls::application_data(&slot.request);
+                    if alert {
+                        // The browser refused the certificate.
+                        socket.close();
+                        slot.phase = Phase::Closing;
+                        return true;
+                    }
+                    http_answer(&self.sites, &self.by_host, site, now, &data).map(|resp| {
+                        let mut finished = [0u8; 40];
+                        self.rng.fill_bytes(&mut finished);
+                        slot.tls = TlsPhase::Done;
+                        tls::server_finish(&finished, &resp)
+                    })
                 }
-                Err(web::MalformedRequest) => {
-                    Some(web::response(now, 400, "text/html", BAD_REQUEST))
-                }
+                TlsPhase::Done => None,
             };
             if let Some(resp) = answer {
                 slot.response = resp;
                 slot.sent = 0;
                 slot.phase = Phase::Writing;
-                self.responses += 1;
+                if slot.tls != TlsPhase::AwaitRequest {
+                    self.responses += 1;
+                }
             }
         }
         if slot.phase == Phase::Writing && socket.can_send() {
@@ -322,20 +394,39 @@ impl Internet {
                 moved |= n > 0;
             }
             if slot.sent >= slot.response.len() {
-                socket.close();
-                slot.phase = Phase::Closing;
+                if slot.tls == TlsPhase::AwaitRequest {
+                    // The first flight is out: the client's answer comes next.
+                    slot.response.clear();
+                    slot.sent = 0;
+                    slot.phase = Phase::Reading;
+                } else {
+                    socket.close();
+                    slot.phase = Phase::Closing;
+                }
                 moved = true;
             }
         }
         moved
     }
 
-    /// Keeps [`SPARE_LISTENERS`] sockets listening on the HTTP port.
+    /// Keeps [`SPARE_LISTENERS`] sockets listening on each web port.
     fn refill_listeners(&mut self) -> bool {
+        let mut moved = false;
+        for port in [HTTP_PORT, HTTPS_PORT] {
+            moved |= self.refill_port(port);
+        }
+        moved
+    }
+
+    fn refill_port(&mut self, port: u16) -> bool {
+        let sockets = &self.sockets;
         let mut listening = self
             .slots
             .iter()
-            .filter(|s| s.phase == Phase::Listening)
+            .filter(|s| {
+                s.phase == Phase::Listening
+                    && sockets.get::<tcp::Socket>(s.handle).listen_endpoint().port == port
+            })
             .count();
         let mut moved = false;
         while listening < SPARE_LISTENERS {
@@ -352,13 +443,14 @@ impl Internet {
                         request: Vec::new(),
                         response: Vec::new(),
                         sent: 0,
+                        tls: TlsPhase::Off,
                     });
                     self.slots.len() - 1
                 }
             };
             let slot = &mut self.slots[idx];
             let socket = self.sockets.get_mut::<tcp::Socket>(slot.handle);
-            if socket.listen(HTTP_PORT).is_err() {
+            if socket.listen(port).is_err() {
                 break;
             }
             slot.phase = Phase::Listening;
@@ -366,6 +458,38 @@ impl Internet {
             moved = true;
         }
         moved
+    }
+
+    /// Replaces the certificate `host` serves (a certificate renewed, or
+    /// left to expire); false if no site has that name.
+    pub fn set_certificate(&mut self, host: &str, spec: CertificateSpec) -> bool {
+        let Some(&i) = self
+            .by_host
+            .get(&host.trim_end_matches('.').to_ascii_lowercase())
+        else {
+            return false;
+        };
+        let Some(site) = self.sites.get_mut(i) else {
+            return false;
+        };
+        site.certificate = Some(spec);
+        let cert = SiteCertificate::new(&site.host, spec.not_before, spec.not_after).ok();
+        if let Some(slot) = self.certs.get_mut(i) {
+            *slot = cert;
+        }
+        true
+    }
+
+    /// The certificate validity `host` serves, if it is a site.
+    pub fn certificate(&self, host: &str) -> Option<CertificateSpec> {
+        let i = *self
+            .by_host
+            .get(&host.trim_end_matches('.').to_ascii_lowercase())?;
+        let cert = self.certs.get(i)?.as_ref()?;
+        Some(CertificateSpec {
+            not_before: cert.not_before,
+            not_after: cert.not_after,
+        })
     }
 
     /// Sockets the node holds (listening, serving, closing).
@@ -383,6 +507,34 @@ impl Internet {
     /// The endpoint DNS queries go to.
     pub fn dns_endpoint(&self) -> IpEndpoint {
         IpEndpoint::new(self.dns_server.into(), 53)
+    }
+}
+
+/// The HTTP response to `request` once it is complete (`None` before).
+fn http_answer(
+    sites: &[Site],
+    by_host: &HashMap<String, usize>,
+    site: Option<usize>,
+    now: Instant,
+    request: &[u8],
+) -> Option<Vec<u8>> {
+    match web::parse_request(request) {
+        Ok(None) => None,
+        Ok(Some(head)) => {
+            let site = head
+                .host
+                .as_deref()
+                .and_then(|h| by_host.get(h).copied())
+                .or(site);
+            Some(
+                match site.and_then(|s| sites.get(s)?.pages.iter().find(|p| p.path == head.target))
+                {
+                    Some(page) => web::response(now, page.status, &page.content_type, &page.body),
+                    None => web::response(now, 404, "text/html", NOT_FOUND),
+                },
+            )
+        }
+        Err(web::MalformedRequest) => Some(web::response(now, 400, "text/html", BAD_REQUEST)),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod mail_net;
 pub mod mail_proto;
 pub mod model;
 pub mod scripted;
+pub mod tls;
 pub mod tun;
 pub mod web;
 pub mod world;

@@ -198,6 +198,16 @@ pub struct Site {
     /// Pages by path (path and query, e.g. `/account.asp?qu=cmd`). A request for
     /// an unlisted path gets 404.
     pub pages: Vec<Page>,
+    /// The validity of the certificate it serves on 443; `None` gives one
+    /// valid from 90 days before the scenario's start to 275 days after.
+    pub certificate: Option<CertificateSpec>,
+}
+
+/// A site certificate's validity period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CertificateSpec {
+    pub not_before: Instant,
+    pub not_after: Instant,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

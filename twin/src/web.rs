@@ -6,7 +6,7 @@ use appliance::Instant;
 use chrono::{TimeZone, Utc};
 use std::fmt::Write as _;
 
-/// An `http://` URL split for a client.
+/// An `http://` or `https://` URL split for a client.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpUrl {
     /// Lower-case host name or IPv4 literal.
@@ -14,11 +14,13 @@ pub struct HttpUrl {
     pub port: u16,
     /// Path and query, e.g. `/account.asp?qu=cmd`.
     pub target: String,
+    /// `https://`: the request goes inside TLS (see `crate::tls`).
+    pub tls: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
-    #[error("only http:// URLs are simulated: {0}")]
+    #[error("only http:// and https:// URLs are simulated: {0}")]
     Scheme(String),
     #[error("URL without a host: {0}")]
     NoHost(String),
@@ -28,8 +30,9 @@ pub enum UrlError {
 
 impl HttpUrl {
     pub fn parse(url: &str) -> Result<HttpUrl, UrlError> {
-        let rest = match url.get(..7) {
-            Some(s) if s.eq_ignore_ascii_case("http://") => &url[7..],
+        let (rest, tls) = match (url.get(..7), url.get(..8)) {
+            (Some(s), _) if s.eq_ignore_ascii_case("http://") => (&url[7..], false),
+            (_, Some(s)) if s.eq_ignore_ascii_case("https://") => (&url[8..], true),
             _ => return Err(UrlError::Scheme(url.to_string())),
         };
         let rest = rest.split('#').next().unwrap_or("");
@@ -48,7 +51,7 @@ impl HttpUrl {
                     .filter(|&p| p != 0)
                     .ok_or_else(|| UrlError::Port(url.to_string()))?,
             ),
-            None => (authority, 80),
+            None => (authority, if tls { 443 } else { 80 }),
         };
         if host.is_empty() {
             return Err(UrlError::NoHost(url.to_string()));
@@ -57,12 +60,13 @@ impl HttpUrl {
             host: host.to_ascii_lowercase(),
             port,
             target,
+            tls,
         })
     }
 
     /// The `Host` header value.
     pub fn host_header(&self) -> String {
-        if self.port == 80 {
+        if self.port == if self.tls { 443 } else { 80 } {
             self.host.clone()
         } else {
             format!("{}:{}", self.host, self.port)
@@ -279,7 +283,12 @@ mod tests {
         assert_eq!((u.port, u.target.as_str()), (8080, "/?x=1"));
         assert_eq!(u.host_header(), "example.com:8080");
         assert_eq!(HttpUrl::parse("http://a.example").expect("url").target, "/");
-        assert!(HttpUrl::parse("https://a.example/").is_err());
+        assert!(HttpUrl::parse("ftp://a.example/").is_err());
+        let u = HttpUrl::parse("HTTPS://WWW.A.example/x").expect("https");
+        assert_eq!(
+            (u.port, u.tls, u.host_header()),
+            (443, true, "www.a.example".into())
+        );
         assert!(HttpUrl::parse("http:///x").is_err());
         assert!(HttpUrl::parse("http://a:99999/").is_err());
         assert!(HttpUrl::parse("ht").is_err());

@@ -527,6 +527,21 @@ impl World {
         Ok(())
     }
 
+    /// The web site `host` now serves a certificate with this validity
+    /// (renewed, or left to expire); false if no site has that name.
+    pub fn set_site_certificate(
+        &mut self,
+        host: &str,
+        spec: crate::model::CertificateSpec,
+    ) -> bool {
+        self.internet.set_certificate(host, spec)
+    }
+
+    /// The validity of the certificate the web site `host` serves.
+    pub fn site_certificate(&self, host: &str) -> Option<crate::model::CertificateSpec> {
+        self.internet.certificate(host)
+    }
+
     /// Every finished exchange of `host`, in order of completion (empty for
     /// an unknown host).
     pub fn exchanges(&self, host: &str) -> &[HttpExchange] {

@@ -21,8 +21,8 @@ pub use error::{LoadError, SourceError};
 pub use traffic::FileReader;
 
 use crate::model::{
-    ActorKind, ActorSpec, HostKind, HostSpec, Internet, Mac, MailServerSpec, Office, Page,
-    Scenario, ScriptedRequest, Site, TimelineAction, TimelineEntry,
+    ActorKind, ActorSpec, CertificateSpec, HostKind, HostSpec, Internet, Mac, MailServerSpec,
+    Office, Page, Scenario, ScriptedRequest, Site, TimelineAction, TimelineEntry,
 };
 use appliance::policy::{self, Policy, RawPolicy, UrlCategories};
 use appliance::{Config, Instant};
@@ -505,7 +505,12 @@ impl ScenarioCheck<'_, '_> {
         let mut sites = Vec::with_capacity(raw.sites.len());
         for (i, site) in raw.sites.into_iter().enumerate() {
             let at = |key: &str| format!("internet.sites[{i}].{key}");
-            let RawSite { host, ip, pages } = site;
+            let RawSite {
+                host,
+                ip,
+                pages,
+                certificate,
+            } = site;
             if !is_dns_name(&host) {
                 return Err(doc
                     .error_at(&at("host"), format!("`{host}` is not a DNS name"))
@@ -531,7 +536,37 @@ impl ScenarioCheck<'_, '_> {
                 None => vec![default_page(&host)],
                 Some(pages) => self.pages(i, pages)?,
             };
-            sites.push(Site { host, ip, pages });
+            let certificate = match certificate {
+                None => None,
+                Some(c) => {
+                    let not_after = c.not_after.0;
+                    let not_before = c
+                        .not_before
+                        .map_or(not_after - Duration::from_secs(365 * 86_400), |t| t.0);
+                    if not_before >= not_after {
+                        return Err(doc
+                            .error_at(
+                                &at("certificate.not_before"),
+                                format!(
+                                    "the certificate of `{host}` would be valid from {not_before} to {not_after}"
+                                ),
+                            )
+                            .label("not before its end")
+                            .help("`not_before` must come before `not_after`")
+                            .into());
+                    }
+                    Some(CertificateSpec {
+                        not_before,
+                        not_after,
+                    })
+                }
+            };
+            sites.push(Site {
+                host,
+                ip,
+                pages,
+                certificate,
+            });
         }
         Ok(Internet { sites, mail })
     }

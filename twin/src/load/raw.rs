@@ -105,6 +105,18 @@ pub(crate) struct RawSite {
     pub ip: Ipv4Addr,
     #[serde(default)]
     pub pages: Option<Vec<RawPage>>,
+    /// The certificate served on 443 (validity in JST).
+    #[serde(default)]
+    pub certificate: Option<RawCertificate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCertificate {
+    /// Defaults to one year before `not_after`.
+    #[serde(default)]
+    pub not_before: Option<JstTime>,
+    pub not_after: JstTime,
 }
 
 #[derive(Debug, Deserialize)]

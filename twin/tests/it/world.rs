@@ -76,16 +76,19 @@ fn internet() -> Internet {
                     page("/", "<html>welcome</html>"),
                     page("/news?id=1", &"news ".repeat(2000)),
                 ],
+                certificate: None,
             },
             Site {
                 host: "xxxrzy8823l68me.net".into(),
                 ip: Ipv4Addr::new(203, 0, 113, 66),
                 pages: vec![page("/account.asp?qu=cmd", "cmd=sleep")],
+                certificate: None,
             },
             Site {
                 host: "xxxsiebabanahujtr.org".into(),
                 ip: Ipv4Addr::new(203, 0, 113, 67),
                 pages: vec![page("/login.asp", "ok")],
+                certificate: None,
             },
         ],
         mail: MailServerSpec {
@@ -212,7 +215,7 @@ fn dns_resolves_and_pages_arrive() {
     assert_eq!(w.now(), jst(10, 0, 10));
     assert!(w.exchanges("no-such-host").is_empty());
     assert!(w.open("no-such-host", "http://www.example.jp/").is_err());
-    assert!(w.open("PC-02", "https://www.example.jp/").is_err());
+    assert!(w.open("PC-02", "ftp://www.example.jp/").is_err());
 }
 
 #[test]
@@ -464,4 +467,81 @@ fn an_offline_gateway_keeps_blocking_but_reports_nothing() {
         "blocked calls are not allowed traffic"
     );
     assert!(w.drain_access().is_empty(), "drained");
+}
+
+/// HTTPS in the twin: a TLS 1.2 handshake with the site's certificate, the
+/// page inside application data; an expired certificate is reset by the
+/// gateway (its default) with its own log reason, or, when the gateway only
+/// monitors, refused by the browser itself.
+#[test]
+fn https_pages_and_expired_certificates() {
+    use appliance::policy::CertAction;
+    use twin::model::CertificateSpec;
+    let mut w = world(&small_scenario());
+    w.open("PC-02", "https://www.example.jp/").expect("open");
+    w.open("PC-02", "https://www.example.jp/news?id=1")
+        .expect("open");
+    w.run_for(Duration::from_secs(10));
+    let ex = w.exchanges("PC-02").to_vec();
+    assert_eq!(ex.len(), 2, "{ex:#?}");
+    assert!(
+        ex.iter()
+            .all(|e| e.outcome == Outcome::Complete && e.status == Some(200)),
+        "{ex:#?}"
+    );
+    assert!(ex.iter().any(|e| e.body == "<html>welcome</html>"));
+    assert!(ex.iter().any(|e| e.body.len() == 10_000));
+    assert!(w.drain_events().is_empty());
+
+    // The certificate ran out yesterday.
+    let expired = CertificateSpec {
+        not_before: jst(10, 0, 0) - Duration::from_secs(366 * 86_400),
+        not_after: jst(10, 0, 0) - Duration::from_secs(86_400),
+    };
+    assert!(w.set_site_certificate("WWW.example.jp", expired));
+    assert!(!w.set_site_certificate("nowhere.example", expired));
+    assert_eq!(w.site_certificate("www.example.jp"), Some(expired));
+    w.open("PC-02", "https://www.example.jp/").expect("open");
+    w.run_for(Duration::from_secs(10));
+    let last = w.exchanges("PC-02").last().cloned().expect("exchange");
+    assert_eq!((last.outcome, last.status), (Outcome::Reset, None));
+    let events = w.drain_events();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    let e = &events[0];
+    assert_eq!(e.engine, appliance::Engine::WebReputation);
+    assert_eq!(e.action, appliance::Action::Reset);
+    assert_eq!(e.url.as_deref(), Some("https://www.example.jp/"));
+    assert_eq!(e.reasons[0], "invalid SSL certificate");
+    assert_eq!(
+        e.reasons[1],
+        "certificate expired on 2017-09-25 10:00:00 (JST)"
+    );
+
+    // Monitor only: the gateway logs, the browser refuses the certificate.
+    let mut config = w.gateway_ref().config().clone();
+    config.version += 1;
+    config.policy.web_reputation.expired_certificate = CertAction::Monitor;
+    let _ = w.gateway().deploy(config);
+    w.open("PC-02", "https://www.example.jp/").expect("open");
+    w.run_for(Duration::from_secs(10));
+    let last = w.exchanges("PC-02").last().cloned().expect("exchange");
+    assert_eq!(
+        (last.outcome, last.status),
+        (Outcome::CertificateInvalid, None)
+    );
+    let events = w.drain_events();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0].action, appliance::Action::Monitor);
+
+    // Renewed: the page loads again, nothing is logged.
+    let renewed = CertificateSpec {
+        not_before: jst(10, 0, 0),
+        not_after: jst(10, 0, 0) + Duration::from_secs(365 * 86_400),
+    };
+    assert!(w.set_site_certificate("www.example.jp", renewed));
+    w.open("PC-02", "https://www.example.jp/").expect("open");
+    w.run_for(Duration::from_secs(10));
+    let last = w.exchanges("PC-02").last().cloned().expect("exchange");
+    assert_eq!((last.outcome, last.status), (Outcome::Complete, Some(200)));
+    assert!(w.drain_events().is_empty());
 }
