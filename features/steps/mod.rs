@@ -9,6 +9,7 @@ mod report;
 mod scenario;
 mod tun;
 mod web;
+mod certificates;
 
 use anyhow::{Context, Result, anyhow};
 use officetwin::session::Session;

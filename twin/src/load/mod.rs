@@ -84,6 +84,12 @@ pub fn scenario_from_str_with_files(
     .validate(raw)
 }
 
+/// A time as scenarios write it (JST, or RFC 3339 with an offset), for
+/// steps and tools that take one.
+pub fn jst_time(text: &str) -> Result<Instant, String> {
+    text.parse::<raw::JstTime>().map(|t| t.0)
+}
+
 /// Loads a web policy (a security profile, `scenarios/policies/*.yaml`)
 /// from its YAML text. A refused policy never reaches a gateway.
 pub fn policy_from_str(path: &str, text: &str) -> Result<Policy, LoadError> {
