@@ -7,6 +7,7 @@
 use crate::hash::FxHashMap;
 pub use crate::inspect::anti_malware::signatures::SignatureRule;
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -71,6 +72,13 @@ pub trait Intel {
     fn web_lookup(&self, host: &str, path: Option<&str>) -> Option<WebRating> {
         let _ = (host, path);
         None
+    }
+
+    /// [`Intel::web_lookup`] for the web pipeline's hot path: an intel that
+    /// holds its ratings lends them instead of copying (no allocation per
+    /// request). The default copies from `web_lookup`.
+    fn web_lookup_ref(&self, host: &str, path: Option<&str>) -> Option<Cow<'_, WebRating>> {
+        self.web_lookup(host, path).map(Cow::Owned)
     }
 }
 
@@ -178,51 +186,76 @@ impl Intel for FrozenIntel {
     }
 
     fn web_lookup(&self, host: &str, path: Option<&str>) -> Option<WebRating> {
-        self.web_rating(host, path)
+        self.web_rating(host, path).cloned()
+    }
+
+    fn web_lookup_ref(&self, host: &str, path: Option<&str>) -> Option<Cow<'_, WebRating>> {
+        self.web_rating(host, path).map(Cow::Borrowed)
     }
 }
 
+/// Keys of ordinary length are built here, on the stack.
+const STACK_KEY: usize = 512;
+
 impl FrozenIntel {
-    fn web_rating(&self, host: &str, path: Option<&str>) -> Option<WebRating> {
+    /// The rating of `host` (and `path`): the page without its query, then
+    /// each folder above it (`host/a/b/`, `host/a/`, `host/`), then the host
+    /// and each parent domain with at least one dot. The first key the
+    /// table has wins.
+    fn web_rating(&self, host: &str, path: Option<&str>) -> Option<&WebRating> {
         if self.web.is_empty() {
             return None;
         }
         let host = host.trim_end_matches('.');
-        let lowered;
-        let host = if host.bytes().any(|b| b.is_ascii_uppercase()) {
-            lowered = host.to_ascii_lowercase();
-            lowered.as_str()
-        } else {
-            host
-        };
-        if let Some(path) = path {
-            // The page itself (without the query), then each folder above it.
-            let path = path.split(['?', '#']).next().unwrap_or("/");
-            let mut key = String::with_capacity(host.len() + path.len());
-            key.push_str(host);
-            key.push_str(path);
-            if let Some(r) = self.web.get(&key) {
-                return Some(r.clone());
+        let page = path.map(|p| p.find(['?', '#']).map_or(p, |q| p.get(..q).unwrap_or(p)));
+        let need = host.len() + page.map_or(0, str::len);
+        let mut stack = [0u8; STACK_KEY];
+        let mut heap = Vec::new();
+        let buf: &mut [u8] = match stack.get_mut(..need) {
+            Some(b) => b,
+            None => {
+                heap.resize(need, 0);
+                &mut heap
             }
+        };
+        let (host_part, page_part) = buf.split_at_mut(host.len());
+        host_part.copy_from_slice(host.as_bytes());
+        host_part.make_ascii_lowercase();
+        if let Some(page) = page {
+            page_part.copy_from_slice(page.as_bytes());
+        }
+        // Host and page are `str`s cut at ASCII bytes, and ASCII lowercase
+        // keeps UTF-8 valid: this cannot fail.
+        let key = std::str::from_utf8(buf).ok()?;
+        let lowered = key.get(..host.len())?;
+        if page.is_some() {
+            if let Some(r) = self.web.get(key) {
+                return Some(r);
+            }
+            // Each folder, deepest first: the key up to and including a `/`.
             let mut end = key.len();
-            while let Some(slash) = key.get(host.len()..end).and_then(|p| p.rfind('/')) {
-                let cut = host.len() + slash + 1;
+            while let Some(slash) = key
+                .as_bytes()
+                .get(lowered.len()..end)
+                .and_then(|p| p.iter().rposition(|b| *b == b'/'))
+            {
+                let cut = lowered.len() + slash + 1;
                 if let Some(r) = key.get(..cut).and_then(|k| self.web.get(k)) {
-                    return Some(r.clone());
+                    return Some(r);
                 }
                 if slash == 0 {
                     break;
                 }
-                end = host.len() + slash;
+                end = lowered.len() + slash;
             }
         }
-        let mut candidate = host;
+        let mut candidate = lowered;
         loop {
             if let Some(r) = self.web.get(candidate) {
-                return Some(r.clone());
+                return Some(r);
             }
-            match candidate.split_once('.') {
-                Some((_, parent)) if parent.contains('.') => candidate = parent,
+            match candidate.find('.').and_then(|dot| candidate.get(dot + 1..)) {
+                Some(parent) if parent.contains('.') => candidate = parent,
                 _ => return None,
             }
         }
@@ -336,5 +369,75 @@ mod tests {
             ),
             None
         );
+    }
+
+    /// The lookup as it was before it moved to the stack: the fast one must
+    /// agree with it.
+    fn reference(intel: &FrozenIntel, host: &str, path: Option<&str>) -> Option<WebRating> {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let host = host.as_str();
+        if let Some(path) = path {
+            let path = path.split(['?', '#']).next().unwrap_or("/");
+            let key = format!("{host}{path}");
+            if let Some(r) = intel.web.get(&key) {
+                return Some(r.clone());
+            }
+            let mut end = key.len();
+            while let Some(slash) = key.get(host.len()..end).and_then(|p| p.rfind('/')) {
+                let cut = host.len() + slash + 1;
+                if let Some(r) = key.get(..cut).and_then(|k| intel.web.get(k)) {
+                    return Some(r.clone());
+                }
+                if slash == 0 {
+                    break;
+                }
+                end = host.len() + slash;
+            }
+        }
+        let mut candidate = host;
+        loop {
+            if let Some(r) = intel.web.get(candidate) {
+                return Some(r.clone());
+            }
+            match candidate.split_once('.') {
+                Some((_, parent)) if parent.contains('.') => candidate = parent,
+                _ => return None,
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn web_lookup_agrees_with_the_reference(
+            keys in proptest::collection::vec("[ab.]{1,5}(/[ab/]{0,5})?", 1..12),
+            host in "[abAB.]{0,6}",
+            path in proptest::option::of("/[ab/?#]{0,8}"),
+        ) {
+            let mut intel = FrozenIntel::default();
+            for (i, k) in keys.iter().enumerate() {
+                intel.web.insert(k.clone(), WebRating { score: i as u8, category: format!("c{i}") });
+            }
+            proptest::prop_assert_eq!(
+                intel.web_lookup(&host, path.as_deref()),
+                reference(&intel, &host, path.as_deref())
+            );
+        }
+    }
+
+    #[test]
+    fn long_keys_leave_the_stack() {
+        let mut intel = FrozenIntel::default();
+        let rating = WebRating {
+            score: 90,
+            category: "Business/Economy".into(),
+        };
+        intel.web.insert("www.example.jp/a/".into(), rating.clone());
+        let path = format!("/a/{}", "x".repeat(STACK_KEY * 2));
+        assert_eq!(
+            intel.web_lookup("WWW.example.jp.", Some(&path)),
+            Some(rating)
+        );
+        let host = format!("{}.example.jp", "h".repeat(STACK_KEY));
+        assert_eq!(intel.web_lookup(&host, None), None);
     }
 }

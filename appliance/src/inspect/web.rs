@@ -52,8 +52,9 @@ impl WebDecision {
 
 pub fn inspect(req: &WebRequest<'_>, policy: &Policy, intel: &dyn Intel) -> WebDecision {
     let mut decision = WebDecision::default();
-    let rating = intel.web_lookup(req.host, req.path);
-    decision.category = rating.as_ref().map(|r| r.category.clone());
+    let rating = intel.web_lookup_ref(req.host, req.path);
+    let rating = rating.as_deref();
+    decision.category = rating.map(|r| r.category.clone());
     if url_filter::allow_listed(req, policy).is_some() {
         decision.allow_listed = true;
         return decision;
@@ -62,12 +63,12 @@ pub fn inspect(req: &WebRequest<'_>, policy: &Policy, intel: &dyn Intel) -> WebD
         decision.detections.push(d);
         return decision;
     }
-    if let Some(d) = web_reputation::inspect(req, rating.as_ref(), &policy.web_reputation) {
+    if let Some(d) = web_reputation::inspect(req, rating, &policy.web_reputation) {
         decision.detections.push(d);
         return decision;
     }
     let app = app_control::identify(req.host, req.path);
-    if let Some(d) = url_filter::rules(req, rating.as_ref(), app, policy) {
+    if let Some(d) = url_filter::rules(req, rating, app, policy) {
         decision.detections.push(d);
     }
     decision

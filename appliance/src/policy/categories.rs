@@ -2,8 +2,8 @@
 //! Japanese label. It is data (`appliance/data/url-categories.yaml`, embedded
 //! at build time) so a newer vendor list can replace it without code changes.
 
+use crate::hash::FxHashMap as HashMap;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 /// The embedded table's YAML.
@@ -58,7 +58,7 @@ impl UrlCategories {
                 Arc::new(
                     UrlCategories::from_yaml(BUILTIN_YAML).unwrap_or_else(|_| UrlCategories {
                         categories: Vec::new(),
-                        by_name: HashMap::new(),
+                        by_name: HashMap::default(),
                         groups: Vec::new(),
                     }),
                 )
@@ -70,7 +70,7 @@ impl UrlCategories {
     pub fn from_yaml(text: &str) -> Result<UrlCategories, String> {
         let raw: RawTable = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
         let mut categories = Vec::new();
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::default();
         let mut groups = Vec::new();
         for group in raw.groups {
             groups.push(group.name.clone());

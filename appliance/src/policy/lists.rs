@@ -19,6 +19,8 @@ use std::sync::Arc;
 
 const START: char = '\u{1}';
 const END: char = '\u{2}';
+/// Requests whose host and path fit here are looked up without allocating.
+const STACK_URL: usize = 512;
 
 /// Why an entry is refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,14 +109,16 @@ pub struct UrlList {
     urls: Option<Arc<Matcher>>,
 }
 
+/// Keys are bytes, so a lookup needs no UTF-8 check of the lowered
+/// request built on the stack.
 #[derive(Debug, Default)]
 struct Fast {
     /// Host or `host/path?query` -> entry.
-    exact: HashMap<String, usize>,
+    exact: HashMap<Box<[u8]>, usize>,
     /// `.example.co.jp` (from `*.example.co.jp`) -> entry.
-    dot_suffix: HashMap<String, usize>,
+    dot_suffix: HashMap<Box<[u8]>, usize>,
     /// `host/path/` (from `host/path/*`) -> entry.
-    slash_prefix: HashMap<String, usize>,
+    slash_prefix: HashMap<Box<[u8]>, usize>,
 }
 
 #[derive(Debug)]
@@ -144,7 +148,7 @@ impl UrlList {
             };
             match table {
                 Some(t) => {
-                    t.entry(e.core.clone()).or_insert(i);
+                    t.entry(e.core.as_bytes().into()).or_insert(i);
                 }
                 None => slow.push(i),
             }
@@ -183,38 +187,55 @@ impl UrlList {
 
     /// The first entry matching `host` (and `path_query`, `/...`, when the
     /// request has one: TLS gives only the host, read as `host/`).
+    ///
+    /// The order of the checks decides which entry a request that several
+    /// entries cover is reported under: exact host, `*.domain`, exact URL,
+    /// `host/path/*`, then the automata (hosts, URLs).
     pub fn find(&self, host: &str, path_query: Option<&str>) -> Option<&Entry> {
         if self.entries.is_empty() {
             return None;
         }
-        let entry = |i: &usize| self.entries.get(*i);
-        let mut url = String::with_capacity(host.len() + 64);
-        push_lower(&mut url, host);
-        let host_len = url.len();
-        let fast = &self.fast;
-        {
-            let host = &url[..host_len];
-            if let Some(e) = fast.exact.get(host).and_then(entry) {
-                return Some(e);
+        let path = path_query.unwrap_or("/").as_bytes();
+        let (h, p) = (host.len(), path.len());
+        // Two subjects side by side: START host END, and START host path END.
+        let need = 2 * h + p + 4;
+        let mut stack = [0u8; STACK_URL];
+        let mut heap = Vec::new();
+        let buf: &mut [u8] = match stack.get_mut(..need) {
+            Some(b) => b,
+            None => {
+                heap.resize(need, 0);
+                &mut heap
             }
-            if !fast.dot_suffix.is_empty() {
-                for (i, _) in host.match_indices('.') {
-                    if let Some(e) = host
-                        .get(i..)
-                        .and_then(|k| fast.dot_suffix.get(k))
-                        .and_then(entry)
-                    {
-                        return Some(e);
-                    }
+        };
+        let (host_subject, url_subject) = buf.split_at_mut(h + 2);
+        fill_subject(host_subject, host.as_bytes(), &[]);
+        fill_subject(url_subject, host.as_bytes(), path);
+        let (host_subject, url_subject) = (&*host_subject, &*url_subject);
+        let lowered = host_subject.get(1..=h).unwrap_or_default();
+        let url = url_subject.get(1..=h + p).unwrap_or_default();
+
+        let entry = |i: &usize| self.entries.get(*i);
+        let fast = &self.fast;
+        if let Some(e) = fast.exact.get(lowered).and_then(entry) {
+            return Some(e);
+        }
+        if !fast.dot_suffix.is_empty() {
+            for (i, _) in lowered.iter().enumerate().filter(|(_, b)| **b == b'.') {
+                if let Some(e) = lowered
+                    .get(i..)
+                    .and_then(|k| fast.dot_suffix.get(k))
+                    .and_then(entry)
+                {
+                    return Some(e);
                 }
             }
         }
-        url.push_str(path_query.unwrap_or("/"));
-        if let Some(e) = fast.exact.get(&url).and_then(entry) {
+        if let Some(e) = fast.exact.get(url).and_then(entry) {
             return Some(e);
         }
         if !fast.slash_prefix.is_empty() {
-            for (i, _) in url.match_indices('/') {
+            for (i, _) in url.iter().enumerate().filter(|(_, b)| **b == b'/') {
                 if let Some(e) = url
                     .get(..=i)
                     .and_then(|k| fast.slash_prefix.get(k))
@@ -224,30 +245,38 @@ impl UrlList {
                 }
             }
         }
-        let mut subject = String::with_capacity(url.len() + 4);
-        if let Some(m) = &self.hosts {
-            subject.push(START);
-            subject.push_str(&url[..host_len]);
-            subject.push(END);
-            if let Some(hit) = m.ac.find(&subject) {
-                return m.entry.get(hit.pattern().as_usize()).and_then(entry);
-            }
+        if let Some(m) = &self.hosts
+            && let Some(hit) = m.ac.find(host_subject)
+        {
+            return m.entry.get(hit.pattern().as_usize()).and_then(entry);
         }
-        if let Some(m) = &self.urls {
-            subject.clear();
-            subject.push(START);
-            subject.push_str(&url);
-            subject.push(END);
-            if let Some(hit) = m.ac.find(&subject) {
-                return m.entry.get(hit.pattern().as_usize()).and_then(entry);
-            }
+        if let Some(m) = &self.urls
+            && let Some(hit) = m.ac.find(url_subject)
+        {
+            return m.entry.get(hit.pattern().as_usize()).and_then(entry);
         }
         None
     }
 }
 
-fn push_lower(out: &mut String, s: &str) {
-    out.extend(s.chars().map(|c| c.to_ascii_lowercase()));
+/// Writes START, `host` in ASCII lowercase, `path` as it is, END into `out`
+/// (which is exactly that long). Entries are lowercased when parsed; only
+/// the host of a request is, as before (paths are case-sensitive).
+fn fill_subject(out: &mut [u8], host: &[u8], path: &[u8]) {
+    let mut it = out.iter_mut();
+    if let Some(b) = it.next() {
+        *b = START as u8;
+    }
+    // The source first: zip stops on it without taking a byte of `out`.
+    for (s, d) in host.iter().zip(it.by_ref()) {
+        *d = s.to_ascii_lowercase();
+    }
+    for (s, d) in path.iter().zip(it.by_ref()) {
+        *d = *s;
+    }
+    if let Some(b) = it.next() {
+        *b = END as u8;
+    }
 }
 
 #[cfg(test)]
@@ -311,5 +340,91 @@ mod tests {
         assert!(hit("news.example", Some("/today")).is_some());
         assert_eq!(hit("news.example", Some("/today2")), None);
         assert_eq!(hit("news.example", None), None);
+    }
+
+    /// The lookup as it was before it moved to the stack (one `String`
+    /// per request, `str` keys): the fast one must agree with it.
+    fn reference<'l>(l: &'l UrlList, host: &str, path_query: Option<&str>) -> Option<&'l Entry> {
+        if l.entries.is_empty() {
+            return None;
+        }
+        let entries = &l.entries;
+        let mut url = String::new();
+        url.extend(host.chars().map(|c| c.to_ascii_lowercase()));
+        let host_len = url.len();
+        let host = &url[..host_len];
+        let find = |key: &str, pick: &dyn Fn(&Entry) -> bool| {
+            entries.iter().find(|e| pick(e) && e.core == key)
+        };
+        let exact = |e: &Entry| !e.leading && !e.trailing;
+        let dot = |e: &Entry| e.leading && !e.trailing && !e.url && e.core.starts_with('.');
+        let slash = |e: &Entry| !e.leading && e.trailing && e.url && e.core.ends_with('/');
+        if let Some(e) = find(host, &exact) {
+            return Some(e);
+        }
+        for (i, _) in host.match_indices('.') {
+            if let Some(e) = find(&host[i..], &dot) {
+                return Some(e);
+            }
+        }
+        url.push_str(path_query.unwrap_or("/"));
+        if let Some(e) = find(&url, &exact) {
+            return Some(e);
+        }
+        for (i, _) in url.match_indices('/') {
+            if let Some(e) = find(&url[..=i], &slash) {
+                return Some(e);
+            }
+        }
+        let slow = |e: &Entry| !exact(e) && !dot(e) && !slash(e);
+        let hit = |subject: &str, want_url: bool| {
+            entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| slow(e) && e.url == want_url)
+                .filter_map(|(i, e)| subject.find(&e.pattern()).map(|at| (at, i)))
+                .min()
+                .and_then(|(_, i)| entries.get(i))
+        };
+        let mut subject = String::from(START);
+        subject.push_str(&url[..host_len]);
+        subject.push(END);
+        if let Some(e) = hit(&subject, false) {
+            return Some(e);
+        }
+        let mut subject = String::from(START);
+        subject.push_str(&url);
+        subject.push(END);
+        hit(&subject, true)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn agrees_with_the_reference(
+            raw in proptest::collection::vec("[*]?[a-cA-C./]{1,6}[*]?", 1..12),
+            host in "[a-cA-C.]{0,8}",
+            path in proptest::option::of("/[a-cA-C./?]{0,8}"),
+        ) {
+            let entries: Vec<Entry> = raw.iter().filter_map(|r| Entry::parse(r).ok()).collect();
+            let l = UrlList::new(entries);
+            let fast = l.find(&host, path.as_deref()).map(|e| e.text.clone());
+            let slow = reference(&l, &host, path.as_deref()).map(|e| e.text.clone());
+            proptest::prop_assert_eq!(fast, slow);
+        }
+    }
+
+    #[test]
+    fn long_requests_leave_the_stack() {
+        let l = list(&["*.example.jp", "www.example.jp/a/*"]);
+        let path = format!("/a/{}", "x".repeat(STACK_URL * 2));
+        assert_eq!(
+            l.find("www.example.jp", Some(&path))
+                .map(|e| e.text.as_str()),
+            Some("*.example.jp")
+        );
+        let host = format!("{}.example.jp", "h".repeat(STACK_URL));
+        assert!(l.find(&host, None).is_some());
+        let l = list(&["www.example.jp/a/*"]);
+        assert!(l.find("www.example.jp", Some(&path)).is_some());
     }
 }
