@@ -1,5 +1,6 @@
 //! The world the steps share, and the parameter types of the vocabulary.
 
+mod certificates;
 mod console;
 mod logs;
 mod mail;
@@ -9,7 +10,6 @@ mod report;
 mod scenario;
 mod tun;
 mod web;
-mod certificates;
 
 use anyhow::{Context, Result, anyhow};
 use officetwin::session::Session;

@@ -23,7 +23,10 @@ pub struct Console {
 impl TwinWorld {
     /// Applies `edit` to the console's policy; before the twin has run it
     /// is also put in force at once.
-    pub(super) fn edit_policy(&mut self, edit: impl FnOnce(&mut Policy) -> Result<()>) -> Result<()> {
+    pub(super) fn edit_policy(
+        &mut self,
+        edit: impl FnOnce(&mut Policy) -> Result<()>,
+    ) -> Result<()> {
         let running = self.session()?.world.gateway().config().policy.clone();
         let mut policy = self.web.staged.take().unwrap_or(running);
         edit(&mut policy)?;
