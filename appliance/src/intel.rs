@@ -207,7 +207,11 @@ impl FrozenIntel {
             return None;
         }
         let host = host.trim_end_matches('.');
-        let page = path.map(|p| p.find(['?', '#']).map_or(p, |q| p.get(..q).unwrap_or(p)));
+        let page = path.map(|p| {
+            p.bytes()
+                .position(|b| b == b'?' || b == b'#')
+                .map_or(p, |q| p.get(..q).unwrap_or(p))
+        });
         let need = host.len() + page.map_or(0, str::len);
         let mut stack = [0u8; STACK_KEY];
         let mut heap = Vec::new();
@@ -254,8 +258,12 @@ impl FrozenIntel {
             if let Some(r) = self.web.get(candidate) {
                 return Some(r);
             }
-            match candidate.find('.').and_then(|dot| candidate.get(dot + 1..)) {
-                Some(parent) if parent.contains('.') => candidate = parent,
+            match candidate
+                .bytes()
+                .position(|b| b == b'.')
+                .and_then(|dot| candidate.get(dot + 1..))
+            {
+                Some(parent) if parent.bytes().any(|b| b == b'.') => candidate = parent,
                 _ => return None,
             }
         }

@@ -5,7 +5,7 @@
 //! service, file sharing, BitTorrent); policy rules name them in
 //! `applications:` and decide block / monitor / allow like categories.
 
-use crate::policy::{Entry, UrlList};
+use crate::policy::{Entry, Subject, UrlList};
 use std::sync::OnceLock;
 
 /// One application the gateway can recognise.
@@ -99,6 +99,12 @@ fn index() -> &'static Index {
 
 /// The application a web request (or TLS SNI, `path` = `None`) belongs to.
 pub fn identify(host: &str, path: Option<&str>) -> Option<&'static App> {
+    identify_in(&Subject::new(host, path), path)
+}
+
+/// [`identify`] with the request prepared once for every list; `path` is
+/// the request's (`None` for TLS).
+pub fn identify_in(subject: &Subject, path: Option<&str>) -> Option<&'static App> {
     if let Some(p) = path
         && p.starts_with("/announce?")
         && p.contains("info_hash=")
@@ -106,7 +112,7 @@ pub fn identify(host: &str, path: Option<&str>) -> Option<&'static App> {
         return by_name("BitTorrent");
     }
     let idx = index();
-    let hit = idx.list.find(host, path)?;
+    let hit = idx.list.find_in(subject)?;
     idx.owner
         .iter()
         .find(|(text, _)| *text == hit.text)

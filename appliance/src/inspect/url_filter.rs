@@ -8,10 +8,10 @@
 
 use super::Detection;
 use super::app_control::App;
-use super::web::WebRequest;
+use super::web::{WebRequest, cat};
 use crate::event::{Action, Engine};
 use crate::intel::WebRating;
-use crate::policy::{Entry, Policy, RuleAction};
+use crate::policy::{Entry, Policy, RuleAction, Subject};
 
 /// The allow-list entry covering this request, if any.
 pub fn allow_listed<'p>(req: &WebRequest<'_>, policy: &'p Policy) -> Option<&'p Entry> {
@@ -19,11 +19,25 @@ pub fn allow_listed<'p>(req: &WebRequest<'_>, policy: &'p Policy) -> Option<&'p 
 }
 
 pub fn block_listed(req: &WebRequest<'_>, policy: &Policy) -> Option<Detection> {
-    let entry = policy.block_list.find(req.host, req.path)?;
+    block_listed_in(req, &Subject::new(req.host, req.path), policy)
+}
+
+/// [`allow_listed`] with the request prepared once for every list.
+pub fn allow_listed_in<'p>(subject: &Subject, policy: &'p Policy) -> Option<&'p Entry> {
+    policy.allow_list.find_in(subject)
+}
+
+/// [`block_listed`] with the request prepared once for every list.
+pub fn block_listed_in(
+    req: &WebRequest<'_>,
+    subject: &Subject,
+    policy: &Policy,
+) -> Option<Detection> {
+    let entry = policy.block_list.find_in(subject)?;
     Some(Detection {
         engine: Engine::UrlFilter,
         action: Action::Block,
-        reasons: vec!["block list".to_string(), format!("entry {}", entry.text)],
+        reasons: vec!["block list".to_string(), cat(&["entry ", &entry.text])],
         threat: "block list".to_string(),
         host: Some(req.host.to_string()),
         url: Some(req.url.to_string()),
@@ -63,21 +77,21 @@ pub fn rules(
             RuleAction::Block => Action::Block,
             RuleAction::Monitor => Action::Monitor,
         };
-        let mut reasons = vec![format!("policy rule {}", rule.name)];
+        let mut reasons = vec![cat(&["policy rule ", &rule.name])];
         let (engine, threat) = match (by_app, by_category) {
             (Some(a), _) => {
-                reasons.push(format!("application {} ({})", a.name, a.kind));
-                (Engine::AppControl, format!("application {}", a.name))
+                reasons.push(cat(&["application ", a.name, " (", a.kind, ")"]));
+                (Engine::AppControl, cat(&["application ", a.name]))
             }
             (None, Some(c)) => {
-                reasons.push(format!("category {} ({})", c.name, c.ja));
-                reasons.push(format!("group {}", c.group));
-                (Engine::UrlFilter, format!("category {}", c.name))
+                reasons.push(cat(&["category ", &c.name, " (", &c.ja, ")"]));
+                reasons.push(cat(&["group ", &c.group]));
+                (Engine::UrlFilter, cat(&["category ", &c.name]))
             }
             (None, None) => continue,
         };
         if let Some(s) = &rule.schedule {
-            reasons.push(format!("schedule {}", s.name));
+            reasons.push(cat(&["schedule ", &s.name]));
         }
         return Some(Detection {
             engine,

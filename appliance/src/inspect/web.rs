@@ -14,7 +14,7 @@ use super::app_control;
 use super::{Detection, url_filter, web_reputation};
 use crate::event::Action;
 use crate::intel::Intel;
-use crate::policy::Policy;
+use crate::policy::{Policy, Subject};
 use crate::time::Instant;
 use std::net::Ipv4Addr;
 
@@ -55,11 +55,14 @@ pub fn inspect(req: &WebRequest<'_>, policy: &Policy, intel: &dyn Intel) -> WebD
     let rating = intel.web_lookup_ref(req.host, req.path);
     let rating = rating.as_deref();
     decision.category = rating.map(|r| r.category.clone());
-    if url_filter::allow_listed(req, policy).is_some() {
+    // Prepared once, asked of the allow list, the block list and the
+    // application table.
+    let subject = Subject::new(req.host, req.path);
+    if url_filter::allow_listed_in(&subject, policy).is_some() {
         decision.allow_listed = true;
         return decision;
     }
-    if let Some(d) = url_filter::block_listed(req, policy) {
+    if let Some(d) = url_filter::block_listed_in(req, &subject, policy) {
         decision.detections.push(d);
         return decision;
     }
@@ -67,11 +70,35 @@ pub fn inspect(req: &WebRequest<'_>, policy: &Policy, intel: &dyn Intel) -> WebD
         decision.detections.push(d);
         return decision;
     }
-    let app = app_control::identify(req.host, req.path);
+    let app = app_control::identify_in(&subject, req.path);
     if let Some(d) = url_filter::rules(req, rating, app, policy) {
         decision.detections.push(d);
     }
     decision
+}
+
+/// `parts` joined, in one allocation of the right size: the reason texts
+/// of a detection are built for every blocked request, so they skip the
+/// formatting machinery.
+pub(crate) fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// A score (0-255) in decimal, without the formatting machinery.
+pub(crate) fn decimal(n: u8) -> ([u8; 3], usize) {
+    let digits = [b'0' + n / 100, b'0' + n / 10 % 10, b'0' + n % 10];
+    let skip = if n >= 100 {
+        0
+    } else if n >= 10 {
+        1
+    } else {
+        2
+    };
+    (digits, skip)
 }
 
 /// One web access, allowed or not, for the "internet access" statistics

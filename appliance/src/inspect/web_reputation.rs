@@ -11,7 +11,7 @@
 //! logged under this engine with its own reason, never mixed into the score.
 
 use super::Detection;
-use super::web::WebRequest;
+use super::web::{WebRequest, cat, decimal};
 use crate::event::{Action, Engine};
 use crate::intel::WebRating;
 use crate::policy::{CertAction, Level, ReputationPolicy};
@@ -90,16 +90,18 @@ pub fn inspect(
     if !band.blocked_at(policy.level) {
         return None;
     }
+    let (digits, skip) = decimal(rating.score);
+    let score = std::str::from_utf8(digits.get(skip..).unwrap_or_default()).unwrap_or_default();
     Some(Detection {
         engine: Engine::WebReputation,
         action: Action::Block,
         reasons: vec![
             "web reputation".to_string(),
-            format!("score {} ({} / {})", rating.score, band.label(), band.ja()),
-            format!("security level {}", level_label(policy.level)),
-            format!("category {}", rating.category),
+            cat(&["score ", score, " (", band.label(), " / ", band.ja(), ")"]),
+            cat(&["security level ", level_label(policy.level)]),
+            cat(&["category ", &rating.category]),
         ],
-        threat: format!("malicious site ({})", band.label()),
+        threat: cat(&["malicious site (", band.label(), ")"]),
         host: Some(req.host.to_string()),
         url: Some(req.url.to_string()),
     })
@@ -143,6 +145,17 @@ pub fn inspect_certificate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scores_read_as_before() {
+        for n in 0..=255u8 {
+            let (d, skip) = decimal(n);
+            assert_eq!(
+                std::str::from_utf8(&d[skip..]).ok(),
+                Some(n.to_string().as_str())
+            );
+        }
+    }
 
     #[test]
     fn bands_and_levels() {

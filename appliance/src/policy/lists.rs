@@ -13,8 +13,10 @@
 //! anchors become sentinel bytes around the subject, so one scan decides
 //! the whole list, whatever its size (the bench holds 100,000 entries).
 
-use crate::hash::FxHashMap as HashMap;
+use crate::hash::FxHasher;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use hashbrown::HashTable;
+use std::hash::Hasher;
 use std::sync::Arc;
 
 const START: char = '\u{1}';
@@ -109,16 +111,171 @@ pub struct UrlList {
     urls: Option<Arc<Matcher>>,
 }
 
-/// Keys are bytes, so a lookup needs no UTF-8 check of the lowered
-/// request built on the stack.
+/// Entry indices by the hash of their `core` ([`key_hash`]): a request's
+/// candidate keys are hashed once ([`Subject`]) and probed in every list.
 #[derive(Debug, Default)]
 struct Fast {
     /// Host or `host/path?query` -> entry.
-    exact: HashMap<Box<[u8]>, usize>,
+    exact: HashTable<usize>,
     /// `.example.co.jp` (from `*.example.co.jp`) -> entry.
-    dot_suffix: HashMap<Box<[u8]>, usize>,
+    dot_suffix: HashTable<usize>,
     /// `host/path/` (from `host/path/*`) -> entry.
-    slash_prefix: HashMap<Box<[u8]>, usize>,
+    slash_prefix: HashTable<usize>,
+}
+
+/// The Fx hash of a key's bytes (trusted data only goes in; the network
+/// only looks up, see `crate::hash`).
+fn key_hash(key: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(key);
+    h.finish()
+}
+
+/// Which table a candidate key is looked up in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Table {
+    Exact,
+    DotSuffix,
+    SlashPrefix,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    table: Table,
+    /// The key is `url[start..end]` of the subject.
+    start: usize,
+    end: usize,
+    hash: u64,
+}
+
+/// Candidates held without allocating; longer requests spill to the heap.
+const INLINE_CANDIDATES: usize = 16;
+
+/// A request as the lists look at it, built once and asked of every list
+/// (allow, block, applications): the host lowered, `START host END` and
+/// `START host path END` for the automata, and each key the hash tables
+/// are asked, in the order of the checks, with its hash.
+pub struct Subject {
+    stack: [u8; STACK_URL],
+    heap: Vec<u8>,
+    host_len: usize,
+    url_len: usize,
+    inline: [Candidate; INLINE_CANDIDATES],
+    inline_len: usize,
+    spill: Vec<Candidate>,
+}
+
+impl Subject {
+    pub fn new(host: &str, path_query: Option<&str>) -> Subject {
+        let path = path_query.unwrap_or("/").as_bytes();
+        let (h, p) = (host.len(), path.len());
+        let need = 2 * h + p + 4;
+        let empty = Candidate {
+            table: Table::Exact,
+            start: 0,
+            end: 0,
+            hash: 0,
+        };
+        // Built in place: the subject is large, moving it would copy it.
+        let mut s = Subject {
+            stack: [0u8; STACK_URL],
+            heap: Vec::new(),
+            host_len: h,
+            url_len: h + p,
+            inline: [empty; INLINE_CANDIDATES],
+            inline_len: 0,
+            spill: Vec::new(),
+        };
+        {
+            let Subject {
+                stack,
+                heap,
+                inline,
+                inline_len,
+                spill,
+                ..
+            } = &mut s;
+            let buf: &mut [u8] = match stack.get_mut(..need) {
+                Some(b) => b,
+                None => {
+                    heap.resize(need, 0);
+                    heap
+                }
+            };
+            let (host_subject, url_subject) = buf.split_at_mut(h + 2);
+            fill_subject(host_subject, host.as_bytes(), &[]);
+            fill_subject(url_subject, host.as_bytes(), path);
+            let url = url_subject.get(1..=h + p).unwrap_or_default();
+            let mut push = |table: Table, start: usize, end: usize| {
+                let c = Candidate {
+                    table,
+                    start,
+                    end,
+                    hash: key_hash(url.get(start..end).unwrap_or_default()),
+                };
+                match inline.get_mut(*inline_len) {
+                    Some(slot) => {
+                        *slot = c;
+                        *inline_len += 1;
+                    }
+                    None => spill.push(c),
+                }
+            };
+            // The checks' order: exact host, `*.domain` at each dot of the
+            // host, exact URL, `host/path/*` at each slash of the URL.
+            let lowered = url.get(..h).unwrap_or_default();
+            push(Table::Exact, 0, h);
+            for (i, b) in lowered.iter().enumerate() {
+                if *b == b'.' {
+                    push(Table::DotSuffix, i, h);
+                }
+            }
+            push(Table::Exact, 0, h + p);
+            for (i, b) in url.iter().enumerate() {
+                if *b == b'/' {
+                    push(Table::SlashPrefix, 0, i + 1);
+                }
+            }
+        }
+        s
+    }
+
+    fn buf(&self) -> &[u8] {
+        if self.heap.is_empty() {
+            &self.stack
+        } else {
+            &self.heap
+        }
+    }
+
+    /// `START host END`.
+    fn host_subject(&self) -> &[u8] {
+        self.buf().get(..self.host_len + 2).unwrap_or_default()
+    }
+
+    /// `START host path END`.
+    fn url_subject(&self) -> &[u8] {
+        let from = self.host_len + 2;
+        self.buf()
+            .get(from..from + self.url_len + 2)
+            .unwrap_or_default()
+    }
+
+    /// `host path`, the host lowered.
+    fn url(&self) -> &[u8] {
+        let from = self.host_len + 3;
+        self.buf()
+            .get(from..from + self.url_len)
+            .unwrap_or_default()
+    }
+
+    fn candidates(&self) -> impl Iterator<Item = &Candidate> {
+        self.inline
+            .get(..self.inline_len)
+            .unwrap_or_default()
+            .iter()
+            .chain(self.spill.iter())
+    }
 }
 
 #[derive(Debug)]
@@ -148,7 +305,16 @@ impl UrlList {
             };
             match table {
                 Some(t) => {
-                    t.entry(e.core.as_bytes().into()).or_insert(i);
+                    // The first entry with a given key is the one reported.
+                    let key = e.core.as_bytes();
+                    let hash = key_hash(key);
+                    let same =
+                        |j: &usize| entries.get(*j).is_some_and(|o| o.core.as_bytes() == key);
+                    if t.find(hash, same).is_none() {
+                        t.insert_unique(hash, i, |j| {
+                            entries.get(*j).map_or(0, |o| key_hash(o.core.as_bytes()))
+                        });
+                    }
                 }
                 None => slow.push(i),
             }
@@ -195,63 +361,43 @@ impl UrlList {
         if self.entries.is_empty() {
             return None;
         }
-        let path = path_query.unwrap_or("/").as_bytes();
-        let (h, p) = (host.len(), path.len());
-        // Two subjects side by side: START host END, and START host path END.
-        let need = 2 * h + p + 4;
-        let mut stack = [0u8; STACK_URL];
-        let mut heap = Vec::new();
-        let buf: &mut [u8] = match stack.get_mut(..need) {
-            Some(b) => b,
-            None => {
-                heap.resize(need, 0);
-                &mut heap
-            }
-        };
-        let (host_subject, url_subject) = buf.split_at_mut(h + 2);
-        fill_subject(host_subject, host.as_bytes(), &[]);
-        fill_subject(url_subject, host.as_bytes(), path);
-        let (host_subject, url_subject) = (&*host_subject, &*url_subject);
-        let lowered = host_subject.get(1..=h).unwrap_or_default();
-        let url = url_subject.get(1..=h + p).unwrap_or_default();
+        self.find_in(&Subject::new(host, path_query))
+    }
 
+    /// [`UrlList::find`] for a request prepared once for several lists.
+    pub fn find_in(&self, subject: &Subject) -> Option<&Entry> {
+        if self.entries.is_empty() {
+            return None;
+        }
         let entry = |i: &usize| self.entries.get(*i);
         let fast = &self.fast;
-        if let Some(e) = fast.exact.get(lowered).and_then(entry) {
-            return Some(e);
-        }
-        if !fast.dot_suffix.is_empty() {
-            for (i, _) in lowered.iter().enumerate().filter(|(_, b)| **b == b'.') {
-                if let Some(e) = lowered
-                    .get(i..)
-                    .and_then(|k| fast.dot_suffix.get(k))
-                    .and_then(entry)
-                {
-                    return Some(e);
-                }
+        let url = subject.url();
+        for c in subject.candidates() {
+            let table = match c.table {
+                Table::Exact => &fast.exact,
+                Table::DotSuffix => &fast.dot_suffix,
+                Table::SlashPrefix => &fast.slash_prefix,
+            };
+            if table.is_empty() {
+                continue;
             }
-        }
-        if let Some(e) = fast.exact.get(url).and_then(entry) {
-            return Some(e);
-        }
-        if !fast.slash_prefix.is_empty() {
-            for (i, _) in url.iter().enumerate().filter(|(_, b)| **b == b'/') {
-                if let Some(e) = url
-                    .get(..=i)
-                    .and_then(|k| fast.slash_prefix.get(k))
-                    .and_then(entry)
-                {
-                    return Some(e);
-                }
+            let key = url.get(c.start..c.end).unwrap_or_default();
+            let hit = table.find(c.hash, |i| {
+                self.entries
+                    .get(*i)
+                    .is_some_and(|e| e.core.as_bytes() == key)
+            });
+            if let Some(e) = hit.and_then(entry) {
+                return Some(e);
             }
         }
         if let Some(m) = &self.hosts
-            && let Some(hit) = m.ac.find(host_subject)
+            && let Some(hit) = m.ac.find(subject.host_subject())
         {
             return m.entry.get(hit.pattern().as_usize()).and_then(entry);
         }
         if let Some(m) = &self.urls
-            && let Some(hit) = m.ac.find(url_subject)
+            && let Some(hit) = m.ac.find(subject.url_subject())
         {
             return m.entry.get(hit.pattern().as_usize()).and_then(entry);
         }
@@ -263,20 +409,18 @@ impl UrlList {
 /// (which is exactly that long). Entries are lowercased when parsed; only
 /// the host of a request is, as before (paths are case-sensitive).
 fn fill_subject(out: &mut [u8], host: &[u8], path: &[u8]) {
-    let mut it = out.iter_mut();
-    if let Some(b) = it.next() {
-        *b = START as u8;
+    let (h, p) = (host.len(), path.len());
+    if out.len() != h + p + 2 {
+        return;
     }
-    // The source first: zip stops on it without taking a byte of `out`.
-    for (s, d) in host.iter().zip(it.by_ref()) {
-        *d = s.to_ascii_lowercase();
-    }
-    for (s, d) in path.iter().zip(it.by_ref()) {
-        *d = *s;
-    }
-    if let Some(b) = it.next() {
-        *b = END as u8;
-    }
+    let (first, rest) = out.split_at_mut(1);
+    first.fill(START as u8);
+    let (lowered, rest) = rest.split_at_mut(h);
+    lowered.copy_from_slice(host);
+    lowered.make_ascii_lowercase();
+    let (kept, last) = rest.split_at_mut(p);
+    kept.copy_from_slice(path);
+    last.fill(END as u8);
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ pub mod lists;
 pub mod schedule;
 
 pub use categories::{Category, UrlCategories};
-pub use lists::{Entry, UrlList};
+pub use lists::{Entry, Subject, UrlList};
 pub use schedule::Schedule;
 
 use crate::inspect::app_control;
