@@ -16,6 +16,7 @@
 use crate::hash::FxHasher;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use hashbrown::HashTable;
+use std::cell::Cell;
 use std::hash::Hasher;
 use std::sync::Arc;
 
@@ -139,13 +140,15 @@ enum Table {
     SlashPrefix,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Candidate {
     table: Table,
     /// The key is `url[start..end]` of the subject.
     start: usize,
     end: usize,
-    hash: u64,
+    /// Computed on first use (0: not yet), then shared by every list:
+    /// a list that decides early, or has no such table, costs no hashing.
+    hash: Cell<u64>,
 }
 
 /// Candidates held without allocating; longer requests spill to the heap.
@@ -174,7 +177,7 @@ impl Subject {
             table: Table::Exact,
             start: 0,
             end: 0,
-            hash: 0,
+            hash: Cell::new(0),
         };
         // Built in place: the subject is large, moving it would copy it.
         let mut s = Subject {
@@ -182,7 +185,7 @@ impl Subject {
             heap: Vec::new(),
             host_len: h,
             url_len: h + p,
-            inline: [empty; INLINE_CANDIDATES],
+            inline: std::array::from_fn(|_| empty.clone()),
             inline_len: 0,
             spill: Vec::new(),
         };
@@ -211,7 +214,7 @@ impl Subject {
                     table,
                     start,
                     end,
-                    hash: key_hash(url.get(start..end).unwrap_or_default()),
+                    hash: Cell::new(0),
                 };
                 match inline.get_mut(*inline_len) {
                     Some(slot) => {
@@ -382,7 +385,15 @@ impl UrlList {
                 continue;
             }
             let key = url.get(c.start..c.end).unwrap_or_default();
-            let hit = table.find(c.hash, |i| {
+            let hash = match c.hash.get() {
+                0 => {
+                    let h = key_hash(key);
+                    c.hash.set(h);
+                    h
+                }
+                h => h,
+            };
+            let hit = table.find(hash, |i| {
                 self.entries
                     .get(*i)
                     .is_some_and(|e| e.core.as_bytes() == key)
