@@ -11,10 +11,15 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::time::Duration;
 
-/// Stream numbers of the scenario seed's ChaCha streams: actors use
-/// `ACTOR_STREAMS + index`, hosts `HOST_STREAMS + index`.
+/// Stream numbers of the scenario seed's ChaCha streams, all in one place so
+/// no two users share one: actors use `ACTOR_STREAMS + index`, hosts
+/// `HOST_STREAMS + index`, scripted sequences `SCRIPTED_STREAMS + index`; the
+/// internet's TLS randoms and its mail senders' source ports one each.
 pub const ACTOR_STREAMS: u64 = 1 << 32;
 pub const HOST_STREAMS: u64 = 2 << 32;
+pub const SCRIPTED_STREAMS: u64 = 3 << 32;
+pub const TLS_STREAM: u64 = 4 << 32;
+pub const MAIL_STREAM: u64 = 5 << 32;
 
 /// The ChaCha stream `stream` of the scenario seed.
 pub fn stream_rng(seed: u64, stream: u64) -> ChaCha8Rng {

@@ -11,7 +11,7 @@
 //! the page inside application data records. A client's alert (a browser
 //! refusing an expired certificate) ends the connection.
 
-use crate::actor::stream_rng;
+use crate::actor::{MAIL_STREAM, TLS_STREAM, stream_rng};
 use crate::dns;
 use crate::host::{ethernet, smol, unsmol};
 use crate::link::QueueDevice;
@@ -35,12 +35,7 @@ use std::net::Ipv4Addr;
 const SPARE_LISTENERS: usize = 2;
 const HTTP_PORT: u16 = 80;
 const HTTPS_PORT: u16 = 443;
-/// The ChaCha stream of the senders' mail servers' source ports.
-const MAIL_STREAM: u64 = 3 << 32;
 const EPHEMERAL: std::ops::RangeInclusive<u16> = 49152..=65535;
-/// The ChaCha stream of the sites' TLS randoms (after the actors', hosts',
-/// scripted traffic's and mail servers').
-const TLS_STREAM: u64 = 4 << 32;
 /// A site without a certificate in its scenario gets one valid from this
 /// long before the start ...
 const DEFAULT_CERT_BEFORE: std::time::Duration = std::time::Duration::from_secs(90 * 86_400);
@@ -185,7 +180,7 @@ impl Internet {
             responses: 0,
             dns_answers: 0,
             mail: MailNode::new(MailServer::new(&mail.mailboxes)),
-            mail_rng: crate::actor::stream_rng(scenario.seed, MAIL_STREAM),
+            mail_rng: stream_rng(scenario.seed, MAIL_STREAM),
         };
         let mail_name = mail.host.clone();
         for port in [SMTP_PORT, POP3_PORT] {

@@ -10,7 +10,7 @@
 //! [`TICK`] worth, so a flood of thousands of packets a second costs one
 //! agenda entry per tick, not per packet.
 
-use crate::actor::stream_rng;
+use crate::actor::{SCRIPTED_STREAMS, stream_rng};
 use crate::model::{Mac, ScriptedKind, ScriptedSpec};
 use appliance::Instant;
 use appliance::wire::forge::{self, Endpoints, TcpSpec};
@@ -21,8 +21,6 @@ use smoltcp::wire::{IpAddress, Ipv4Packet, UdpPacket};
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-/// Stream numbers of scripted sequences (actors and hosts use 1<<32, 2<<32).
-pub const SCRIPTED_STREAMS: u64 = 3 << 32;
 /// The longest stretch of packets emitted by one wake-up.
 pub const TICK: Duration = Duration::from_millis(10);
 
