@@ -3,6 +3,7 @@
 //! apart from the site's reputation.
 
 use super::TwinWorld;
+use super::network::last_exchange;
 use anyhow::{Context, Result, bail, ensure};
 use appliance::Intel;
 use appliance::inspect::web_reputation::Band;
@@ -81,18 +82,6 @@ fn monitor_expired(world: &mut TwinWorld) -> Result<()> {
         p.web_reputation.expired_certificate = CertAction::Monitor;
         Ok(())
     })
-}
-
-fn last_exchange(world: &mut TwinWorld, host: &str, url: &str) -> Result<twin::host::HttpExchange> {
-    world
-        .session()?
-        .world
-        .exchanges(host)
-        .iter()
-        .rev()
-        .find(|e| e.url == url)
-        .cloned()
-        .with_context(|| format!("{host} never opened {url}"))
 }
 
 #[then(expr = "the connection of host {string} to {string} is reset")]

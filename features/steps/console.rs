@@ -555,20 +555,24 @@ async fn get(world: &mut TwinWorld, path: String) -> Result<()> {
     Ok(())
 }
 
-#[when(expr = "I save the policy:")]
-async fn save_policy(world: &mut TwinWorld, step: &cucumber::gherkin::Step) -> Result<()> {
+/// Posts a step's doc string as the form field `field` to `path`.
+async fn post_doc_string(
+    world: &mut TwinWorld,
+    step: &cucumber::gherkin::Step,
+    path: &str,
+    field: &str,
+) -> Result<()> {
     let text = step
         .docstring
         .clone()
-        .context("the policy goes in a doc string")?;
+        .with_context(|| format!("the {field} goes in a doc string"))?;
     let c = world.console()?;
-    post(
-        c,
-        "/policies",
-        &[("policy", text.trim_start_matches('\n'))],
-        None,
-    )
-    .await
+    post(c, path, &[(field, text.trim_start_matches('\n'))], None).await
+}
+
+#[when(expr = "I save the policy:")]
+async fn save_policy(world: &mut TwinWorld, step: &cucumber::gherkin::Step) -> Result<()> {
+    post_doc_string(world, step, "/policies", "policy").await
 }
 
 #[when("I deploy all")]
@@ -1022,10 +1026,7 @@ fn console_exchange(
     let twin = c.twin();
     twin.session
         .world
-        .exchanges(host)
-        .iter()
-        .rev()
-        .find(|e| e.url == url)
+        .last_exchange(host, url)
         .cloned()
         .with_context(|| format!("{host} never opened {url}"))
 }
@@ -1379,16 +1380,5 @@ fn screenshots_written(world: &mut TwinWorld, width: u32, pages: String) -> Resu
 
 #[when(expr = "I save the security profile:")]
 async fn save_profile_step(world: &mut TwinWorld, step: &cucumber::gherkin::Step) -> Result<()> {
-    let text = step
-        .docstring
-        .clone()
-        .context("the profile goes in a doc string")?;
-    let c = world.console()?;
-    post(
-        c,
-        "/policies/profile",
-        &[("profile", text.trim_start_matches('\n'))],
-        None,
-    )
-    .await
+    post_doc_string(world, step, "/policies/profile", "profile").await
 }

@@ -205,10 +205,7 @@ fn last_download(world: &mut TwinWorld, host: &str, url: &str) -> Result<twin::h
     let session = world.session()?;
     session
         .world
-        .exchanges(host)
-        .iter()
-        .rev()
-        .find(|e| e.url == url)
+        .last_exchange(host, url)
         .cloned()
         .with_context(|| format!("{host} never downloaded {url}"))
 }

@@ -83,14 +83,15 @@ fn gets_block_page(world: &mut TwinWorld, host: String, url: String, reason: Str
     Ok(())
 }
 
-fn last_exchange(world: &mut TwinWorld, host: &str, url: &str) -> Result<twin::host::HttpExchange> {
+pub(super) fn last_exchange(
+    world: &mut TwinWorld,
+    host: &str,
+    url: &str,
+) -> Result<twin::host::HttpExchange> {
     let session = world.session()?;
     session
         .world
-        .exchanges(host)
-        .iter()
-        .rev()
-        .find(|e| e.url == url)
+        .last_exchange(host, url)
         .cloned()
         .with_context(|| format!("{host} never opened {url}"))
 }

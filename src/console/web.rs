@@ -779,21 +779,18 @@ struct PolicyNotice {
     /// A list edit that was made, or why it was refused.
     list_done: Option<String>,
     list_error: Option<String>,
+    /// The gateway settings' text as submitted, when they were refused.
+    policy_text: Option<String>,
     /// The security profile's text as submitted, when it was refused.
     profile_text: Option<String>,
     profile_saved: bool,
 }
 
-fn policies_page(
-    console: &Console,
-    authed: &Authed,
-    text: Option<String>,
-    notice: PolicyNotice,
-) -> Response {
+fn policies_page(console: &Console, authed: &Authed, notice: PolicyNotice) -> Response {
     let (policy, deploys, running_version, profile, profile_text) = {
         let source = lock(&console.inner.source);
         (
-            text.or_else(|| source.policy_text()),
+            notice.policy_text.clone().or_else(|| source.policy_text()),
             source.deploys().to_vec(),
             source.running_version(),
             source.profile(),
@@ -840,7 +837,7 @@ fn policies_page(
 }
 
 async fn policies(State(console): State<Console>, authed: Authed) -> Response {
-    policies_page(&console, &authed, None, PolicyNotice::default())
+    policies_page(&console, &authed, PolicyNotice::default())
 }
 
 #[derive(Deserialize)]
@@ -861,27 +858,19 @@ async fn save_policy(
         return refused();
     }
     let result = lock(&console.inner.source).save_policy(&form.policy);
-    match result {
-        Ok(()) => policies_page(
-            &console,
-            &authed,
-            None,
-            PolicyNotice {
-                saved: true,
-                ..PolicyNotice::default()
-            },
-        ),
-        // Show the text as submitted, so the mistake can be fixed in place.
-        Err(reason) => policies_page(
-            &console,
-            &authed,
-            Some(form.policy),
-            PolicyNotice {
-                error: Some(reason),
-                ..PolicyNotice::default()
-            },
-        ),
-    }
+    let notice = match result {
+        Ok(()) => PolicyNotice {
+            saved: true,
+            ..PolicyNotice::default()
+        },
+        // The text as submitted stays on screen, to be fixed in place.
+        Err(reason) => PolicyNotice {
+            error: Some(reason),
+            policy_text: Some(form.policy),
+            ..PolicyNotice::default()
+        },
+    };
+    policies_page(&console, &authed, notice)
 }
 
 #[derive(Deserialize)]
@@ -914,7 +903,7 @@ async fn save_profile(
             ..PolicyNotice::default()
         },
     };
-    policies_page(&console, &authed, None, notice)
+    policies_page(&console, &authed, notice)
 }
 
 #[derive(Deserialize)]
@@ -965,7 +954,7 @@ async fn edit_list(
             ..PolicyNotice::default()
         },
     };
-    policies_page(&console, &authed, None, notice)
+    policies_page(&console, &authed, notice)
 }
 
 async fn deploy_all(
@@ -983,7 +972,6 @@ async fn deploy_all(
         Err(reason) => policies_page(
             &console,
             &authed,
-            None,
             PolicyNotice {
                 error: Some(reason),
                 ..PolicyNotice::default()

@@ -550,6 +550,11 @@ impl World {
             .map_or(&[], |&i| self.hosts[i].exchanges())
     }
 
+    /// The last exchange in which `host` fetched exactly `url`.
+    pub fn last_exchange(&self, host: &str, url: &str) -> Option<&HttpExchange> {
+        self.exchanges(host).iter().rev().find(|e| e.url == url)
+    }
+
     /// Names of the office hosts, in office order.
     pub fn host_names(&self) -> impl Iterator<Item = &str> {
         self.hosts.iter().map(|h| h.name.as_str())

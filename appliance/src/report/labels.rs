@@ -256,11 +256,12 @@ pub fn t(key: &str, lang: Lang) -> &str {
 /// Japanese from the category table; other keys (hosts, policies, threats)
 /// read as stored.
 pub fn key_name(key: &str, column: &str, lang: Lang) -> String {
-    let table = crate::policy::categories::UrlCategories::builtin();
-    match table.get(key) {
-        Some(category) if column == "category" && lang == Lang::Ja => category.ja.clone(),
-        _ => key.to_string(),
+    if column != "category" || lang != Lang::Ja {
+        return key.to_string();
     }
+    crate::policy::categories::UrlCategories::builtin()
+        .get(key)
+        .map_or_else(|| key.to_string(), |category| category.ja.clone())
 }
 
 /// [`t`] with `{name}` placeholders filled in.
