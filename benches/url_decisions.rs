@@ -44,13 +44,13 @@ fn url_decisions(c: &mut Criterion) {
             format!("{}/section{}/", host(i / 2), i % 7)
         };
         let r = rng.next();
-        intel.web.insert(
-            key,
-            WebRating {
-                score: (r % 101) as u8,
-                category: names[(r >> 8) as usize % names.len()].clone(),
-            },
-        );
+        let rating = WebRating {
+            score: (r % 101) as u8,
+            category: names[(r >> 8) as usize % names.len()].as_str().into(),
+        };
+        if let Err(e) = intel.web.insert(key, rating) {
+            panic!("{e}");
+        }
     }
     // Lists as offices write them: 40% exact hosts, 40% `*.domain`, 15%
     // path prefixes `host/path/*`, 5% other wildcards (`*word*`).

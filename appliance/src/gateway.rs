@@ -987,7 +987,7 @@ impl Gateway {
             host: req.host.to_string(),
             url: req.url.to_string(),
             tls: req.path.is_none(),
-            category: decision.category,
+            category: decision.category.map(|c| c.to_string()),
             blocked: blocking.is_some(),
         });
         blocking

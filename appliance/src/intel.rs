@@ -4,10 +4,11 @@
 //! cloud; the twin hands in a [`FrozenIntel`], a scenario-defined snapshot, so a
 //! replay gives the same verdicts on every run.
 
-use crate::hash::FxHashMap;
+mod web_ratings;
+
 pub use crate::inspect::anti_malware::signatures::SignatureRule;
 use serde::Deserialize;
-use std::borrow::Cow;
+pub use web_ratings::{TableFull, WebRating, WebRatings};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -74,23 +75,6 @@ pub trait Intel {
         None
     }
 
-    /// [`Intel::web_lookup`] for the web pipeline's hot path: an intel that
-    /// holds its ratings lends them instead of copying (no allocation per
-    /// request). The default copies from `web_lookup`.
-    fn web_lookup_ref(&self, host: &str, path: Option<&str>) -> Option<Cow<'_, WebRating>> {
-        self.web_lookup(host, path).map(Cow::Owned)
-    }
-}
-
-/// What the cloud says about a web address.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct WebRating {
-    /// 0-100: 0-50 dangerous, 51-65 highly suspicious, 66-80 suspicious,
-    /// 81-100 safe; 71 means untested.
-    pub score: u8,
-    /// The URL category's English name (see `policy::categories`).
-    pub category: String,
 }
 
 /// A frozen, scenario-defined copy of the intel cloud.
@@ -114,7 +98,7 @@ pub struct FrozenIntel {
     /// subdomains unless they have their own) or by page (`host/path`;
     /// a key ending in `/` covers everything below it).
     #[serde(default)]
-    pub web: FxHashMap<String, WebRating>,
+    pub web: WebRatings,
 }
 
 /// C&C indicators, each mapped to the threat name reported on a hit.
@@ -186,87 +170,7 @@ impl Intel for FrozenIntel {
     }
 
     fn web_lookup(&self, host: &str, path: Option<&str>) -> Option<WebRating> {
-        self.web_rating(host, path).cloned()
-    }
-
-    fn web_lookup_ref(&self, host: &str, path: Option<&str>) -> Option<Cow<'_, WebRating>> {
-        self.web_rating(host, path).map(Cow::Borrowed)
-    }
-}
-
-/// Keys of ordinary length are built here, on the stack.
-const STACK_KEY: usize = 512;
-
-impl FrozenIntel {
-    /// The rating of `host` (and `path`): the page without its query, then
-    /// each folder above it (`host/a/b/`, `host/a/`, `host/`), then the host
-    /// and each parent domain with at least one dot. The first key the
-    /// table has wins.
-    fn web_rating(&self, host: &str, path: Option<&str>) -> Option<&WebRating> {
-        if self.web.is_empty() {
-            return None;
-        }
-        let host = host.trim_end_matches('.');
-        let page = path.map(|p| {
-            p.bytes()
-                .position(|b| b == b'?' || b == b'#')
-                .map_or(p, |q| p.get(..q).unwrap_or(p))
-        });
-        let need = host.len() + page.map_or(0, str::len);
-        let mut stack = [0u8; STACK_KEY];
-        let mut heap = Vec::new();
-        let buf: &mut [u8] = match stack.get_mut(..need) {
-            Some(b) => b,
-            None => {
-                heap.resize(need, 0);
-                &mut heap
-            }
-        };
-        let (host_part, page_part) = buf.split_at_mut(host.len());
-        host_part.copy_from_slice(host.as_bytes());
-        host_part.make_ascii_lowercase();
-        if let Some(page) = page {
-            page_part.copy_from_slice(page.as_bytes());
-        }
-        // Host and page are `str`s cut at ASCII bytes, and ASCII lowercase
-        // keeps UTF-8 valid: this cannot fail.
-        let key = std::str::from_utf8(buf).ok()?;
-        let lowered = key.get(..host.len())?;
-        if page.is_some() {
-            if let Some(r) = self.web.get(key) {
-                return Some(r);
-            }
-            // Each folder, deepest first: the key up to and including a `/`.
-            let mut end = key.len();
-            while let Some(slash) = key
-                .as_bytes()
-                .get(lowered.len()..end)
-                .and_then(|p| p.iter().rposition(|b| *b == b'/'))
-            {
-                let cut = lowered.len() + slash + 1;
-                if let Some(r) = key.get(..cut).and_then(|k| self.web.get(k)) {
-                    return Some(r);
-                }
-                if slash == 0 {
-                    break;
-                }
-                end = lowered.len() + slash;
-            }
-        }
-        let mut candidate = lowered;
-        loop {
-            if let Some(r) = self.web.get(candidate) {
-                return Some(r);
-            }
-            match candidate
-                .bytes()
-                .position(|b| b == b'.')
-                .and_then(|dot| candidate.get(dot + 1..))
-            {
-                Some(parent) if parent.bytes().any(|b| b == b'.') => candidate = parent,
-                _ => return None,
-            }
-        }
+        self.web.rate(host, path)
     }
 }
 
@@ -333,14 +237,16 @@ mod tests {
         };
         intel
             .web
-            .insert("corp.example".into(), r(90, "Business/Economy"));
+            .insert("corp.example", r(90, "Business/Economy"))
+            .expect("room");
         intel
             .web
-            .insert("www.corp.example/movies/".into(), r(90, "Streaming Media"));
-        intel.web.insert(
-            "www.corp.example/promo.html".into(),
-            r(85, "Web Advertisement"),
-        );
+            .insert("www.corp.example/movies/", r(90, "Streaming Media"))
+            .expect("room");
+        intel
+            .web
+            .insert("www.corp.example/promo.html", r(85, "Web Advertisement"))
+            .expect("room");
         let cat = |h: &str, p: Option<&str>| intel.web_lookup(h, p).map(|r| r.category);
         assert_eq!(
             cat("WWW.corp.example", Some("/")).as_deref(),
@@ -423,7 +329,7 @@ mod tests {
         ) {
             let mut intel = FrozenIntel::default();
             for (i, k) in keys.iter().enumerate() {
-                intel.web.insert(k.clone(), WebRating { score: i as u8, category: format!("c{i}") });
+                intel.web.insert(k, WebRating { score: i as u8, category: format!("c{i}").into() }).expect("room");
             }
             proptest::prop_assert_eq!(
                 intel.web_lookup(&host, path.as_deref()),
@@ -434,12 +340,13 @@ mod tests {
 
     #[test]
     fn long_keys_leave_the_stack() {
+        use web_ratings::STACK_KEY;
         let mut intel = FrozenIntel::default();
         let rating = WebRating {
             score: 90,
             category: "Business/Economy".into(),
         };
-        intel.web.insert("www.example.jp/a/".into(), rating.clone());
+        intel.web.insert("www.example.jp/a/", rating.clone()).expect("room");
         let path = format!("/a/{}", "x".repeat(STACK_KEY * 2));
         assert_eq!(
             intel.web_lookup("WWW.example.jp.", Some(&path)),

@@ -78,9 +78,9 @@ fn categorised(world: &mut TwinWorld, url: String, category: String) -> Result<(
         key,
         WebRating {
             score,
-            category: canonical,
+            category: canonical.into(),
         },
-    );
+    )?;
     let intel = intel.clone();
     session.world.gateway().replace_intel(intel);
     Ok(())

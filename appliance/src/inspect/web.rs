@@ -17,6 +17,7 @@ use crate::intel::Intel;
 use crate::policy::{Policy, Subject};
 use crate::time::Instant;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 /// One web access, as the engines see it.
 #[derive(Clone, Copy, Debug)]
@@ -37,7 +38,7 @@ pub struct WebRequest<'a> {
 #[derive(Debug, Default)]
 pub struct WebDecision {
     pub detections: Vec<Detection>,
-    pub category: Option<String>,
+    pub category: Option<Arc<str>>,
     pub allow_listed: bool,
 }
 
@@ -52,8 +53,8 @@ impl WebDecision {
 
 pub fn inspect(req: &WebRequest<'_>, policy: &Policy, intel: &dyn Intel) -> WebDecision {
     let mut decision = WebDecision::default();
-    let rating = intel.web_lookup_ref(req.host, req.path);
-    let rating = rating.as_deref();
+    let rating = intel.web_lookup(req.host, req.path);
+    let rating = rating.as_ref();
     decision.category = rating.map(|r| r.category.clone());
     // Prepared once, asked of the allow list, the block list and the
     // application table.

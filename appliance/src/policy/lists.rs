@@ -13,11 +13,10 @@
 //! anchors become sentinel bytes around the subject, so one scan decides
 //! the whole list, whatever its size (the bench holds 100,000 entries).
 
-use crate::hash::FxHasher;
+use crate::hash::hash_bytes as key_hash;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use hashbrown::HashTable;
 use std::cell::Cell;
-use std::hash::Hasher;
 use std::sync::Arc;
 
 const START: char = '\u{1}';
@@ -117,20 +116,26 @@ pub struct UrlList {
 #[derive(Debug, Default)]
 struct Fast {
     /// Host or `host/path?query` -> entry.
-    exact: HashTable<usize>,
+    exact: HashTable<Slot>,
     /// `.example.co.jp` (from `*.example.co.jp`) -> entry.
-    dot_suffix: HashTable<usize>,
+    dot_suffix: HashTable<Slot>,
     /// `host/path/` (from `host/path/*`) -> entry.
-    slash_prefix: HashTable<usize>,
+    slash_prefix: HashTable<Slot>,
 }
 
-/// The Fx hash of a key's bytes (trusted data only goes in; the network
-/// only looks up, see `crate::hash`).
-fn key_hash(key: &[u8]) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(key);
-    h.finish()
+/// An entry's index and the upper half of its key's hash: a probe reads
+/// the entry (a cache miss in a large list) only when the whole hash
+/// agrees, not on every match of hashbrown's 7-bit tag.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    check: u32,
+    entry: u32,
 }
+
+fn check_of(hash: u64) -> u32 {
+    (hash >> 32) as u32
+}
+
 
 /// Which table a candidate key is looked up in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -306,20 +311,28 @@ impl UrlList {
                 (false, true) if e.url && e.core.ends_with('/') => Some(&mut fast.slash_prefix),
                 _ => None,
             };
-            match table {
-                Some(t) => {
+            // Lists beyond 2^32 entries keep the rest in the automata.
+            match (table, u32::try_from(i)) {
+                (Some(t), Ok(entry)) => {
                     // The first entry with a given key is the one reported.
                     let key = e.core.as_bytes();
                     let hash = key_hash(key);
-                    let same =
-                        |j: &usize| entries.get(*j).is_some_and(|o| o.core.as_bytes() == key);
+                    let check = check_of(hash);
+                    let same = |s: &Slot| {
+                        s.check == check
+                            && entries
+                                .get(s.entry as usize)
+                                .is_some_and(|o| o.core.as_bytes() == key)
+                    };
                     if t.find(hash, same).is_none() {
-                        t.insert_unique(hash, i, |j| {
-                            entries.get(*j).map_or(0, |o| key_hash(o.core.as_bytes()))
+                        t.insert_unique(hash, Slot { check, entry }, |s| {
+                            entries
+                                .get(s.entry as usize)
+                                .map_or(0, |o| key_hash(o.core.as_bytes()))
                         });
                     }
                 }
-                None => slow.push(i),
+                _ => slow.push(i),
             }
         }
         let build = |want_url: bool| -> Option<Arc<Matcher>> {
@@ -393,12 +406,15 @@ impl UrlList {
                 }
                 h => h,
             };
-            let hit = table.find(hash, |i| {
-                self.entries
-                    .get(*i)
-                    .is_some_and(|e| e.core.as_bytes() == key)
+            let check = check_of(hash);
+            let hit = table.find(hash, |s| {
+                s.check == check
+                    && self
+                        .entries
+                        .get(s.entry as usize)
+                        .is_some_and(|e| e.core.as_bytes() == key)
             });
-            if let Some(e) = hit.and_then(entry) {
+            if let Some(e) = hit.and_then(|s| entry(&(s.entry as usize))) {
                 return Some(e);
             }
         }

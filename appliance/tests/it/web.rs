@@ -67,13 +67,11 @@ fn policy(yaml: &str) -> Config {
 fn rated(entries: &[(&str, u8, &str)]) -> FrozenIntel {
     let mut intel = FrozenIntel::default();
     for (key, score, category) in entries {
-        intel.web.insert(
-            (*key).into(),
-            WebRating {
-                score: *score,
-                category: (*category).into(),
-            },
-        );
+        let rating = WebRating {
+            score: *score,
+            category: (*category).into(),
+        };
+        intel.web.insert(key, rating).expect("room for the ratings");
     }
     intel
 }

@@ -580,12 +580,9 @@ impl ScenarioCheck<'_, '_> {
     /// Web ratings name known categories and scores of 0-100.
     fn web_intel(&self, intel: &appliance::FrozenIntel) -> Result<(), LoadError> {
         let table = UrlCategories::builtin();
-        let mut keys: Vec<&String> = intel.web.keys().collect();
-        keys.sort();
-        for key in keys {
-            let Some(rating) = intel.web.get(key) else {
-                continue;
-            };
+        let mut ratings: Vec<(&str, appliance::intel::WebRating)> = intel.web.iter().collect();
+        ratings.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (key, rating) in ratings {
             // Keys hold dots, which the YAML path cannot: point at `intel.web`.
             if rating.score > 100 {
                 return Err(self
