@@ -8,9 +8,9 @@ mod web_ratings;
 
 pub use crate::inspect::anti_malware::signatures::SignatureRule;
 use serde::Deserialize;
-pub use web_ratings::{TableFull, WebRating, WebRatings};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
+pub use web_ratings::{TableFull, WebRating, WebRatings};
 
 /// Which indicator of a C&C list matched.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,7 +74,6 @@ pub trait Intel {
         let _ = (host, path);
         None
     }
-
 }
 
 /// A frozen, scenario-defined copy of the intel cloud.
@@ -346,7 +345,10 @@ mod tests {
             score: 90,
             category: "Business/Economy".into(),
         };
-        intel.web.insert("www.example.jp/a/", rating.clone()).expect("room");
+        intel
+            .web
+            .insert("www.example.jp/a/", rating.clone())
+            .expect("room");
         let path = format!("/a/{}", "x".repeat(STACK_KEY * 2));
         assert_eq!(
             intel.web_lookup("WWW.example.jp.", Some(&path)),

@@ -2,17 +2,17 @@
 //! folder), packed for the web pipeline, which asks them for every request.
 //!
 //! A million ratings do not fit in the CPU caches, so a lookup's cost is
-//! the memory it touches. Each rating is one 16-byte slot in a hash table
-//! (the key's place in one shared text, the score, the category's number
-//! and 8 more bits of the key's hash); the keys are one `String`, the
-//! category names are shared (`Arc<str>`, interned). A key that is absent
-//! costs the table's control bytes and, once in 32,768 probes, a slot; a
-//! key that is present costs its slot and its text. A `HashMap<String,
-//! WebRating>` cost three more reads per hit (the key's and the category's
-//! heap blocks, a copy of the category) and a slot per false tag match.
+//! the cache lines it fetches from memory. The ratings live in two
+//! [`KeyTable`]s (16-byte slots, keys in one text): hosts, and pages or
+//! folders. A host's slot holds its rating, if it has one, and whether any
+//! page or folder of it is rated, so a request to a host without rated
+//! pages (most requests) costs one probe per domain level and never asks
+//! the pages table. The slots of the host and of its parent domains are
+//! touched first, so their memory reads overlap. Category names are
+//! interned (`Arc<str>`): a rating handed out copies no text.
 
-use crate::hash::{FxHashMap, hash_bytes};
-use hashbrown::HashTable;
+pub use crate::hash::TableFull;
+use crate::hash::{FxHashMap, KeyTable, hash_bytes};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -30,35 +30,19 @@ pub struct WebRating {
     pub category: Arc<str>,
 }
 
-/// The table is full: the keys' text reached 4 GiB, or 2^32 categories.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TableFull;
-
-impl fmt::Display for TableFull {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the web ratings hold at most 4 GiB of keys")
-    }
-}
-
-impl std::error::Error for TableFull {}
-
-/// One rating: where its key is in [`WebRatings::keys`], and the rating.
-#[derive(Clone, Copy, Debug)]
-struct Slot {
-    start: u32,
-    len: u32,
-    category: u32,
+/// A key's entry: its rating, if it has one, and (hosts) whether it has
+/// rated pages. Four bytes, so a slot stays at 16.
+#[derive(Clone, Copy, Debug, Default)]
+struct Rated {
+    flags: u8,
     score: u8,
-    /// Bits of the key's hash that hashbrown's tag does not hold: a probe
-    /// reads the key's text only when these agree too.
-    check: u8,
+    category: u16,
 }
 
-fn check_of(hash: u64) -> u8 {
-    // hashbrown takes the top 7 bits for its tag and the low bits for the
-    // position: these are neither.
-    (hash >> 40) as u8
-}
+/// The entry holds a rating (a host may be there only for its pages).
+const RATED: u8 = 1;
+/// Some `host/...` key of this host is in the pages table.
+const HAS_PAGES: u8 = 2;
 
 /// Web ratings by key: a host (`www.example.jp`, covering its subdomains
 /// unless they have their own), a page (`host/path`) or a folder
@@ -66,63 +50,56 @@ fn check_of(hash: u64) -> u8 {
 /// lowercase up to the first `/`, the path as it is.
 #[derive(Clone, Default)]
 pub struct WebRatings {
-    table: HashTable<Slot>,
-    keys: String,
+    /// Keys without `/`.
+    hosts: KeyTable<Rated>,
+    /// Keys with a `/`: `host/path` and `host/folder/`.
+    pages: KeyTable<Rated>,
+    /// How many keys are rated.
+    len: usize,
     categories: Vec<Arc<str>>,
-    category_numbers: FxHashMap<Arc<str>, u32>,
+    category_numbers: FxHashMap<Arc<str>, u16>,
 }
 
 /// Keys of ordinary length are built on the stack for a lookup.
 pub(crate) const STACK_KEY: usize = 512;
 
+/// Parent domains whose slots are touched ahead (`a.b.c.example.jp` has 3).
+const TOUCH_AHEAD: usize = 4;
+
 impl WebRatings {
     pub fn len(&self) -> usize {
-        self.table.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.len == 0
     }
 
     /// Adds or replaces the rating of `key` (the host part is lowercased).
     pub fn insert(&mut self, key: impl AsRef<str>, rating: WebRating) -> Result<(), TableFull> {
         let key = normalise(key.as_ref());
         let category = self.category_number(&rating.category)?;
-        let hash = hash_bytes(key.as_bytes());
-        let check = check_of(hash);
-        let keys = &self.keys;
-        let same = |s: &Slot| s.check == check && text(keys, s) == Some(key.as_str());
-        if let Some(slot) = self.table.find_mut(hash, same) {
-            slot.category = category;
-            slot.score = rating.score;
-            return Ok(());
-        }
-        let start = u32::try_from(self.keys.len()).map_err(|_| TableFull)?;
-        let len = u32::try_from(key.len()).map_err(|_| TableFull)?;
-        if u32::try_from(self.keys.len() + key.len()).is_err() {
-            return Err(TableFull);
-        }
-        self.keys.push_str(&key);
-        let keys = &self.keys;
-        self.table.insert_unique(
-            hash,
-            Slot {
-                start,
-                len,
-                category,
-                score: rating.score,
-                check,
-            },
-            |s| text(keys, s).map_or(0, |k| hash_bytes(k.as_bytes())),
-        );
+        let entry = match key.find('/') {
+            Some(slash) => {
+                let host = key.get(..slash).unwrap_or_default();
+                self.hosts.get_or_insert(host)?.flags |= HAS_PAGES;
+                self.pages.get_or_insert(&key)?
+            }
+            None => self.hosts.get_or_insert(&key)?,
+        };
+        let new = entry.flags & RATED == 0;
+        entry.flags |= RATED;
+        entry.category = category;
+        entry.score = rating.score;
+        self.len += usize::from(new);
         Ok(())
     }
 
-    fn category_number(&mut self, name: &Arc<str>) -> Result<u32, TableFull> {
+    fn category_number(&mut self, name: &Arc<str>) -> Result<u16, TableFull> {
         if let Some(n) = self.category_numbers.get(name) {
             return Ok(*n);
         }
-        let n = u32::try_from(self.categories.len()).map_err(|_| TableFull)?;
+        let n = u16::try_from(self.categories.len()).map_err(|_| TableFull)?;
         self.categories.push(name.clone());
         self.category_numbers.insert(name.clone(), n);
         Ok(n)
@@ -131,37 +108,39 @@ impl WebRatings {
     /// The rating stored under exactly `key` (host part in any case).
     pub fn get(&self, key: &str) -> Option<WebRating> {
         let key = normalise(key);
-        self.slot(key.as_bytes()).map(|s| self.rating(s))
+        let table = if key.contains('/') {
+            &self.pages
+        } else {
+            &self.hosts
+        };
+        table.get(key.as_bytes()).and_then(|r| self.rating(r))
     }
 
     /// Every key and its rating, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, WebRating)> + '_ {
-        self.table
+        self.hosts
             .iter()
-            .filter_map(|s| text(&self.keys, s).map(|k| (k, self.rating(s))))
+            .chain(self.pages.iter())
+            .filter_map(|(k, r)| self.rating(r).map(|r| (k, r)))
     }
 
     /// Every key, in no particular order.
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.table.iter().filter_map(|s| text(&self.keys, s))
+        self.iter().map(|(k, _)| k)
     }
 
-    fn rating(&self, slot: &Slot) -> WebRating {
-        WebRating {
-            score: slot.score,
+    /// The rating an entry holds, if it is rated.
+    fn rating(&self, r: &Rated) -> Option<WebRating> {
+        if r.flags & RATED == 0 {
+            return None;
+        }
+        Some(WebRating {
+            score: r.score,
             category: self
                 .categories
-                .get(slot.category as usize)
+                .get(usize::from(r.category))
                 .cloned()
                 .unwrap_or_else(|| Arc::from("")),
-        }
-    }
-
-    fn slot(&self, key: &[u8]) -> Option<&Slot> {
-        let hash = hash_bytes(key);
-        let check = check_of(hash);
-        self.table.find(hash, |s| {
-            s.check == check && text(&self.keys, s).map(str::as_bytes) == Some(key)
         })
     }
 
@@ -170,16 +149,89 @@ impl WebRatings {
     /// `host/a/`, `host/`), then the host and each parent domain with at
     /// least one dot. The first key the table has wins.
     pub fn rate(&self, host: &str, path: Option<&str>) -> Option<WebRating> {
-        if self.table.is_empty() {
+        if self.len == 0 {
             return None;
         }
         let host = host.trim_end_matches('.');
-        let page = path.map(|p| {
-            p.bytes()
-                .position(|b| b == b'?' || b == b'#')
-                .map_or(p, |q| p.get(..q).unwrap_or(p))
-        });
-        let need = host.len() + page.map_or(0, str::len);
+        let mut stack = [0u8; STACK_KEY];
+        let mut heap = Vec::new();
+        let lowered: &mut [u8] = match stack.get_mut(..host.len()) {
+            Some(b) => b,
+            None => {
+                heap.resize(host.len(), 0);
+                &mut heap
+            }
+        };
+        lowered.copy_from_slice(host.as_bytes());
+        lowered.make_ascii_lowercase();
+        let lowered: &[u8] = lowered;
+        // The host and its parent domains, each hashed once; their slots
+        // are read ahead so the probes below wait for memory together.
+        let mut levels = [(0usize, 0u64); TOUCH_AHEAD + 1];
+        let mut count = 0;
+        let mut from = 0;
+        while let Some(slot) = levels.get_mut(count) {
+            let name = lowered.get(from..).unwrap_or_default();
+            let hash = hash_bytes(name);
+            self.hosts.touch(hash);
+            *slot = (from, hash);
+            count += 1;
+            match name.iter().position(|b| *b == b'.') {
+                Some(dot) if name.get(dot + 1..).is_some_and(|p| p.contains(&b'.')) => {
+                    from += dot + 1;
+                }
+                _ => break,
+            }
+        }
+        let level = |i: usize| -> Option<&Rated> {
+            let (from, hash) = *levels.get(i)?;
+            self.hosts.get_hashed(hash, lowered.get(from..)?)
+        };
+        let found = level(0);
+        if let (Some(found), Some(path)) = (found, path)
+            && found.flags & HAS_PAGES != 0
+            && let Some(r) = self.page(lowered, path)
+        {
+            return self.rating(r);
+        }
+        if let Some(r) = found.and_then(|r| self.rating(r)) {
+            return Some(r);
+        }
+        // Parent domains; pages of a parent do not cover its subdomains,
+        // so only the hosts table is asked.
+        for i in 1..count {
+            if let Some(r) = level(i).and_then(|r| self.rating(r)) {
+                return Some(r);
+            }
+        }
+        // Deeper than the levels touched ahead: go on from the last one.
+        let (last, _) = *levels.get(count.checked_sub(1)?)?;
+        let mut candidate = lowered.get(last..)?;
+        if count <= TOUCH_AHEAD {
+            return None;
+        }
+        while let Some(parent) = candidate
+            .iter()
+            .position(|b| *b == b'.')
+            .and_then(|dot| candidate.get(dot + 1..))
+            .filter(|p| p.contains(&b'.'))
+        {
+            if let Some(r) = self.hosts.get(parent).and_then(|r| self.rating(r)) {
+                return Some(r);
+            }
+            candidate = parent;
+        }
+        None
+    }
+
+    /// The page (without its query) of a host that has rated pages, then
+    /// each folder above it, deepest first.
+    fn page(&self, host: &[u8], path: &str) -> Option<&Rated> {
+        let page = path
+            .bytes()
+            .position(|b| b == b'?' || b == b'#')
+            .map_or(path, |q| path.get(..q).unwrap_or(path));
+        let need = host.len() + page.len();
         let mut stack = [0u8; STACK_KEY];
         let mut heap = Vec::new();
         let key: &mut [u8] = match stack.get_mut(..need) {
@@ -190,44 +242,26 @@ impl WebRatings {
             }
         };
         let (host_part, page_part) = key.split_at_mut(host.len());
-        host_part.copy_from_slice(host.as_bytes());
-        host_part.make_ascii_lowercase();
-        if let Some(page) = page {
-            page_part.copy_from_slice(page.as_bytes());
-        }
+        host_part.copy_from_slice(host);
+        page_part.copy_from_slice(page.as_bytes());
         let key: &[u8] = key;
         let h = host.len();
-        if page.is_some() {
-            if let Some(s) = self.slot(key) {
-                return Some(self.rating(s));
-            }
-            // Each folder, deepest first: the key up to and including a
-            // `/` (a page ending in `/` was its own first folder).
-            let mut end = key.len().saturating_sub(1);
-            while let Some(slash) = key
-                .get(h..end)
-                .and_then(|p| p.iter().rposition(|b| *b == b'/'))
-            {
-                if let Some(s) = key.get(..h + slash + 1).and_then(|k| self.slot(k)) {
-                    return Some(self.rating(s));
-                }
-                end = h + slash;
-            }
+        let rated = |k: &[u8]| self.pages.get(k).filter(|r| r.flags & RATED != 0);
+        if let Some(r) = rated(key) {
+            return Some(r);
         }
-        let mut candidate = key.get(..h)?;
-        loop {
-            if let Some(s) = self.slot(candidate) {
-                return Some(self.rating(s));
+        // A page ending in `/` was its own first folder.
+        let mut end = key.len().saturating_sub(1);
+        while let Some(slash) = key
+            .get(h..end)
+            .and_then(|p| p.iter().rposition(|b| *b == b'/'))
+        {
+            if let Some(r) = key.get(..h + slash + 1).and_then(rated) {
+                return Some(r);
             }
-            match candidate
-                .iter()
-                .position(|b| *b == b'.')
-                .and_then(|dot| candidate.get(dot + 1..))
-            {
-                Some(parent) if parent.contains(&b'.') => candidate = parent,
-                _ => return None,
-            }
+            end = h + slash;
         }
+        None
     }
 }
 
@@ -239,11 +273,6 @@ fn normalise(key: &str) -> String {
         host.make_ascii_lowercase();
     }
     k
-}
-
-fn text<'k>(keys: &'k str, slot: &Slot) -> Option<&'k str> {
-    let start = slot.start as usize;
-    keys.get(start..start + slot.len as usize)
 }
 
 impl PartialEq for WebRatings {
@@ -269,14 +298,16 @@ impl<'de> Deserialize<'de> for WebRatings {
         let raw = BTreeMap::<String, WebRating>::deserialize(deserializer)?;
         let mut ratings = WebRatings::default();
         for (key, rating) in raw {
-            ratings.insert(key, rating).map_err(serde::de::Error::custom)?;
+            ratings
+                .insert(key, rating)
+                .map_err(serde::de::Error::custom)?;
         }
         Ok(ratings)
     }
 }
 
 impl FromIterator<(String, WebRating)> for WebRatings {
-    /// Collects ratings; past 4 GiB of keys the rest are dropped (use
+    /// Collects ratings; once the table is full the rest are dropped (use
     /// [`WebRatings::insert`] to see that happen).
     fn from_iter<I: IntoIterator<Item = (String, WebRating)>>(iter: I) -> Self {
         let mut ratings = WebRatings::default();
@@ -321,6 +352,12 @@ mod tests {
         keys.sort_unstable();
         assert_eq!(keys, ["corp.example", "www.corp.example/Movies/"]);
         assert_eq!(t.categories.len(), 2, "category names are interned");
+        assert_eq!(
+            t.hosts.len(),
+            2,
+            "www.corp.example is there for its pages, unrated"
+        );
+        assert_eq!(t.get("www.corp.example"), None);
     }
 
     #[test]
@@ -361,5 +398,18 @@ mod tests {
         assert_eq!(t.rate("www.example.jp", Some("/")), Some(r(10, "x")));
         assert_eq!(t.rate("www.example.jp", Some("/a")), Some(r(10, "x")));
         assert_eq!(t.rate("www.example.jp", None), Some(r(90, "y")));
+    }
+
+    #[test]
+    fn parents_deeper_than_the_touched_levels() {
+        let mut t = WebRatings::default();
+        t.insert("example.jp", r(20, "x")).expect("room");
+        t.insert("b.c.d.e.f.g.example.jp", r(30, "y"))
+            .expect("room");
+        let deep = "a.b.c.d.e.f.g.example.jp";
+        assert_eq!(t.rate(deep, None), Some(r(30, "y")));
+        assert_eq!(t.rate("z.c.d.e.f.g.example.jp", None), Some(r(20, "x")));
+        assert_eq!(t.rate("z.c.d.e.f.g.example.org", None), None);
+        assert_eq!(t.rate("jp", None), None, "a parent needs a dot");
     }
 }

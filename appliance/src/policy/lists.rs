@@ -14,15 +14,13 @@
 //! the whole list, whatever its size (the bench holds 100,000 entries).
 
 use crate::hash::hash_bytes as key_hash;
+use crate::hash::{KeyTable, PrefixHasher};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use hashbrown::HashTable;
-use std::cell::Cell;
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 const START: char = '\u{1}';
 const END: char = '\u{2}';
-/// Requests whose host and path fit here are looked up without allocating.
-const STACK_URL: usize = 512;
 
 /// Why an entry is refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,31 +109,22 @@ pub struct UrlList {
     urls: Option<Arc<Matcher>>,
 }
 
-/// Entry indices by the hash of their `core` ([`key_hash`]): a request's
-/// candidate keys are hashed once ([`Subject`]) and probed in every list.
+/// Entry indices by their `core`: a request's candidate keys are hashed
+/// once ([`Subject`]) and probed in every list.
 #[derive(Debug, Default)]
 struct Fast {
     /// Host or `host/path?query` -> entry.
-    exact: HashTable<Slot>,
+    exact: KeyTable<u32>,
     /// `.example.co.jp` (from `*.example.co.jp`) -> entry.
-    dot_suffix: HashTable<Slot>,
+    dot_suffix: KeyTable<u32>,
     /// `host/path/` (from `host/path/*`) -> entry.
-    slash_prefix: HashTable<Slot>,
+    slash_prefix: KeyTable<u32>,
 }
 
-/// An entry's index and the upper half of its key's hash: a probe reads
-/// the entry (a cache miss in a large list) only when the whole hash
-/// agrees, not on every match of hashbrown's 7-bit tag.
-#[derive(Clone, Copy, Debug)]
-struct Slot {
-    check: u32,
-    entry: u32,
+/// A [`Fast`] table's value: the entry's index plus one (0: just made).
+fn entry_number(index: usize) -> Option<u32> {
+    u32::try_from(index).ok()?.checked_add(1)
 }
-
-fn check_of(hash: u64) -> u32 {
-    (hash >> 32) as u32
-}
-
 
 /// Which table a candidate key is looked up in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,126 +134,124 @@ enum Table {
     SlashPrefix,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Candidate {
     table: Table,
     /// The key is `url[start..end]` of the subject.
-    start: usize,
-    end: usize,
-    /// Computed on first use (0: not yet), then shared by every list:
-    /// a list that decides early, or has no such table, costs no hashing.
-    hash: Cell<u64>,
+    start: u32,
+    end: u32,
+    /// [`key_hash`] of the key.
+    hash: u64,
 }
-
-/// Candidates held without allocating; longer requests spill to the heap.
-const INLINE_CANDIDATES: usize = 16;
 
 /// A request as the lists look at it, built once and asked of every list
 /// (allow, block, applications): the host lowered, `START host END` and
 /// `START host path END` for the automata, and each key the hash tables
-/// are asked, in the order of the checks, with its hash.
+/// are asked, in the order of the checks, with its hash. Held on the stack
+/// for ordinary requests (the buffers spill to the heap past their size).
 pub struct Subject {
-    stack: [u8; STACK_URL],
-    heap: Vec<u8>,
+    /// `START host END START host path END`.
+    buf: SmallVec<[u8; SUBJECT_INLINE]>,
     host_len: usize,
     url_len: usize,
-    inline: [Candidate; INLINE_CANDIDATES],
-    inline_len: usize,
-    spill: Vec<Candidate>,
+    candidates: SmallVec<[Candidate; CANDIDATES_INLINE]>,
 }
 
+/// Bytes of a subject held inline (two hosts and a path of ordinary length).
+const SUBJECT_INLINE: usize = 256;
+/// Candidate keys held inline (a host with four dots, a path with five
+/// slashes).
+const CANDIDATES_INLINE: usize = 12;
+
 impl Subject {
+    #[inline]
     pub fn new(host: &str, path_query: Option<&str>) -> Subject {
         let path = path_query.unwrap_or("/").as_bytes();
         let (h, p) = (host.len(), path.len());
-        let need = 2 * h + p + 4;
-        let empty = Candidate {
-            table: Table::Exact,
-            start: 0,
-            end: 0,
-            hash: Cell::new(0),
-        };
-        // Built in place: the subject is large, moving it would copy it.
+        let mut buf: SmallVec<[u8; SUBJECT_INLINE]> = SmallVec::new();
+        buf.reserve_exact(2 * h + p + 4);
+        for part in [&[], path] {
+            buf.push(START as u8);
+            let lowered = buf.len();
+            buf.extend_from_slice(host.as_bytes());
+            if let Some(l) = buf.get_mut(lowered..) {
+                l.make_ascii_lowercase();
+            }
+            buf.extend_from_slice(part);
+            buf.push(END as u8);
+        }
         let mut s = Subject {
-            stack: [0u8; STACK_URL],
-            heap: Vec::new(),
+            buf,
             host_len: h,
             url_len: h + p,
-            inline: std::array::from_fn(|_| empty.clone()),
-            inline_len: 0,
-            spill: Vec::new(),
+            candidates: SmallVec::new(),
         };
-        {
-            let Subject {
-                stack,
-                heap,
-                inline,
-                inline_len,
-                spill,
-                ..
-            } = &mut s;
-            let buf: &mut [u8] = match stack.get_mut(..need) {
-                Some(b) => b,
-                None => {
-                    heap.resize(need, 0);
-                    heap
-                }
-            };
-            let (host_subject, url_subject) = buf.split_at_mut(h + 2);
-            fill_subject(host_subject, host.as_bytes(), &[]);
-            fill_subject(url_subject, host.as_bytes(), path);
-            let url = url_subject.get(1..=h + p).unwrap_or_default();
-            let mut push = |table: Table, start: usize, end: usize| {
-                let c = Candidate {
-                    table,
-                    start,
-                    end,
-                    hash: Cell::new(0),
-                };
-                match inline.get_mut(*inline_len) {
-                    Some(slot) => {
-                        *slot = c;
-                        *inline_len += 1;
-                    }
-                    None => spill.push(c),
-                }
-            };
-            // The checks' order: exact host, `*.domain` at each dot of the
-            // host, exact URL, `host/path/*` at each slash of the URL.
-            let lowered = url.get(..h).unwrap_or_default();
-            push(Table::Exact, 0, h);
-            for (i, b) in lowered.iter().enumerate() {
-                if *b == b'.' {
-                    push(Table::DotSuffix, i, h);
-                }
-            }
-            push(Table::Exact, 0, h + p);
-            for (i, b) in url.iter().enumerate() {
-                if *b == b'/' {
-                    push(Table::SlashPrefix, 0, i + 1);
-                }
-            }
-        }
+        s.add_candidates();
         s
     }
 
-    fn buf(&self) -> &[u8] {
-        if self.heap.is_empty() {
-            &self.stack
-        } else {
-            &self.heap
+    /// The checks' order: exact host, `*.domain` at each dot of the host,
+    /// exact URL, `host/path/*` at each slash of the URL. Lengths over 4 GiB
+    /// cannot come from a request (the reassembly bounds them long before).
+    fn add_candidates(&mut self) {
+        let from = self.host_len + 3;
+        let url = self.buf.get(from..from + self.url_len).unwrap_or_default();
+        let h = self.host_len;
+        let (Ok(h32), Ok(u32len)) = (u32::try_from(h), u32::try_from(url.len())) else {
+            return;
+        };
+        let candidates = &mut self.candidates;
+        let mut prefixes = PrefixHasher::new(url);
+        candidates.push(Candidate {
+            table: Table::Exact,
+            start: 0,
+            end: h32,
+            hash: prefixes.prefix(h),
+        });
+        let lowered = url.get(..h).unwrap_or_default();
+        // Byte loops: memchr's setup costs more than it saves on a host.
+        let dots = lowered.iter().enumerate().filter(|(_, b)| **b == b'.');
+        for (dot, _) in dots {
+            candidates.push(Candidate {
+                table: Table::DotSuffix,
+                start: dot as u32,
+                end: h32,
+                hash: key_hash(lowered.get(dot..).unwrap_or_default()),
+            });
+        }
+        // The exact URL comes first but is the longest prefix: its hash is
+        // filled in after the slashes', so the prefixes are hashed in one
+        // pass.
+        let url_at = candidates.len();
+        candidates.push(Candidate {
+            table: Table::Exact,
+            start: 0,
+            end: u32len,
+            hash: 0,
+        });
+        let slashes = url.iter().enumerate().filter(|(_, b)| **b == b'/');
+        for (slash, _) in slashes {
+            candidates.push(Candidate {
+                table: Table::SlashPrefix,
+                start: 0,
+                end: slash as u32 + 1,
+                hash: prefixes.prefix(slash + 1),
+            });
+        }
+        if let Some(c) = candidates.get_mut(url_at) {
+            c.hash = prefixes.prefix(url.len());
         }
     }
 
     /// `START host END`.
     fn host_subject(&self) -> &[u8] {
-        self.buf().get(..self.host_len + 2).unwrap_or_default()
+        self.buf.get(..self.host_len + 2).unwrap_or_default()
     }
 
     /// `START host path END`.
     fn url_subject(&self) -> &[u8] {
         let from = self.host_len + 2;
-        self.buf()
+        self.buf
             .get(from..from + self.url_len + 2)
             .unwrap_or_default()
     }
@@ -272,17 +259,7 @@ impl Subject {
     /// `host path`, the host lowered.
     fn url(&self) -> &[u8] {
         let from = self.host_len + 3;
-        self.buf()
-            .get(from..from + self.url_len)
-            .unwrap_or_default()
-    }
-
-    fn candidates(&self) -> impl Iterator<Item = &Candidate> {
-        self.inline
-            .get(..self.inline_len)
-            .unwrap_or_default()
-            .iter()
-            .chain(self.spill.iter())
+        self.buf.get(from..from + self.url_len).unwrap_or_default()
     }
 }
 
@@ -311,28 +288,22 @@ impl UrlList {
                 (false, true) if e.url && e.core.ends_with('/') => Some(&mut fast.slash_prefix),
                 _ => None,
             };
-            // Lists beyond 2^32 entries keep the rest in the automata.
-            match (table, u32::try_from(i)) {
-                (Some(t), Ok(entry)) => {
-                    // The first entry with a given key is the one reported.
-                    let key = e.core.as_bytes();
-                    let hash = key_hash(key);
-                    let check = check_of(hash);
-                    let same = |s: &Slot| {
-                        s.check == check
-                            && entries
-                                .get(s.entry as usize)
-                                .is_some_and(|o| o.core.as_bytes() == key)
-                    };
-                    if t.find(hash, same).is_none() {
-                        t.insert_unique(hash, Slot { check, entry }, |s| {
-                            entries
-                                .get(s.entry as usize)
-                                .map_or(0, |o| key_hash(o.core.as_bytes()))
-                        });
+            // The first entry with a given key is the one reported; a table
+            // that is full leaves the rest to the automata.
+            let placed = match (table, entry_number(i)) {
+                (Some(t), Some(number)) => match t.get_or_insert(&e.core) {
+                    Ok(slot) => {
+                        if *slot == 0 {
+                            *slot = number;
+                        }
+                        true
                     }
-                }
-                _ => slow.push(i),
+                    Err(_) => false,
+                },
+                _ => false,
+            };
+            if !placed {
+                slow.push(i);
             }
         }
         let build = |want_url: bool| -> Option<Arc<Matcher>> {
@@ -388,7 +359,7 @@ impl UrlList {
         let entry = |i: &usize| self.entries.get(*i);
         let fast = &self.fast;
         let url = subject.url();
-        for c in subject.candidates() {
+        for c in &subject.candidates {
             let table = match c.table {
                 Table::Exact => &fast.exact,
                 Table::DotSuffix => &fast.dot_suffix,
@@ -397,24 +368,13 @@ impl UrlList {
             if table.is_empty() {
                 continue;
             }
-            let key = url.get(c.start..c.end).unwrap_or_default();
-            let hash = match c.hash.get() {
-                0 => {
-                    let h = key_hash(key);
-                    c.hash.set(h);
-                    h
-                }
-                h => h,
-            };
-            let check = check_of(hash);
-            let hit = table.find(hash, |s| {
-                s.check == check
-                    && self
-                        .entries
-                        .get(s.entry as usize)
-                        .is_some_and(|e| e.core.as_bytes() == key)
-            });
-            if let Some(e) = hit.and_then(|s| entry(&(s.entry as usize))) {
+            let key = url
+                .get(c.start as usize..c.end as usize)
+                .unwrap_or_default();
+            let hit = table
+                .get_hashed(c.hash, key)
+                .and_then(|n| (*n as usize).checked_sub(1));
+            if let Some(e) = hit.and_then(|i| entry(&i)) {
                 return Some(e);
             }
         }
@@ -430,24 +390,6 @@ impl UrlList {
         }
         None
     }
-}
-
-/// Writes START, `host` in ASCII lowercase, `path` as it is, END into `out`
-/// (which is exactly that long). Entries are lowercased when parsed; only
-/// the host of a request is, as before (paths are case-sensitive).
-fn fill_subject(out: &mut [u8], host: &[u8], path: &[u8]) {
-    let (h, p) = (host.len(), path.len());
-    if out.len() != h + p + 2 {
-        return;
-    }
-    let (first, rest) = out.split_at_mut(1);
-    first.fill(START as u8);
-    let (lowered, rest) = rest.split_at_mut(h);
-    lowered.copy_from_slice(host);
-    lowered.make_ascii_lowercase();
-    let (kept, last) = rest.split_at_mut(p);
-    kept.copy_from_slice(path);
-    last.fill(END as u8);
 }
 
 #[cfg(test)]
@@ -587,13 +529,13 @@ mod tests {
     #[test]
     fn long_requests_leave_the_stack() {
         let l = list(&["*.example.jp", "www.example.jp/a/*"]);
-        let path = format!("/a/{}", "x".repeat(STACK_URL * 2));
+        let path = format!("/a/{}", "x".repeat(SUBJECT_INLINE * 2));
         assert_eq!(
             l.find("www.example.jp", Some(&path))
                 .map(|e| e.text.as_str()),
             Some("*.example.jp")
         );
-        let host = format!("{}.example.jp", "h".repeat(STACK_URL));
+        let host = format!("{}.example.jp", "h".repeat(SUBJECT_INLINE));
         assert!(l.find(&host, None).is_some());
         let l = list(&["www.example.jp/a/*"]);
         assert!(l.find("www.example.jp", Some(&path)).is_some());
