@@ -17,6 +17,7 @@ use crate::hash::hash_bytes as key_hash;
 use crate::hash::{KeyTable, PrefixHasher};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use smallvec::SmallVec;
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 const START: char = '\u{1}';
@@ -119,6 +120,9 @@ struct Fast {
     dot_suffix: KeyTable<u32>,
     /// `host/path/` (from `host/path/*`) -> entry.
     slash_prefix: KeyTable<u32>,
+    /// The hosts (the text before the first `/`) of the keys with a `/`
+    /// in `exact` and `slash_prefix`.
+    url_hosts: KeyTable<u32>,
 }
 
 /// A [`Fast`] table's value: the entry's index plus one (0: just made).
@@ -154,12 +158,18 @@ pub struct Subject {
     buf: SmallVec<[u8; SUBJECT_INLINE]>,
     host_len: usize,
     url_len: usize,
+    /// The host's keys: exact host, `*.domain`.
     candidates: SmallVec<[Candidate; CANDIDATES_INLINE]>,
+    /// The URL's keys: exact URL, `host/path/*`.
+    url_candidates: OnceCell<SmallVec<[Candidate; CANDIDATES_INLINE]>>,
+    /// The host has no `/` and the path starts with one: the URL's first
+    /// segment is the host.
+    plain: bool,
 }
 
 /// Bytes of a subject held inline (two hosts and a path of ordinary length).
 const SUBJECT_INLINE: usize = 256;
-/// Candidate keys held inline (a host with four dots, a path with five
+/// Candidate keys held inline (a host with eleven dots, a path with eleven
 /// slashes).
 const CANDIDATES_INLINE: usize = 12;
 
@@ -185,62 +195,84 @@ impl Subject {
             host_len: h,
             url_len: h + p,
             candidates: SmallVec::new(),
+            url_candidates: OnceCell::new(),
+            plain: false,
         };
         s.add_candidates();
         s
     }
 
-    /// The checks' order: exact host, `*.domain` at each dot of the host,
-    /// exact URL, `host/path/*` at each slash of the URL. Lengths over 4 GiB
-    /// cannot come from a request (the reassembly bounds them long before).
+    /// The host's keys, in the checks' order: the exact host, then
+    /// `*.domain` at each dot. Lengths over 4 GiB cannot come from a
+    /// request (the reassembly bounds them long before).
     fn add_candidates(&mut self) {
-        let from = self.host_len + 3;
-        let url = self.buf.get(from..from + self.url_len).unwrap_or_default();
         let h = self.host_len;
-        let (Ok(h32), Ok(u32len)) = (u32::try_from(h), u32::try_from(url.len())) else {
+        let from = self.host_len + 3;
+        let lowered = self.buf.get(from..from + h).unwrap_or_default();
+        let Ok(h32) = u32::try_from(h) else {
             return;
         };
         let candidates = &mut self.candidates;
-        let mut prefixes = PrefixHasher::new(url);
         candidates.push(Candidate {
             table: Table::Exact,
             start: 0,
             end: h32,
-            hash: prefixes.prefix(h),
+            hash: key_hash(lowered),
         });
-        let lowered = url.get(..h).unwrap_or_default();
         // Byte loops: memchr's setup costs more than it saves on a host.
-        let dots = lowered.iter().enumerate().filter(|(_, b)| **b == b'.');
-        for (dot, _) in dots {
-            candidates.push(Candidate {
-                table: Table::DotSuffix,
-                start: dot as u32,
-                end: h32,
-                hash: key_hash(lowered.get(dot..).unwrap_or_default()),
-            });
+        let mut slash_in_host = false;
+        for (i, b) in lowered.iter().enumerate() {
+            match *b {
+                b'.' => candidates.push(Candidate {
+                    table: Table::DotSuffix,
+                    start: i as u32,
+                    end: h32,
+                    hash: key_hash(lowered.get(i..).unwrap_or_default()),
+                }),
+                b'/' => slash_in_host = true,
+                _ => {}
+            }
         }
-        // The exact URL comes first but is the longest prefix: its hash is
-        // filled in after the slashes', so the prefixes are hashed in one
-        // pass.
-        let url_at = candidates.len();
-        candidates.push(Candidate {
-            table: Table::Exact,
-            start: 0,
-            end: u32len,
-            hash: 0,
-        });
-        let slashes = url.iter().enumerate().filter(|(_, b)| **b == b'/');
-        for (slash, _) in slashes {
+        // Only then does a URL key need more than the host to be ruled out
+        // (see `UrlList::find_in`).
+        let path_starts_at_slash = self.buf.get(from + h) == Some(&b'/');
+        self.plain = path_starts_at_slash && !slash_in_host;
+    }
+
+    /// The URL's keys, in the checks' order: the exact URL, then
+    /// `host/path/*` at each slash. Made when a list first needs them.
+    fn url_candidates(&self) -> &[Candidate] {
+        self.url_candidates.get_or_init(|| {
+            let url = self.url();
+            let mut candidates = SmallVec::new();
+            let Ok(len) = u32::try_from(url.len()) else {
+                return candidates;
+            };
+            let mut prefixes = PrefixHasher::new(url);
+            // The exact URL comes first but is the longest prefix: its hash
+            // is filled in after the slashes', so the prefixes are hashed in
+            // one pass.
             candidates.push(Candidate {
-                table: Table::SlashPrefix,
+                table: Table::Exact,
                 start: 0,
-                end: slash as u32 + 1,
-                hash: prefixes.prefix(slash + 1),
+                end: len,
+                hash: 0,
             });
-        }
-        if let Some(c) = candidates.get_mut(url_at) {
-            c.hash = prefixes.prefix(url.len());
-        }
+            for (i, b) in url.iter().enumerate() {
+                if *b == b'/' {
+                    candidates.push(Candidate {
+                        table: Table::SlashPrefix,
+                        start: 0,
+                        end: i as u32 + 1,
+                        hash: prefixes.prefix(i + 1),
+                    });
+                }
+            }
+            if let Some(c) = candidates.first_mut() {
+                c.hash = prefixes.prefix(url.len());
+            }
+            candidates
+        })
     }
 
     /// `START host END`.
@@ -290,7 +322,13 @@ impl UrlList {
             };
             // The first entry with a given key is the one reported; a table
             // that is full leaves the rest to the automata.
+            let url_host = e.core.split_once('/').map(|(host, _)| host);
             let placed = match (table, entry_number(i)) {
+                (Some(_), Some(_))
+                    if url_host.is_some_and(|h| fast.url_hosts.get_or_insert(h).is_err()) =>
+                {
+                    false
+                }
                 (Some(t), Some(number)) => match t.get_or_insert(&e.core) {
                     Ok(slot) => {
                         if *slot == 0 {
@@ -359,24 +397,37 @@ impl UrlList {
         let entry = |i: &usize| self.entries.get(*i);
         let fast = &self.fast;
         let url = subject.url();
-        for c in &subject.candidates {
+        let probe = |c: &Candidate| {
             let table = match c.table {
                 Table::Exact => &fast.exact,
                 Table::DotSuffix => &fast.dot_suffix,
                 Table::SlashPrefix => &fast.slash_prefix,
             };
             if table.is_empty() {
-                continue;
+                return None;
             }
-            let key = url
-                .get(c.start as usize..c.end as usize)
-                .unwrap_or_default();
-            let hit = table
-                .get_hashed(c.hash, key)
-                .and_then(|n| (*n as usize).checked_sub(1));
-            if let Some(e) = hit.and_then(|i| entry(&i)) {
-                return Some(e);
-            }
+            let key = url.get(c.start as usize..c.end as usize)?;
+            let n = table.get_hashed(c.hash, key)?;
+            (*n as usize).checked_sub(1).and_then(|i| entry(&i))
+        };
+        if let Some(e) = subject.candidates.iter().find_map(probe) {
+            return Some(e);
+        }
+        // A URL key (exact URL, `host/path/`) of a plain request begins
+        // with the request's host: without an entry for that host, none
+        // of the URL's keys is in the tables.
+        let url_keys_possible = if subject.plain {
+            let host = url.get(..subject.host_len).unwrap_or_default();
+            !fast.url_hosts.is_empty()
+                && subject
+                    .candidates
+                    .first()
+                    .is_some_and(|c| fast.url_hosts.get_hashed(c.hash, host).is_some())
+        } else {
+            true
+        };
+        if url_keys_possible && let Some(e) = subject.url_candidates().iter().find_map(probe) {
+            return Some(e);
         }
         if let Some(m) = &self.hosts
             && let Some(hit) = m.ac.find(subject.host_subject())
@@ -515,8 +566,8 @@ mod tests {
         #[test]
         fn agrees_with_the_reference(
             raw in proptest::collection::vec("[*]?[a-cA-C./]{1,6}[*]?", 1..12),
-            host in "[a-cA-C.]{0,8}",
-            path in proptest::option::of("/[a-cA-C./?]{0,8}"),
+            host in "[a-cA-C./]{0,8}",
+            path in proptest::option::of("/?[a-cA-C./?]{0,8}"),
         ) {
             let entries: Vec<Entry> = raw.iter().filter_map(|r| Entry::parse(r).ok()).collect();
             let l = UrlList::new(entries);
