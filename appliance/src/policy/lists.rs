@@ -130,17 +130,10 @@ fn entry_number(index: usize) -> Option<u32> {
     u32::try_from(index).ok()?.checked_add(1)
 }
 
-/// Which table a candidate key is looked up in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Table {
-    Exact,
-    DotSuffix,
-    SlashPrefix,
-}
-
+/// A key to look up; which table it is asked of follows from its place
+/// (see [`Subject`]), which keeps it at 16 bytes.
 #[derive(Clone, Copy, Debug)]
 struct Candidate {
-    table: Table,
     /// The key is `url[start..end]` of the subject.
     start: u32,
     end: u32,
@@ -158,10 +151,11 @@ pub struct Subject {
     buf: SmallVec<[u8; SUBJECT_INLINE]>,
     host_len: usize,
     url_len: usize,
-    /// The host's keys: exact host, `*.domain`.
+    /// The host's keys: the exact host first, then `*.domain` ones.
     candidates: SmallVec<[Candidate; CANDIDATES_INLINE]>,
-    /// The URL's keys: exact URL, `host/path/*`.
-    url_candidates: OnceCell<SmallVec<[Candidate; CANDIDATES_INLINE]>>,
+    /// The URL's keys: the exact URL first, then `host/path/*` ones
+    /// (made only when a list may hold them, so on the heap).
+    url_candidates: OnceCell<Vec<Candidate>>,
     /// The host has no `/` and the path starts with one: the URL's first
     /// segment is the host.
     plain: bool,
@@ -174,7 +168,9 @@ const SUBJECT_INLINE: usize = 256;
 const CANDIDATES_INLINE: usize = 12;
 
 impl Subject {
-    #[inline]
+    // Inlined so the subject is built where the caller keeps it, not
+    // moved there (half a kilobyte).
+    #[inline(always)]
     pub fn new(host: &str, path_query: Option<&str>) -> Subject {
         let path = path_query.unwrap_or("/").as_bytes();
         let (h, p) = (host.len(), path.len());
@@ -214,7 +210,6 @@ impl Subject {
         };
         let candidates = &mut self.candidates;
         candidates.push(Candidate {
-            table: Table::Exact,
             start: 0,
             end: h32,
             hash: key_hash(lowered),
@@ -224,7 +219,6 @@ impl Subject {
         for (i, b) in lowered.iter().enumerate() {
             match *b {
                 b'.' => candidates.push(Candidate {
-                    table: Table::DotSuffix,
                     start: i as u32,
                     end: h32,
                     hash: key_hash(lowered.get(i..).unwrap_or_default()),
@@ -244,7 +238,7 @@ impl Subject {
     fn url_candidates(&self) -> &[Candidate] {
         self.url_candidates.get_or_init(|| {
             let url = self.url();
-            let mut candidates = SmallVec::new();
+            let mut candidates = Vec::new();
             let Ok(len) = u32::try_from(url.len()) else {
                 return candidates;
             };
@@ -253,7 +247,6 @@ impl Subject {
             // is filled in after the slashes', so the prefixes are hashed in
             // one pass.
             candidates.push(Candidate {
-                table: Table::Exact,
                 start: 0,
                 end: len,
                 hash: 0,
@@ -261,7 +254,6 @@ impl Subject {
             for (i, b) in url.iter().enumerate() {
                 if *b == b'/' {
                     candidates.push(Candidate {
-                        table: Table::SlashPrefix,
                         start: 0,
                         end: i as u32 + 1,
                         hash: prefixes.prefix(i + 1),
@@ -397,12 +389,8 @@ impl UrlList {
         let entry = |i: &usize| self.entries.get(*i);
         let fast = &self.fast;
         let url = subject.url();
-        let probe = |c: &Candidate| {
-            let table = match c.table {
-                Table::Exact => &fast.exact,
-                Table::DotSuffix => &fast.dot_suffix,
-                Table::SlashPrefix => &fast.slash_prefix,
-            };
+        let probe = |(i, c): (usize, &Candidate), rest: &KeyTable<u32>| {
+            let table = if i == 0 { &fast.exact } else { rest };
             if table.is_empty() {
                 return None;
             }
@@ -410,7 +398,11 @@ impl UrlList {
             let n = table.get_hashed(c.hash, key)?;
             (*n as usize).checked_sub(1).and_then(|i| entry(&i))
         };
-        if let Some(e) = subject.candidates.iter().find_map(probe) {
+        let host_keys = subject.candidates.iter().enumerate();
+        if let Some(e) = host_keys
+            .into_iter()
+            .find_map(|c| probe(c, &fast.dot_suffix))
+        {
             return Some(e);
         }
         // A URL key (exact URL, `host/path/`) of a plain request begins
@@ -426,7 +418,13 @@ impl UrlList {
         } else {
             true
         };
-        if url_keys_possible && let Some(e) = subject.url_candidates().iter().find_map(probe) {
+        if url_keys_possible
+            && let Some(e) = subject
+                .url_candidates()
+                .iter()
+                .enumerate()
+                .find_map(|c| probe(c, &fast.slash_prefix))
+        {
             return Some(e);
         }
         if let Some(m) = &self.hosts
