@@ -174,17 +174,29 @@ impl Subject {
     pub fn new(host: &str, path_query: Option<&str>) -> Subject {
         let path = path_query.unwrap_or("/").as_bytes();
         let (h, p) = (host.len(), path.len());
-        let mut buf: SmallVec<[u8; SUBJECT_INLINE]> = SmallVec::new();
-        buf.reserve_exact(2 * h + p + 4);
-        for part in [&[], path] {
-            buf.push(START as u8);
-            let lowered = buf.len();
-            buf.extend_from_slice(host.as_bytes());
-            if let Some(l) = buf.get_mut(lowered..) {
-                l.make_ascii_lowercase();
+        // Sized once, then filled by slices: `START host END START host
+        // path END`, the host lowered once and copied.
+        let mut buf: SmallVec<[u8; SUBJECT_INLINE]> = SmallVec::from_elem(END as u8, 2 * h + p + 4);
+        if let Some((host_subject, url_subject)) = buf.split_at_mut_checked(h + 2)
+            && let Some((lowered, _)) = host_subject
+                .get_mut(1..)
+                .and_then(|b| b.split_at_mut_checked(h))
+            && let Some((url_host, url_rest)) = url_subject
+                .get_mut(1..)
+                .and_then(|b| b.split_at_mut_checked(h))
+        {
+            lowered.copy_from_slice(host.as_bytes());
+            lowered.make_ascii_lowercase();
+            url_host.copy_from_slice(lowered);
+            if let Some(kept) = url_rest.get_mut(..p) {
+                kept.copy_from_slice(path);
             }
-            buf.extend_from_slice(part);
-            buf.push(END as u8);
+            if let Some(first) = host_subject.first_mut() {
+                *first = START as u8;
+            }
+            if let Some(first) = url_subject.first_mut() {
+                *first = START as u8;
+            }
         }
         let mut s = Subject {
             buf,
