@@ -4,6 +4,9 @@
 //!   whose store holds 1,000,000 detections (target: under 2 s).
 //! - `top-n/62-days-10M`: the top 10 hosts over 62 days of 10,000,000
 //!   detections, from the statistics (target: under 200 ms).
+//! - `store/record-100k`: 100,000 detections recorded in one batch into an
+//!   empty WAL store (the statistics tables included); a per-row
+//!   transaction would take minutes.
 //!
 //! The stores are filled once per run (files in the temp directory, 100,000
 //! events per transaction); the time that takes, and the same top-N read from
@@ -220,5 +223,30 @@ fn top_n(c: &mut Criterion) {
     remove(&path);
 }
 
-criterion_group!(benches, report_month, top_n);
+fn record_batch(c: &mut Criterion) {
+    let mut rng = Rng(0x5eed_0003);
+    let start = day_start(september());
+    let events: Vec<Event> = (0..BATCH)
+        .map(|_| event(&mut rng, start, 30 * 86_400))
+        .collect();
+    let mut group = c.benchmark_group("store");
+    group.sample_size(10);
+    group.throughput(criterion::Throughput::Elements(BATCH as u64));
+    group.bench_function("record-100k", |b| {
+        b.iter_batched(
+            || temp_store("record"),
+            |(mut store, path)| {
+                if let Err(e) = store.record(&events) {
+                    panic!("{e}");
+                }
+                drop(store);
+                remove(&path);
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, report_month, top_n, record_batch);
 criterion_main!(benches);

@@ -1093,8 +1093,10 @@ mod tests {
         assert_eq!(store.count(&EventFilter::default()).unwrap(), 1);
     }
 
+    /// 100,000 events go in as one batch and all of them are counted (the
+    /// time it takes is measured by the `store/record-100k` bench).
     #[test]
-    fn records_100k_events_quickly() {
+    fn records_100k_events_in_one_batch() {
         let db = TempDb::new("100k");
         let mut store = SqliteStore::open(&db.0).unwrap();
         let events: Vec<Event> = (0..100_000)
@@ -1104,13 +1106,15 @@ mod tests {
                 ..ev(i / 10, Engine::ALL[(i % 10) as usize], (i % 50) as u8 + 1)
             })
             .collect();
-        let start = std::time::Instant::now();
         store.record(&events).unwrap();
-        let elapsed = start.elapsed();
-        println!("recorded 100,000 events into a WAL file store in {elapsed:?}");
         assert_eq!(store.count(&EventFilter::default()).unwrap(), 100_000);
-        // Generous: a per-row transaction would take minutes, one batch well under this.
-        assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
+        for engine in Engine::ALL {
+            let one = EventFilter {
+                engine: Some(engine),
+                ..EventFilter::default()
+            };
+            assert_eq!(store.count(&one).unwrap(), 10_000, "{engine:?}");
+        }
     }
 
     #[test]
