@@ -78,6 +78,9 @@ impl<V: Copy + Default> KeyTable<V> {
         self.slots.len().wrapping_sub(1)
     }
 
+    /// The key of an occupied slot, as bytes: slicing the `String` as a
+    /// `str` would check char boundaries on every probe.
+    #[inline]
     fn text(&self, slot: &Slot<V>) -> &[u8] {
         let start = slot.start as usize;
         self.keys
@@ -98,6 +101,7 @@ impl<V: Copy + Default> KeyTable<V> {
             .map(|s| &s.value)
     }
 
+    #[inline]
     fn find(&self, hash: u64, key: &[u8]) -> Option<usize> {
         if self.slots.is_empty() {
             return None;
@@ -178,12 +182,16 @@ impl<V: Copy + Default> KeyTable<V> {
 
     /// Every key and its value, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> + '_ {
-        self.slots.iter().filter(|s| s.tag != 0).filter_map(|s| {
-            let start = s.start as usize;
-            self.keys
-                .get(start..start + s.len as usize)
-                .map(|k| (k, &s.value))
-        })
+        self.slots
+            .iter()
+            .filter(|s| s.tag != 0)
+            // Keys went in as `str`s, whole: they read back as text.
+            .map(|s| {
+                (
+                    std::str::from_utf8(self.text(s)).unwrap_or_default(),
+                    &s.value,
+                )
+            })
     }
 }
 

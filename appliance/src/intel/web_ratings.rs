@@ -14,6 +14,7 @@
 pub use crate::hash::TableFull;
 use crate::hash::{FxHashMap, KeyTable, hash_bytes};
 use serde::{Deserialize, Deserializer};
+use smallvec::SmallVec;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -63,8 +64,8 @@ pub struct WebRatings {
 /// Keys of ordinary length are built on the stack for a lookup.
 pub(crate) const STACK_KEY: usize = 512;
 
-/// Parent domains whose slots are touched ahead (`a.b.c.example.jp` has 3).
-const TOUCH_AHEAD: usize = 4;
+/// Domain levels (the host, then its parents) held without allocating.
+const LEVELS_INLINE: usize = 8;
 
 impl WebRatings {
     pub fn len(&self) -> usize {
@@ -124,11 +125,6 @@ impl WebRatings {
             .filter_map(|(k, r)| self.rating(r).map(|r| (k, r)))
     }
 
-    /// Every key, in no particular order.
-    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.iter().map(|(k, _)| k)
-    }
-
     /// The rating an entry holds, if it is rated.
     fn rating(&self, r: &Rated) -> Option<WebRating> {
         if r.flags & RATED == 0 {
@@ -153,29 +149,18 @@ impl WebRatings {
             return None;
         }
         let host = host.trim_end_matches('.');
-        let mut stack = [0u8; STACK_KEY];
-        let mut heap = Vec::new();
-        let lowered: &mut [u8] = match stack.get_mut(..host.len()) {
-            Some(b) => b,
-            None => {
-                heap.resize(host.len(), 0);
-                &mut heap
-            }
-        };
-        lowered.copy_from_slice(host.as_bytes());
+        let mut lowered: SmallVec<[u8; STACK_KEY]> = SmallVec::from_slice(host.as_bytes());
         lowered.make_ascii_lowercase();
-        let lowered: &[u8] = lowered;
-        // The host and its parent domains, each hashed once; their slots
-        // are read ahead so the probes below wait for memory together.
-        let mut levels = [(0usize, 0u64); TOUCH_AHEAD + 1];
-        let mut count = 0;
+        let lowered: &[u8] = &lowered;
+        // The host and each parent domain with a dot, hashed once; their
+        // slots are read ahead so the probes below wait for memory
+        // together.
+        let mut levels: SmallVec<[(usize, u64); LEVELS_INLINE]> = SmallVec::new();
         let mut from = 0;
-        while let Some(slot) = levels.get_mut(count) {
-            let name = lowered.get(from..).unwrap_or_default();
+        while let Some(name) = lowered.get(from..) {
             let hash = hash_bytes(name);
             self.hosts.touch(hash);
-            *slot = (from, hash);
-            count += 1;
+            levels.push((from, hash));
             match name.iter().position(|b| *b == b'.') {
                 Some(dot) if name.get(dot + 1..).is_some_and(|p| p.contains(&b'.')) => {
                     from += dot + 1;
@@ -183,45 +168,23 @@ impl WebRatings {
                 _ => break,
             }
         }
-        let level = |i: usize| -> Option<&Rated> {
-            let (from, hash) = *levels.get(i)?;
-            self.hosts.get_hashed(hash, lowered.get(from..)?)
+        let mut levels = levels.into_iter();
+        let probe = |(from, hash): (usize, u64)| {
+            self.hosts
+                .get_hashed(hash, lowered.get(from..).unwrap_or_default())
         };
-        let found = level(0);
+        let found = levels.next().and_then(probe);
         if let (Some(found), Some(path)) = (found, path)
             && found.flags & HAS_PAGES != 0
             && let Some(r) = self.page(lowered, path)
         {
             return self.rating(r);
         }
-        if let Some(r) = found.and_then(|r| self.rating(r)) {
-            return Some(r);
-        }
-        // Parent domains; pages of a parent do not cover its subdomains,
-        // so only the hosts table is asked.
-        for i in 1..count {
-            if let Some(r) = level(i).and_then(|r| self.rating(r)) {
-                return Some(r);
-            }
-        }
-        // Deeper than the levels touched ahead: go on from the last one.
-        let (last, _) = *levels.get(count.checked_sub(1)?)?;
-        let mut candidate = lowered.get(last..)?;
-        if count <= TOUCH_AHEAD {
-            return None;
-        }
-        while let Some(parent) = candidate
-            .iter()
-            .position(|b| *b == b'.')
-            .and_then(|dot| candidate.get(dot + 1..))
-            .filter(|p| p.contains(&b'.'))
-        {
-            if let Some(r) = self.hosts.get(parent).and_then(|r| self.rating(r)) {
-                return Some(r);
-            }
-            candidate = parent;
-        }
-        None
+        // Then the host's own rating and its parents'; pages of a parent do
+        // not cover its subdomains, so only the hosts table is asked.
+        found
+            .and_then(|r| self.rating(r))
+            .or_else(|| levels.find_map(|l| probe(l).and_then(|r| self.rating(r))))
     }
 
     /// The page (without its query) of a host that has rated pages, then
@@ -231,20 +194,10 @@ impl WebRatings {
             .bytes()
             .position(|b| b == b'?' || b == b'#')
             .map_or(path, |q| path.get(..q).unwrap_or(path));
-        let need = host.len() + page.len();
-        let mut stack = [0u8; STACK_KEY];
-        let mut heap = Vec::new();
-        let key: &mut [u8] = match stack.get_mut(..need) {
-            Some(b) => b,
-            None => {
-                heap.resize(need, 0);
-                &mut heap
-            }
-        };
-        let (host_part, page_part) = key.split_at_mut(host.len());
-        host_part.copy_from_slice(host);
-        page_part.copy_from_slice(page.as_bytes());
-        let key: &[u8] = key;
+        let mut key: SmallVec<[u8; STACK_KEY]> = SmallVec::with_capacity(host.len() + page.len());
+        key.extend_from_slice(host);
+        key.extend_from_slice(page.as_bytes());
+        let key: &[u8] = &key;
         let h = host.len();
         let rated = |k: &[u8]| self.pages.get(k).filter(|r| r.flags & RATED != 0);
         if let Some(r) = rated(key) {
@@ -306,20 +259,6 @@ impl<'de> Deserialize<'de> for WebRatings {
     }
 }
 
-impl FromIterator<(String, WebRating)> for WebRatings {
-    /// Collects ratings; once the table is full the rest are dropped (use
-    /// [`WebRatings::insert`] to see that happen).
-    fn from_iter<I: IntoIterator<Item = (String, WebRating)>>(iter: I) -> Self {
-        let mut ratings = WebRatings::default();
-        for (key, rating) in iter {
-            if ratings.insert(key, rating).is_err() {
-                break;
-            }
-        }
-        ratings
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,7 +287,7 @@ mod tests {
             "the host part is lowercased, the path kept"
         );
         assert_eq!(t.get("www.corp.example/movies/"), None);
-        let mut keys: Vec<&str> = t.keys().collect();
+        let mut keys: Vec<&str> = t.iter().map(|(k, _)| k).collect();
         keys.sort_unstable();
         assert_eq!(keys, ["corp.example", "www.corp.example/Movies/"]);
         assert_eq!(t.categories.len(), 2, "category names are interned");
@@ -360,22 +299,20 @@ mod tests {
         assert_eq!(t.get("www.corp.example"), None);
     }
 
+    fn table(ratings: &[(&str, u8, &str)]) -> WebRatings {
+        let mut t = WebRatings::default();
+        for (key, score, category) in ratings {
+            t.insert(key, r(*score, category)).expect("room");
+        }
+        t
+    }
+
     #[test]
     fn equality_ignores_insertion_order() {
-        let a: WebRatings = [
-            ("a.example".to_string(), r(1, "x")),
-            ("b.example".to_string(), r(2, "y")),
-        ]
-        .into_iter()
-        .collect();
-        let b: WebRatings = [
-            ("b.example".to_string(), r(2, "y")),
-            ("a.example".to_string(), r(1, "x")),
-        ]
-        .into_iter()
-        .collect();
+        let a = table(&[("a.example", 1, "x"), ("b.example", 2, "y")]);
+        let b = table(&[("b.example", 2, "y"), ("a.example", 1, "x")]);
         assert_eq!(a, b);
-        let c: WebRatings = [("a.example".to_string(), r(1, "x"))].into_iter().collect();
+        let c = table(&[("a.example", 1, "x")]);
         assert_ne!(a, c);
     }
 
@@ -401,7 +338,7 @@ mod tests {
     }
 
     #[test]
-    fn parents_deeper_than_the_touched_levels() {
+    fn parents_many_levels_up() {
         let mut t = WebRatings::default();
         t.insert("example.jp", r(20, "x")).expect("room");
         t.insert("b.c.d.e.f.g.example.jp", r(30, "y"))

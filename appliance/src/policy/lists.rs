@@ -122,7 +122,7 @@ struct Fast {
     slash_prefix: KeyTable<u32>,
     /// The hosts (the text before the first `/`) of the keys with a `/`
     /// in `exact` and `slash_prefix`.
-    url_hosts: KeyTable<u32>,
+    url_hosts: KeyTable<()>,
 }
 
 /// A [`Fast`] table's value: the entry's index plus one (0: just made).
@@ -239,8 +239,8 @@ impl Subject {
                 _ => {}
             }
         }
-        // Only then does a URL key need more than the host to be ruled out
-        // (see `UrlList::find_in`).
+        // A plain request's URL keys all begin with its host, so a list
+        // without URL entries for that host can skip them (`find_in`).
         let path_starts_at_slash = self.buf.get(from + h) == Some(&b'/');
         self.plain = path_starts_at_slash && !slash_in_host;
     }
@@ -316,34 +316,32 @@ impl Eq for UrlList {}
 impl UrlList {
     pub fn new(entries: Vec<Entry>) -> UrlList {
         let mut fast = Fast::default();
+        let Fast {
+            exact,
+            dot_suffix,
+            slash_prefix,
+            url_hosts,
+        } = &mut fast;
         let mut slow: Vec<usize> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             let table = match (e.leading, e.trailing) {
-                (false, false) => Some(&mut fast.exact),
-                (true, false) if !e.url && e.core.starts_with('.') => Some(&mut fast.dot_suffix),
-                (false, true) if e.url && e.core.ends_with('/') => Some(&mut fast.slash_prefix),
+                (false, false) => Some(&mut *exact),
+                (true, false) if !e.url && e.core.starts_with('.') => Some(&mut *dot_suffix),
+                (false, true) if e.url && e.core.ends_with('/') => Some(&mut *slash_prefix),
                 _ => None,
             };
             // The first entry with a given key is the one reported; a table
             // that is full leaves the rest to the automata.
-            let url_host = e.core.split_once('/').map(|(host, _)| host);
-            let placed = match (table, entry_number(i)) {
-                (Some(_), Some(_))
-                    if url_host.is_some_and(|h| fast.url_hosts.get_or_insert(h).is_err()) =>
-                {
-                    false
-                }
-                (Some(t), Some(number)) => match t.get_or_insert(&e.core) {
-                    Ok(slot) => {
+            let placed = table.zip(entry_number(i)).is_some_and(|(t, number)| {
+                let url_host = e.core.split_once('/').map(|(host, _)| host);
+                url_host.is_none_or(|h| url_hosts.get_or_insert(h).is_ok())
+                    && t.get_or_insert(&e.core).is_ok_and(|slot| {
                         if *slot == 0 {
                             *slot = number;
                         }
                         true
-                    }
-                    Err(_) => false,
-                },
-                _ => false,
-            };
+                    })
+            });
             if !placed {
                 slow.push(i);
             }
@@ -410,9 +408,10 @@ impl UrlList {
             let n = table.get_hashed(c.hash, key)?;
             (*n as usize).checked_sub(1).and_then(|i| entry(&i))
         };
-        let host_keys = subject.candidates.iter().enumerate();
-        if let Some(e) = host_keys
-            .into_iter()
+        if let Some(e) = subject
+            .candidates
+            .iter()
+            .enumerate()
             .find_map(|c| probe(c, &fast.dot_suffix))
         {
             return Some(e);
