@@ -3,6 +3,7 @@
 //! files downloaded over HTTP.
 
 use super::TwinWorld;
+use super::network::last_exchange;
 use anyhow::{Context, Result, bail, ensure};
 use appliance::proto::mime;
 use cucumber::{then, when};
@@ -201,18 +202,9 @@ fn downloads(world: &mut TwinWorld, host: String, url: String) -> Result<()> {
     session.run_for(DOWNLOAD)
 }
 
-fn last_download(world: &mut TwinWorld, host: &str, url: &str) -> Result<twin::host::HttpExchange> {
-    let session = world.session()?;
-    session
-        .world
-        .last_exchange(host, url)
-        .cloned()
-        .with_context(|| format!("{host} never downloaded {url}"))
-}
-
 #[then(expr = "host {string} does not receive the file {string}")]
 fn download_blocked(world: &mut TwinWorld, host: String, url: String) -> Result<()> {
-    let exchange = last_download(world, &host, &url)?;
+    let exchange = last_exchange(world, &host, &url)?;
     ensure!(
         exchange.outcome == twin::Outcome::Reset,
         "{host} downloaded {url}: {:?}, status {:?}, {} bytes",
@@ -225,7 +217,7 @@ fn download_blocked(world: &mut TwinWorld, host: String, url: String) -> Result<
 
 #[then(expr = "host {string} receives the file {string}")]
 fn download_complete(world: &mut TwinWorld, host: String, url: String) -> Result<()> {
-    let exchange = last_download(world, &host, &url)?;
+    let exchange = last_exchange(world, &host, &url)?;
     ensure!(
         exchange.outcome == twin::Outcome::Complete && exchange.status == Some(200),
         "{host} downloaded {url}: {:?}, status {:?}",
