@@ -966,19 +966,20 @@ impl Gateway {
         dst_port: u16,
         out: &mut Actions,
     ) -> Option<Detection> {
-        let mut decision = web::inspect(req, &self.config.policy, self.intel.as_ref());
-        if req.path.is_none() {
+        let decision = web::inspect(req, &self.config.policy, self.intel.as_ref());
+        let category = decision.category.as_deref().map(str::to_string);
+        let mut detection = decision.detection(req);
+        if req.path.is_none()
+            && let Some(d) = &mut detection
+            && d.action == Action::Block
+        {
             // Inside TLS no page can be shown: a block is a reset.
-            for d in &mut decision.detections {
-                if d.action == Action::Block {
-                    d.action = Action::Reset;
-                }
-            }
+            d.action = Action::Reset;
         }
-        for d in &decision.detections {
+        if let Some(d) = &detection {
             self.report(req.now, d, packet, dst_port, out);
         }
-        let blocking = decision.blocking().cloned();
+        let blocking = detection.filter(|d| matches!(d.action, Action::Block | Action::Reset));
         out.accesses.push(Access {
             time: req.now,
             src_ip: packet.src,
@@ -987,7 +988,7 @@ impl Gateway {
             host: req.host.to_string(),
             url: req.url.to_string(),
             tls: req.path.is_none(),
-            category: decision.category.map(|c| c.to_string()),
+            category,
             blocked: blocking.is_some(),
         });
         blocking

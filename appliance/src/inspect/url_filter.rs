@@ -11,7 +11,7 @@ use super::app_control::App;
 use super::web::{WebRequest, cat};
 use crate::event::{Action, Engine};
 use crate::intel::WebRating;
-use crate::policy::{Entry, Policy, RuleAction, Subject};
+use crate::policy::{Category, Entry, Policy, Rule, RuleAction, Subject};
 
 /// The allow-list entry covering this request, if any.
 pub fn allow_listed<'p>(req: &WebRequest<'_>, policy: &'p Policy) -> Option<&'p Entry> {
@@ -34,14 +34,67 @@ pub fn block_listed_in(
     policy: &Policy,
 ) -> Option<Detection> {
     let entry = policy.block_list.find_in(subject)?;
-    Some(Detection {
+    Some(block_list_detection(req, entry))
+}
+
+/// The detection of a block-list hit.
+pub fn block_list_detection(req: &WebRequest<'_>, entry: &Entry) -> Detection {
+    Detection {
         engine: Engine::UrlFilter,
         action: Action::Block,
         reasons: vec!["block list".to_string(), cat(&["entry ", &entry.text])],
         threat: "block list".to_string(),
         host: Some(req.host.to_string()),
         url: Some(req.url.to_string()),
-    })
+    }
+}
+
+/// What made a rule apply to a request.
+#[derive(Clone, Copy, Debug)]
+pub enum RuleMatch<'p> {
+    /// The request belongs to an application the rule names (reported as
+    /// application control).
+    App(&'static App),
+    /// The site's category is one the rule names (URL filtering).
+    Category(&'p Category),
+}
+
+/// The first rule that applied to a request and did not allow it: the
+/// decision, without its log texts ([`RuleHit::detection`] writes them).
+#[derive(Clone, Copy, Debug)]
+pub struct RuleHit<'p> {
+    pub rule: &'p Rule,
+    /// Block or monitor.
+    pub action: Action,
+    pub by: RuleMatch<'p>,
+}
+
+impl RuleHit<'_> {
+    pub fn detection(&self, req: &WebRequest<'_>) -> Detection {
+        let mut reasons = vec![cat(&["policy rule ", &self.rule.name])];
+        let (engine, threat) = match self.by {
+            RuleMatch::App(a) => {
+                reasons.push(cat(&["application ", a.name, " (", a.kind, ")"]));
+                (Engine::AppControl, cat(&["application ", a.name]))
+            }
+            RuleMatch::Category(c) => {
+                reasons.push(cat(&["category ", &c.name, " (", &c.ja, ")"]));
+                reasons.push(cat(&["group ", &c.group]));
+                (Engine::UrlFilter, cat(&["category ", &c.name]))
+            }
+        };
+        if let Some(s) = &self.rule.schedule {
+            reasons.push(cat(&["schedule ", &s.name]));
+        }
+        Detection {
+            engine,
+            action: self.action,
+            reasons,
+            threat,
+            host: Some(req.host.to_string()),
+            url: Some(req.url.to_string()),
+        }
+    }
 }
 
 /// The first rule that applies: its detection (block or monitor), or
@@ -49,9 +102,19 @@ pub fn block_listed_in(
 pub fn rules(
     req: &WebRequest<'_>,
     rating: Option<&WebRating>,
-    app: Option<&App>,
+    app: Option<&'static App>,
     policy: &Policy,
 ) -> Option<Detection> {
+    rule_hit(req, rating, app, policy).map(|hit| hit.detection(req))
+}
+
+/// [`rules`] without the log texts.
+pub fn rule_hit<'p>(
+    req: &WebRequest<'_>,
+    rating: Option<&WebRating>,
+    app: Option<&'static App>,
+    policy: &'p Policy,
+) -> Option<RuleHit<'p>> {
     if !policy.url_filtering.enabled {
         return None;
     }
@@ -69,38 +132,17 @@ pub fn rules(
         }
         let by_app = app.filter(|a| rule.applications.iter().any(|n| n == a.name));
         let by_category = category.filter(|c| rule.categories.contains(&c.name));
-        if by_app.is_none() && by_category.is_none() {
-            continue;
-        }
+        let by = match (by_app, by_category) {
+            (Some(a), _) => RuleMatch::App(a),
+            (None, Some(c)) => RuleMatch::Category(c),
+            (None, None) => continue,
+        };
         let action = match rule.action {
             RuleAction::Allow => return None,
             RuleAction::Block => Action::Block,
             RuleAction::Monitor => Action::Monitor,
         };
-        let mut reasons = vec![cat(&["policy rule ", &rule.name])];
-        let (engine, threat) = match (by_app, by_category) {
-            (Some(a), _) => {
-                reasons.push(cat(&["application ", a.name, " (", a.kind, ")"]));
-                (Engine::AppControl, cat(&["application ", a.name]))
-            }
-            (None, Some(c)) => {
-                reasons.push(cat(&["category ", &c.name, " (", &c.ja, ")"]));
-                reasons.push(cat(&["group ", &c.group]));
-                (Engine::UrlFilter, cat(&["category ", &c.name]))
-            }
-            (None, None) => continue,
-        };
-        if let Some(s) = &rule.schedule {
-            reasons.push(cat(&["schedule ", &s.name]));
-        }
-        return Some(Detection {
-            engine,
-            action,
-            reasons,
-            threat,
-            host: Some(req.host.to_string()),
-            url: Some(req.url.to_string()),
-        });
+        return Some(RuleHit { rule, action, by });
     }
     None
 }

@@ -7,14 +7,16 @@
 //! 3. web reputation (one intel lookup gives the score and the category);
 //! 4. URL filtering and application control rules, top-down.
 //!
-//! The pipeline stops at the first blocking detection; monitor detections
-//! before it are logged too.
+//! The pipeline stops at its first finding (a monitor rule is one too); the
+//! decision is made without writing a log text, which the gateway asks for
+//! only when it logs.
 
-use super::app_control;
-use super::{Detection, url_filter, web_reputation};
+use super::url_filter::RuleHit;
+use super::web_reputation::ReputationHit;
+use super::{Detection, app_control, url_filter, web_reputation};
 use crate::event::Action;
 use crate::intel::Intel;
-use crate::policy::{Policy, Subject};
+use crate::policy::{Entry, Policy, Subject};
 use crate::time::Instant;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -33,49 +35,71 @@ pub struct WebRequest<'a> {
     pub url: &'a str,
 }
 
+/// What stopped a request, or had it logged: the decision without its
+/// log texts, so deciding costs no allocation ([`WebDecision::detection`]
+/// writes them for the log).
+#[derive(Clone, Copy, Debug)]
+pub enum Finding<'p> {
+    BlockListed(&'p Entry),
+    Reputation(ReputationHit),
+    Rule(RuleHit<'p>),
+}
+
 /// What the pipeline decided, with the category the intel gave (for the
 /// internet access statistics).
 #[derive(Debug, Default)]
-pub struct WebDecision {
-    pub detections: Vec<Detection>,
+pub struct WebDecision<'p> {
+    /// At most one: the pipeline stops at its first finding.
+    pub finding: Option<Finding<'p>>,
     pub category: Option<Arc<str>>,
     pub allow_listed: bool,
 }
 
-impl WebDecision {
-    /// The detection that stops the request, if any.
-    pub fn blocking(&self) -> Option<&Detection> {
-        self.detections
-            .iter()
-            .find(|d| matches!(d.action, Action::Block | Action::Reset))
+impl WebDecision<'_> {
+    /// What the finding says to do (block or monitor), if there is one.
+    pub fn action(&self) -> Option<Action> {
+        self.finding.map(|f| match f {
+            Finding::BlockListed(_) | Finding::Reputation(_) => Action::Block,
+            Finding::Rule(hit) => hit.action,
+        })
+    }
+
+    /// The request is stopped.
+    pub fn blocks(&self) -> bool {
+        matches!(self.action(), Some(Action::Block | Action::Reset))
+    }
+
+    /// The finding as the log records it: engine, reasons, threat.
+    pub fn detection(&self, req: &WebRequest<'_>) -> Option<Detection> {
+        Some(match self.finding? {
+            Finding::BlockListed(entry) => url_filter::block_list_detection(req, entry),
+            Finding::Reputation(hit) => hit.detection(req, self.category.as_deref().unwrap_or("")),
+            Finding::Rule(hit) => hit.detection(req),
+        })
     }
 }
 
-pub fn inspect(req: &WebRequest<'_>, policy: &Policy, intel: &dyn Intel) -> WebDecision {
-    let mut decision = WebDecision::default();
+pub fn inspect<'p>(req: &WebRequest<'_>, policy: &'p Policy, intel: &dyn Intel) -> WebDecision<'p> {
     let rating = intel.web_lookup(req.host, req.path);
-    let rating = rating.as_ref();
-    decision.category = rating.map(|r| r.category.clone());
     // Prepared once, asked of the allow list, the block list and the
     // application table.
     let subject = Subject::new(req.host, req.path);
-    if url_filter::allow_listed_in(&subject, policy).is_some() {
-        decision.allow_listed = true;
-        return decision;
+    let (finding, allow_listed) = if url_filter::allow_listed_in(&subject, policy).is_some() {
+        (None, true)
+    } else if let Some(entry) = policy.block_list.find_in(&subject) {
+        (Some(Finding::BlockListed(entry)), false)
+    } else if let Some(hit) = web_reputation::check(rating.as_ref(), &policy.web_reputation) {
+        (Some(Finding::Reputation(hit)), false)
+    } else {
+        let app = app_control::identify_in(&subject, req.path);
+        let hit = url_filter::rule_hit(req, rating.as_ref(), app, policy);
+        (hit.map(Finding::Rule), false)
+    };
+    WebDecision {
+        finding,
+        category: rating.map(|r| r.category),
+        allow_listed,
     }
-    if let Some(d) = url_filter::block_listed_in(req, &subject, policy) {
-        decision.detections.push(d);
-        return decision;
-    }
-    if let Some(d) = web_reputation::inspect(req, rating, &policy.web_reputation) {
-        decision.detections.push(d);
-        return decision;
-    }
-    let app = app_control::identify_in(&subject, req.path);
-    if let Some(d) = url_filter::rules(req, rating, app, policy) {
-        decision.detections.push(d);
-    }
-    decision
 }
 
 /// `parts` joined, in one allocation of the right size: the reason texts

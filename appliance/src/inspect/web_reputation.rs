@@ -76,35 +76,49 @@ fn level_label(level: Level) -> &'static str {
     }
 }
 
+/// A score the level blocks: the decision, without its log texts
+/// ([`ReputationHit::detection`] writes them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReputationHit {
+    pub score: u8,
+    pub band: Band,
+    pub level: Level,
+}
+
 /// Checks a request's rating against the level.
-pub fn inspect(
-    req: &WebRequest<'_>,
-    rating: Option<&WebRating>,
-    policy: &ReputationPolicy,
-) -> Option<Detection> {
+pub fn check(rating: Option<&WebRating>, policy: &ReputationPolicy) -> Option<ReputationHit> {
     if !policy.enabled {
         return None;
     }
-    let rating = rating?;
-    let band = Band::of(rating.score);
-    if !band.blocked_at(policy.level) {
-        return None;
-    }
-    let (digits, skip) = decimal(rating.score);
-    let score = std::str::from_utf8(digits.get(skip..).unwrap_or_default()).unwrap_or_default();
-    Some(Detection {
-        engine: Engine::WebReputation,
-        action: Action::Block,
-        reasons: vec![
-            "web reputation".to_string(),
-            cat(&["score ", score, " (", band.label(), " / ", band.ja(), ")"]),
-            cat(&["security level ", level_label(policy.level)]),
-            cat(&["category ", &rating.category]),
-        ],
-        threat: cat(&["malicious site (", band.label(), ")"]),
-        host: Some(req.host.to_string()),
-        url: Some(req.url.to_string()),
+    let score = rating?.score;
+    let band = Band::of(score);
+    band.blocked_at(policy.level).then_some(ReputationHit {
+        score,
+        band,
+        level: policy.level,
     })
+}
+
+impl ReputationHit {
+    /// The log record; `category` is the one the rating gave.
+    pub fn detection(&self, req: &WebRequest<'_>, category: &str) -> Detection {
+        let (digits, skip) = decimal(self.score);
+        let score = std::str::from_utf8(digits.get(skip..).unwrap_or_default()).unwrap_or_default();
+        let band = self.band;
+        Detection {
+            engine: Engine::WebReputation,
+            action: Action::Block,
+            reasons: vec![
+                "web reputation".to_string(),
+                cat(&["score ", score, " (", band.label(), " / ", band.ja(), ")"]),
+                cat(&["security level ", level_label(self.level)]),
+                cat(&["category ", category]),
+            ],
+            threat: cat(&["malicious site (", band.label(), ")"]),
+            host: Some(req.host.to_string()),
+            url: Some(req.url.to_string()),
+        }
+    }
 }
 
 /// Checks a server certificate's validity period at `now`.
