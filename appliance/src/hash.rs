@@ -1,12 +1,18 @@
 //! A fast, fixed hash for the big lookup tables (the intel's web ratings,
-//! allow and block lists): the Fx hash of rustc, 8 bytes per step.
+//! allow and block lists): the Fx hash of rustc, 8 bytes per step, read
+//! from the front for keys probed by prefix (URLs) and from the back for
+//! keys probed by suffix (hosts and their domains), so a request's keys are
+//! hashed in one pass each ([`PrefixHasher`], [`SuffixHasher`],
+//! [`HostKeys`]).
 //!
 //! Fixed seeds are fine here: the tables are built from trusted data (the
 //! intel snapshot, the policy); the network only looks keys up, it never
 //! inserts, so it cannot grow a collision chain.
 
+mod host_keys;
 mod key_table;
 
+pub use host_keys::{DotKeys, HostKeys};
 pub use key_table::{KeyTable, TableFull};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -102,11 +108,81 @@ fn fold(h: u64) -> u64 {
     (h ^ (h >> 29)).wrapping_mul(K) ^ (h >> 32)
 }
 
+/// [`hash_bytes`]'s mirror for host names: the 8-byte words are taken from
+/// the end, so every suffix of a host (`example.co.jp`, `.co.jp`) shares
+/// the whole words of the longer ones and costs one more step
+/// ([`SuffixHasher`]): a request's host and all the domains above it are
+/// hashed in one pass.
+#[inline]
+pub fn hash_rev(key: &[u8]) -> u64 {
+    SuffixHasher::new(key).suffix(0)
+}
+
+/// How a [`KeyTable`] hashes its keys: [`Forward`] ([`hash_bytes`], for
+/// keys probed by their prefixes: URLs, pages, folders) or [`Backward`]
+/// ([`hash_rev`], for keys probed by their suffixes: hosts and domains).
+pub trait KeyHash {
+    fn hash(key: &[u8]) -> u64;
+}
+
+/// [`hash_bytes`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Forward;
+
+/// [`hash_rev`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Backward;
+
+impl KeyHash for Forward {
+    #[inline]
+    fn hash(key: &[u8]) -> u64 {
+        hash_bytes(key)
+    }
+}
+
+impl KeyHash for Backward {
+    #[inline]
+    fn hash(key: &[u8]) -> u64 {
+        hash_rev(key)
+    }
+}
+
+/// Up to 8 bytes of `first ++ second` from `at`, as one slice (copied into
+/// `word` where they straddle the two).
+#[inline]
+fn bytes_at<'a>(
+    first: &'a [u8],
+    second: &'a [u8],
+    at: usize,
+    len: usize,
+    word: &'a mut [u8; 8],
+) -> &'a [u8] {
+    let split = first.len();
+    if at + len <= split {
+        first.get(at..at + len).unwrap_or_default()
+    } else if at >= split {
+        second.get(at - split..at - split + len).unwrap_or_default()
+    } else {
+        let head = first.get(at..).unwrap_or_default();
+        let tail = second.get(..len - head.len()).unwrap_or_default();
+        if let Some((h, t)) = word
+            .get_mut(..len)
+            .and_then(|w| w.split_at_mut_checked(head.len()))
+        {
+            h.copy_from_slice(head);
+            t.copy_from_slice(tail);
+        }
+        word.get(..len).unwrap_or_default()
+    }
+}
+
 /// [`hash_bytes`] of prefixes of one text, in one pass: each 8-byte word
 /// is mixed once, however many prefixes are asked for (a request's URL
-/// and each of its `host/path/` prefixes are list keys).
+/// and each of its `host/path/` prefixes are list keys). The text may be
+/// given in two parts (a host and a path), read as one.
 pub struct PrefixHasher<'a> {
-    bytes: &'a [u8],
+    first: &'a [u8],
+    second: &'a [u8],
     state: FxHasher,
     /// Whole words mixed into `state`.
     words: usize,
@@ -114,34 +190,87 @@ pub struct PrefixHasher<'a> {
 
 impl<'a> PrefixHasher<'a> {
     pub fn new(bytes: &'a [u8]) -> Self {
+        Self::new_split(bytes, &[])
+    }
+
+    /// The text `first ++ second`.
+    pub fn new_split(first: &'a [u8], second: &'a [u8]) -> Self {
         PrefixHasher {
+            first,
+            second,
+            state: FxHasher::default(),
+            words: 0,
+        }
+    }
+
+    /// `hash_bytes(&text[..end])` (the whole text if `end` is past it).
+    /// Cheapest when `end` does not go down from one call to the next (a
+    /// shorter prefix starts again from the first word).
+    #[inline]
+    pub fn prefix(&mut self, end: usize) -> u64 {
+        let end = end.min(self.first.len() + self.second.len());
+        if end / 8 < self.words {
+            self.state = FxHasher::default();
+            self.words = 0;
+        }
+        let mut word = [0u8; 8];
+        while self.words < end / 8 {
+            let w = bytes_at(self.first, self.second, self.words * 8, 8, &mut word);
+            let mut whole = [0u8; 8];
+            whole.copy_from_slice(w);
+            self.state.add(u64::from_le_bytes(whole));
+            self.words += 1;
+        }
+        let mut h = self.state;
+        let at = self.words * 8;
+        h.add_tail(bytes_at(self.first, self.second, at, end - at, &mut word));
+        fold(h.finish())
+    }
+}
+
+/// [`hash_rev`] of suffixes of one text, in one pass: the mirror of
+/// [`PrefixHasher`] (words from the end; cheapest when `start` does not go
+/// up from one call to the next).
+pub struct SuffixHasher<'a> {
+    bytes: &'a [u8],
+    state: FxHasher,
+    /// Whole words, from the end, mixed into `state`.
+    words: usize,
+}
+
+impl<'a> SuffixHasher<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        SuffixHasher {
             bytes,
             state: FxHasher::default(),
             words: 0,
         }
     }
 
-    /// `hash_bytes(&bytes[..end])`. Cheapest when `end` does not go down
-    /// from one call to the next (a shorter prefix is hashed afresh).
+    /// `hash_rev(&bytes[start..])` (empty past the end).
     #[inline]
-    pub fn prefix(&mut self, end: usize) -> u64 {
-        let Some(prefix) = self.bytes.get(..end) else {
-            return hash_bytes(self.bytes);
-        };
-        if end / 8 < self.words {
-            return hash_bytes(prefix);
+    pub fn suffix(&mut self, start: usize) -> u64 {
+        let n = self.bytes.len();
+        let len = n.saturating_sub(start);
+        if len / 8 < self.words {
+            self.state = FxHasher::default();
+            self.words = 0;
         }
-        while self.words < end / 8 {
-            let at = self.words * 8;
+        while self.words < len / 8 {
+            let at = n - (self.words + 1) * 8;
             let mut w = [0u8; 8];
-            if let Some(word) = prefix.get(at..at + 8) {
+            if let Some(word) = self.bytes.get(at..at + 8) {
                 w.copy_from_slice(word);
             }
             self.state.add(u64::from_le_bytes(w));
             self.words += 1;
         }
         let mut h = self.state;
-        h.add_tail(prefix.get(self.words * 8..).unwrap_or_default());
+        h.add_tail(
+            self.bytes
+                .get(n - len..n - self.words * 8)
+                .unwrap_or_default(),
+        );
         fold(h.finish())
     }
 }
@@ -184,6 +313,41 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn split_prefixes_hash_like_the_joined_text(
+            text in proptest::collection::vec(proptest::num::u8::ANY, 0..70),
+            split in 0usize..70,
+            ends in proptest::collection::vec(0usize..80, 0..12),
+        ) {
+            let (first, second) = text.split_at(split.min(text.len()));
+            let mut p = PrefixHasher::new_split(first, second);
+            for end in ends {
+                let want = hash_bytes(text.get(..end).unwrap_or(&text));
+                proptest::prop_assert_eq!(p.prefix(end), want);
+            }
+        }
+
+        #[test]
+        fn suffixes_hash_like_the_whole(
+            text in proptest::collection::vec(proptest::num::u8::ANY, 0..70),
+            starts in proptest::collection::vec(0usize..80, 0..12),
+        ) {
+            let mut s = SuffixHasher::new(&text);
+            for start in starts {
+                let tail = text.get(start..).unwrap_or_default();
+                let mut words = tail.rchunks_exact(8);
+                let mut h = FxHasher::default();
+                for w in &mut words {
+                    let mut a = [0u8; 8];
+                    a.copy_from_slice(w);
+                    h.add(u64::from_le_bytes(a));
+                }
+                h.add_tail(words.remainder());
+                proptest::prop_assert_eq!(s.suffix(start), fold(h.finish()));
+                proptest::prop_assert_eq!(hash_rev(tail), fold(h.finish()));
+            }
+        }
+
         #[test]
         fn prefixes_hash_like_the_whole(
             text in proptest::collection::vec(proptest::num::u8::ANY, 0..70),

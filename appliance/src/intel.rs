@@ -6,6 +6,7 @@
 
 mod web_ratings;
 
+use crate::hash::HostKeys;
 pub use crate::inspect::anti_malware::signatures::SignatureRule;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -73,6 +74,11 @@ pub trait Intel {
     fn web_lookup(&self, host: &str, path: Option<&str>) -> Option<WebRating> {
         let _ = (host, path);
         None
+    }
+    /// [`Intel::web_lookup`] for a host whose keys the web pipeline made
+    /// already (lowered and hashed once for the intel and the lists).
+    fn web_lookup_keys(&self, host: &HostKeys<'_>, path: Option<&str>) -> Option<WebRating> {
+        self.web_lookup(host.host(), path)
     }
 }
 
@@ -170,6 +176,10 @@ impl Intel for FrozenIntel {
 
     fn web_lookup(&self, host: &str, path: Option<&str>) -> Option<WebRating> {
         self.web.rate(host, path)
+    }
+
+    fn web_lookup_keys(&self, host: &HostKeys<'_>, path: Option<&str>) -> Option<WebRating> {
+        self.web.rate_keys(host, path)
     }
 }
 
@@ -338,8 +348,8 @@ mod tests {
     }
 
     #[test]
-    fn long_keys_leave_the_stack() {
-        use web_ratings::STACK_KEY;
+    fn long_hosts_and_paths() {
+        const LONG: usize = 1024;
         let mut intel = FrozenIntel::default();
         let rating = WebRating {
             score: 90,
@@ -349,12 +359,12 @@ mod tests {
             .web
             .insert("www.example.jp/a/", rating.clone())
             .expect("room");
-        let path = format!("/a/{}", "x".repeat(STACK_KEY * 2));
+        let path = format!("/a/{}", "x".repeat(LONG * 2));
         assert_eq!(
             intel.web_lookup("WWW.example.jp.", Some(&path)),
             Some(rating)
         );
-        let host = format!("{}.example.jp", "h".repeat(STACK_KEY));
+        let host = format!("{}.example.jp", "h".repeat(LONG));
         assert_eq!(intel.web_lookup(&host, None), None);
     }
 }

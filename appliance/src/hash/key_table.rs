@@ -18,8 +18,9 @@
 //! Keys come from trusted data (the intel snapshot, the policy); the
 //! network only looks up (see `crate::hash`).
 
-use super::hash_bytes;
+use super::{Forward, KeyHash};
 use std::hint::black_box;
+use std::marker::PhantomData;
 
 /// A table is full: its keys' text reached 4 GiB (or, for the web
 /// ratings, 65,536 category names).
@@ -43,20 +44,35 @@ struct Slot<V> {
     value: V,
 }
 
-/// String keys to small `Copy` values (4 bytes keep a slot at 16).
-#[derive(Clone, Debug)]
-pub struct KeyTable<V> {
+/// String keys to small `Copy` values (4 bytes keep a slot at 16), hashed
+/// by `H` ([`Forward`] or [`super::Backward`]: a caller that probes with a
+/// hash it computed itself must compute it the same way).
+#[derive(Debug)]
+pub struct KeyTable<V, H = Forward> {
     slots: Vec<Slot<V>>,
     len: usize,
     keys: String,
+    hash: PhantomData<H>,
 }
 
-impl<V: Copy + Default> Default for KeyTable<V> {
+impl<V: Copy, H> Clone for KeyTable<V, H> {
+    fn clone(&self) -> Self {
+        KeyTable {
+            slots: self.slots.clone(),
+            len: self.len,
+            keys: self.keys.clone(),
+            hash: PhantomData,
+        }
+    }
+}
+
+impl<V: Copy + Default, H> Default for KeyTable<V, H> {
     fn default() -> Self {
         KeyTable {
             slots: Vec::new(),
             len: 0,
             keys: String::new(),
+            hash: PhantomData,
         }
     }
 }
@@ -65,7 +81,7 @@ fn tag_of(hash: u64) -> u32 {
     ((hash >> 32) as u32).max(1)
 }
 
-impl<V: Copy + Default> KeyTable<V> {
+impl<V: Copy + Default, H: KeyHash> KeyTable<V, H> {
     pub fn len(&self) -> usize {
         self.len
     }
@@ -91,18 +107,26 @@ impl<V: Copy + Default> KeyTable<V> {
 
     /// The value of `key`.
     pub fn get(&self, key: &[u8]) -> Option<&V> {
-        self.get_hashed(hash_bytes(key), key)
+        self.get_hashed(H::hash(key), key)
     }
 
-    /// The value of `key`, whose [`hash_bytes`] the caller already has.
+    /// The value of `key`, whose hash (by `H`) the caller already has.
+    #[inline]
     pub fn get_hashed(&self, hash: u64, key: &[u8]) -> Option<&V> {
-        self.find(hash, key)
+        self.get_parts(hash, key, &[])
+    }
+
+    /// The value of the key `first ++ second` (a host and a path, say,
+    /// without joining them), whose hash the caller already has.
+    #[inline]
+    pub fn get_parts(&self, hash: u64, first: &[u8], second: &[u8]) -> Option<&V> {
+        self.find(hash, first, second)
             .and_then(|i| self.slots.get(i))
             .map(|s| &s.value)
     }
 
     #[inline]
-    fn find(&self, hash: u64, key: &[u8]) -> Option<usize> {
+    fn find(&self, hash: u64, first: &[u8], second: &[u8]) -> Option<usize> {
         if self.slots.is_empty() {
             return None;
         }
@@ -115,7 +139,13 @@ impl<V: Copy + Default> KeyTable<V> {
             if slot.tag == 0 {
                 return None;
             }
-            if slot.tag == tag && self.text(slot) == key {
+            if slot.tag == tag
+                && slot.len as usize == first.len() + second.len()
+                && self
+                    .text(slot)
+                    .split_at_checked(first.len())
+                    .is_some_and(|(a, b)| a == first && b == second)
+            {
                 return Some(i);
             }
             i = (i + 1) & mask;
@@ -134,8 +164,8 @@ impl<V: Copy + Default> KeyTable<V> {
 
     /// The value of `key`, inserted as `V::default()` if the key is new.
     pub fn get_or_insert(&mut self, key: &str) -> Result<&mut V, TableFull> {
-        let hash = hash_bytes(key.as_bytes());
-        if let Some(i) = self.find(hash, key.as_bytes()) {
+        let hash = H::hash(key.as_bytes());
+        if let Some(i) = self.find(hash, key.as_bytes(), &[]) {
             return self.slots.get_mut(i).map(|s| &mut s.value).ok_or(TableFull);
         }
         let start = u32::try_from(self.keys.len()).map_err(|_| TableFull)?;
@@ -175,7 +205,7 @@ impl<V: Copy + Default> KeyTable<V> {
         let capacity = (self.slots.len() * 2).max(16);
         let old = std::mem::replace(&mut self.slots, vec![Slot::default(); capacity]);
         for slot in old.into_iter().filter(|s| s.tag != 0) {
-            let hash = hash_bytes(self.text(&slot));
+            let hash = H::hash(self.text(&slot));
             self.place(hash, slot);
         }
     }
@@ -222,11 +252,27 @@ mod tests {
         let mut sum: u64 = t.iter().map(|(_, v)| u64::from(*v)).sum();
         sum -= 1;
         assert_eq!(sum, (0..10_000u64).sum());
-        t.touch(hash_bytes(b"www.site1.example"));
+        t.touch(crate::hash::hash_bytes(b"www.site1.example"));
         assert_eq!(KeyTable::<u32>::default().get(b"x"), None);
     }
 
     proptest::proptest! {
+        #[test]
+        fn keys_in_two_parts_and_backward_hashes(
+            keys in proptest::collection::vec("[ab./]{0,6}", 0..32),
+            probe in "[ab./]{0,6}",
+            split in 0usize..7,
+        ) {
+            let mut t: KeyTable<u32, crate::hash::Backward> = KeyTable::default();
+            for (i, k) in keys.iter().enumerate() {
+                *t.get_or_insert(k).expect("room") = i as u32;
+            }
+            let (a, b) = probe.as_bytes().split_at(split.min(probe.len()));
+            let hash = crate::hash::hash_rev(probe.as_bytes());
+            proptest::prop_assert_eq!(t.get_parts(hash, a, b), t.get(probe.as_bytes()));
+            proptest::prop_assert_eq!(t.get(probe.as_bytes()).is_some(), keys.contains(&probe));
+        }
+
         #[test]
         fn behaves_like_a_map(
             keys in proptest::collection::vec("[ab.]{0,4}", 0..64),

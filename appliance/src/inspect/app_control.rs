@@ -5,6 +5,7 @@
 //! service, file sharing, BitTorrent); policy rules name them in
 //! `applications:` and decide block / monitor / allow like categories.
 
+use crate::hash::HostKeys;
 use crate::policy::{Entry, Subject, UrlList};
 use std::sync::OnceLock;
 
@@ -99,7 +100,8 @@ fn index() -> &'static Index {
 
 /// The application a web request (or TLS SNI, `path` = `None`) belongs to.
 pub fn identify(host: &str, path: Option<&str>) -> Option<&'static App> {
-    identify_in(&Subject::new(host, path), path)
+    let keys = HostKeys::new(host);
+    identify_in(&Subject::new(&keys, path), path)
 }
 
 /// [`identify`] with the request prepared once for every list; `path` is

@@ -10,6 +10,7 @@ use super::Detection;
 use super::app_control::App;
 use super::web::{WebRequest, cat};
 use crate::event::{Action, Engine};
+use crate::hash::HostKeys;
 use crate::intel::WebRating;
 use crate::policy::{Category, Entry, Policy, Rule, RuleAction, Subject};
 
@@ -19,7 +20,8 @@ pub fn allow_listed<'p>(req: &WebRequest<'_>, policy: &'p Policy) -> Option<&'p 
 }
 
 pub fn block_listed(req: &WebRequest<'_>, policy: &Policy) -> Option<Detection> {
-    block_listed_in(req, &Subject::new(req.host, req.path), policy)
+    let keys = HostKeys::new(req.host);
+    block_listed_in(req, &Subject::new(&keys, req.path), policy)
 }
 
 /// [`allow_listed`] with the request prepared once for every list.

@@ -15,6 +15,7 @@ use super::url_filter::RuleHit;
 use super::web_reputation::ReputationHit;
 use super::{Detection, app_control, url_filter, web_reputation};
 use crate::event::Action;
+use crate::hash::HostKeys;
 use crate::intel::Intel;
 use crate::policy::{Entry, Policy, Subject};
 use crate::time::Instant;
@@ -80,10 +81,11 @@ impl WebDecision<'_> {
 }
 
 pub fn inspect<'p>(req: &WebRequest<'_>, policy: &'p Policy, intel: &dyn Intel) -> WebDecision<'p> {
-    let rating = intel.web_lookup(req.host, req.path);
-    // Prepared once, asked of the allow list, the block list and the
-    // application table.
-    let subject = Subject::new(req.host, req.path);
+    // The host's keys, lowered and hashed once for the intel and every
+    // list (allow, block, applications).
+    let keys = HostKeys::new(req.host);
+    let rating = intel.web_lookup_keys(&keys, req.path);
+    let subject = Subject::new(&keys, req.path);
     let (finding, allow_listed) = if url_filter::allow_listed_in(&subject, policy).is_some() {
         (None, true)
     } else if let Some(entry) = policy.block_list.find_in(&subject) {

@@ -12,7 +12,7 @@
 //! interned (`Arc<str>`): a rating handed out copies no text.
 
 pub use crate::hash::TableFull;
-use crate::hash::{FxHashMap, KeyTable, hash_bytes};
+use crate::hash::{Backward, FxHashMap, HostKeys, KeyTable, PrefixHasher};
 use serde::{Deserialize, Deserializer};
 use smallvec::SmallVec;
 use std::collections::BTreeMap;
@@ -51,8 +51,8 @@ const HAS_PAGES: u8 = 2;
 /// lowercase up to the first `/`, the path as it is.
 #[derive(Clone, Default)]
 pub struct WebRatings {
-    /// Keys without `/`.
-    hosts: KeyTable<Rated>,
+    /// Keys without `/`, hashed from the back ([`HostKeys`]).
+    hosts: KeyTable<Rated, Backward>,
     /// Keys with a `/`: `host/path` and `host/folder/`.
     pages: KeyTable<Rated>,
     /// How many keys are rated.
@@ -61,11 +61,8 @@ pub struct WebRatings {
     category_numbers: FxHashMap<Arc<str>, u16>,
 }
 
-/// Keys of ordinary length are built on the stack for a lookup.
-pub(crate) const STACK_KEY: usize = 512;
-
-/// Domain levels (the host, then its parents) held without allocating.
-const LEVELS_INLINE: usize = 8;
+/// Folders of a page held without allocating.
+const FOLDERS_INLINE: usize = 8;
 
 impl WebRatings {
     pub fn len(&self) -> usize {
@@ -109,12 +106,12 @@ impl WebRatings {
     /// The rating stored under exactly `key` (host part in any case).
     pub fn get(&self, key: &str) -> Option<WebRating> {
         let key = normalise(key);
-        let table = if key.contains('/') {
-            &self.pages
+        let entry = if key.contains('/') {
+            self.pages.get(key.as_bytes())
         } else {
-            &self.hosts
+            self.hosts.get(key.as_bytes())
         };
-        table.get(key.as_bytes()).and_then(|r| self.rating(r))
+        entry.and_then(|r| self.rating(r))
     }
 
     /// Every key and its rating, in no particular order.
@@ -148,43 +145,46 @@ impl WebRatings {
         if self.len == 0 {
             return None;
         }
-        let host = host.trim_end_matches('.');
-        let mut lowered: SmallVec<[u8; STACK_KEY]> = SmallVec::from_slice(host.as_bytes());
-        lowered.make_ascii_lowercase();
-        let lowered: &[u8] = &lowered;
-        // The host and each parent domain with a dot, hashed once; their
-        // slots are read ahead so the probes below wait for memory
-        // together.
-        let mut levels: SmallVec<[(usize, u64); LEVELS_INLINE]> = SmallVec::new();
-        let mut from = 0;
-        while let Some(name) = lowered.get(from..) {
-            let hash = hash_bytes(name);
-            self.hosts.touch(hash);
-            levels.push((from, hash));
-            match name.iter().position(|b| *b == b'.') {
-                Some(dot) if name.get(dot + 1..).is_some_and(|p| p.contains(&b'.')) => {
-                    from += dot + 1;
-                }
-                _ => break,
-            }
+        self.rate_keys(&HostKeys::new(host), path)
+    }
+
+    /// [`WebRatings::rate`] for a host whose keys are made already.
+    pub fn rate_keys(&self, keys: &HostKeys<'_>, path: Option<&str>) -> Option<WebRating> {
+        if self.len == 0 {
+            return None;
         }
-        let mut levels = levels.into_iter();
-        let probe = |(from, hash): (usize, u64)| {
-            self.hosts
-                .get_hashed(hash, lowered.get(from..).unwrap_or_default())
-        };
-        let found = levels.next().and_then(probe);
+        let host = keys.host();
+        if host.ends_with('.') {
+            // The root's dot is no part of a name (rare: made again).
+            return self.rate_keys(&HostKeys::new(host.trim_end_matches('.')), path);
+        }
+        let host = host.as_bytes();
+        // The host, then each parent domain that still has a dot: after
+        // every dot but the last. Their slots are read ahead so the probes
+        // below wait for memory together.
+        let dots = keys.dots();
+        let parents = dots.get(..dots.len().saturating_sub(1)).unwrap_or_default();
+        self.hosts.touch(keys.hash());
+        for d in parents {
+            self.hosts.touch(d.after_dot);
+        }
+        let found = self.hosts.get_hashed(keys.hash(), host);
         if let (Some(found), Some(path)) = (found, path)
             && found.flags & HAS_PAGES != 0
-            && let Some(r) = self.page(lowered, path)
+            && let Some(r) = self.page(host, path)
         {
             return self.rating(r);
         }
         // Then the host's own rating and its parents'; pages of a parent do
         // not cover its subdomains, so only the hosts table is asked.
-        found
-            .and_then(|r| self.rating(r))
-            .or_else(|| levels.find_map(|l| probe(l).and_then(|r| self.rating(r))))
+        found.and_then(|r| self.rating(r)).or_else(|| {
+            parents.iter().find_map(|d| {
+                let parent = host.get(d.at + 1..).unwrap_or_default();
+                self.hosts
+                    .get_hashed(d.after_dot, parent)
+                    .and_then(|r| self.rating(r))
+            })
+        })
     }
 
     /// The page (without its query) of a host that has rated pages, then
@@ -193,28 +193,26 @@ impl WebRatings {
         let page = path
             .bytes()
             .position(|b| b == b'?' || b == b'#')
-            .map_or(path, |q| path.get(..q).unwrap_or(path));
-        let mut key: SmallVec<[u8; STACK_KEY]> = SmallVec::with_capacity(host.len() + page.len());
-        key.extend_from_slice(host);
-        key.extend_from_slice(page.as_bytes());
-        let key: &[u8] = &key;
+            .map_or(path, |q| path.get(..q).unwrap_or(path))
+            .as_bytes();
         let h = host.len();
-        let rated = |k: &[u8]| self.pages.get(k).filter(|r| r.flags & RATED != 0);
-        if let Some(r) = rated(key) {
-            return Some(r);
-        }
-        // A page ending in `/` was its own first folder.
-        let mut end = key.len().saturating_sub(1);
-        while let Some(slash) = key
-            .get(h..end)
-            .and_then(|p| p.iter().rposition(|b| *b == b'/'))
-        {
-            if let Some(r) = key.get(..h + slash + 1).and_then(rated) {
-                return Some(r);
+        // The keys are `host ++ page[..end]`, hashed in one pass from the
+        // shortest; a page ending in `/` is its own first folder.
+        let mut prefixes = PrefixHasher::new_split(host, page);
+        let mut folders: SmallVec<[(usize, u64); FOLDERS_INLINE]> = SmallVec::new();
+        for (i, b) in page.iter().enumerate().take(page.len().saturating_sub(1)) {
+            if *b == b'/' {
+                folders.push((i + 1, prefixes.prefix(h + i + 1)));
             }
-            end = h + slash;
         }
-        None
+        let whole = (page.len(), prefixes.prefix(h + page.len()));
+        let rated = |(end, hash): (usize, u64)| {
+            let folder = page.get(..end).unwrap_or_default();
+            self.pages
+                .get_parts(hash, host, folder)
+                .filter(|r| r.flags & RATED != 0)
+        };
+        rated(whole).or_else(|| folders.iter().rev().find_map(|f| rated(*f)))
     }
 }
 

@@ -13,8 +13,7 @@
 //! anchors become sentinel bytes around the subject, so one scan decides
 //! the whole list, whatever its size (the bench holds 100,000 entries).
 
-use crate::hash::hash_bytes as key_hash;
-use crate::hash::{KeyTable, PrefixHasher};
+use crate::hash::{Backward, HostKeys, KeyTable, PrefixHasher, hash_rev};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use smallvec::SmallVec;
 use std::cell::OnceCell;
@@ -110,19 +109,22 @@ pub struct UrlList {
     urls: Option<Arc<Matcher>>,
 }
 
-/// Entry indices by their `core`: a request's candidate keys are hashed
-/// once ([`Subject`]) and probed in every list.
+/// Entry numbers ([`entry_number`]) by their `core`. Keys without a `/`
+/// are hashed from the back (a host's keys are hashed once, [`HostKeys`]),
+/// keys with one from the front (a URL's prefixes are hashed in one pass).
 #[derive(Debug, Default)]
 struct Fast {
-    /// Host or `host/path?query` -> entry.
-    exact: KeyTable<u32>,
-    /// `.example.co.jp` (from `*.example.co.jp`) -> entry.
-    dot_suffix: KeyTable<u32>,
-    /// `host/path/` (from `host/path/*`) -> entry.
+    /// Exact hosts (no `/`).
+    exact_hosts: KeyTable<u32, Backward>,
+    /// Exact URLs (`host/path?query`).
+    exact_urls: KeyTable<u32>,
+    /// `.example.co.jp` (from `*.example.co.jp`).
+    dot_suffix: KeyTable<u32, Backward>,
+    /// `host/path/` (from `host/path/*`).
     slash_prefix: KeyTable<u32>,
-    /// The hosts (the text before the first `/`) of the keys with a `/`
-    /// in `exact` and `slash_prefix`.
-    url_hosts: KeyTable<()>,
+    /// The hosts (the text before the first `/`) of the keys in
+    /// `exact_urls` and `slash_prefix`.
+    url_hosts: KeyTable<(), Backward>,
 }
 
 /// A [`Fast`] table's value: the entry's index plus one (0: just made).
@@ -130,172 +132,96 @@ fn entry_number(index: usize) -> Option<u32> {
     u32::try_from(index).ok()?.checked_add(1)
 }
 
-/// A key to look up; which table it is asked of follows from its place
-/// (see [`Subject`]), which keeps it at 16 bytes.
+/// A prefix of the request's URL (`host path`) to look up: `url[..end]`,
+/// with its [`hash_bytes`].
 #[derive(Clone, Copy, Debug)]
-struct Candidate {
-    /// The key is `url[start..end]` of the subject.
-    start: u32,
-    end: u32,
-    /// [`key_hash`] of the key.
+struct UrlKey {
+    end: usize,
     hash: u64,
 }
 
-/// A request as the lists look at it, built once and asked of every list
-/// (allow, block, applications): the host lowered, `START host END` and
-/// `START host path END` for the automata, and each key the hash tables
-/// are asked, in the order of the checks, with its hash. Held on the stack
-/// for ordinary requests (the buffers spill to the heap past their size).
-pub struct Subject {
-    /// `START host END START host path END`.
-    buf: SmallVec<[u8; SUBJECT_INLINE]>,
-    host_len: usize,
-    url_len: usize,
-    /// The host's keys: the exact host first, then `*.domain` ones.
-    candidates: SmallVec<[Candidate; CANDIDATES_INLINE]>,
-    /// The URL's keys: the exact URL first, then `host/path/*` ones
-    /// (made only when a list may hold them, so on the heap).
-    url_candidates: OnceCell<Vec<Candidate>>,
+/// A request as the lists look at it, made once and asked of every list
+/// (allow, block, applications): the host's keys ([`HostKeys`], lowered
+/// and hashed once) and the path. The URL's keys are hashed when a list
+/// first may hold one of them; the automata's subjects (the text between
+/// sentinels) are written by each list that has an automaton.
+pub struct Subject<'k> {
+    keys: &'k HostKeys<'k>,
+    /// `/path?query` (`/` for TLS).
+    path: &'k [u8],
+    /// The exact URL first, then each `host/path/` prefix.
+    url_keys: OnceCell<Vec<UrlKey>>,
     /// The host has no `/` and the path starts with one: the URL's first
     /// segment is the host.
     plain: bool,
 }
 
-/// Bytes of a subject held inline (two hosts and a path of ordinary length).
+/// Bytes of an automaton's subject held on the stack.
 const SUBJECT_INLINE: usize = 256;
-/// Candidate keys held inline (a host with eleven dots, a path with eleven
-/// slashes).
-const CANDIDATES_INLINE: usize = 12;
 
-impl Subject {
-    // Inlined so the subject is built where the caller keeps it, not
-    // moved there (half a kilobyte).
-    #[inline(always)]
-    pub fn new(host: &str, path_query: Option<&str>) -> Subject {
+impl<'k> Subject<'k> {
+    pub fn new(keys: &'k HostKeys<'k>, path_query: Option<&'k str>) -> Subject<'k> {
         let path = path_query.unwrap_or("/").as_bytes();
-        let (h, p) = (host.len(), path.len());
-        // Sized once, then filled by slices: `START host END START host
-        // path END`, the host lowered once and copied.
-        let mut buf: SmallVec<[u8; SUBJECT_INLINE]> = SmallVec::from_elem(END as u8, 2 * h + p + 4);
-        if let Some((host_subject, url_subject)) = buf.split_at_mut_checked(h + 2)
-            && let Some((lowered, _)) = host_subject
-                .get_mut(1..)
-                .and_then(|b| b.split_at_mut_checked(h))
-            && let Some((url_host, url_rest)) = url_subject
-                .get_mut(1..)
-                .and_then(|b| b.split_at_mut_checked(h))
-        {
-            lowered.copy_from_slice(host.as_bytes());
-            lowered.make_ascii_lowercase();
-            url_host.copy_from_slice(lowered);
-            if let Some(kept) = url_rest.get_mut(..p) {
-                kept.copy_from_slice(path);
-            }
-            if let Some(first) = host_subject.first_mut() {
-                *first = START as u8;
-            }
-            if let Some(first) = url_subject.first_mut() {
-                *first = START as u8;
-            }
+        Subject {
+            keys,
+            path,
+            url_keys: OnceCell::new(),
+            plain: path.first() == Some(&b'/') && !keys.has_slash(),
         }
-        let mut s = Subject {
-            buf,
-            host_len: h,
-            url_len: h + p,
-            candidates: SmallVec::new(),
-            url_candidates: OnceCell::new(),
-            plain: false,
-        };
-        s.add_candidates();
-        s
     }
 
-    /// The host's keys, in the checks' order: the exact host, then
-    /// `*.domain` at each dot. Lengths over 4 GiB cannot come from a
-    /// request (the reassembly bounds them long before).
-    fn add_candidates(&mut self) {
-        let h = self.host_len;
-        let from = self.host_len + 3;
-        let lowered = self.buf.get(from..from + h).unwrap_or_default();
-        let Ok(h32) = u32::try_from(h) else {
-            return;
-        };
-        let candidates = &mut self.candidates;
-        candidates.push(Candidate {
-            start: 0,
-            end: h32,
-            hash: key_hash(lowered),
-        });
-        // Byte loops: memchr's setup costs more than it saves on a host.
-        let mut slash_in_host = false;
-        for (i, b) in lowered.iter().enumerate() {
-            match *b {
-                b'.' => candidates.push(Candidate {
-                    start: i as u32,
-                    end: h32,
-                    hash: key_hash(lowered.get(i..).unwrap_or_default()),
-                }),
-                b'/' => slash_in_host = true,
-                _ => {}
-            }
-        }
-        // A plain request's URL keys all begin with its host, so a list
-        // without URL entries for that host can skip them (`find_in`).
-        let path_starts_at_slash = self.buf.get(from + h) == Some(&b'/');
-        self.plain = path_starts_at_slash && !slash_in_host;
+    fn host(&self) -> &'k [u8] {
+        self.keys.host().as_bytes()
+    }
+
+    /// `url[..end]` as its host part and its path part.
+    fn url_parts(&self, end: usize) -> (&'k [u8], &'k [u8]) {
+        let host = self.host();
+        let h = host.len();
+        (
+            host.get(..end.min(h)).unwrap_or_default(),
+            self.path.get(..end.saturating_sub(h)).unwrap_or_default(),
+        )
     }
 
     /// The URL's keys, in the checks' order: the exact URL, then
     /// `host/path/*` at each slash. Made when a list first needs them.
-    fn url_candidates(&self) -> &[Candidate] {
-        self.url_candidates.get_or_init(|| {
-            let url = self.url();
-            let mut candidates = Vec::new();
-            let Ok(len) = u32::try_from(url.len()) else {
-                return candidates;
-            };
-            let mut prefixes = PrefixHasher::new(url);
+    fn url_keys(&self) -> &[UrlKey] {
+        self.url_keys.get_or_init(|| {
+            let host = self.host();
+            let len = host.len() + self.path.len();
+            let mut prefixes = PrefixHasher::new_split(host, self.path);
             // The exact URL comes first but is the longest prefix: its hash
             // is filled in after the slashes', so the prefixes are hashed in
             // one pass.
-            candidates.push(Candidate {
-                start: 0,
-                end: len,
-                hash: 0,
-            });
-            for (i, b) in url.iter().enumerate() {
-                if *b == b'/' {
-                    candidates.push(Candidate {
-                        start: 0,
-                        end: i as u32 + 1,
-                        hash: prefixes.prefix(i + 1),
-                    });
-                }
+            let mut keys = vec![UrlKey { end: len, hash: 0 }];
+            let slashes = host
+                .iter()
+                .chain(self.path)
+                .enumerate()
+                .filter(|(_, b)| **b == b'/');
+            for (i, _) in slashes {
+                keys.push(UrlKey {
+                    end: i + 1,
+                    hash: prefixes.prefix(i + 1),
+                });
             }
-            if let Some(c) = candidates.first_mut() {
-                c.hash = prefixes.prefix(url.len());
+            if let Some(k) = keys.first_mut() {
+                k.hash = prefixes.prefix(len);
             }
-            candidates
+            keys
         })
     }
 
-    /// `START host END`.
-    fn host_subject(&self) -> &[u8] {
-        self.buf.get(..self.host_len + 2).unwrap_or_default()
-    }
-
-    /// `START host path END`.
-    fn url_subject(&self) -> &[u8] {
-        let from = self.host_len + 2;
-        self.buf
-            .get(from..from + self.url_len + 2)
-            .unwrap_or_default()
-    }
-
-    /// `host path`, the host lowered.
-    fn url(&self) -> &[u8] {
-        let from = self.host_len + 3;
-        self.buf.get(from..from + self.url_len).unwrap_or_default()
+    /// `START parts END` for an automaton.
+    fn between_sentinels(parts: &[&[u8]]) -> SmallVec<[u8; SUBJECT_INLINE]> {
+        let mut s: SmallVec<[u8; SUBJECT_INLINE]> = SmallVec::new();
+        s.push(START as u8);
+        for p in parts {
+            s.extend_from_slice(p);
+        }
+        s.push(END as u8);
+        s
     }
 }
 
@@ -316,31 +242,46 @@ impl Eq for UrlList {}
 impl UrlList {
     pub fn new(entries: Vec<Entry>) -> UrlList {
         let mut fast = Fast::default();
-        let Fast {
-            exact,
-            dot_suffix,
-            slash_prefix,
-            url_hosts,
-        } = &mut fast;
         let mut slow: Vec<usize> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
-            let table = match (e.leading, e.trailing) {
-                (false, false) => Some(&mut *exact),
-                (true, false) if !e.url && e.core.starts_with('.') => Some(&mut *dot_suffix),
-                (false, true) if e.url && e.core.ends_with('/') => Some(&mut *slash_prefix),
-                _ => None,
-            };
             // The first entry with a given key is the one reported; a table
             // that is full leaves the rest to the automata.
-            let placed = table.zip(entry_number(i)).is_some_and(|(t, number)| {
+            let first = |slot: &mut u32, number: u32| {
+                if *slot == 0 {
+                    *slot = number;
+                }
+            };
+            let placed = entry_number(i).is_some_and(|number| {
                 let url_host = e.core.split_once('/').map(|(host, _)| host);
-                url_host.is_none_or(|h| url_hosts.get_or_insert(h).is_ok())
-                    && t.get_or_insert(&e.core).is_ok_and(|slot| {
-                        if *slot == 0 {
-                            *slot = number;
-                        }
+                let mut url_host_noted =
+                    || url_host.is_none_or(|h| fast.url_hosts.get_or_insert(h).is_ok());
+                match (e.leading, e.trailing) {
+                    (false, false) if e.url => {
+                        url_host_noted()
+                            && fast.exact_urls.get_or_insert(&e.core).is_ok_and(|slot| {
+                                first(slot, number);
+                                true
+                            })
+                    }
+                    (false, false) => fast.exact_hosts.get_or_insert(&e.core).is_ok_and(|slot| {
+                        first(slot, number);
                         true
-                    })
+                    }),
+                    (true, false) if !e.url && e.core.starts_with('.') => {
+                        fast.dot_suffix.get_or_insert(&e.core).is_ok_and(|slot| {
+                            first(slot, number);
+                            true
+                        })
+                    }
+                    (false, true) if e.url && e.core.ends_with('/') => {
+                        url_host_noted()
+                            && fast.slash_prefix.get_or_insert(&e.core).is_ok_and(|slot| {
+                                first(slot, number);
+                                true
+                            })
+                    }
+                    _ => false,
+                }
             });
             if !placed {
                 slow.push(i);
@@ -388,67 +329,113 @@ impl UrlList {
         if self.entries.is_empty() {
             return None;
         }
-        self.find_in(&Subject::new(host, path_query))
+        let keys = HostKeys::new(host);
+        self.find_in(&Subject::new(&keys, path_query))
     }
 
     /// [`UrlList::find`] for a request prepared once for several lists.
-    pub fn find_in(&self, subject: &Subject) -> Option<&Entry> {
+    pub fn find_in(&self, subject: &Subject<'_>) -> Option<&Entry> {
         if self.entries.is_empty() {
             return None;
         }
-        let entry = |i: &usize| self.entries.get(*i);
         let fast = &self.fast;
-        let url = subject.url();
-        let probe = |(i, c): (usize, &Candidate), rest: &KeyTable<u32>| {
-            let table = if i == 0 { &fast.exact } else { rest };
-            if table.is_empty() {
-                return None;
-            }
-            let key = url.get(c.start as usize..c.end as usize)?;
-            let n = table.get_hashed(c.hash, key)?;
-            (*n as usize).checked_sub(1).and_then(|i| entry(&i))
+        let numbered = |n: Option<&u32>| {
+            n.and_then(|n| (*n as usize).checked_sub(1))
+                .and_then(|i| self.entries.get(i))
         };
-        if let Some(e) = subject
-            .candidates
-            .iter()
-            .enumerate()
-            .find_map(|c| probe(c, &fast.dot_suffix))
+        let keys = subject.keys;
+        let host = subject.host();
+        if let Some(e) = numbered(fast.exact(host, &[], keys.has_slash(), None, Some(keys.hash())))
         {
             return Some(e);
+        }
+        if !fast.dot_suffix.is_empty() {
+            for d in keys.dots() {
+                let key = host.get(d.at..).unwrap_or_default();
+                if let Some(e) = numbered(fast.dot_suffix.get_hashed(d.from_dot, key)) {
+                    return Some(e);
+                }
+            }
         }
         // A URL key (exact URL, `host/path/`) of a plain request begins
         // with the request's host: without an entry for that host, none
         // of the URL's keys is in the tables.
-        let url_keys_possible = if subject.plain {
-            let host = url.get(..subject.host_len).unwrap_or_default();
-            !fast.url_hosts.is_empty()
-                && subject
-                    .candidates
-                    .first()
-                    .is_some_and(|c| fast.url_hosts.get_hashed(c.hash, host).is_some())
-        } else {
-            true
-        };
-        if url_keys_possible
-            && let Some(e) = subject
-                .url_candidates()
-                .iter()
-                .enumerate()
-                .find_map(|c| probe(c, &fast.slash_prefix))
-        {
-            return Some(e);
+        let url_keys_possible = !fast.url_hosts.is_empty()
+            && (!subject.plain || fast.url_hosts.get_hashed(keys.hash(), host).is_some());
+        // A URL without any `/` (an odd path) is looked up among the exact
+        // hosts.
+        let url_without_slash =
+            !keys.has_slash() && !subject.path.contains(&b'/') && !fast.exact_hosts.is_empty();
+        if url_keys_possible || url_without_slash {
+            let url_keys = subject.url_keys();
+            if let Some(exact) = url_keys.first() {
+                let (first, second) = subject.url_parts(exact.end);
+                let slash = keys.has_slash() || second.contains(&b'/');
+                if let Some(e) = numbered(fast.exact(first, second, slash, Some(exact.hash), None))
+                {
+                    return Some(e);
+                }
+            }
+            if !fast.slash_prefix.is_empty() {
+                for k in url_keys.get(1..).unwrap_or_default() {
+                    let (first, second) = subject.url_parts(k.end);
+                    if let Some(e) = numbered(fast.slash_prefix.get_parts(k.hash, first, second)) {
+                        return Some(e);
+                    }
+                }
+            }
         }
         if let Some(m) = &self.hosts
-            && let Some(hit) = m.ac.find(subject.host_subject())
+            && let Some(hit) = m.ac.find(&*Subject::between_sentinels(&[host]))
         {
-            return m.entry.get(hit.pattern().as_usize()).and_then(entry);
+            return m
+                .entry
+                .get(hit.pattern().as_usize())
+                .and_then(|i| self.entries.get(*i));
         }
         if let Some(m) = &self.urls
-            && let Some(hit) = m.ac.find(subject.url_subject())
+            && let Some(hit) =
+                m.ac.find(&*Subject::between_sentinels(&[host, subject.path]))
         {
-            return m.entry.get(hit.pattern().as_usize()).and_then(entry);
+            return m
+                .entry
+                .get(hit.pattern().as_usize())
+                .and_then(|i| self.entries.get(*i));
         }
         None
+    }
+}
+
+impl Fast {
+    /// The exact entry for the key `first ++ second`: among the URLs when
+    /// it holds a `/`, else among the hosts. A hash the caller has (from
+    /// the front or from the back) is used; the other is computed.
+    fn exact(
+        &self,
+        first: &[u8],
+        second: &[u8],
+        slash: bool,
+        forward: Option<u64>,
+        backward: Option<u64>,
+    ) -> Option<&u32> {
+        if slash {
+            if self.exact_urls.is_empty() {
+                return None;
+            }
+            let hash = forward
+                .unwrap_or_else(|| PrefixHasher::new_split(first, second).prefix(usize::MAX));
+            self.exact_urls.get_parts(hash, first, second)
+        } else {
+            if self.exact_hosts.is_empty() {
+                return None;
+            }
+            let hash = backward.unwrap_or_else(|| {
+                let mut joined = first.to_vec();
+                joined.extend_from_slice(second);
+                hash_rev(&joined)
+            });
+            self.exact_hosts.get_parts(hash, first, second)
+        }
     }
 }
 
