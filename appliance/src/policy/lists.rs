@@ -9,8 +9,9 @@
 //! entries with a `/` against `host/path?query`. The allow list beats the
 //! block list (the pipeline asks it first).
 //!
-//! All entries of a list go into two Aho-Corasick automata (hosts, URLs):
-//! anchors become sentinel bytes around the subject, so one scan decides
+//! Exact entries, `*.domain` and `host/path/*` are hash lookups; the rest
+//! go into Aho-Corasick automata (`*word*` hosts, other hosts, URLs),
+//! anchors as sentinel bytes around the subject, so a scan or two decides
 //! the whole list, whatever its size (the bench holds 100,000 entries).
 
 use crate::hash::{Backward, HostKeys, KeyTable, PrefixHasher, hash_rev};
@@ -105,6 +106,10 @@ impl Entry {
 pub struct UrlList {
     entries: Arc<Vec<Entry>>,
     fast: Arc<Fast>,
+    /// Host entries open at both ends (`*word*`): matched in the host as
+    /// it is, without sentinels to write around it.
+    hosts_open: Option<Arc<Matcher>>,
+    /// The other host entries.
     hosts: Option<Arc<Matcher>>,
     urls: Option<Arc<Matcher>>,
 }
@@ -232,6 +237,16 @@ struct Matcher {
     entry: Vec<usize>,
 }
 
+impl Matcher {
+    /// The leftmost-first match in `haystack`: where it starts, and its
+    /// entry's index.
+    fn first(&self, haystack: &[u8]) -> Option<(usize, usize)> {
+        let hit = self.ac.find(haystack)?;
+        let entry = self.entry.get(hit.pattern().as_usize())?;
+        Some((hit.start(), *entry))
+    }
+}
+
 impl PartialEq for UrlList {
     fn eq(&self, other: &Self) -> bool {
         self.entries == other.entries
@@ -287,11 +302,14 @@ impl UrlList {
                 slow.push(i);
             }
         }
-        let build = |want_url: bool| -> Option<Arc<Matcher>> {
+        // Host entries open at both ends need no sentinels; URL entries are
+        // all matched with them (the URL is written out for them anyway).
+        let build = |want_url: bool, want_open: bool| -> Option<Arc<Matcher>> {
             let (idx, pats): (Vec<usize>, Vec<String>) = slow
                 .iter()
                 .filter_map(|i| entries.get(*i).map(|e| (*i, e)))
                 .filter(|(_, e)| e.url == want_url)
+                .filter(|(_, e)| want_url || (e.leading && e.trailing) == want_open)
                 .map(|(i, e)| (i, e.pattern()))
                 .unzip();
             if pats.is_empty() {
@@ -304,8 +322,9 @@ impl UrlList {
             Some(Arc::new(Matcher { ac, entry: idx }))
         };
         UrlList {
-            hosts: build(false),
-            urls: build(true),
+            hosts_open: build(false, true),
+            hosts: build(false, false),
+            urls: build(true, false),
             fast: Arc::new(fast),
             entries: Arc::new(entries),
         }
@@ -385,24 +404,26 @@ impl UrlList {
                 }
             }
         }
-        if let Some(m) = &self.hosts
-            && let Some(hit) = m.ac.find(&*Subject::between_sentinels(&[host]))
-        {
-            return m
-                .entry
-                .get(hit.pattern().as_usize())
-                .and_then(|i| self.entries.get(*i));
+        // The leftmost match of either host automaton, the earlier entry
+        // on a tie: what one automaton of them all would report. Starts
+        // are counted in `START host END`.
+        let open = self
+            .hosts_open
+            .as_ref()
+            .and_then(|m| m.first(host))
+            .map(|(start, i)| (start + 1, i));
+        let anchored = self
+            .hosts
+            .as_ref()
+            .and_then(|m| m.first(&Subject::between_sentinels(&[host])));
+        if let Some((_, i)) = open.into_iter().chain(anchored).min() {
+            return self.entries.get(i);
         }
-        if let Some(m) = &self.urls
-            && let Some(hit) =
-                m.ac.find(&*Subject::between_sentinels(&[host, subject.path]))
-        {
-            return m
-                .entry
-                .get(hit.pattern().as_usize())
-                .and_then(|i| self.entries.get(*i));
-        }
-        None
+        let url = self
+            .urls
+            .as_ref()
+            .and_then(|m| m.first(&Subject::between_sentinels(&[host, subject.path])));
+        url.and_then(|(_, i)| self.entries.get(i))
     }
 }
 
