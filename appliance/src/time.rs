@@ -45,6 +45,17 @@ impl Instant {
         utc.with_timezone(&jst())
     }
 
+    /// The day of the week (Monday 0 .. Sunday 6) and the minute of the
+    /// day, in JST: what a schedule asks of every web request, in integer
+    /// arithmetic (1970-01-01 was a Thursday).
+    pub fn jst_weekday_minute(self) -> (u8, u16) {
+        let secs = self.as_secs().saturating_add(9 * 3600);
+        let days = secs.div_euclid(86_400);
+        let weekday = (days + 3).rem_euclid(7) as u8;
+        let minute = (secs.rem_euclid(86_400) / 60) as u16;
+        (weekday, minute)
+    }
+
     /// `YYYY-MM-DD HH:MM:SS` in JST: the console's log format.
     pub fn jst_string(self) -> String {
         self.to_jst().format("%Y-%m-%d %H:%M:%S").to_string()
@@ -90,6 +101,23 @@ impl fmt::Display for Instant {
 
 #[cfg(test)]
 mod tests {
+    use chrono::{Datelike, Timelike};
+
+    #[test]
+    fn weekday_and_minute_agree_with_chrono() {
+        let mut secs: i64 = -400 * 86_400 - 7;
+        while secs < 60 * 366 * 86_400 {
+            let t = Instant::from_secs(secs);
+            let jst = t.to_jst();
+            let want = (
+                jst.weekday().num_days_from_monday() as u8,
+                (jst.hour() * 60 + jst.minute()) as u16,
+            );
+            assert_eq!(t.jst_weekday_minute(), want, "{secs}");
+            secs += 3_607 * 7 + 13;
+        }
+    }
+
     use super::*;
 
     #[test]

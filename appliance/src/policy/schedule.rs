@@ -4,7 +4,6 @@
 //! instant the gateway was handed; the wall clock is never read.
 
 use crate::time::Instant;
-use chrono::{Datelike, Timelike};
 
 /// Days and `[from, to)` minutes of the day, JST. `to < from` wraps past
 /// midnight (a night shift); `to == 24:00` is the end of the day.
@@ -51,9 +50,7 @@ impl Schedule {
     }
 
     pub fn is_active(&self, now: Instant) -> bool {
-        let t = now.to_jst();
-        let day = t.weekday().num_days_from_monday() as u8;
-        let minute = (t.hour() * 60 + t.minute()) as u16;
+        let (day, minute) = now.jst_weekday_minute();
         let on = |d: u8| self.days & (1 << (d % 7)) != 0;
         if self.from <= self.to {
             on(day) && minute >= self.from && minute < self.to
