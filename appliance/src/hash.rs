@@ -216,9 +216,8 @@ impl<'a> PrefixHasher<'a> {
         let mut word = [0u8; 8];
         while self.words < end / 8 {
             let w = bytes_at(self.first, self.second, self.words * 8, 8, &mut word);
-            let mut whole = [0u8; 8];
-            whole.copy_from_slice(w);
-            self.state.add(u64::from_le_bytes(whole));
+            self.state
+                .add(<[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes));
             self.words += 1;
         }
         let mut h = self.state;
@@ -258,11 +257,11 @@ impl<'a> SuffixHasher<'a> {
         }
         while self.words < len / 8 {
             let at = n - (self.words + 1) * 8;
-            let mut w = [0u8; 8];
-            if let Some(word) = self.bytes.get(at..at + 8) {
-                w.copy_from_slice(word);
-            }
-            self.state.add(u64::from_le_bytes(w));
+            let word = self.bytes.get(at..at + 8);
+            self.state.add(
+                word.and_then(|w| <[u8; 8]>::try_from(w).ok())
+                    .map_or(0, u64::from_le_bytes),
+            );
             self.words += 1;
         }
         let mut h = self.state;

@@ -3,7 +3,7 @@
 //! so the intel (the host and its parent domains) and each list (the exact
 //! host and its `*.domain` entries) probe without hashing again.
 
-use super::SuffixHasher;
+use super::{SuffixHasher, tail_word};
 use std::borrow::Cow;
 
 /// The keys at one dot of a host: the suffix from the dot (`.example.jp`,
@@ -89,19 +89,14 @@ fn scan(bytes: &[u8]) -> Scan {
         }
     };
     for chunk in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        word_at(u64::from_le_bytes(w), at, &mut found);
+        let word = <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes);
+        word_at(word, at, &mut found);
         at += 8;
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
         // Zero padding is none of the bytes looked for.
-        let mut w = [0u8; 8];
-        if let Some(head) = w.get_mut(..rest.len()) {
-            head.copy_from_slice(rest);
-        }
-        word_at(u64::from_le_bytes(w), at, &mut found);
+        word_at(tail_word(rest), at, &mut found);
     }
     found
 }

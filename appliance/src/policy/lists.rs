@@ -159,6 +159,8 @@ pub struct Subject<'k> {
     /// The host has no `/` and the path starts with one: the URL's first
     /// segment is the host.
     plain: bool,
+    /// The URL (`host path`) holds a `/`.
+    url_slash: bool,
 }
 
 /// Bytes of an automaton's subject held on the stack.
@@ -167,11 +169,13 @@ const SUBJECT_INLINE: usize = 256;
 impl<'k> Subject<'k> {
     pub fn new(keys: &'k HostKeys<'k>, path_query: Option<&'k str>) -> Subject<'k> {
         let path = path_query.unwrap_or("/").as_bytes();
+        let plain = path.first() == Some(&b'/') && !keys.has_slash();
         Subject {
             keys,
             path,
             url_keys: OnceCell::new(),
-            plain: path.first() == Some(&b'/') && !keys.has_slash(),
+            plain,
+            url_slash: plain || keys.has_slash() || path.contains(&b'/'),
         }
     }
 
@@ -383,8 +387,7 @@ impl UrlList {
             && (!subject.plain || fast.url_hosts.get_hashed(keys.hash(), host).is_some());
         // A URL without any `/` (an odd path) is looked up among the exact
         // hosts.
-        let url_without_slash =
-            !keys.has_slash() && !subject.path.contains(&b'/') && !fast.exact_hosts.is_empty();
+        let url_without_slash = !subject.url_slash && !fast.exact_hosts.is_empty();
         if url_keys_possible || url_without_slash {
             let url_keys = subject.url_keys();
             if let Some(exact) = url_keys.first() {
