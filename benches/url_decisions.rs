@@ -175,8 +175,8 @@ fn url_decisions(c: &mut Criterion) {
         b.iter(|| {
             let mut n = 0usize;
             for (h, p, _) in &requests {
-                n += usize::from(policy.allow_list.find(h, Some(p)).is_some());
-                n += usize::from(policy.block_list.find(h, Some(p)).is_some());
+                n += usize::from(policy.lists.allow().find(h, Some(p)).is_some());
+                n += usize::from(policy.lists.block().find(h, Some(p)).is_some());
             }
             black_box(n)
         })

@@ -1302,9 +1302,9 @@ fn allows_nothing_more(world: &mut TwinWorld) -> Result<()> {
     let twin = c.twin();
     let policy = &twin.session.world.gateway_ref().config().policy;
     ensure!(
-        policy.allow_list.is_empty(),
+        policy.lists.allow().is_empty(),
         "the allow list holds {:?}",
-        policy.allow_list.entries()
+        policy.lists.allow().entries()
     );
     Ok(())
 }

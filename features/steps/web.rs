@@ -113,9 +113,9 @@ fn category_blocked(world: &mut TwinWorld, category: String) -> Result<()> {
 fn on_allow_list(world: &mut TwinWorld, entry: String) -> Result<()> {
     let entry = Entry::parse(&entry).map_err(|e| anyhow::anyhow!("{}: {}", e.message, e.help))?;
     world.edit_policy(|p| {
-        let mut entries = p.allow_list.entries().to_vec();
+        let mut entries = p.lists.allow().entries().to_vec();
         entries.push(entry);
-        p.allow_list = UrlList::new(entries);
+        p.lists = p.lists.with_allow(UrlList::new(entries));
         Ok(())
     })
 }

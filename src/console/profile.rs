@@ -96,8 +96,8 @@ impl ProfileView {
                     },
                 })
                 .collect(),
-            allow_list: texts(&policy.allow_list),
-            block_list: texts(&policy.block_list),
+            allow_list: texts(policy.lists.allow()),
+            block_list: texts(policy.lists.block()),
             pending,
         }
     }
@@ -113,8 +113,8 @@ fn texts(list: &UrlList) -> Vec<String> {
 pub fn edit(policy: &mut Policy, list: ListKind, op: ListOp, raw: &str) -> Result<(), String> {
     let entry = Entry::parse(raw).map_err(|e| format!("{} ({})", e.message, e.help))?;
     let target = match list {
-        ListKind::Allow => &mut policy.allow_list,
-        ListKind::Block => &mut policy.block_list,
+        ListKind::Allow => policy.lists.allow(),
+        ListKind::Block => policy.lists.block(),
     };
     let mut entries = target.entries().to_vec();
     let listed = entries.iter().position(|e| e.text == entry.text);
@@ -126,7 +126,11 @@ pub fn edit(policy: &mut Policy, list: ListKind, op: ListOp, raw: &str) -> Resul
         }
         (ListOp::Remove, None) => return Err(format!("`{}` is not listed", entry.text)),
     }
-    *target = UrlList::new(entries);
+    let edited = UrlList::new(entries);
+    policy.lists = match list {
+        ListKind::Allow => policy.lists.with_allow(edited),
+        ListKind::Block => policy.lists.with_block(edited),
+    };
     Ok(())
 }
 
@@ -185,7 +189,12 @@ mod tests {
             ProfileView::of(&p, true).allow_list,
             vec!["www.print-shop.example"]
         );
-        assert!(p.allow_list.find("www.print-shop.example", None).is_some());
+        assert!(
+            p.lists
+                .allow()
+                .find("www.print-shop.example", None)
+                .is_some()
+        );
         assert!(
             edit(
                 &mut p,
@@ -197,7 +206,7 @@ mod tests {
         );
         let bad = edit(&mut p, ListKind::Block, ListOp::Add, "www.*.example").unwrap_err();
         assert!(bad.contains("in the middle"), "{bad}");
-        assert!(p.block_list.is_empty());
+        assert!(p.lists.block().is_empty());
         edit(
             &mut p,
             ListKind::Allow,
@@ -205,7 +214,7 @@ mod tests {
             "www.print-shop.example",
         )
         .unwrap();
-        assert!(p.allow_list.is_empty());
+        assert!(p.lists.allow().is_empty());
         assert!(edit(&mut p, ListKind::Allow, ListOp::Remove, "x.example").is_err());
         let text = edit_text("{}\n", ListKind::Allow, ListOp::Add, "WWW.A.example").unwrap();
         assert!(text.contains("- www.a.example"), "{text}");

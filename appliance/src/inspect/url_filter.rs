@@ -16,7 +16,7 @@ use crate::policy::{Category, Entry, Policy, Rule, RuleAction, Subject};
 
 /// The allow-list entry covering this request, if any.
 pub fn allow_listed<'p>(req: &WebRequest<'_>, policy: &'p Policy) -> Option<&'p Entry> {
-    policy.allow_list.find(req.host, req.path)
+    policy.lists.allow().find(req.host, req.path)
 }
 
 pub fn block_listed(req: &WebRequest<'_>, policy: &Policy) -> Option<Detection> {
@@ -26,7 +26,7 @@ pub fn block_listed(req: &WebRequest<'_>, policy: &Policy) -> Option<Detection> 
 
 /// [`allow_listed`] with the request prepared once for every list.
 pub fn allow_listed_in<'p>(subject: &Subject, policy: &'p Policy) -> Option<&'p Entry> {
-    policy.allow_list.find_in(subject)
+    policy.lists.allow().find_in(subject)
 }
 
 /// [`block_listed`] with the request prepared once for every list.
@@ -35,7 +35,7 @@ pub fn block_listed_in(
     subject: &Subject,
     policy: &Policy,
 ) -> Option<Detection> {
-    let entry = policy.block_list.find_in(subject)?;
+    let entry = policy.lists.block().find_in(subject)?;
     Some(block_list_detection(req, entry))
 }
 

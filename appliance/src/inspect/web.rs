@@ -17,7 +17,7 @@ use super::{Detection, app_control, url_filter, web_reputation};
 use crate::event::Action;
 use crate::hash::HostKeys;
 use crate::intel::Intel;
-use crate::policy::{Entry, Policy, Subject};
+use crate::policy::{Entry, ListVerdict, Policy, Subject};
 use crate::time::Instant;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -86,9 +86,10 @@ pub fn inspect<'p>(req: &WebRequest<'_>, policy: &'p Policy, intel: &dyn Intel) 
     let keys = HostKeys::new(req.host);
     let rating = intel.web_lookup_keys(&keys, req.path);
     let subject = Subject::new(&keys, req.path);
-    let (finding, allow_listed) = if url_filter::allow_listed_in(&subject, policy).is_some() {
+    let listed = policy.lists.decide(&subject);
+    let (finding, allow_listed) = if let ListVerdict::Allowed(_) = listed {
         (None, true)
-    } else if let Some(entry) = policy.block_list.find_in(&subject) {
+    } else if let ListVerdict::Blocked(entry) = listed {
         (Some(Finding::BlockListed(entry)), false)
     } else if let Some(hit) = web_reputation::check(rating.as_ref(), &policy.web_reputation) {
         (Some(Finding::Reputation(hit)), false)

@@ -82,6 +82,11 @@ impl Entry {
         })
     }
 
+    /// A host entry open at both ends (`*word*`): the host must hold it.
+    fn is_open_host(&self) -> bool {
+        self.leading && self.trailing && !self.url
+    }
+
     /// The automaton pattern: anchors as sentinels.
     fn pattern(&self) -> String {
         let mut p = String::with_capacity(self.core.len() + 2);
@@ -313,7 +318,7 @@ impl UrlList {
                 .iter()
                 .filter_map(|i| entries.get(*i).map(|e| (*i, e)))
                 .filter(|(_, e)| e.url == want_url)
-                .filter(|(_, e)| want_url || (e.leading && e.trailing) == want_open)
+                .filter(|(_, e)| want_url || e.is_open_host() == want_open)
                 .map(|(i, e)| (i, e.pattern()))
                 .unzip();
             if pats.is_empty() {
@@ -358,6 +363,12 @@ impl UrlList {
 
     /// [`UrlList::find`] for a request prepared once for several lists.
     pub fn find_in(&self, subject: &Subject<'_>) -> Option<&Entry> {
+        self.find_screened(subject, true)
+    }
+
+    /// [`UrlList::find_in`]; `open_words` false: the host holds none of
+    /// this list's `*word*` entries (a screen over several lists said so).
+    fn find_screened(&self, subject: &Subject<'_>, open_words: bool) -> Option<&Entry> {
         if self.entries.is_empty() {
             return None;
         }
@@ -413,6 +424,7 @@ impl UrlList {
         let open = self
             .hosts_open
             .as_ref()
+            .filter(|_| open_words)
             .and_then(|m| m.first(host))
             .map(|(start, i)| (start + 1, i));
         let anchored = self
@@ -427,6 +439,89 @@ impl UrlList {
             .as_ref()
             .and_then(|m| m.first(&Subject::between_sentinels(&[host, subject.path])));
         url.and_then(|(_, i)| self.entries.get(i))
+    }
+}
+
+/// The allow and block lists of a policy, asked together. Their `*word*`
+/// host entries are screened by one automaton first: a host that holds
+/// none of them (nearly every host) skips each list's own scan for them.
+#[derive(Clone, Debug, Default)]
+pub struct UrlLists {
+    allow: UrlList,
+    block: UrlList,
+    /// Every `*word*` host entry of both lists.
+    open_hosts: Option<Arc<AhoCorasick>>,
+}
+
+impl PartialEq for UrlLists {
+    fn eq(&self, other: &Self) -> bool {
+        self.allow == other.allow && self.block == other.block
+    }
+}
+impl Eq for UrlLists {}
+
+/// What the lists say about a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListVerdict<'p> {
+    /// An allow-list entry covers it (allow beats block).
+    Allowed(&'p Entry),
+    Blocked(&'p Entry),
+    Unlisted,
+}
+
+impl UrlLists {
+    pub fn new(allow: UrlList, block: UrlList) -> UrlLists {
+        let words: Vec<&str> = [&allow, &block]
+            .into_iter()
+            .flat_map(|l| l.entries.iter())
+            .filter(|e| e.is_open_host())
+            .map(|e| e.core.as_str())
+            .collect();
+        let open_hosts = (!words.is_empty())
+            .then(|| AhoCorasick::new(&words).ok().map(Arc::new))
+            .flatten();
+        UrlLists {
+            allow,
+            block,
+            open_hosts,
+        }
+    }
+
+    pub fn allow(&self) -> &UrlList {
+        &self.allow
+    }
+
+    pub fn block(&self) -> &UrlList {
+        &self.block
+    }
+
+    /// These lists with the allow list replaced.
+    pub fn with_allow(&self, allow: UrlList) -> UrlLists {
+        UrlLists::new(allow, self.block.clone())
+    }
+
+    /// These lists with the block list replaced.
+    pub fn with_block(&self, block: UrlList) -> UrlLists {
+        UrlLists::new(self.allow.clone(), block)
+    }
+
+    /// The allow list first, then the block list, each reporting the entry
+    /// its own [`UrlList::find_in`] would.
+    pub fn decide(&self, subject: &Subject<'_>) -> ListVerdict<'_> {
+        // Built from both lists' open entries, so a host without a match
+        // here has none in either list's own automaton. Without a screen
+        // (no such entries, or a failed build) the lists scan as they would.
+        let open_words = self
+            .open_hosts
+            .as_ref()
+            .is_none_or(|ac| ac.is_match(subject.host()));
+        if let Some(e) = self.allow.find_screened(subject, open_words) {
+            return ListVerdict::Allowed(e);
+        }
+        match self.block.find_screened(subject, open_words) {
+            Some(e) => ListVerdict::Blocked(e),
+            None => ListVerdict::Unlisted,
+        }
     }
 }
 
@@ -594,6 +689,31 @@ mod tests {
             let fast = l.find(&host, path.as_deref()).map(|e| e.text.clone());
             let slow = reference(&l, &host, path.as_deref()).map(|e| e.text.clone());
             proptest::prop_assert_eq!(fast, slow);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn both_lists_decide_as_each_would(
+            allow in proptest::collection::vec("[*]?[a-cA-C./]{1,5}[*]?", 0..8),
+            block in proptest::collection::vec("[*]?[a-cA-C./]{1,5}[*]?", 0..8),
+            host in "[a-cA-C./]{0,8}",
+            path in proptest::option::of("/?[a-cA-C./?]{0,8}"),
+        ) {
+            let parse = |raw: &[String]| {
+                UrlList::new(raw.iter().filter_map(|r| Entry::parse(r).ok()).collect())
+            };
+            let lists = UrlLists::new(parse(&allow), parse(&block));
+            let want = match (
+                lists.allow().find(&host, path.as_deref()),
+                lists.block().find(&host, path.as_deref()),
+            ) {
+                (Some(e), _) => ListVerdict::Allowed(e),
+                (None, Some(e)) => ListVerdict::Blocked(e),
+                (None, None) => ListVerdict::Unlisted,
+            };
+            let keys = HostKeys::new(&host);
+            proptest::prop_assert_eq!(lists.decide(&Subject::new(&keys, path.as_deref())), want);
         }
     }
 

@@ -14,7 +14,7 @@ pub mod lists;
 pub mod schedule;
 
 pub use categories::{Category, UrlCategories};
-pub use lists::{Entry, Subject, UrlList};
+pub use lists::{Entry, ListVerdict, Subject, UrlList, UrlLists};
 pub use schedule::Schedule;
 
 use crate::inspect::app_control;
@@ -102,8 +102,8 @@ pub struct Policy {
     pub profile: String,
     pub web_reputation: ReputationPolicy,
     pub url_filtering: UrlFiltering,
-    pub allow_list: UrlList,
-    pub block_list: UrlList,
+    /// The allow list (許可リスト) and the block list (ブロックリスト).
+    pub lists: UrlLists,
     pub categories: Arc<UrlCategories>,
 }
 
@@ -116,8 +116,7 @@ impl Default for Policy {
                 enabled: true,
                 rules: Vec::new(),
             },
-            allow_list: UrlList::default(),
-            block_list: UrlList::default(),
+            lists: UrlLists::default(),
             categories: UrlCategories::builtin(),
         }
     }
@@ -481,8 +480,10 @@ pub fn validate(raw: &RawPolicy, table: Arc<UrlCategories>) -> Result<Policy, Po
             enabled: filtering.enabled.unwrap_or(true),
             rules,
         },
-        allow_list: list("allow_list", &raw.allow_list)?,
-        block_list: list("block_list", &raw.block_list)?,
+        lists: UrlLists::new(
+            list("allow_list", &raw.allow_list)?,
+            list("block_list", &raw.block_list)?,
+        ),
         categories: table,
     })
 }
