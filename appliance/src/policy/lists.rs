@@ -270,42 +270,13 @@ impl UrlList {
         for (i, e) in entries.iter().enumerate() {
             // The first entry with a given key is the one reported; a table
             // that is full leaves the rest to the automata.
-            let first = |slot: &mut u32, number: u32| {
-                if *slot == 0 {
-                    *slot = number;
-                }
-            };
             let placed = entry_number(i).is_some_and(|number| {
-                let url_host = e.core.split_once('/').map(|(host, _)| host);
-                let mut url_host_noted =
-                    || url_host.is_none_or(|h| fast.url_hosts.get_or_insert(h).is_ok());
-                match (e.leading, e.trailing) {
-                    (false, false) if e.url => {
-                        url_host_noted()
-                            && fast.exact_urls.get_or_insert(&e.core).is_ok_and(|slot| {
-                                first(slot, number);
-                                true
-                            })
+                fast.place(e, |slot| {
+                    if *slot == 0 {
+                        *slot = number;
                     }
-                    (false, false) => fast.exact_hosts.get_or_insert(&e.core).is_ok_and(|slot| {
-                        first(slot, number);
-                        true
-                    }),
-                    (true, false) if !e.url && e.core.starts_with('.') => {
-                        fast.dot_suffix.get_or_insert(&e.core).is_ok_and(|slot| {
-                            first(slot, number);
-                            true
-                        })
-                    }
-                    (false, true) if e.url && e.core.ends_with('/') => {
-                        url_host_noted()
-                            && fast.slash_prefix.get_or_insert(&e.core).is_ok_and(|slot| {
-                                first(slot, number);
-                                true
-                            })
-                    }
-                    _ => false,
-                }
+                    true
+                })
             });
             if !placed {
                 slow.push(i);
@@ -372,52 +343,40 @@ impl UrlList {
         if self.entries.is_empty() {
             return None;
         }
-        let fast = &self.fast;
-        let numbered = |n: Option<&u32>| {
-            n.and_then(|n| (*n as usize).checked_sub(1))
-                .and_then(|i| self.entries.get(i))
+        let mut found = None;
+        self.fast.probe(subject, |number| {
+            found = self.numbered(number);
+            found.is_some()
+        });
+        found.or_else(|| self.find_in_automata(subject, open_words))
+    }
+
+    /// Whether `e` (one of this list's entries) is in its hash tables, not
+    /// its automata.
+    fn fast_holds(&self, e: &Entry) -> bool {
+        let table = match (e.leading, e.trailing) {
+            (false, false) if e.url => &self.fast.exact_urls,
+            (false, false) => return self.fast.exact_hosts.get(e.core.as_bytes()).is_some(),
+            (true, false) if !e.url && e.core.starts_with('.') => {
+                return self.fast.dot_suffix.get(e.core.as_bytes()).is_some();
+            }
+            (false, true) if e.url && e.core.ends_with('/') => &self.fast.slash_prefix,
+            _ => return false,
         };
-        let keys = subject.keys;
+        table.get(e.core.as_bytes()).is_some()
+    }
+
+    /// The entry with this [`entry_number`].
+    fn numbered(&self, number: u32) -> Option<&Entry> {
+        (number as usize)
+            .checked_sub(1)
+            .and_then(|i| self.entries.get(i))
+    }
+
+    /// The automata's part of [`UrlList::find_in`]: the entries that are
+    /// not hash lookups.
+    fn find_in_automata(&self, subject: &Subject<'_>, open_words: bool) -> Option<&Entry> {
         let host = subject.host();
-        if let Some(e) = numbered(fast.exact(host, &[], keys.has_slash(), None, Some(keys.hash())))
-        {
-            return Some(e);
-        }
-        if !fast.dot_suffix.is_empty() {
-            for d in keys.dots() {
-                let key = host.get(d.at..).unwrap_or_default();
-                if let Some(e) = numbered(fast.dot_suffix.get_hashed(d.from_dot, key)) {
-                    return Some(e);
-                }
-            }
-        }
-        // A URL key (exact URL, `host/path/`) of a plain request begins
-        // with the request's host: without an entry for that host, none
-        // of the URL's keys is in the tables.
-        let url_keys_possible = !fast.url_hosts.is_empty()
-            && (!subject.plain || fast.url_hosts.get_hashed(keys.hash(), host).is_some());
-        // A URL without any `/` (an odd path) is looked up among the exact
-        // hosts.
-        let url_without_slash = !subject.url_slash && !fast.exact_hosts.is_empty();
-        if url_keys_possible || url_without_slash {
-            let url_keys = subject.url_keys();
-            if let Some(exact) = url_keys.first() {
-                let (first, second) = subject.url_parts(exact.end);
-                let slash = keys.has_slash() || second.contains(&b'/');
-                if let Some(e) = numbered(fast.exact(first, second, slash, Some(exact.hash), None))
-                {
-                    return Some(e);
-                }
-            }
-            if !fast.slash_prefix.is_empty() {
-                for k in url_keys.get(1..).unwrap_or_default() {
-                    let (first, second) = subject.url_parts(k.end);
-                    if let Some(e) = numbered(fast.slash_prefix.get_parts(k.hash, first, second)) {
-                        return Some(e);
-                    }
-                }
-            }
-        }
         // The leftmost match of either host automaton, the earlier entry
         // on a tie: what one automaton of them all would report. Starts
         // are counted in `START host END`.
@@ -442,15 +401,65 @@ impl UrlList {
     }
 }
 
-/// The allow and block lists of a policy, asked together. Their `*word*`
-/// host entries are screened by one automaton first: a host that holds
-/// none of them (nearly every host) skips each list's own scan for them.
+/// The allow and block lists of a policy, asked together.
+///
+/// Their hash tables are merged: a key is looked up once for both lists
+/// (half the cache lines per request), its slot pointing at the entry
+/// each list has for it. Their `*word*` host entries are screened by one
+/// automaton first: a host that holds none of them (nearly every host)
+/// skips each list's own scan for them.
 #[derive(Clone, Debug, Default)]
 pub struct UrlLists {
     allow: UrlList,
     block: UrlList,
+    /// `None` when a key did not fit (the lists then ask their own).
+    both: Option<Arc<Both>>,
     /// Every `*word*` host entry of both lists.
     open_hosts: Option<Arc<AhoCorasick>>,
+}
+
+/// The merged tables: a slot's value is a [`Both::pairs`] number.
+#[derive(Debug, Default)]
+struct Both {
+    fast: Fast,
+    /// The entry number each list has for a key, 0 for none:
+    /// `[allow, block]`, at the slot's value minus one.
+    pairs: Vec<[u32; 2]>,
+}
+
+impl Both {
+    fn new(lists: [&UrlList; 2]) -> Option<Both> {
+        let mut both = Both::default();
+        for (side, list) in lists.into_iter().enumerate() {
+            for (i, e) in list.entries.iter().enumerate() {
+                let number = entry_number(i)?;
+                let pairs = &mut both.pairs;
+                let value = |slot: &mut u32| {
+                    if *slot == 0 {
+                        pairs.push([0, 0]);
+                        match u32::try_from(pairs.len()) {
+                            Ok(n) => *slot = n,
+                            Err(_) => return false,
+                        }
+                    }
+                    if let Some(pair) = pairs.get_mut(*slot as usize - 1)
+                        && let Some(first) = pair.get_mut(side)
+                        && *first == 0
+                    {
+                        *first = number;
+                    }
+                    true
+                };
+                // The entry's list placed it, so its shape has a table: a
+                // refusal here is a full table.
+                let placed_alone = list.fast_holds(e);
+                if both.fast.place(e, value) != placed_alone {
+                    return None;
+                }
+            }
+        }
+        Some(both)
+    }
 }
 
 impl PartialEq for UrlLists {
@@ -480,9 +489,11 @@ impl UrlLists {
         let open_hosts = (!words.is_empty())
             .then(|| AhoCorasick::new(&words).ok().map(Arc::new))
             .flatten();
+        let both = Both::new([&allow, &block]).map(Arc::new);
         UrlLists {
             allow,
             block,
+            both,
             open_hosts,
         }
     }
@@ -515,10 +526,44 @@ impl UrlLists {
             .open_hosts
             .as_ref()
             .is_none_or(|ac| ac.is_match(subject.host()));
-        if let Some(e) = self.allow.find_screened(subject, open_words) {
+        let Some(both) = &self.both else {
+            if let Some(e) = self.allow.find_screened(subject, open_words) {
+                return ListVerdict::Allowed(e);
+            }
+            return match self.block.find_screened(subject, open_words) {
+                Some(e) => ListVerdict::Blocked(e),
+                None => ListVerdict::Unlisted,
+            };
+        };
+        // Each list's first hit in the checks' order; the walk stops at
+        // the allow list's, which decides.
+        let mut first = [0u32; 2];
+        both.fast.probe(subject, |pair| {
+            if let Some(found) = (pair as usize)
+                .checked_sub(1)
+                .and_then(|i| both.pairs.get(i))
+            {
+                for (kept, new) in first.iter_mut().zip(found) {
+                    if *kept == 0 {
+                        *kept = *new;
+                    }
+                }
+            }
+            first[0] != 0
+        });
+        let [allow, block] = first;
+        if let Some(e) = self
+            .allow
+            .numbered(allow)
+            .or_else(|| self.allow.find_in_automata(subject, open_words))
+        {
             return ListVerdict::Allowed(e);
         }
-        match self.block.find_screened(subject, open_words) {
+        match self
+            .block
+            .numbered(block)
+            .or_else(|| self.block.find_in_automata(subject, open_words))
+        {
             Some(e) => ListVerdict::Blocked(e),
             None => ListVerdict::Unlisted,
         }
@@ -526,6 +571,82 @@ impl UrlLists {
 }
 
 impl Fast {
+    /// Puts `e` in its table, if its shape has one, and lets `value` fill
+    /// in its slot; false: not placed (a shape for the automata, or a full
+    /// table).
+    fn place(&mut self, e: &Entry, value: impl FnOnce(&mut u32) -> bool) -> bool {
+        let url_host = e.core.split_once('/').map(|(host, _)| host);
+        let mut url_host_noted =
+            || url_host.is_none_or(|h| self.url_hosts.get_or_insert(h).is_ok());
+        let table = match (e.leading, e.trailing) {
+            (false, false) if e.url => {
+                if !url_host_noted() {
+                    return false;
+                }
+                self.exact_urls.get_or_insert(&e.core)
+            }
+            (false, false) => self.exact_hosts.get_or_insert(&e.core),
+            (true, false) if !e.url && e.core.starts_with('.') => {
+                self.dot_suffix.get_or_insert(&e.core)
+            }
+            (false, true) if e.url && e.core.ends_with('/') => {
+                if !url_host_noted() {
+                    return false;
+                }
+                self.slash_prefix.get_or_insert(&e.core)
+            }
+            _ => return false,
+        };
+        table.is_ok_and(value)
+    }
+
+    /// Looks the subject's keys up in the checks' order (exact host,
+    /// `*.domain`, exact URL, `host/path/*`), handing each value found to
+    /// `found` until it says stop.
+    fn probe(&self, subject: &Subject<'_>, mut found: impl FnMut(u32) -> bool) {
+        let keys = subject.keys;
+        let host = subject.host();
+        let mut stop = |value: Option<&u32>| value.is_some_and(|v| found(*v));
+        if stop(self.exact(host, &[], keys.has_slash(), None, Some(keys.hash()))) {
+            return;
+        }
+        if !self.dot_suffix.is_empty() {
+            for d in keys.dots() {
+                let key = host.get(d.at..).unwrap_or_default();
+                if stop(self.dot_suffix.get_hashed(d.from_dot, key)) {
+                    return;
+                }
+            }
+        }
+        // A URL key (exact URL, `host/path/`) of a plain request begins
+        // with the request's host: without an entry for that host, none
+        // of the URL's keys is in the tables.
+        let url_keys_possible = !self.url_hosts.is_empty()
+            && (!subject.plain || self.url_hosts.get_hashed(keys.hash(), host).is_some());
+        // A URL without any `/` (an odd path) is looked up among the exact
+        // hosts.
+        let url_without_slash = !subject.url_slash && !self.exact_hosts.is_empty();
+        if !(url_keys_possible || url_without_slash) {
+            return;
+        }
+        let url_keys = subject.url_keys();
+        if let Some(exact) = url_keys.first() {
+            let (first, second) = subject.url_parts(exact.end);
+            let slash = keys.has_slash() || second.contains(&b'/');
+            if stop(self.exact(first, second, slash, Some(exact.hash), None)) {
+                return;
+            }
+        }
+        if !self.slash_prefix.is_empty() {
+            for k in url_keys.get(1..).unwrap_or_default() {
+                let (first, second) = subject.url_parts(k.end);
+                if stop(self.slash_prefix.get_parts(k.hash, first, second)) {
+                    return;
+                }
+            }
+        }
+    }
+
     /// The exact entry for the key `first ++ second`: among the URLs when
     /// it holds a `/`, else among the hosts. A hash the caller has (from
     /// the front or from the back) is used; the other is computed.
