@@ -152,6 +152,29 @@ impl<V: Copy + Default, H: KeyHash> KeyTable<V, H> {
         }
     }
 
+    /// The value of the first slot on `hash`'s probe path whose tag and
+    /// length are the key's, without comparing the key: a hint (which
+    /// other lines to read ahead), never an answer.
+    #[inline]
+    pub fn peek(&self, hash: u64, len: usize) -> Option<&V> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let tag = tag_of(hash);
+        let mask = self.mask();
+        let mut i = hash as usize & mask;
+        loop {
+            let slot = self.slots.get(i)?;
+            if slot.tag == 0 {
+                return None;
+            }
+            if slot.tag == tag && slot.len as usize == len {
+                return Some(&slot.value);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// Reads the home slot of `hash`, so that a lookup soon after finds its
     /// line in the cache (a prefetch without `unsafe`: the CPU goes on
     /// while the read is under way).
@@ -287,6 +310,12 @@ mod tests {
             proptest::prop_assert_eq!(t.len(), m.len());
             for k in keys.iter().chain(probes.iter()) {
                 proptest::prop_assert_eq!(t.get(k.as_bytes()), m.get(k));
+            }
+            // A present key's slot is the first that looks like it, unless
+            // another key with its tag and length comes first.
+            for k in &keys {
+                let hash = crate::hash::hash_bytes(k.as_bytes());
+                proptest::prop_assert!(t.peek(hash, k.len()).is_some());
             }
         }
     }

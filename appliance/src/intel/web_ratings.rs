@@ -168,10 +168,27 @@ impl WebRatings {
         for d in parents {
             self.hosts.touch(d.after_dot);
         }
+        // The host's slot, by its tag alone, says whether its pages are
+        // rated: their slots are read ahead too, while the host's key is
+        // compared (a slot that only looks like the host's costs a wasted
+        // read, never a wrong answer).
+        let page_keys = path
+            .filter(|_| {
+                self.hosts
+                    .peek(keys.hash(), host.len())
+                    .is_some_and(|r| r.flags & HAS_PAGES != 0)
+            })
+            .map(|path| {
+                let page = PageKeys::new(host, path);
+                for (_, hash) in page.deepest_first() {
+                    self.pages.touch(hash);
+                }
+                page
+            });
         let found = self.hosts.get_hashed(keys.hash(), host);
-        if let (Some(found), Some(path)) = (found, path)
+        if let (Some(found), Some(page)) = (found, &page_keys)
             && found.flags & HAS_PAGES != 0
-            && let Some(r) = self.page(host, path)
+            && let Some(r) = self.page(host, page)
         {
             return self.rating(r);
         }
@@ -189,15 +206,36 @@ impl WebRatings {
 
     /// The page (without its query) of a host that has rated pages, then
     /// each folder above it, deepest first.
-    fn page(&self, host: &[u8], path: &str) -> Option<&Rated> {
+    fn page(&self, host: &[u8], keys: &PageKeys<'_>) -> Option<&Rated> {
+        keys.deepest_first().find_map(|(end, hash)| {
+            let folder = keys.page.get(..end).unwrap_or_default();
+            self.pages
+                .get_parts(hash, host, folder)
+                .filter(|r| r.flags & RATED != 0)
+        })
+    }
+}
+
+/// The keys a page is rated under: `host ++ page` (the path without its
+/// query), then each folder above it, with their hashes.
+struct PageKeys<'a> {
+    page: &'a [u8],
+    /// The whole page's key: its length in `page`, its hash.
+    whole: (usize, u64),
+    /// The folders' keys, shallowest first.
+    folders: SmallVec<[(usize, u64); FOLDERS_INLINE]>,
+}
+
+impl<'a> PageKeys<'a> {
+    fn new(host: &[u8], path: &'a str) -> PageKeys<'a> {
         let page = path
             .bytes()
             .position(|b| b == b'?' || b == b'#')
             .map_or(path, |q| path.get(..q).unwrap_or(path))
             .as_bytes();
         let h = host.len();
-        // The keys are `host ++ page[..end]`, hashed in one pass from the
-        // shortest; a page ending in `/` is its own first folder.
+        // Hashed in one pass from the shortest; a page ending in `/` is
+        // its own first folder.
         let mut prefixes = PrefixHasher::new_split(host, page);
         let mut folders: SmallVec<[(usize, u64); FOLDERS_INLINE]> = SmallVec::new();
         for (i, b) in page.iter().enumerate().take(page.len().saturating_sub(1)) {
@@ -206,13 +244,16 @@ impl WebRatings {
             }
         }
         let whole = (page.len(), prefixes.prefix(h + page.len()));
-        let rated = |(end, hash): (usize, u64)| {
-            let folder = page.get(..end).unwrap_or_default();
-            self.pages
-                .get_parts(hash, host, folder)
-                .filter(|r| r.flags & RATED != 0)
-        };
-        rated(whole).or_else(|| folders.iter().rev().find_map(|f| rated(*f)))
+        PageKeys {
+            page,
+            whole,
+            folders,
+        }
+    }
+
+    /// The page, then its folders, deepest first: the lookup order.
+    fn deepest_first(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        std::iter::once(self.whole).chain(self.folders.iter().rev().copied())
     }
 }
 
