@@ -1,5 +1,6 @@
-//! URL filtering (URLフィルタリング): allow and block lists, then the policy
-//! rules by source, category or application, and schedule.
+//! URL filtering (URLフィルタリング): the log record of a block-list hit
+//! (the lists themselves are `policy::UrlLists`), then the policy rules by
+//! source, category or application, and schedule.
 //!
 //! Rules are read top-down and the first one that applies decides, as in
 //! the console's ordered rule list. A rule that matched by application is
@@ -10,34 +11,8 @@ use super::Detection;
 use super::app_control::App;
 use super::web::{WebRequest, cat};
 use crate::event::{Action, Engine};
-use crate::hash::HostKeys;
 use crate::intel::WebRating;
-use crate::policy::{Category, Entry, Policy, Rule, RuleAction, Subject};
-
-/// The allow-list entry covering this request, if any.
-pub fn allow_listed<'p>(req: &WebRequest<'_>, policy: &'p Policy) -> Option<&'p Entry> {
-    policy.lists.allow().find(req.host, req.path)
-}
-
-pub fn block_listed(req: &WebRequest<'_>, policy: &Policy) -> Option<Detection> {
-    let keys = HostKeys::new(req.host);
-    block_listed_in(req, &Subject::new(&keys, req.path), policy)
-}
-
-/// [`allow_listed`] with the request prepared once for every list.
-pub fn allow_listed_in<'p>(subject: &Subject, policy: &'p Policy) -> Option<&'p Entry> {
-    policy.lists.allow().find_in(subject)
-}
-
-/// [`block_listed`] with the request prepared once for every list.
-pub fn block_listed_in(
-    req: &WebRequest<'_>,
-    subject: &Subject,
-    policy: &Policy,
-) -> Option<Detection> {
-    let entry = policy.lists.block().find_in(subject)?;
-    Some(block_list_detection(req, entry))
-}
+use crate::policy::{Category, Entry, Policy, Rule, RuleAction};
 
 /// The detection of a block-list hit.
 pub fn block_list_detection(req: &WebRequest<'_>, entry: &Entry) -> Detection {
