@@ -1,6 +1,6 @@
 //! Anti-spam (スパムメール対策): a content score compared with the detection
 //! level's threshold (High 30, Medium 50, Low 70; Low is the default), and
-//! sender allow/block lists. A spam mail is tagged "[SPAM]", not blocked.
+//! sender allow/block lists. A spam mail is tagged "\[SPAM\]", not blocked.
 //!
 //! The score is a documented sum of rules, not a trained filter:
 //!

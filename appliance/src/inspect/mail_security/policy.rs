@@ -94,7 +94,7 @@ impl Default for MailSecurityPolicy {
     }
 }
 
-/// スパムメール対策: content score -> "[SPAM]".
+/// スパムメール対策: content score -> "\[SPAM\]".
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct AntiSpamPolicy {
