@@ -170,8 +170,9 @@ impl WebRatings {
         }
         // The host's slot, by its tag alone, says whether its pages are
         // rated: their slots are read ahead too, while the host's key is
-        // compared (a slot that only looks like the host's costs a wasted
-        // read, never a wrong answer).
+        // compared. Only a hint: the answer below goes by the host's own
+        // slot (a slot that only looks like it costs a wasted read or a
+        // missed read-ahead, never a wrong answer).
         let page_keys = path
             .filter(|_| {
                 self.hosts
@@ -186,11 +187,13 @@ impl WebRatings {
                 page
             });
         let found = self.hosts.get_hashed(keys.hash(), host);
-        if let (Some(found), Some(page)) = (found, &page_keys)
+        if let (Some(found), Some(path)) = (found, path)
             && found.flags & HAS_PAGES != 0
-            && let Some(r) = self.page(host, page)
         {
-            return self.rating(r);
+            let page_keys = page_keys.unwrap_or_else(|| PageKeys::new(host, path));
+            if let Some(r) = self.page(host, &page_keys) {
+                return self.rating(r);
+            }
         }
         // Then the host's own rating and its parents'; pages of a parent do
         // not cover its subdomains, so only the hosts table is asked.
@@ -301,6 +304,23 @@ impl<'de> Deserialize<'de> for WebRatings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hash::hash_rev;
+
+    /// Two hosts of one length whose hashes share a tag and, in a table of
+    /// 16 slots, a home slot: the first on the probe path has no rated
+    /// pages, the second has. The read-ahead hint finds the first; the
+    /// answer must still come from the second's own slot.
+    #[test]
+    fn a_look_alike_slot_never_hides_rated_pages() {
+        let mut w = WebRatings::default();
+        w.insert("h0006498.jp", r(90, "Business")).expect("room");
+        w.insert("h0530775.jp/x", r(10, "Malware Accomplice"))
+            .expect("room");
+        let (a, b) = (hash_rev(b"h0006498.jp"), hash_rev(b"h0530775.jp"));
+        assert_eq!(a >> 32, b >> 32, "the hosts share a tag");
+        assert_eq!(w.rate("h0530775.jp", Some("/x")).map(|r| r.score), Some(10));
+        assert_eq!(w.rate("h0006498.jp", Some("/x")).map(|r| r.score), Some(90));
+    }
 
     fn r(score: u8, category: &str) -> WebRating {
         WebRating {
