@@ -127,6 +127,31 @@ impl<V: Copy + Default, H: KeyHash> KeyTable<V, H> {
 
     #[inline]
     fn find(&self, hash: u64, first: &[u8], second: &[u8]) -> Option<usize> {
+        self.first_on_path(hash, first.len() + second.len(), |text| {
+            text.split_at_checked(first.len())
+                .is_some_and(|(a, b)| a == first && b == second)
+        })
+    }
+
+    /// The value of the first slot on `hash`'s probe path whose tag and
+    /// length are the key's, without comparing the key: a hint (which
+    /// other lines to read ahead), never an answer.
+    #[inline]
+    pub fn peek(&self, hash: u64, len: usize) -> Option<&V> {
+        self.first_on_path(hash, len, |_| true)
+            .and_then(|i| self.slots.get(i))
+            .map(|s| &s.value)
+    }
+
+    /// The first slot on `hash`'s probe path with the key's tag and length
+    /// whose text `text_matches`.
+    #[inline]
+    fn first_on_path(
+        &self,
+        hash: u64,
+        len: usize,
+        text_matches: impl Fn(&[u8]) -> bool,
+    ) -> Option<usize> {
         if self.slots.is_empty() {
             return None;
         }
@@ -139,37 +164,8 @@ impl<V: Copy + Default, H: KeyHash> KeyTable<V, H> {
             if slot.tag == 0 {
                 return None;
             }
-            if slot.tag == tag
-                && slot.len as usize == first.len() + second.len()
-                && self
-                    .text(slot)
-                    .split_at_checked(first.len())
-                    .is_some_and(|(a, b)| a == first && b == second)
-            {
+            if slot.tag == tag && slot.len as usize == len && text_matches(self.text(slot)) {
                 return Some(i);
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    /// The value of the first slot on `hash`'s probe path whose tag and
-    /// length are the key's, without comparing the key: a hint (which
-    /// other lines to read ahead), never an answer.
-    #[inline]
-    pub fn peek(&self, hash: u64, len: usize) -> Option<&V> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let tag = tag_of(hash);
-        let mask = self.mask();
-        let mut i = hash as usize & mask;
-        loop {
-            let slot = self.slots.get(i)?;
-            if slot.tag == 0 {
-                return None;
-            }
-            if slot.tag == tag && slot.len as usize == len {
-                return Some(&slot.value);
             }
             i = (i + 1) & mask;
         }
