@@ -14,7 +14,7 @@
 //! anchors as sentinel bytes around the subject, so a scan or two decides
 //! the whole list, whatever its size (the bench holds 100,000 entries).
 
-use crate::hash::{Backward, HostKeys, KeyTable, PrefixHasher, hash_rev};
+use crate::hash::{Backward, HostKeys, KeyTable, PrefixHasher, TableFull, hash_rev};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use smallvec::SmallVec;
 use std::cell::OnceCell;
@@ -111,6 +111,9 @@ impl Entry {
 pub struct UrlList {
     entries: Arc<Vec<Entry>>,
     fast: Arc<Fast>,
+    /// Some entry with a table's shape did not fit and is matched by the
+    /// automata instead.
+    tables_full: bool,
     /// Host entries open at both ends (`*word*`): matched in the host as
     /// it is, without sentinels to write around it.
     hosts_open: Option<Arc<Matcher>>,
@@ -267,18 +270,20 @@ impl UrlList {
     pub fn new(entries: Vec<Entry>) -> UrlList {
         let mut fast = Fast::default();
         let mut slow: Vec<usize> = Vec::new();
+        let mut tables_full = false;
         for (i, e) in entries.iter().enumerate() {
             // The first entry with a given key is the one reported; a table
             // that is full leaves the rest to the automata.
-            let placed = entry_number(i).is_some_and(|number| {
+            let placed = entry_number(i).ok_or(TableFull).and_then(|number| {
                 fast.place(e, |slot| {
                     if *slot == 0 {
                         *slot = number;
                     }
-                    true
+                    Ok(())
                 })
             });
-            if !placed {
+            tables_full |= placed.is_err();
+            if placed != Ok(true) {
                 slow.push(i);
             }
         }
@@ -306,6 +311,7 @@ impl UrlList {
             hosts: build(false, false),
             urls: build(true, false),
             fast: Arc::new(fast),
+            tables_full,
             entries: Arc::new(entries),
         }
     }
@@ -349,21 +355,6 @@ impl UrlList {
             found.is_some()
         });
         found.or_else(|| self.find_in_automata(subject, open_words))
-    }
-
-    /// Whether `e` (one of this list's entries) is in its hash tables, not
-    /// its automata.
-    fn fast_holds(&self, e: &Entry) -> bool {
-        let table = match (e.leading, e.trailing) {
-            (false, false) if e.url => &self.fast.exact_urls,
-            (false, false) => return self.fast.exact_hosts.get(e.core.as_bytes()).is_some(),
-            (true, false) if !e.url && e.core.starts_with('.') => {
-                return self.fast.dot_suffix.get(e.core.as_bytes()).is_some();
-            }
-            (false, true) if e.url && e.core.ends_with('/') => &self.fast.slash_prefix,
-            _ => return false,
-        };
-        table.get(e.core.as_bytes()).is_some()
     }
 
     /// The entry with this [`entry_number`].
@@ -428,7 +419,12 @@ struct Both {
 }
 
 impl Both {
+    /// `None` when an entry did not fit, here or in its own list's
+    /// tables (the merged tables would then disagree with the lists').
     fn new(lists: [&UrlList; 2]) -> Option<Both> {
+        if lists.iter().any(|l| l.tables_full) {
+            return None;
+        }
         let mut both = Both::default();
         for (side, list) in lists.into_iter().enumerate() {
             for (i, e) in list.entries.iter().enumerate() {
@@ -437,25 +433,20 @@ impl Both {
                 let value = |slot: &mut u32| {
                     if *slot == 0 {
                         pairs.push([0, 0]);
-                        match u32::try_from(pairs.len()) {
-                            Ok(n) => *slot = n,
-                            Err(_) => return false,
-                        }
+                        *slot = u32::try_from(pairs.len()).map_err(|_| TableFull)?;
                     }
-                    if let Some(pair) = pairs.get_mut(*slot as usize - 1)
-                        && let Some(first) = pair.get_mut(side)
+                    let pair = (*slot as usize)
+                        .checked_sub(1)
+                        .and_then(|at| pairs.get_mut(at))
+                        .and_then(|pair| pair.get_mut(side));
+                    if let Some(first) = pair
                         && *first == 0
                     {
                         *first = number;
                     }
-                    true
+                    Ok(())
                 };
-                // The entry's list placed it, so its shape has a table: a
-                // refusal here is a full table.
-                let placed_alone = list.fast_holds(e);
-                if both.fast.place(e, value) != placed_alone {
-                    return None;
-                }
+                both.fast.place(e, value).ok()?;
             }
         }
         Some(both)
@@ -571,33 +562,35 @@ impl UrlLists {
 }
 
 impl Fast {
-    /// Puts `e` in its table, if its shape has one, and lets `value` fill
-    /// in its slot; false: not placed (a shape for the automata, or a full
-    /// table).
-    fn place(&mut self, e: &Entry, value: impl FnOnce(&mut u32) -> bool) -> bool {
+    /// Puts `e` in its table and lets `value` fill in its slot: `Ok(true)`
+    /// placed, `Ok(false)` a shape without a table (for the automata).
+    fn place(
+        &mut self,
+        e: &Entry,
+        value: impl FnOnce(&mut u32) -> Result<(), TableFull>,
+    ) -> Result<bool, TableFull> {
         let url_host = e.core.split_once('/').map(|(host, _)| host);
-        let mut url_host_noted =
-            || url_host.is_none_or(|h| self.url_hosts.get_or_insert(h).is_ok());
-        let table = match (e.leading, e.trailing) {
+        let mut note_url_host = || match url_host {
+            Some(h) => self.url_hosts.get_or_insert(h).map(|_| ()),
+            None => Ok(()),
+        };
+        let slot = match (e.leading, e.trailing) {
             (false, false) if e.url => {
-                if !url_host_noted() {
-                    return false;
-                }
-                self.exact_urls.get_or_insert(&e.core)
+                note_url_host()?;
+                self.exact_urls.get_or_insert(&e.core)?
             }
-            (false, false) => self.exact_hosts.get_or_insert(&e.core),
+            (false, false) => self.exact_hosts.get_or_insert(&e.core)?,
             (true, false) if !e.url && e.core.starts_with('.') => {
-                self.dot_suffix.get_or_insert(&e.core)
+                self.dot_suffix.get_or_insert(&e.core)?
             }
             (false, true) if e.url && e.core.ends_with('/') => {
-                if !url_host_noted() {
-                    return false;
-                }
-                self.slash_prefix.get_or_insert(&e.core)
+                note_url_host()?;
+                self.slash_prefix.get_or_insert(&e.core)?
             }
-            _ => return false,
+            _ => return Ok(false),
         };
-        table.is_ok_and(value)
+        value(slot)?;
+        Ok(true)
     }
 
     /// Looks the subject's keys up in the checks' order (exact host,
