@@ -116,41 +116,41 @@ impl<'a> HostKeys<'a> {
         } else {
             Cow::Borrowed(host)
         };
+        let mut dots = [NO_DOT; DOTS_INLINE];
+        let mut many = Vec::new();
         let bytes = host.as_bytes();
-        let mut keys = HostKeys {
-            hash: 0,
-            dots: [NO_DOT; DOTS_INLINE],
-            count: found.count,
-            many: Vec::new(),
-            slash: found.slash,
-            host: Cow::Borrowed(""),
-        };
-        if found.count <= DOTS_INLINE {
-            for (d, at) in keys.dots.iter_mut().zip(found.dots).take(found.count) {
-                d.at = at;
+        let every_dot: &mut [DotKeys] = match dots.get_mut(..found.count) {
+            Some(inline) => {
+                for (d, at) in inline.iter_mut().zip(found.dots) {
+                    d.at = at;
+                }
+                inline
             }
-        } else {
-            keys.many = bytes
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'.')
-                .map(|(at, _)| DotKeys { at, ..NO_DOT })
-                .collect();
-        }
+            None => {
+                many = bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == b'.')
+                    .map(|(at, _)| DotKeys { at, ..NO_DOT })
+                    .collect();
+                &mut many
+            }
+        };
         // Right to left, so each suffix adds to the words of the last.
         let mut hasher = SuffixHasher::new(bytes);
-        let dots = if found.count <= DOTS_INLINE {
-            keys.dots.get_mut(..found.count).unwrap_or_default()
-        } else {
-            keys.many.as_mut_slice()
-        };
-        for d in dots.iter_mut().rev() {
+        for d in every_dot.iter_mut().rev() {
             d.after_dot = hasher.suffix(d.at + 1);
             d.from_dot = hasher.suffix(d.at);
         }
-        keys.hash = hasher.suffix(0);
-        keys.host = host;
-        keys
+        let hash = hasher.suffix(0);
+        HostKeys {
+            host,
+            hash,
+            dots,
+            count: found.count,
+            many,
+            slash: found.slash,
+        }
     }
 
     /// The host, lowercase.
