@@ -122,20 +122,22 @@ fn url_decisions(c: &mut Criterion) {
         .collect();
     // Friday 10:00 JST: the schedule is active.
     let now = Instant::from_secs(1_763_600_400);
+    // A request from the office PC at 192.168.1.12.
+    let request = |host, path, url| WebRequest {
+        now,
+        src_ip: Ipv4Addr::new(192, 168, 1, 12),
+        src_mac: [2, 0, 0, 0, 0, 1],
+        host,
+        path: Some(path),
+        url,
+    };
     let mut group = c.benchmark_group("url_decisions");
     group.throughput(Throughput::Elements(BATCH as u64));
     group.bench_function("1M intel URLs, 100k list entries", |b| {
         b.iter(|| {
             let mut blocked = 0usize;
             for (h, p, url) in &requests {
-                let req = WebRequest {
-                    now,
-                    src_ip: Ipv4Addr::new(192, 168, 1, 12),
-                    src_mac: [2, 0, 0, 0, 0, 1],
-                    host: h,
-                    path: Some(p),
-                    url,
-                };
+                let req = request(h, p, url);
                 let d = web::inspect(&req, &policy, &intel);
                 blocked += usize::from(d.blocks());
             }
@@ -148,14 +150,7 @@ fn url_decisions(c: &mut Criterion) {
         b.iter(|| {
             let mut logged = 0usize;
             for (h, p, url) in &requests {
-                let req = WebRequest {
-                    now,
-                    src_ip: Ipv4Addr::new(192, 168, 1, 12),
-                    src_mac: [2, 0, 0, 0, 0, 1],
-                    host: h,
-                    path: Some(p),
-                    url,
-                };
+                let req = request(h, p, url);
                 let d = web::inspect(&req, &policy, &intel);
                 logged += d.detection(&req).map_or(0, |d| d.reasons.len());
             }
