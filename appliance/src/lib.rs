@@ -6,6 +6,8 @@
 //! socket or a file, except [`store`], the one module that touches SQLite,
 //! and it is driven by the caller, not by the gateway.
 
+#![forbid(unsafe_code)]
+
 pub mod access;
 pub mod alert;
 pub mod config;

@@ -3,7 +3,8 @@
 //! holds. It plays the gateway for the world through [`GatewayDriver`].
 //!
 //! Time is the world's: the firmware runs in lockstep (the `appliance`
-//! binary's `--control-fd` protocol). For each frame that reaches the gateway
+//! binary's `--control-fd` protocol, spoken through its codec
+//! [`firmware::control`]). For each frame that reaches the gateway
 //! the twin writes it onto the TAP, says when it arrived, and waits for the
 //! answer: how many frames the firmware put on each port (read back from the
 //! TAPs), how many events it logged (read from its own SQLite store), its
@@ -19,12 +20,12 @@
 use super::netns::{self, Netns, TapSpec};
 use crate::attach::GatewayDriver;
 use crate::model::Scenario;
-use appliance::alert::Alert;
 use appliance::gateway::{DeployOutcome, Emit};
 use appliance::store::{EventFilter, LogStore, SqliteStore};
 use appliance::{Actions, Instant, Port};
+use firmware::control::{self, Reply};
 use std::fs;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufReader, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
@@ -125,7 +126,7 @@ pub struct Firmware {
     wan: tun_rs::SyncDevice,
     child: Child,
     control: Option<UnixStream>,
-    replies: Option<BufReader<UnixStream>>,
+    replies: Option<control::Reader<BufReader<UnixStream>>>,
     store: Option<SqliteStore>,
     poll_at: Option<Instant>,
     failure: Option<String>,
@@ -229,7 +230,7 @@ impl Firmware {
             )
         })?;
         drop(theirs);
-        let replies = BufReader::new(ours.try_clone()?);
+        let replies = control::Reader::new(BufReader::new(ours.try_clone()?));
         let mut firmware = Firmware {
             program: program.to_path_buf(),
             files,
@@ -251,26 +252,20 @@ impl Firmware {
         };
         // Frames written before the firmware has opened its ports would be
         // lost: wait for its greeting.
-        let mut greeting = String::new();
         let greeted = match firmware.replies.as_mut() {
-            Some(r) => r.read_line(&mut greeting),
-            None => Ok(0),
+            Some(r) => r.read_reply(),
+            None => Ok(None),
         };
-        match greeted {
-            Ok(_) if greeting.trim_end() == "R" => Ok(firmware),
-            Ok(_) => {
-                firmware.fail(&format!("did not greet (said {:?})", greeting.trim_end()));
-                Err(io::Error::other(
-                    firmware.failure.take().unwrap_or_default(),
-                ))
-            }
-            Err(e) => {
-                firmware.fail(&format!("did not greet: {e}"));
-                Err(io::Error::other(
-                    firmware.failure.take().unwrap_or_default(),
-                ))
-            }
-        }
+        let why = match greeted {
+            Ok(Some(Reply::Ready)) => return Ok(firmware),
+            Ok(Some(other)) => format!("did not greet (said {other:?})"),
+            Ok(None) => "did not greet (it closed its control socket)".to_string(),
+            Err(e) => format!("did not greet: {e}"),
+        };
+        firmware.fail(&why);
+        Err(io::Error::other(
+            firmware.failure.take().unwrap_or_default(),
+        ))
     }
 
     pub fn files(&self) -> &FirmwareFiles {
@@ -326,20 +321,20 @@ impl Firmware {
         out.frames.extend(pending.frames);
         out.events.extend(pending.events);
         out.alerts.extend(pending.alerts);
-        let line = match frame {
+        let command = match frame {
             Some((port, bytes)) => {
                 self.tap(port).send(bytes)?;
                 self.frames_in += 1;
-                let p = if port == Port::Lan { 'L' } else { 'W' };
-                format!("H {} {p}\n", now.as_micros())
+                control::Command::Handle { now, port }
             }
-            None => format!("P {}\n", now.as_micros()),
+            None => control::Command::Poll { now },
         };
-        self.send(&line)?;
+        self.send(&command)?;
         self.read_answer(now, out).map(|_| ())
     }
 
-    fn send(&mut self, line: &str) -> io::Result<()> {
+    fn send(&mut self, command: &control::Command) -> io::Result<()> {
+        let line = command.encode()?;
         self.control
             .as_mut()
             .ok_or_else(|| io::Error::other("firmware already stopped"))?
@@ -359,45 +354,30 @@ impl Firmware {
                 .replies
                 .as_mut()
                 .ok_or_else(|| io::Error::other("firmware already stopped"))?;
-            let mut reply = String::new();
-            if replies.read_line(&mut reply)? == 0 {
-                return Err(io::Error::other("the firmware closed its control socket"));
-            }
-            let reply = reply.trim_end();
-            if let Some(json) = reply.strip_prefix("A ") {
-                out.alerts.push(parse_alert(json)?);
-                continue;
-            }
-            if let Some(outcome) = reply.strip_prefix("O ") {
-                deployed = Some(parse_deploy_outcome(outcome)?);
-                continue;
-            }
-            let Some(done) = reply.strip_prefix("D ") else {
-                return Err(io::Error::other(format!(
-                    "unexpected answer from the firmware: {reply:?}"
-                )));
-            };
-            let w: Vec<&str> = done.split_ascii_whitespace().collect();
-            let [poll_at, lan, wan, events] = w.as_slice() else {
-                return Err(io::Error::other(format!("bad answer {reply:?}")));
-            };
-            let num = |s: &str| {
-                s.parse::<u64>()
-                    .map_err(|_| io::Error::other(format!("bad answer {reply:?}")))
-            };
-            self.poll_at = match *poll_at {
-                "-" => None,
-                t => {
-                    Some(Instant::from_micros(t.parse::<i64>().map_err(|_| {
-                        io::Error::other(format!("bad answer {reply:?}"))
-                    })?))
+            let done = match replies.read_reply()? {
+                None => {
+                    return Err(io::Error::other("the firmware closed its control socket"));
                 }
+                Some(Reply::Alert(alert)) => {
+                    out.alerts.push(alert);
+                    continue;
+                }
+                Some(Reply::Deployed(outcome)) => {
+                    deployed = Some(outcome);
+                    continue;
+                }
+                Some(Reply::Ready) => {
+                    return Err(io::Error::other(
+                        "unexpected answer from the firmware: a second greeting",
+                    ));
+                }
+                Some(Reply::Done(done)) => done,
             };
-            let (lan, wan, events) = (num(lan)?, num(wan)?, num(events)?);
-            self.read_frames(Port::Lan, lan, out)?;
-            self.read_frames(Port::Wan, wan, out)?;
-            if events > 0 {
-                self.read_events(now, events, out)?;
+            self.poll_at = done.poll_at;
+            self.read_frames(Port::Lan, done.lan, out)?;
+            self.read_frames(Port::Wan, done.wan, out)?;
+            if done.events > 0 {
+                self.read_events(now, done.events, out)?;
             }
             return Ok(deployed);
         }
@@ -405,13 +385,12 @@ impl Firmware {
 
     /// Sends a device-list deploy (`B`) and returns the firmware's outcome.
     fn deploy_devices(&mut self, config: &appliance::Config) -> io::Result<DeployOutcome> {
-        let blocked = serde_json::to_string(&config.devices.blocked).map_err(io::Error::other)?;
         let now = self.last_now;
-        self.send(&format!(
-            "B {} {} {blocked}\n",
-            now.as_micros(),
-            config.version
-        ))?;
+        self.send(&control::Command::DeployDevices {
+            now,
+            version: config.version,
+            blocked: config.devices.blocked.clone(),
+        })?;
         let mut out = Actions::default();
         let deployed = self.read_answer(now, &mut out)?;
         let pending = &mut self.pending;
@@ -540,27 +519,6 @@ impl Drop for Firmware {
     }
 }
 
-fn parse_alert(json: &str) -> io::Result<Alert> {
-    let v: serde_json::Value = serde_json::from_str(json).map_err(io::Error::other)?;
-    let text = |k: &str| {
-        v.get(k)
-            .and_then(|x| x.as_str())
-            .map(str::to_string)
-            .ok_or_else(|| io::Error::other(format!("alert without {k}: {json}")))
-    };
-    Ok(Alert {
-        time: Instant::from_micros(
-            v.get("time")
-                .and_then(|t| t.as_i64())
-                .ok_or_else(|| io::Error::other(format!("alert without time: {json}")))?,
-        ),
-        from: text("from")?,
-        to: text("to")?,
-        subject: text("subject")?,
-        body: text("body")?,
-    })
-}
-
 impl GatewayDriver for Firmware {
     fn handle(&mut self, now: Instant, port: Port, frame: &[u8], out: &mut Actions) {
         self.step(now, Some((port, frame)), out);
@@ -627,20 +585,6 @@ impl GatewayDriver for Firmware {
     }
 }
 
-/// `ok <version>` or `failed <kept version> <reason>`.
-fn parse_deploy_outcome(text: &str) -> io::Result<DeployOutcome> {
-    let bad = || io::Error::other(format!("bad deploy answer {text:?}"));
-    let mut words = text.splitn(3, ' ');
-    match (words.next(), words.next().map(str::parse::<u32>)) {
-        (Some("ok"), Some(Ok(version))) => Ok(DeployOutcome::Success { version }),
-        (Some("failed"), Some(Ok(kept_version))) => Ok(DeployOutcome::Failed {
-            kept_version,
-            reason: words.next().unwrap_or_default().to_string(),
-        }),
-        _ => Err(bad()),
-    }
-}
-
 /// Where the `appliance` binary built with this one is: `OFFICETWIN_FIRMWARE`,
 /// or beside the running executable (or its parent, for test binaries in
 /// `target/*/deps`).
@@ -665,6 +609,6 @@ pub fn default_firmware() -> io::Result<PathBuf> {
         }
     }
     Err(io::Error::other(
-        "no `appliance` binary beside this program: build it (`cargo build -p appliance`) or pass --firmware PATH",
+        "no `appliance` binary beside this program: build it (`cargo build -p firmware`) or pass --firmware PATH",
     ))
 }

@@ -13,21 +13,7 @@
 //!   when that happened; the appliance answers once everything the frame
 //!   caused is on the wire. This is how `officetwin` runs a month of office
 //!   life through a build in seconds, with the same results as in memory.
-//!
-//! Control protocol (one line each way per step, ASCII):
-//!
-//! ```text
-//! harness:   H <micros> L|W       a frame was written to the LAN|WAN interface at <micros>
-//!            P <micros>           run the gateway's timers at <micros>
-//!            B <micros> <version> <json>
-//!                                 deploy the device block list <json> (FAQ Q2) as
-//!                                 policy <version>, the rest of the policy unchanged
-//! appliance: R                    once, first: the ports are open, frames may come
-//!            O ok <version> | O failed <kept version> <reason>
-//!                                 after a B line: the deploy's outcome, then
-//!            A <json>             an alert mail (zero or more lines), then
-//!            D <poll_at|-> <frames on LAN> <frames on WAN> <events recorded>
-//! ```
+//!   The protocol and its codec: [`firmware::control`].
 
 mod packet;
 
@@ -37,9 +23,10 @@ use appliance::inspect::devices::BlockedDevice;
 use appliance::store::{LogStore, SqliteStore};
 use appliance::{Actions, Config, FrozenIntel, Gateway, Instant, Port};
 use clap::Parser;
+use firmware::control::{self, Command, Done, Reply};
 use packet::PacketPort;
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::os::fd::FromRawFd;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -173,86 +160,62 @@ impl Appliance {
         let mut reply = control
             .try_clone()
             .context("duplicating the control descriptor")?;
-        let reader = BufReader::new(control);
-        reply.write_all(b"R\n").context("greeting the harness")?;
-        let mut deployed = None;
-        for line in reader.lines() {
-            let line = line.context("reading the control descriptor")?;
-            let mut words = line.split_ascii_whitespace();
-            let verb = words.next().unwrap_or("");
-            let now = words
-                .next()
-                .and_then(|w| w.parse::<i64>().ok())
-                .map(Instant::from_micros)
-                .ok_or_else(|| anyhow!("bad control line {line:?}"))?;
-            match verb {
-                "H" => {
-                    let port = match words.next() {
-                        Some("L") => Port::Lan,
-                        Some("W") => Port::Wan,
-                        _ => bail!("bad control line {line:?}"),
-                    };
+        let mut commands = control::Reader::new(BufReader::new(control));
+        reply
+            .write_all(Reply::Ready.encode()?.as_bytes())
+            .context("greeting the harness")?;
+        // The harness closes the control descriptor when the run is over.
+        while let Some(command) = commands
+            .read_command()
+            .context("reading the control descriptor")?
+        {
+            let mut deployed = None;
+            match command {
+                Command::Handle { now, port } => {
                     let n = self.wait_frame(port)?;
                     let frame = self.buf[..n].to_vec();
                     self.gateway.handle(now, port, &frame, &mut self.actions);
                 }
-                "P" => self.gateway.poll(now, &mut self.actions),
-                "B" => deployed = Some(self.deploy_devices(&line)?),
-                _ => bail!("bad control line {line:?}"),
+                Command::Poll { now } => self.gateway.poll(now, &mut self.actions),
+                Command::DeployDevices {
+                    now: _,
+                    version,
+                    blocked,
+                } => deployed = Some(self.deploy_devices(version, blocked)),
             }
             let (out, alerts) = self.flush(store)?;
             let mut text = String::new();
-            if let Some(outcome) = deployed.take() {
-                text.push_str(&match outcome {
-                    DeployOutcome::Success { version } => format!("O ok {version}\n"),
-                    DeployOutcome::Failed {
-                        kept_version,
-                        reason,
-                    } => format!("O failed {kept_version} {}\n", reason.replace('\n', " ")),
-                });
+            if let Some(outcome) = deployed {
+                Reply::Deployed(outcome).encode_into(&mut text)?;
             }
             for alert in alerts {
-                text.push_str("A ");
-                text.push_str(&serde_json::to_string(&alert)?);
-                text.push('\n');
+                Reply::Alert(alert).encode_into(&mut text)?;
             }
-            let poll_at = self
-                .gateway
-                .poll_at()
-                .map_or_else(|| "-".to_string(), |t| t.as_micros().to_string());
-            text.push_str(&format!(
-                "D {poll_at} {} {} {}\n",
-                out.lan, out.wan, out.events
-            ));
+            Reply::Done(Done {
+                poll_at: self.gateway.poll_at(),
+                lan: out.lan,
+                wan: out.wan,
+                events: out.events,
+            })
+            .encode_into(&mut text)?;
             reply
                 .write_all(text.as_bytes())
                 .context("answering the harness")?;
         }
-        // The harness closed the control descriptor: the run is over.
         Ok(())
     }
 
-    /// The frame the harness announced on `port`, into `self.buf`.
-    /// `B <now> <version> <json>`: a new device block list (FAQ Q2, blocked
-    /// from the console or the timeline during a run) as policy `version`,
-    /// the rest of the running configuration unchanged.
-    fn deploy_devices(&mut self, line: &str) -> Result<DeployOutcome> {
-        let mut parts = line.splitn(4, ' ').skip(2);
-        let version = parts
-            .next()
-            .and_then(|w| w.parse::<u32>().ok())
-            .ok_or_else(|| anyhow!("bad control line {line:?}: no policy version"))?;
-        let json = parts
-            .next()
-            .ok_or_else(|| anyhow!("bad control line {line:?}: no block list"))?;
-        let blocked: Vec<BlockedDevice> = serde_json::from_str(json)
-            .with_context(|| format!("bad control line {line:?}: the block list"))?;
+    /// A new device block list (FAQ Q2, blocked from the console or the
+    /// timeline during a run) as policy `version`, the rest of the running
+    /// configuration unchanged.
+    fn deploy_devices(&mut self, version: u32, blocked: Vec<BlockedDevice>) -> DeployOutcome {
         let mut config = self.gateway.config().clone();
         config.version = version;
         config.devices.blocked = blocked;
-        Ok(self.gateway.deploy(config))
+        self.gateway.deploy(config)
     }
 
+    /// The frame the harness announced on `port`, into `self.buf`.
     fn wait_frame(&mut self, port: Port) -> Result<usize> {
         let deadline = std::time::Instant::now()
             + std::time::Duration::from_millis(ANNOUNCED_FRAME_TIMEOUT_MS as u64);
