@@ -1,7 +1,7 @@
 //! Start-up of a 30-host office in TUN mode: the world, then a network
 //! namespace with a TAP device (MAC, address, default route, IPv6 off,
 //! containment check) for every host, and, when the `appliance` binary is
-//! built (`cargo build --release -p appliance`), the firmware process in its
+//! built (`cargo build --release -p firmware`), the firmware process in its
 //! own namespace on two more TAPs, up to its greeting. Teardown is not
 //! timed (closing a TAP takes the kernel tens of milliseconds each).
 //!
@@ -118,7 +118,7 @@ fn tun_startup(c: &mut Criterion) {
             });
         }
         None => eprintln!(
-            "tun_startup: no `appliance` binary beside the bench; build it with `cargo build --release -p appliance` to time the firmware too"
+            "tun_startup: no `appliance` binary beside the bench; build it with `cargo build --release -p firmware` to time the firmware too"
         ),
     }
     group.finish();

@@ -29,7 +29,8 @@ use twin::world::WorldOptions;
 /// What to run.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// The build under test (default: the `appliance` beside this program).
+    /// The build under test (default: the `appliance` beside this program,
+    /// built by `cargo build -p firmware`).
     pub firmware: Option<PathBuf>,
     /// The previous build, to diff detections against.
     pub baseline: Option<PathBuf>,

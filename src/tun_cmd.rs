@@ -193,7 +193,7 @@ pub fn tun_unavailable() -> Option<String> {
 
 /// `OFFICETWIN_NET=tun` makes every session of the features run its gateway
 /// as the firmware build (`OFFICETWIN_FIRMWARE`, default: the `appliance`
-/// built alongside) on kernel interfaces.
+/// built alongside by `cargo build -p firmware`) on kernel interfaces.
 pub fn net_from_env() -> Result<Net> {
     match std::env::var("OFFICETWIN_NET").as_deref() {
         Err(_) | Ok("") | Ok("memory") => Ok(Net::Memory),
@@ -232,7 +232,8 @@ pub fn scratch_dir(label: &str) -> Result<std::path::PathBuf> {
 }
 
 /// Lets the firmware at `program` (default: the `appliance` built with this
-/// program) play the session's gateway; its files go to `dir`.
+/// program, `cargo build -p firmware`) play the session's gateway; its files
+/// go to `dir`.
 pub fn attach_firmware(
     session: &mut Session,
     catalog: &Catalog,

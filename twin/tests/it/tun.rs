@@ -215,7 +215,7 @@ fn sigkill_leaves_no_namespace_device_or_process() {
     );
     if built.pids.len() < 2 {
         eprintln!(
-            "note: no `appliance` binary beside the tests; checked without a firmware process"
+            "note: no `appliance` binary beside the tests (`cargo build -p firmware`); checked without a firmware process"
         );
     }
     let held = net_links_of_every_process();
