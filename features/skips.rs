@@ -1,8 +1,8 @@
 //! Honest skips: scenarios tagged `@tun` or `@browser` that this machine
 //! cannot run are reported by cucumber as skipped, never passed.
 //!
-//! The runner decides before running, from real facts (`/dev/net/tun`
-//! openable with CAP_NET_ADMIN and CAP_SYS_ADMIN, `ip` on PATH, Chromium and
+//! The runner decides before running, from real facts (`/dev/net/tun`, the
+//! TUN device, openable with CAP_NET_ADMIN and CAP_SYS_ADMIN, `ip` on PATH, Chromium and
 //! chromedriver present, each `@needs(PROGRAM)` on PATH). A scenario that
 //! cannot run gets one extra first step that no step definition matches, so
 //! cucumber skips it and counts it as skipped in its summary.
@@ -86,6 +86,7 @@ impl Probe {
         let tun = twin::tun::netns::preflight()
             .err()
             .map(|e| e.to_string())
+            .or_else(not_the_tun_device)
             .or_else(|| program_missing("ip", "iproute2"));
         let browser = [
             ("OFFICETWIN_CHROMIUM", "/usr/bin/chromium"),
@@ -132,6 +133,19 @@ impl Probe {
         }
         None
     }
+}
+
+/// `/dev/net/tun` is the kernel's TUN clone device (character 10:200), not
+/// something else under that name (say `/dev/null` bind-mounted over it).
+fn not_the_tun_device() -> Option<String> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let meta = std::fs::metadata("/dev/net/tun").ok()?;
+    let dev = meta.rdev();
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    (!meta.file_type().is_char_device() || (major, minor) != (10, 200)).then(|| {
+        format!("/dev/net/tun is not the TUN device (character 10:200, found {major}:{minor})")
+    })
 }
 
 fn program_missing(program: &str, package: &str) -> Option<String> {
