@@ -1,12 +1,13 @@
 # DESIGN.md: QA validating a firmware release runs `officetwin conformance
 # --firmware PATH`: the scenarios through the build on TUN interfaces against
 # the reference, a pass/fail table, JUnit for CI, and the difference in
-# detections against the previous release. Needs /dev/net/tun and root; where
-# they are missing, each step says so and is skipped.
+# detections against the previous release. Needs /dev/net/tun and root
+# (tagged @tun): where they are missing the runner reports these scenarios as
+# skipped, not passed.
 # @retry(1): these scenarios drive firmware processes on a shared 2-core machine;
 # a scenario that fails is run once more (the retry shows in the output),
 # and fails the suite if it fails again.
-@retry(1)
+@tun @retry(1)
 Feature: Firmware conformance (ファームウェア適合性)
 
   Scenario: the appliance build conforms, and a previous release that only monitored shows in the diff

@@ -1,9 +1,11 @@
 # The console in a real headless Chromium (Debian's chromium + chromedriver,
-# driven over WebDriver): what a customer or a trainer sees.
+# driven over WebDriver): what a customer or a trainer sees. Tagged @browser:
+# where Chromium or chromedriver is missing the runner reports these scenarios
+# as skipped, not passed.
 # @retry(1): these scenarios drive a real Chromium on a shared 2-core machine;
 # a scenario that fails is run once more (the retry shows in the output),
 # and fails the suite if it fails again.
-@retry(1)
+@browser @retry(1)
 Feature: The cloud console in a browser
 
   Scenario: log in and see the Windows XP PC lead the C&C widget

@@ -4,7 +4,11 @@
 //! `harness = false` binary; see `.config/nextest.toml`). Step definitions
 //! live in `steps/`, one module per subject; their phrasings are the
 //! vocabulary of DESIGN.md, a contract with the people who write features.
+//! Scenarios tagged `@tun` / `@browser` that this machine cannot run are
+//! reported as skipped (`skips.rs`); `OFFICETWIN_REQUIRE=tun,browser` makes
+//! that a failure.
 
+mod skips;
 mod steps;
 
 use std::collections::BTreeMap;
@@ -12,6 +16,7 @@ use std::sync::Mutex;
 
 use cucumber::World as _;
 use cucumber::event::ScenarioFinished;
+use skips::{HonestSkips, Need, Probe};
 use steps::TwinWorld;
 
 /// cucumber polls every scenario's future on one thread; a world of 25
@@ -45,18 +50,46 @@ fn record_outcome(feature: &str, scenario: &str, line: usize, finished: &Scenari
 }
 
 fn main() {
+    let required = match skips::required() {
+        Ok(required) => required,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    let probe = Probe::read();
+    // Decided before running: a required need this machine lacks fails the
+    // run whether or not a scenario asked for it.
+    let unmet_required: Vec<String> = required
+        .iter()
+        .filter_map(|need| {
+            probe
+                .missing(*need)
+                .map(|why| format!("{}: {why}", need.name()))
+        })
+        .collect();
+    let fail_required = required.clone();
     let runner = std::thread::Builder::new()
         .name("cucumber".into())
         .stack_size(RUNNER_STACK)
-        .spawn(|| {
+        .spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("a current-thread tokio runtime always builds");
             runtime.block_on(async {
-                let writer = TwinWorld::cucumber()
-                    .fail_on_skipped()
+                let writer = TwinWorld::cucumber::<&str>()
+                    .with_parser(HonestSkips { probe })
+                    // A step no definition matches fails the run, except the
+                    // skip step of a scenario this machine cannot run, unless
+                    // OFFICETWIN_REQUIRE names what it lacks.
+                    .fail_on_skipped_with(move |_, _, scenario| {
+                        Need::skipped(scenario).is_none_or(|need| fail_required.contains(&need))
+                    })
                     .after(|feature, _rule, scenario, finished, _world| {
+                        if matches!(finished, ScenarioFinished::StepSkipped) {
+                            skips::record(&feature.name, scenario);
+                        }
                         record_outcome(
                             &feature.name,
                             &scenario.name,
@@ -74,8 +107,30 @@ fn main() {
                         eprintln!("  {feature} / {scenario} (line {line}):\n    {why}");
                     }
                 }
+                let mut required_missing = unmet_required;
+                let skipped = skips::skipped();
+                if !skipped.is_empty() {
+                    eprintln!("\nScenarios this machine cannot run (skipped, not passed; failed where OFFICETWIN_REQUIRE names the need):");
+                }
+                for ((need, why), (count, example)) in &skipped {
+                    eprintln!(
+                        "  {count} tagged @{}: {why}\n    (e.g. {example})",
+                        need.name()
+                    );
+                    if required.contains(need) {
+                        required_missing.push(format!("{}: {why}", need.name()));
+                    }
+                }
+                required_missing.sort();
+                required_missing.dedup();
+                if !required_missing.is_empty() {
+                    eprintln!("\nOFFICETWIN_REQUIRE asks for what this machine lacks:");
+                    for why in &required_missing {
+                        eprintln!("  {why}");
+                    }
+                }
                 use cucumber::writer::Stats as _;
-                writer.execution_has_failed()
+                writer.execution_has_failed() || !required_missing.is_empty()
             })
         })
         .expect("spawning the cucumber thread");

@@ -1,25 +1,30 @@
 # DESIGN.md, TUN mode: real programs run as office hosts inside network
 # namespaces the twin creates for itself, and a gateway build runs as its own
 # process on kernel interfaces. Needs /dev/net/tun and CAP_NET_ADMIN (CI runs
-# as root); where they are missing, each step says so and is skipped.
+# as root). Tagged @tun: where those are missing the runner reports these
+# scenarios as skipped (not passed); @needs(PROGRAM) names a real program a
+# scenario runs, skipped the same way where it is not installed.
 # @retry(1): these scenarios drive real programs on a shared 2-core machine;
 # a scenario that fails is run once more (the retry shows in the output),
 # and fails the suite if it fails again.
-@retry(1)
+@tun @retry(1)
 Feature: TUN mode: real programs and the firmware build on kernel interfaces
 
+  @needs(curl)
   Scenario: a real curl on the XP PC gets the block page and the call is logged
     Given the scenario "winxp-cnc-beacon"
     When host "PC-XP" runs the real program "curl -sS -m 10 http://xxxsiebabanahujtr.org/login.asp"
     Then the program gets the block page for "http://xxxsiebabanahujtr.org/login.asp" with reason "C&C list"
     And the real program's call is logged as 1 "C&C callback" detection from "192.168.1.11"
 
+  @needs(curl)
   Scenario: a real curl on an office PC gets the company's page, and nothing is logged
     Given the scenario "winxp-cnc-beacon"
     When host "PC-01" runs the real program "curl -sS -m 10 http://www.print-shop.example/"
     Then the program prints "株式会社プリントショップ"
     And the real program's call is logged as 0 "C&C callback" detections from "192.168.1.12"
 
+  @needs(nmap)
   Scenario: a real nmap SYN scan from the XP PC is detected as a port scan
     Given the scenario "winxp-cnc-beacon"
     When host "PC-XP" runs the real program "nmap -sS -n -Pn -T5 --max-retries 0 -p 1-40 203.0.113.45"

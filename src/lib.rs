@@ -14,3 +14,6 @@ pub mod report_cmd;
 pub mod session;
 pub mod summary;
 pub mod tun_cmd;
+
+#[cfg(test)]
+mod tidy;

@@ -1,7 +1,8 @@
 //! TUN mode: real programs as office hosts, the firmware build on kernel
-//! interfaces. Where TUN mode cannot run (no `/dev/net/tun`, no
-//! CAP_NET_ADMIN) or a program is missing, each step prints why and is
-//! skipped, instead of failing for a reason that is not the product's.
+//! interfaces. Scenarios using these steps are tagged `@tun` (and
+//! `@needs(PROGRAM)`): where TUN mode or a program is missing the runner
+//! reports them as skipped before they start (`features/skips.rs`), so a step
+//! that still finds it missing fails, naming the tag to add.
 
 use super::{DurationParam, RunOutput, TwinWorld, catalog};
 use anyhow::{Context, Result, anyhow, bail, ensure};
@@ -15,8 +16,6 @@ use std::path::PathBuf;
 
 #[derive(Default)]
 pub struct TunState {
-    /// Why this scenario's TUN steps are skipped, once one was.
-    skipped: Option<String>,
     program: Option<ExecOutcome>,
     /// Outputs of the in-memory and the firmware run.
     runs: Vec<(RunOutput, Vec<String>)>,
@@ -39,39 +38,27 @@ impl Drop for TunState {
 impl std::fmt::Debug for TunState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TunState")
-            .field("skipped", &self.skipped)
             .field("runs", &self.runs.len())
             .field("failure", &self.failure)
             .finish_non_exhaustive()
     }
 }
 
-/// Skips (with the reason printed) when TUN mode or `program` is unavailable.
-fn skip_unless_available(world: &mut TwinWorld, program: Option<&str>) -> bool {
-    if world.tun.skipped.is_some() {
-        return true;
+/// Fails, saying why, when TUN mode or `program` is unavailable: the runner
+/// skips `@tun` scenarios that cannot run here, so reaching this means the
+/// scenario lacks its tag.
+fn require_available(program: Option<&str>) -> Result<()> {
+    if let Some(why) = tun_cmd::tun_unavailable() {
+        bail!("{why} (tag the scenario @tun so the runner reports it as skipped)");
     }
-    let mut reason = tun_cmd::tun_unavailable();
-    if reason.is_none()
-        && let Some(p) = program
+    if let Some(p) = program
         && !on_path(p)
     {
-        reason = Some(format!("`{p}` is not installed (apt-get install -y {p})"));
+        bail!(
+            "`{p}` is not installed (tag the scenario @needs({p}) so the runner reports it as skipped)"
+        );
     }
-    if let Some(reason) = reason {
-        eprintln!("      SKIPPED: {reason}");
-        world.tun.skipped = Some(reason);
-        return true;
-    }
-    false
-}
-
-fn skipped(world: &TwinWorld) -> bool {
-    if let Some(reason) = &world.tun.skipped {
-        eprintln!("      SKIPPED: {reason}");
-        return true;
-    }
-    false
+    Ok(())
 }
 
 fn on_path(program: &str) -> bool {
@@ -85,9 +72,7 @@ fn runs_real_program(world: &mut TwinWorld, host: String, command: String) -> Re
     let Some((program, args)) = words.split_first() else {
         bail!("empty command");
     };
-    if skip_unless_available(world, Some(program)) {
-        return Ok(());
-    }
+    require_available(Some(program))?;
     tun_cmd::enter_tun_mode()?;
     let dir = tun_cmd::scratch_dir(&format!("exec-{host}"))?;
     world.tun.scratch.push(dir.clone());
@@ -114,9 +99,6 @@ fn program_output(world: &TwinWorld) -> Result<String> {
 
 #[then(expr = "the program gets the block page for {string} with reason {string}")]
 fn program_gets_block_page(world: &mut TwinWorld, url: String, reason: String) -> Result<()> {
-    if skipped(world) {
-        return Ok(());
-    }
     let page = program_output(world)?;
     // The page is HTML: compare the text a person reads.
     let page = page
@@ -141,9 +123,6 @@ fn program_gets_block_page(world: &mut TwinWorld, url: String, reason: String) -
 
 #[then(expr = "the program prints {string}")]
 fn program_prints(world: &mut TwinWorld, text: String) -> Result<()> {
-    if skipped(world) {
-        return Ok(());
-    }
     let out = program_output(world)?;
     ensure!(out.contains(&text), "the program printed:\n{out}");
     Ok(())
@@ -153,9 +132,6 @@ fn program_prints(world: &mut TwinWorld, text: String) -> Result<()> {
     regex = r#"^the real program's call is logged as (\d+) "([^"]+)" detections? from "([^"]+)"$"#
 )]
 fn real_call_logged(world: &mut TwinWorld, count: usize, kind: String, who: String) -> Result<()> {
-    if skipped(world) {
-        return Ok(());
-    }
     let ip = world.resolve_host(&who)?;
     let engine = Engine::from_label(&kind).ok_or_else(|| anyhow!("unknown engine {kind:?}"))?;
     let outcome = world
@@ -177,9 +153,6 @@ fn real_call_logged(world: &mut TwinWorld, count: usize, kind: String, who: Stri
 
 #[then(expr = "the real program's detection gives the reason {string}")]
 fn real_detection_reason(world: &mut TwinWorld, reason: String) -> Result<()> {
-    if skipped(world) {
-        return Ok(());
-    }
     let outcome = world
         .tun
         .program
@@ -224,9 +197,7 @@ fn outputs(session: &Session) -> Result<(RunOutput, Vec<String>)> {
 
 #[when(expr = "the scenario {string} runs to its end in memory and through the firmware")]
 fn memory_and_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
-    if skip_unless_available(world, None) {
-        return Ok(());
-    }
+    require_available(None)?;
     for net in [Net::Memory, Net::Tun] {
         let mut session = tun_cmd::session_on(net, &catalog()?, &id, true)?;
         session.run_to_end()?;
@@ -237,9 +208,6 @@ fn memory_and_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
 
 #[then("both runs give byte-identical log exports, alert mails and captures")]
 fn identical_runs(world: &mut TwinWorld) -> Result<()> {
-    if skipped(world) {
-        return Ok(());
-    }
     let [(memory, memory_mails), (firmware, firmware_mails)] = world.tun.runs.as_slice() else {
         bail!("expected two runs, found {}", world.tun.runs.len());
     };
@@ -293,9 +261,7 @@ exit 70\n";
 
 #[given(expr = "the scenario {string} with a firmware that crashes on the first frame")]
 fn crashing_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
-    if skip_unless_available(world, Some("sh")) {
-        return Ok(());
-    }
+    require_available(Some("sh"))?;
     tun_cmd::enter_tun_mode()?;
     let dir = tun_cmd::scratch_dir("crashing-firmware")?;
     world.tun.scratch.push(dir.clone());
@@ -311,9 +277,6 @@ fn crashing_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
 
 #[when(expr = "the scenario runs through the firmware for {duration}")]
 fn runs_through_firmware(world: &mut TwinWorld, duration: DurationParam) -> Result<()> {
-    if skipped(world) {
-        return Ok(());
-    }
     let result = world.session()?.run_for(duration.0);
     world.tun.failure = result.err().map(|e| format!("{e:#}"));
     Ok(())
@@ -321,9 +284,6 @@ fn runs_through_firmware(world: &mut TwinWorld, duration: DurationParam) -> Resu
 
 #[then(expr = "the run fails naming exit status {int} and the firmware's last words {string}")]
 fn run_fails(world: &mut TwinWorld, status: i32, words: String) -> Result<()> {
-    if skipped(world) {
-        return Ok(());
-    }
     let failure = world
         .tun
         .failure
@@ -399,9 +359,7 @@ fn conformance(
     expr = "conformance runs {string} against the appliance build with a baseline that only monitors C&C callbacks"
 )]
 fn conformance_with_baseline(world: &mut TwinWorld, id: String) -> Result<()> {
-    if skip_unless_available(world, Some("sh")) {
-        return Ok(());
-    }
+    require_available(Some("sh"))?;
     let dir = tun_cmd::scratch_dir("conformance")?;
     world.tun.scratch.push(dir.clone());
     let baseline = monitoring_firmware(&dir)?;
@@ -410,9 +368,7 @@ fn conformance_with_baseline(world: &mut TwinWorld, id: String) -> Result<()> {
 
 #[when(expr = "conformance runs {string} against the appliance build")]
 fn conformance_plain(world: &mut TwinWorld, id: String) -> Result<()> {
-    if skip_unless_available(world, None) {
-        return Ok(());
-    }
+    require_available(None)?;
     let dir = tun_cmd::scratch_dir("conformance-plain")?;
     world.tun.scratch.push(dir.clone());
     conformance(world, &id, None, None, dir.join("runs"))
@@ -420,9 +376,7 @@ fn conformance_plain(world: &mut TwinWorld, id: String) -> Result<()> {
 
 #[when(expr = "conformance runs {string} against a build that crashes on the first frame")]
 fn conformance_crashing(world: &mut TwinWorld, id: String) -> Result<()> {
-    if skip_unless_available(world, Some("sh")) {
-        return Ok(());
-    }
+    require_available(Some("sh"))?;
     let dir = tun_cmd::scratch_dir("conformance-crash")?;
     world.tun.scratch.push(dir.clone());
     let build = write_crashing_firmware(&dir)?;
@@ -439,9 +393,6 @@ fn report(world: &TwinWorld) -> Result<&officetwin::conformance::Report> {
 
 #[then("every conformance check passes")]
 fn every_check_passes(world: &mut TwinWorld) -> Result<()> {
-    if skipped(world) {
-        return Ok(());
-    }
     let report = report(world)?;
     ensure!(
         report.passed(),
@@ -453,9 +404,6 @@ fn every_check_passes(world: &mut TwinWorld) -> Result<()> {
 
 #[then(expr = "the JUnit report lists {int} checks with {int} failures")]
 fn junit_lists(world: &mut TwinWorld, tests: usize, failures: usize) -> Result<()> {
-    if skipped(world) {
-        return Ok(());
-    }
     let xml = world.tun.junit.as_deref().context("no JUnit report")?;
     let cases = xml.matches("<testcase ").count();
     let failed = xml.matches("<failure ").count();
@@ -472,9 +420,6 @@ fn junit_lists(world: &mut TwinWorld, tests: usize, failures: usize) -> Result<(
 
 #[then(expr = "the baseline diff shows {string}")]
 fn baseline_diff_shows(world: &mut TwinWorld, line: String) -> Result<()> {
-    if skipped(world) {
-        return Ok(());
-    }
     let report = report(world)?;
     let found = report
         .baseline_diff
@@ -486,9 +431,6 @@ fn baseline_diff_shows(world: &mut TwinWorld, line: String) -> Result<()> {
 
 #[then(expr = "the check {string} fails naming {string} and {string}")]
 fn check_fails_naming(world: &mut TwinWorld, name: String, a: String, b: String) -> Result<()> {
-    if skipped(world) {
-        return Ok(());
-    }
     let report = report(world)?;
     let check = report
         .checks
