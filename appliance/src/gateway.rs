@@ -45,6 +45,8 @@ use crate::inspect::{Detection, Verdict, block_page, cnc, url_filter, web_reputa
 use crate::intel::Intel;
 use crate::proto::{dns, http, tls};
 use crate::time::Instant;
+/// The gateway's ports; they live in `wire`, named here too for callers.
+pub use crate::wire::Port;
 use crate::wire::flow::{FlowKey, FlowTable, Proto, TcpState, TcpTrack};
 use crate::wire::forge::{self, Endpoints, TcpSpec};
 use crate::wire::frame::{self, Datagram, Flags, L4, Packet, Parsed, TcpSeg};
@@ -56,22 +58,6 @@ use std::time::Duration;
 
 mod download;
 mod mail_flow;
-
-/// The gateway's two network ports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Port {
-    Lan,
-    Wan,
-}
-
-impl Port {
-    pub fn other(self) -> Port {
-        match self {
-            Port::Lan => Port::Wan,
-            Port::Wan => Port::Lan,
-        }
-    }
-}
 
 /// A frame the gateway emits on one of its ports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,8 +131,7 @@ pub struct Stats {
     pub gave_up: u64,
 }
 
-/// Most flows tracked at once; beyond it the flow nearest expiry is evicted.
-pub const MAX_FLOWS: usize = 16_384;
+pub use crate::config::network::MAX_FLOWS;
 /// Bytes of client stream a flow may buffer (reassembly and held frames).
 pub const MAX_STREAM_BUFFER: usize = 64 * 1024;
 /// TTL of forged frames: what a Linux-based appliance uses.

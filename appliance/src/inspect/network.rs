@@ -26,62 +26,14 @@ use super::ips::{FlowCtx, Ips, PacketCtx};
 use super::notify::{self, Parties};
 use super::port_scan::{ScanState, ScanVerdict};
 use crate::config::Config;
+pub use crate::config::network::{CallbackHostPolicy, FlowTablePolicy, Overflow};
 use crate::event::{Action, Engine, Event};
-use crate::gateway::Port;
 use crate::time::Instant;
+use crate::wire::Port;
 use crate::wire::frame::{L4, Mac, Packet};
-use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::Ipv4Addr;
 use std::time::Duration;
-
-/// What to do with new flows when the flow table is full.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Overflow {
-    /// Pass them uninspected (the office stays online).
-    FailOpen,
-    /// Drop them (nothing passes uninspected).
-    FailClosed,
-}
-
-/// The flow table's size and overflow rule.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct FlowTablePolicy {
-    pub max_flows: usize,
-    pub when_full: Overflow,
-}
-
-impl Default for FlowTablePolicy {
-    fn default() -> Self {
-        FlowTablePolicy {
-            max_flows: crate::gateway::MAX_FLOWS,
-            when_full: Overflow::FailOpen,
-        }
-    }
-}
-
-/// The C&C callback-host rule.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct CallbackHostPolicy {
-    pub enabled: bool,
-    /// More than this many C&C events...
-    pub max_events: usize,
-    /// ...within this many seconds flag the host.
-    pub window_secs: u64,
-}
-
-impl Default for CallbackHostPolicy {
-    fn default() -> Self {
-        CallbackHostPolicy {
-            enabled: true,
-            max_events: 50,
-            window_secs: 3600,
-        }
-    }
-}
 
 /// What the gateway knows about the packet's flow before handling it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -17,7 +17,7 @@
 //! where it stands, rather than silently matching differently than Suricata
 //! would. A trailing `\` continues a rule on the next line.
 
-use crate::inspect::firewall::Cidr;
+use crate::config::firewall::Cidr;
 use std::fmt;
 use std::net::Ipv4Addr;
 
