@@ -30,10 +30,14 @@ pub use crate::config::network::{CallbackHostPolicy, FlowTablePolicy, Overflow};
 use crate::event::{Action, Engine, Event};
 use crate::time::Instant;
 use crate::wire::Port;
-use crate::wire::frame::{L4, Mac, Packet};
+use crate::wire::frame::{Mac, Packet};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::Ipv4Addr;
 use std::time::Duration;
+
+mod seen;
+
+use seen::Seen;
 
 /// What the gateway knows about the packet's flow before handling it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -159,45 +163,45 @@ impl NetworkStage {
         }
     }
 
-    /// Runs the engines on one IPv4 packet.
+    /// Runs the stages on one packet, in order; the first that disposes of
+    /// it decides its fate.
     pub fn inspect(&mut self, config: &Config, input: &Input<'_>, out: &mut Vec<Event>) -> Fate {
-        let Input {
+        let p = Seen::of(input);
+        let stages: [Stage; 7] = [
+            Self::device_stage,
+            Self::dos_stage,
+            Self::scan_stage,
+            Self::firewall_stage,
+            Self::ips_stage,
+            Self::beacon_stage,
+            Self::flow_table_stage,
+        ];
+        for stage in stages {
+            if let Some(fate) = stage(self, config, &p, out) {
+                return fate;
+            }
+        }
+        Fate::Continue
+    }
+
+    /// The device list, and the device block list.
+    fn device_stage(
+        &mut self,
+        config: &Config,
+        p: &Seen<'_>,
+        out: &mut Vec<Event>,
+    ) -> Option<Fate> {
+        let Seen {
             now,
             port,
             frame,
             packet,
-            flow,
+            protocol,
+            src_port,
+            dst_port,
+            payload,
             ..
-        } = *input;
-        let (protocol, src_port, dst_port, payload, syn, rst) = match &packet.l4 {
-            L4::Tcp(s) => (
-                6u8,
-                Some(s.src_port),
-                Some(s.dst_port),
-                s.payload,
-                s.flags.syn && !s.flags.ack,
-                s.flags.rst,
-            ),
-            L4::Udp(d) => (
-                17,
-                Some(d.src_port),
-                Some(d.dst_port),
-                d.payload,
-                false,
-                false,
-            ),
-            L4::Fragment { protocol } | L4::Other { protocol } => {
-                (*protocol, None, None, &[][..], false, false)
-            }
-        };
-        let fragment = matches!(packet.l4, L4::Fragment { .. });
-        let icmp_type = if protocol == 1 && !fragment {
-            icmp_type(frame)
-        } else {
-            None
-        };
-
-        // --- the device list, and the device block list
+        } = *p;
         if port == Port::Lan && config.devices.enabled {
             let ttl = frame.get(22).copied().unwrap_or(0);
             self.devices.ipv4(now, packet.src_mac, packet.src, ttl);
@@ -208,115 +212,155 @@ impl NetworkStage {
                 self.devices.http_payload(now, packet.src_mac, payload);
             }
         }
-        if config.devices.enabled {
-            let entry = match port {
-                Port::Lan => config.devices.block_for(packet.src_mac, Some(packet.src)),
-                Port::Wan => config.devices.block_for(packet.dst_mac, Some(packet.dst)),
-            };
-            if let Some(entry) = entry {
-                self.stats.device_blocked += 1;
-                // Only the device's own attempts are logged.
-                if port == Port::Lan
-                    && due(
-                        &mut self.device_logged,
-                        packet.src_mac,
-                        now,
-                        config.devices.log_hold_down_secs,
-                    )
-                {
-                    let which = match (entry.mac, entry.ip) {
-                        (Some(m), _) => format!("MAC {}", m.0),
-                        (None, Some(ip)) => format!("IP {ip}"),
-                        (None, None) => "entry".to_string(),
-                    };
-                    let mut reasons = vec!["device block list".to_string(), which];
-                    reasons.extend(entry.note.clone());
-                    out.push(event(
-                        now,
-                        packet,
-                        dst_port,
-                        Engine::Firewall,
-                        Action::Drop,
-                        reasons,
-                        None,
-                        None,
-                    ));
-                }
-                return Fate::Drop;
-            }
+        if !config.devices.enabled {
+            return None;
         }
-
-        // --- DoS protection
-        let kind = match protocol {
-            6 if syn => Some(FloodKind::Syn),
-            17 => Some(FloodKind::Udp),
-            1 => Some(FloodKind::Icmp),
-            _ => None,
-        };
-        if let Some(kind) = kind {
-            match self.dos.check(&config.dos, now, kind, packet.dst) {
-                DosVerdict::Pass => {}
-                DosVerdict::Drop => {
-                    self.stats.dos_dropped += 1;
-                    return Fate::Drop;
-                }
-                DosVerdict::EpisodeStart { reasons, drop } => {
-                    let action = if drop { Action::Drop } else { Action::Monitor };
-                    out.push(event(
-                        now,
-                        packet,
-                        dst_port,
-                        Engine::Dos,
-                        action,
-                        reasons,
-                        None,
-                        None,
-                    ));
-                    if drop {
-                        self.stats.dos_dropped += 1;
-                        return Fate::Drop;
-                    }
-                }
-            }
-        }
-
-        // --- port scans and worm sweeps
-        let probe = (protocol == 6 && syn) || (protocol == 17 && !flow.known);
-        if probe && let Some(dport) = dst_port {
-            match self.scans.probe(
-                &config.scan,
+        let entry = match port {
+            Port::Lan => config.devices.block_for(packet.src_mac, Some(packet.src)),
+            Port::Wan => config.devices.block_for(packet.dst_mac, Some(packet.dst)),
+        }?;
+        self.stats.device_blocked += 1;
+        // Only the device's own attempts are logged.
+        if port == Port::Lan
+            && due(
+                &mut self.device_logged,
+                packet.src_mac,
                 now,
-                packet.src,
-                packet.dst,
-                dport,
-                protocol == 17,
-            ) {
-                ScanVerdict::Pass => {}
-                ScanVerdict::Drop => {
-                    self.stats.scan_dropped += 1;
-                    return Fate::Drop;
+                config.devices.log_hold_down_secs,
+            )
+        {
+            let which = match (entry.mac, entry.ip) {
+                (Some(m), _) => format!("MAC {}", m.0),
+                (None, Some(ip)) => format!("IP {ip}"),
+                (None, None) => "entry".to_string(),
+            };
+            let mut reasons = vec!["device block list".to_string(), which];
+            reasons.extend(entry.note.clone());
+            out.push(event(
+                now,
+                packet,
+                dst_port,
+                Engine::Firewall,
+                Action::Drop,
+                reasons,
+                None,
+                None,
+            ));
+        }
+        Some(Fate::Drop)
+    }
+
+    /// DoS protection.
+    fn dos_stage(&mut self, config: &Config, p: &Seen<'_>, out: &mut Vec<Event>) -> Option<Fate> {
+        let Seen {
+            now,
+            packet,
+            protocol,
+            dst_port,
+            syn,
+            ..
+        } = *p;
+        let kind = match protocol {
+            6 if syn => FloodKind::Syn,
+            17 => FloodKind::Udp,
+            1 => FloodKind::Icmp,
+            _ => return None,
+        };
+        match self.dos.check(&config.dos, now, kind, packet.dst) {
+            DosVerdict::Pass => None,
+            DosVerdict::Drop => {
+                self.stats.dos_dropped += 1;
+                Some(Fate::Drop)
+            }
+            DosVerdict::EpisodeStart { reasons, drop } => {
+                let action = if drop { Action::Drop } else { Action::Monitor };
+                out.push(event(
+                    now,
+                    packet,
+                    dst_port,
+                    Engine::Dos,
+                    action,
+                    reasons,
+                    None,
+                    None,
+                ));
+                if drop {
+                    self.stats.dos_dropped += 1;
+                    return Some(Fate::Drop);
                 }
-                ScanVerdict::Detected { reasons, drop, .. } => {
-                    let action = if drop { Action::Drop } else { Action::Monitor };
-                    out.push(event(
-                        now,
-                        packet,
-                        dst_port,
-                        Engine::Ips,
-                        action,
-                        reasons,
-                        None,
-                        None,
-                    ));
-                    if drop {
-                        self.stats.scan_dropped += 1;
-                        return Fate::Drop;
-                    }
-                }
+                None
             }
         }
+    }
 
-        // --- the firewall
+    /// Port scans and worm sweeps.
+    fn scan_stage(&mut self, config: &Config, p: &Seen<'_>, out: &mut Vec<Event>) -> Option<Fate> {
+        let Seen {
+            now,
+            packet,
+            flow,
+            protocol,
+            dst_port,
+            syn,
+            ..
+        } = *p;
+        let probe = (protocol == 6 && syn) || (protocol == 17 && !flow.known);
+        if !probe {
+            return None;
+        }
+        let dport = dst_port?;
+        match self.scans.probe(
+            &config.scan,
+            now,
+            packet.src,
+            packet.dst,
+            dport,
+            protocol == 17,
+        ) {
+            ScanVerdict::Pass => None,
+            ScanVerdict::Drop => {
+                self.stats.scan_dropped += 1;
+                Some(Fate::Drop)
+            }
+            ScanVerdict::Detected { reasons, drop, .. } => {
+                let action = if drop { Action::Drop } else { Action::Monitor };
+                out.push(event(
+                    now,
+                    packet,
+                    dst_port,
+                    Engine::Ips,
+                    action,
+                    reasons,
+                    None,
+                    None,
+                ));
+                if drop {
+                    self.stats.scan_dropped += 1;
+                    return Some(Fate::Drop);
+                }
+                None
+            }
+        }
+    }
+
+    /// The firewall.
+    fn firewall_stage(
+        &mut self,
+        config: &Config,
+        p: &Seen<'_>,
+        out: &mut Vec<Event>,
+    ) -> Option<Fate> {
+        let Seen {
+            now,
+            port,
+            packet,
+            flow,
+            protocol,
+            dst_port,
+            syn,
+            icmp_type,
+            ..
+        } = *p;
         let opens = match protocol {
             6 => syn,
             17 => !flow.known,
@@ -339,29 +383,44 @@ impl NetworkStage {
                 opens,
             },
         );
-        if let FwVerdict::Deny(reasons) = fw {
-            self.stats.firewall_denied += 1;
-            if due(
-                &mut self.fw_logged,
-                packet.src,
+        let FwVerdict::Deny(reasons) = fw else {
+            return None;
+        };
+        self.stats.firewall_denied += 1;
+        if due(
+            &mut self.fw_logged,
+            packet.src,
+            now,
+            config.firewall.log_hold_down_secs,
+        ) {
+            out.push(event(
                 now,
-                config.firewall.log_hold_down_secs,
-            ) {
-                out.push(event(
-                    now,
-                    packet,
-                    dst_port,
-                    Engine::Firewall,
-                    firewall::DENY_ACTION,
-                    reasons,
-                    None,
-                    None,
-                ));
-            }
-            return Fate::Drop;
+                packet,
+                dst_port,
+                Engine::Firewall,
+                firewall::DENY_ACTION,
+                reasons,
+                None,
+                None,
+            ));
         }
+        Some(Fate::Drop)
+    }
 
-        // --- the IPS
+    /// The IPS, and the flows it stopped for a while.
+    fn ips_stage(&mut self, config: &Config, p: &Seen<'_>, out: &mut Vec<Event>) -> Option<Fate> {
+        let Seen {
+            now,
+            port,
+            packet,
+            flow,
+            protocol,
+            src_port,
+            dst_port,
+            payload,
+            rst,
+            ..
+        } = *p;
         let id = flow_id(
             protocol,
             (packet.src, src_port.unwrap_or(0)),
@@ -370,151 +429,199 @@ impl NetworkStage {
         if let Some(until) = self.ips_blocked.get(&id).copied() {
             if now < until {
                 self.stats.ips_dropped += 1;
-                return Fate::Drop;
+                return Some(Fate::Drop);
             }
             self.ips_blocked.remove(&id);
         }
-        if config.ips.enabled && !rst && (!payload.is_empty() || protocol == 1) {
-            let ctx = PacketCtx {
-                protocol,
-                src: packet.src,
-                dst: packet.dst,
-                src_port,
+        if !config.ips.enabled || rst || (payload.is_empty() && protocol != 1) {
+            return None;
+        }
+        let ctx = PacketCtx {
+            protocol,
+            src: packet.src,
+            dst: packet.dst,
+            src_port,
+            dst_port,
+            payload,
+            flow: FlowCtx {
+                established: flow.established,
+                to_server: flow.initiator.map_or(port == Port::Lan, |i| i == port),
+            },
+        };
+        let hit = self.ips.inspect(now, &ctx, config.ips.mode)?;
+        if hit.log {
+            out.push(event(
+                now,
+                packet,
                 dst_port,
-                payload,
-                flow: FlowCtx {
-                    established: flow.established,
-                    to_server: flow.initiator.map_or(port == Port::Lan, |i| i == port),
-                },
-            };
-            if let Some(hit) = self.ips.inspect(now, &ctx, config.ips.mode) {
-                if hit.log {
-                    out.push(event(
-                        now,
-                        packet,
-                        dst_port,
-                        Engine::Ips,
-                        hit.action,
-                        hit.reasons(),
-                        hit.host.clone(),
-                        hit.url.clone(),
-                    ));
-                }
-                if hit.stop {
-                    self.stats.ips_dropped += 1;
-                    if self.ips_blocked.len() >= MAX_IPS_BLOCKED {
-                        self.ips_blocked.retain(|_, until| *until > now);
-                        if self.ips_blocked.len() >= MAX_IPS_BLOCKED {
-                            self.ips_blocked.pop_first();
-                        }
-                    }
-                    self.ips_blocked.insert(id, now + IPS_BLOCK_FOR);
-                    return if hit.action == Action::Reset && protocol == 6 {
-                        Fate::Reset
-                    } else {
-                        Fate::Drop
-                    };
-                }
+                Engine::Ips,
+                hit.action,
+                hit.reasons(),
+                hit.host.clone(),
+                hit.url.clone(),
+            ));
+        }
+        if !hit.stop {
+            return None;
+        }
+        self.stats.ips_dropped += 1;
+        if self.ips_blocked.len() >= MAX_IPS_BLOCKED {
+            self.ips_blocked.retain(|_, until| *until > now);
+            if self.ips_blocked.len() >= MAX_IPS_BLOCKED {
+                self.ips_blocked.pop_first();
             }
         }
+        self.ips_blocked.insert(id, now + IPS_BLOCK_FOR);
+        Some(if hit.action == Action::Reset && protocol == 6 {
+            Fate::Reset
+        } else {
+            Fate::Drop
+        })
+    }
 
-        // --- beacon scoring (office hosts calling out over TCP)
-        if port == Port::Lan && protocol == 6 {
-            let sport = src_port.unwrap_or(0);
-            if syn {
-                if self.beacons.blocked(&config.beacon, packet.src, packet.dst) {
-                    self.stats.beacon_reset += 1;
-                    return Fate::Reset;
-                }
-                let listed = self.listed_pairs.contains(&(packet.src, packet.dst));
-                if !listed
-                    && let Some(hit) = self.beacons.connection(
-                        &config.beacon,
-                        now,
-                        packet.src,
-                        packet.dst,
-                        sport,
-                        input.remote_name,
-                    )
-                {
-                    let action = if hit.block {
-                        Action::Reset
-                    } else {
-                        Action::Monitor
-                    };
-                    out.push(event(
-                        now,
-                        packet,
-                        dst_port,
-                        Engine::Cnc,
-                        action,
-                        hit.reasons,
-                        input.remote_name.map(str::to_string),
-                        None,
-                    ));
-                    if hit.block {
-                        self.stats.beacon_reset += 1;
-                        return Fate::Reset;
-                    }
-                }
-            } else if !payload.is_empty() {
+    /// Beacon scoring (office hosts calling out over TCP).
+    fn beacon_stage(
+        &mut self,
+        config: &Config,
+        p: &Seen<'_>,
+        out: &mut Vec<Event>,
+    ) -> Option<Fate> {
+        let Seen {
+            now,
+            port,
+            packet,
+            protocol,
+            src_port,
+            dst_port,
+            payload,
+            syn,
+            remote_name,
+            ..
+        } = *p;
+        if port != Port::Lan || protocol != 6 {
+            return None;
+        }
+        let sport = src_port.unwrap_or(0);
+        if !syn {
+            if !payload.is_empty() {
                 self.beacons
                     .client_data(packet.src, packet.dst, sport, payload.len());
             }
+            return None;
         }
+        if self.beacons.blocked(&config.beacon, packet.src, packet.dst) {
+            self.stats.beacon_reset += 1;
+            return Some(Fate::Reset);
+        }
+        if self.listed_pairs.contains(&(packet.src, packet.dst)) {
+            return None;
+        }
+        let hit = self.beacons.connection(
+            &config.beacon,
+            now,
+            packet.src,
+            packet.dst,
+            sport,
+            remote_name,
+        )?;
+        let action = if hit.block {
+            Action::Reset
+        } else {
+            Action::Monitor
+        };
+        out.push(event(
+            now,
+            packet,
+            dst_port,
+            Engine::Cnc,
+            action,
+            hit.reasons,
+            remote_name.map(str::to_string),
+            None,
+        ));
+        if hit.block {
+            self.stats.beacon_reset += 1;
+            return Some(Fate::Reset);
+        }
+        None
+    }
 
-        // --- the flow table's overflow rule
+    /// The flow table's overflow rule: new flows when the table is full.
+    fn flow_table_stage(
+        &mut self,
+        config: &Config,
+        p: &Seen<'_>,
+        out: &mut Vec<Event>,
+    ) -> Option<Fate> {
+        let Seen {
+            now,
+            packet,
+            flow,
+            protocol,
+            dst_port,
+            rst,
+            fragment,
+            table_full,
+            ..
+        } = *p;
         let creates = match protocol {
             6 => !rst,
             17 => true,
             _ => false,
         } && !fragment;
-        if creates && !flow.known {
-            if input.table_full {
-                let fail_open = config.flow_table.when_full == Overflow::FailOpen;
-                if !self.overflowing {
-                    self.overflowing = true;
-                    let reasons = vec![
-                        "flow table full".to_string(),
-                        format!("{} flows tracked", config.flow_table.max_flows),
-                        if fail_open {
-                            "fail-open: new flows pass uninspected".to_string()
-                        } else {
-                            "fail-closed: new flows dropped".to_string()
-                        },
-                    ];
-                    let action = if fail_open {
-                        Action::Monitor
-                    } else {
-                        Action::Drop
-                    };
-                    out.push(event(
-                        now,
-                        packet,
-                        dst_port,
-                        Engine::Firewall,
-                        action,
-                        reasons,
-                        None,
-                        None,
-                    ));
-                }
-                return if fail_open {
-                    self.stats.uninspected += 1;
-                    Fate::Uninspected
-                } else {
-                    self.stats.overflow_dropped += 1;
-                    Fate::Drop
-                };
-            }
-            self.overflowing = false;
+        if !creates || flow.known {
+            return None;
         }
-        Fate::Continue
+        if !table_full {
+            self.overflowing = false;
+            return None;
+        }
+        let fail_open = config.flow_table.when_full == Overflow::FailOpen;
+        if !self.overflowing {
+            self.overflowing = true;
+            let reasons = vec![
+                "flow table full".to_string(),
+                format!("{} flows tracked", config.flow_table.max_flows),
+                if fail_open {
+                    "fail-open: new flows pass uninspected".to_string()
+                } else {
+                    "fail-closed: new flows dropped".to_string()
+                },
+            ];
+            let action = if fail_open {
+                Action::Monitor
+            } else {
+                Action::Drop
+            };
+            out.push(event(
+                now,
+                packet,
+                dst_port,
+                Engine::Firewall,
+                action,
+                reasons,
+                None,
+                None,
+            ));
+        }
+        Some(if fail_open {
+            self.stats.uninspected += 1;
+            Fate::Uninspected
+        } else {
+            self.stats.overflow_dropped += 1;
+            Fate::Drop
+        })
     }
 
     /// The events the gateway produced for one frame: counts C&C detections
     /// per source for the callback-host rule.
     pub fn after(&mut self, config: &Config, now: Instant, events: &[Event]) {
+        self.note_listed_pairs(events);
+        self.callback_host_rule(config, now, events);
+    }
+
+    /// Pairs the C&C list caught, so beacon scoring leaves them alone.
+    fn note_listed_pairs(&mut self, events: &[Event]) {
         for ev in events.iter().filter(|e| e.engine == Engine::Cnc) {
             if ev.reasons.first().is_some_and(|r| r == "C&C list") {
                 if self.listed_pairs.len() >= MAX_LOG_KEYS {
@@ -523,6 +630,11 @@ impl NetworkStage {
                 self.listed_pairs.insert((ev.src_ip, ev.dst_ip));
             }
         }
+    }
+
+    /// The C&C callback-host rule: more than N C&C events from one host
+    /// within the window flag it in the device list.
+    fn callback_host_rule(&mut self, config: &Config, now: Instant, events: &[Event]) {
         let policy = &config.callback_host;
         if !policy.enabled {
             return;
@@ -564,6 +676,9 @@ impl NetworkStage {
     }
 }
 
+/// One stage of [`NetworkStage::inspect`]: `Some` if it disposed of the packet.
+type Stage = fn(&mut NetworkStage, &Config, &Seen<'_>, &mut Vec<Event>) -> Option<Fate>;
+
 /// Whether a keyed log line is due (and records it if so).
 fn due<K: Ord + Copy>(
     map: &mut BTreeMap<K, Instant>,
@@ -590,12 +705,6 @@ fn due<K: Ord + Copy>(
 
 fn flow_id(proto: u8, a: (Ipv4Addr, u16), b: (Ipv4Addr, u16)) -> FlowId {
     if a <= b { (proto, a, b) } else { (proto, b, a) }
-}
-
-/// The ICMP type of an unfragmented ICMP packet.
-fn icmp_type(frame: &[u8]) -> Option<u8> {
-    let ihl = usize::from(frame.get(14)? & 0x0f) * 4;
-    frame.get(14 + ihl).copied()
 }
 
 #[allow(clippy::too_many_arguments)]
