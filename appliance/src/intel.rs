@@ -4,13 +4,15 @@
 //! cloud; the twin hands in a [`FrozenIntel`], a scenario-defined snapshot, so a
 //! replay gives the same verdicts on every run.
 
+mod signature_rule;
 mod web_ratings;
 
 use crate::hash::HostKeys;
-pub use crate::inspect::anti_malware::signatures::SignatureRule;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
+
+pub use signature_rule::SignatureRule;
 pub use web_ratings::{TableFull, WebRating, WebRatings};
 
 /// Which indicator of a C&C list matched.

@@ -27,6 +27,7 @@ pub mod wire;
 pub use access::AccessRecord;
 pub use config::Config;
 pub use event::{Action, Engine, Event};
-pub use gateway::{Actions, Gateway, Port};
+pub use gateway::{Actions, Gateway};
 pub use intel::{FrozenIntel, Intel};
 pub use time::Instant;
+pub use wire::Port;

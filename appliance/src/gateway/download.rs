@@ -62,13 +62,9 @@ impl Gateway {
         frame: &[u8],
         packet: &Packet<'_>,
         seg: &TcpSeg<'_>,
-        flow: &mut TcpFlow,
+        dl: &mut Downloads,
         out: &mut Actions,
     ) {
-        let Mode::Inspect(insp) = &mut flow.mode else {
-            return self.forward(Port::Wan, frame, out);
-        };
-        let dl = &mut insp.downloads;
         if dl.blocked {
             self.stats.consumed += 1;
             return;
@@ -91,10 +87,7 @@ impl Gateway {
         match step {
             Step::Forward => self.forward(Port::Wan, frame, out),
             Step::Block(d) => {
-                let Mode::Inspect(insp) = &mut flow.mode else {
-                    return;
-                };
-                insp.downloads.blocked = true;
+                dl.blocked = true;
                 self.stats.consumed += 1;
                 out.events.push(notify::event(now, &d, &parties));
                 let from_server = Endpoints {

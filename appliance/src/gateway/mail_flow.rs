@@ -1,6 +1,5 @@
 //! The gateway's side of the mail proxy: which SYNs it takes, turning the
 //! proxy's segments into forged frames and its scan results into events.
-//! Kept out of `gateway.rs` so the HTTP path there stays as it was.
 
 use super::*;
 use crate::inspect::email_reputation;
@@ -14,16 +13,60 @@ pub(super) struct MailFlow {
     parties: Parties,
 }
 
-/// When a mail flow next needs the gateway: its retransmission timer or
-/// its idle expiry, whichever is first. `None` for other modes.
-pub(super) fn deadline(_now: Instant, mode: &Mode) -> Option<Instant> {
-    match mode {
-        Mode::Mail(m) => Some(
-            m.proxy
-                .poll_at()
-                .map_or(m.idle_until, |t| t.min(m.idle_until)),
-        ),
-        _ => None,
+impl MailFlow {
+    /// When the flow next needs the gateway: its retransmission timer or
+    /// its idle expiry, whichever is first.
+    pub(super) fn deadline(&self) -> Instant {
+        self.proxy
+            .poll_at()
+            .map_or(self.idle_until, |t| t.min(self.idle_until))
+    }
+
+    /// A segment of a proxied mail flow.
+    pub(super) fn segment(
+        &mut self,
+        gw: &mut Gateway,
+        now: Instant,
+        port: Port,
+        frame: &[u8],
+        seg: &TcpSeg<'_>,
+        out: &mut Actions,
+    ) {
+        let mut ctx = Ctx {
+            policy: &gw.config.mail,
+            scanner: &gw.scanner,
+        };
+        let output = self.proxy.handle(now, port, seg, &mut ctx);
+        self.idle_until = now
+            + if self.proxy.is_done() {
+                TIMEOUT_CLOSED
+            } else {
+                TIMEOUT_ESTABLISHED
+            };
+        if output.forward {
+            gw.forward(port, frame, out);
+        } else {
+            gw.stats.consumed += 1;
+        }
+        let parties = self.parties.clone();
+        gw.mail_emit(now, &parties, output, out);
+    }
+
+    /// Timers of a proxied flow whose deadline passed; the flow's next
+    /// deadline, or `None` if it is idle and forgotten.
+    pub(super) fn poll(
+        &mut self,
+        gw: &mut Gateway,
+        now: Instant,
+        out: &mut Actions,
+    ) -> Option<Instant> {
+        if now >= self.idle_until {
+            return None;
+        }
+        let output = self.proxy.poll(now);
+        let parties = self.parties.clone();
+        gw.mail_emit(now, &parties, output, out);
+        Some(self.deadline())
     }
 }
 
@@ -85,59 +128,6 @@ impl Gateway {
             idle_until: now + TIMEOUT_HANDSHAKE,
             parties: parties_of(&from_client),
         })))
-    }
-
-    /// A segment of a proxied mail flow.
-    pub(super) fn mail_segment(
-        &mut self,
-        now: Instant,
-        port: Port,
-        frame: &[u8],
-        seg: &TcpSeg<'_>,
-        flow: &mut TcpFlow,
-        out: &mut Actions,
-    ) {
-        let Mode::Mail(mail) = &mut flow.mode else {
-            return;
-        };
-        let mut ctx = Ctx {
-            policy: &self.config.mail,
-            scanner: &self.scanner,
-        };
-        let output = mail.proxy.handle(now, port, seg, &mut ctx);
-        mail.idle_until = now
-            + if mail.proxy.is_done() {
-                TIMEOUT_CLOSED
-            } else {
-                TIMEOUT_ESTABLISHED
-            };
-        if output.forward {
-            self.forward(port, frame, out);
-        } else {
-            self.stats.consumed += 1;
-        }
-        let parties = mail.parties.clone();
-        self.mail_emit(now, &parties, output, out);
-    }
-
-    /// Timers of a proxied flow whose deadline passed; the flow's next
-    /// deadline, or `None` if it is idle and forgotten.
-    pub(super) fn mail_poll(
-        &mut self,
-        now: Instant,
-        flow: &mut TcpFlow,
-        out: &mut Actions,
-    ) -> Option<Instant> {
-        let Mode::Mail(mail) = &mut flow.mode else {
-            return None;
-        };
-        if now >= mail.idle_until {
-            return None;
-        }
-        let output = mail.proxy.poll(now);
-        let parties = mail.parties.clone();
-        self.mail_emit(now, &parties, output, out);
-        deadline(now, &flow.mode)
     }
 
     fn mail_emit(

@@ -11,74 +11,10 @@
 //! episode and a new event. The table of destinations is bounded: when it is
 //! full, the destination seen longest ago is forgotten.
 
+pub use crate::config::dos::{DosAction, DosPolicy, FloodKind};
 use crate::time::Instant;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
-
-/// What kind of flood.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum FloodKind {
-    Syn,
-    Udp,
-    Icmp,
-}
-
-impl FloodKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            FloodKind::Syn => "SYN flood",
-            FloodKind::Udp => "UDP flood",
-            FloodKind::Icmp => "ICMP flood",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum DosAction {
-    /// Drop what exceeds the threshold.
-    Drop,
-    /// Log the episode, pass everything.
-    Monitor,
-}
-
-/// DoS protection settings (seed 001's "DoS攻撃対策" tab).
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct DosPolicy {
-    pub enabled: bool,
-    pub action: DosAction,
-    /// Packets per second per destination before an episode starts.
-    pub syn_pps: u32,
-    pub udp_pps: u32,
-    pub icmp_pps: u32,
-    /// Seconds under the threshold that end an episode.
-    pub quiet_secs: u32,
-}
-
-impl Default for DosPolicy {
-    fn default() -> Self {
-        DosPolicy {
-            enabled: true,
-            action: DosAction::Drop,
-            syn_pps: 1000,
-            udp_pps: 5000,
-            icmp_pps: 500,
-            quiet_secs: 10,
-        }
-    }
-}
-
-impl DosPolicy {
-    fn threshold(&self, kind: FloodKind) -> u32 {
-        match kind {
-            FloodKind::Syn => self.syn_pps,
-            FloodKind::Udp => self.udp_pps,
-            FloodKind::Icmp => self.icmp_pps,
-        }
-    }
-}
 
 /// Destinations tracked at once.
 const MAX_TRACKED: usize = 4096;

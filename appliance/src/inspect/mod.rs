@@ -23,6 +23,7 @@ pub mod port_scan;
 pub mod url_filter;
 pub mod web;
 pub mod web_reputation;
+pub mod web_request;
 
 use crate::event::{Action, Engine};
 

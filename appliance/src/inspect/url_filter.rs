@@ -9,7 +9,7 @@
 
 use super::Detection;
 use super::app_control::App;
-use super::web::{WebRequest, cat};
+use super::web_request::{WebRequest, cat};
 use crate::event::{Action, Engine};
 use crate::intel::WebRating;
 use crate::policy::{Category, Entry, Policy, Rule, RuleAction};

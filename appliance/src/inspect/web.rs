@@ -20,21 +20,9 @@ use crate::intel::Intel;
 use crate::policy::{Entry, ListVerdict, Policy, Subject};
 use crate::time::Instant;
 use std::net::Ipv4Addr;
-use std::sync::Arc;
 
-/// One web access, as the engines see it.
-#[derive(Clone, Copy, Debug)]
-pub struct WebRequest<'a> {
-    pub now: Instant,
-    pub src_ip: Ipv4Addr,
-    pub src_mac: [u8; 6],
-    /// Lowercase host name (HTTP Host or TLS SNI).
-    pub host: &'a str,
-    /// `/path?query`; `None` for TLS, where only the host is visible.
-    pub path: Option<&'a str>,
-    /// The URL as logs and block pages show it.
-    pub url: &'a str,
-}
+pub use super::web_request::WebRequest;
+use std::sync::Arc;
 
 /// What stopped a request, or had it logged: the decision without its
 /// log texts, so deciding costs no allocation ([`WebDecision::detection`]
@@ -103,30 +91,6 @@ pub fn inspect<'p>(req: &WebRequest<'_>, policy: &'p Policy, intel: &dyn Intel) 
         category: rating.map(|r| r.category),
         allow_listed,
     }
-}
-
-/// `parts` joined, in one allocation of the right size: the reason texts
-/// of a detection are built for every blocked request, so they skip the
-/// formatting machinery.
-pub(crate) fn cat(parts: &[&str]) -> String {
-    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        s.push_str(p);
-    }
-    s
-}
-
-/// A score (0-255) in decimal, without the formatting machinery.
-pub(crate) fn decimal(n: u8) -> ([u8; 3], usize) {
-    let digits = [b'0' + n / 100, b'0' + n / 10 % 10, b'0' + n % 10];
-    let skip = if n >= 100 {
-        0
-    } else if n >= 10 {
-        1
-    } else {
-        2
-    };
-    (digits, skip)
 }
 
 /// One web access, allowed or not, for the "internet access" statistics

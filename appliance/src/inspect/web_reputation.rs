@@ -11,7 +11,7 @@
 //! logged under this engine with its own reason, never mixed into the score.
 
 use super::Detection;
-use super::web::{WebRequest, cat, decimal};
+use super::web_request::{WebRequest, cat, decimal};
 use crate::event::{Action, Engine};
 use crate::intel::WebRating;
 use crate::policy::{CertAction, Level, ReputationPolicy};

@@ -9,6 +9,7 @@
 //! YAML index can point at file:line:col. A policy that fails validation
 //! never reaches a gateway: the running one stays in force.
 
+pub mod apps;
 pub mod categories;
 pub mod lists;
 pub mod schedule;
@@ -17,7 +18,7 @@ pub use categories::{Category, UrlCategories};
 pub use lists::{Entry, ListVerdict, Subject, UrlList, UrlLists};
 pub use schedule::Schedule;
 
-use crate::inspect::app_control;
+use apps as app_control;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;

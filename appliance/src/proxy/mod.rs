@@ -17,11 +17,11 @@ pub mod smtp;
 pub mod tcp;
 
 use crate::config::MailSecurityPolicy;
-use crate::gateway::Port;
 use crate::inspect::Detection;
 use crate::inspect::anti_malware::Scanner;
 use crate::inspect::mail_security::MailOutcome;
 use crate::time::Instant;
+use crate::wire::Port;
 use crate::wire::forge::Endpoints;
 use crate::wire::frame::TcpSeg;
 use crate::wire::seq;

@@ -13,8 +13,8 @@
 
 use super::frame::TcpSeg;
 use super::seq;
-use crate::gateway::Port;
 use crate::time::Instant;
+use crate::wire::Port;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 

@@ -8,9 +8,11 @@ pub mod checksum;
 pub mod flow;
 pub mod forge;
 pub mod frame;
+pub mod port;
 pub mod reassembly;
 pub mod seq;
 
 pub use flow::{FlowKey, FlowTable, Proto};
 pub use frame::{Malformed, Parsed, parse};
+pub use port::Port;
 pub use reassembly::Reassembler;

@@ -1,20 +1,30 @@
 //! The gateway's configuration: the policy it enforces and where its alerts go.
 //!
-//! This is the validated, in-memory shape. YAML is parsed into it once, at the
+//! This is the validated, in-memory shape, one submodule per engine's settings
+//! (the engines in `inspect` read them, never the other way round). YAML is parsed into it once, at the
 //! edge (the twin's loaders, the appliance binary); engines only ever see these
 //! types.
 
-use crate::inspect::beacon::BeaconPolicy;
-use crate::inspect::devices::DevicePolicy;
-use crate::inspect::dos::DosPolicy;
-use crate::inspect::firewall::FirewallPolicy;
-use crate::inspect::ips::IpsPolicy;
-use crate::inspect::network::{CallbackHostPolicy, FlowTablePolicy};
-use crate::inspect::port_scan::ScanPolicy;
+pub mod beacon;
+pub mod devices;
+pub mod dos;
+pub mod firewall;
+pub mod ips;
+pub mod mail;
+pub mod network;
+pub mod port_scan;
+
 use crate::policy::Policy;
+use beacon::BeaconPolicy;
+use devices::DevicePolicy;
+use dos::DosPolicy;
+use firewall::FirewallPolicy;
+use ips::IpsPolicy;
+use network::{CallbackHostPolicy, FlowTablePolicy};
+use port_scan::ScanPolicy;
 use serde::Deserialize;
 
-pub use crate::inspect::mail_security::policy::{
+pub use mail::{
     AntiMalwarePolicy, AntiSpamPolicy, EmailReputationPolicy, MailSecurityPolicy,
     MalwareMailAction, Sensitivity, SmtpCode, UnscannableAction,
 };
