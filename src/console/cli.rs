@@ -2,10 +2,12 @@
 //! here).
 
 use super::launch::{announce, live_twin, start, stored_logs};
-use super::source::{LiveTwin, Source, Told};
-use super::{Lang, Login};
 use crate::demo::{Narrator, Pace, parse_speed};
+use crate::live::LiveTwin;
 use anyhow::{Context, Result, bail};
+use cloud::Lang;
+use cloud::console::Login;
+use cloud::console::source::{Source, Told};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

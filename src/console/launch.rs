@@ -2,11 +2,12 @@
 //! scenario's finished run, or a log store file) and the console half of
 //! `officetwin demo`.
 
-use super::source::{LiveTwin, Source, StoredLogs};
-use super::{Lang, Login, Server};
-use crate::session::Session;
+use crate::live::LiveTwin;
+use crate::session::{Session, office_view};
 use anyhow::{Context, Result};
-use appliance::store::SqliteStore;
+use cloud::Lang;
+use cloud::console::{Login, Server, Source, StoredLogs};
+use cloud::store::SqliteStore;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use twin::catalog::Catalog;
@@ -74,7 +75,7 @@ pub fn stored_logs(catalog: &Catalog, path: &Path, scenario: Option<&str>) -> Re
         .unwrap_or_else(|| "CloudEdge".to_string());
     Ok(StoredLogs {
         store,
-        office,
+        office: office.as_ref().map(office_view),
         name,
     })
 }

@@ -8,11 +8,11 @@
 //! says where it comes from (`Origin`, `Sec-Fetch-Site`), coming from here.
 
 use super::auth::{Auth, LoginError, SessionInfo, random_token, same};
-use super::labels::{Lang, engine_key};
 use super::source::{DeviceKey, Source};
 use super::widgets;
 use super::{access, archive, profile};
-use appliance::store::{EventFilter, ExportOptions, RAW_RETENTION_DAYS};
+use crate::labels::{Lang, engine_key};
+use crate::store::{EventFilter, ExportOptions, RAW_RETENTION_DAYS};
 use appliance::{Engine, Instant};
 use axum::extract::{Form, FromRequestParts, Query, State};
 use axum::http::request::Parts;

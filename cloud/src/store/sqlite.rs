@@ -31,12 +31,12 @@ use super::{
     CapKeep, EngineHostCount, EventFilter, ExportOptions, ExportSummary, LogStore, StoreError,
     export,
 };
-use crate::access::AccessRecord;
-use crate::event::{Action, Engine, Event};
 use crate::store::stats::{
     AccessDimension, AccessPage, DailyCount, DayUptime, Dimension, Paging, StatsFilter, TopPage,
 };
-use crate::time::Instant;
+use appliance::AccessRecord;
+use appliance::Instant;
+use appliance::{Action, Engine, Event};
 use chrono::NaiveDate;
 use rusqlite::types::Value;
 use rusqlite::{Connection, params, params_from_iter};
