@@ -1,7 +1,7 @@
 //! The cloud's words, Japanese and English, from one table, and the one [`Lang`].
 //!
 //! Every label the console's pages and the monthly report show comes from
-//! [`table::LABELS`] (the words of GLOSSARY.md), never from a template
+//! one table, `labels/table.rs` (the words of GLOSSARY.md), never from a template
 //! literal, so a term is changed in one place and both languages always have
 //! it. The report's section guides are in [`guide`].
 

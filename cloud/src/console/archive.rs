@@ -5,7 +5,7 @@
 //!
 //! Reports are not files kept somewhere: each download builds the month's
 //! report from the store's statistics with the same code as `officetwin
-//! report` and the monthly mail ([`appliance::report`]), so the archive and
+//! report` and the monthly mail ([`crate::report`]), so the archive and
 //! the mail can never disagree.
 
 use super::source::Source;
