@@ -10,7 +10,9 @@
 use crate::live::LiveTwin;
 use anyhow::{Result, bail};
 use appliance::Instant;
+use cloud::Lang;
 use cloud::console::source::{Story, Text, Told};
+use cloud::labels::tf;
 use cloud::store::{EventFilter, LogStore};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -86,8 +88,9 @@ impl Narrator {
                 && let Err(reason) = perform(act, twin)
             {
                 // Told, not hidden: the trainer sees what the console said.
-                ja.push_str(&format!(" (設定変更に失敗しました: {reason})"));
-                en.push_str(&format!(" (the change failed: {reason})"));
+                let reason = [("reason", reason)];
+                ja.push_str(&tf("demo_change_failed", Lang::Ja, &reason));
+                en.push_str(&tf("demo_change_failed", Lang::En, &reason));
             }
             told.push(Told {
                 at: at.jst_string(),

@@ -8,7 +8,7 @@
 mod guide;
 mod table;
 
-pub use guide::guide;
+pub use guide::{FORMULA, guide};
 
 use appliance::{Action, Engine};
 use serde::Serialize;
@@ -86,8 +86,9 @@ fn lookup(key: &str, lang: Lang) -> Option<&'static str> {
         .map(|(_, ja, en)| lang.pick(ja, en))
 }
 
-/// The code of an engine (`cnc`, `web_reputation`, ...): the console's
-/// filter value and the tail of its label keys.
+/// The code of an engine (`cnc`, `web_reputation`, ...; the serde name of
+/// [`Engine`]): the log store's column value, the console's filter value and
+/// the tail of the label keys.
 pub fn engine_code(engine: Engine) -> &'static str {
     match engine {
         Engine::Firewall => "firewall",

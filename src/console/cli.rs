@@ -161,14 +161,7 @@ pub fn demo(catalog: &Catalog, args: DemoArgs) -> Result<()> {
     let wall = std::time::Instant::now();
     let mut tell = |t: &Told| print_moment(lang, t);
     let mut wait = || {
-        eprint!(
-            "{}",
-            if lang == Lang::En {
-                "  (Enter: next) "
-            } else {
-                "  (Enter で次へ) "
-            }
-        );
+        eprint!("{}", lang.t("cli_next"));
         let mut line = String::new();
         let _ = std::io::stdin().lock().read_line(&mut line);
     };
@@ -180,11 +173,7 @@ pub fn demo(catalog: &Catalog, args: DemoArgs) -> Result<()> {
     println!("\n{}", counts.render());
     eprintln!(
         "{} {:.1?}; {}",
-        if lang == Lang::En {
-            "told in"
-        } else {
-            "所要時間"
-        },
+        lang.t("cli_told_in"),
         wall.elapsed(),
         store.display()
     );
@@ -200,14 +189,7 @@ pub fn demo(catalog: &Catalog, args: DemoArgs) -> Result<()> {
         }
     }
     if !args.exit {
-        eprintln!(
-            "{} {url} (Ctrl-C)",
-            if lang == Lang::En {
-                "the story is told; the console stays open at"
-            } else {
-                "デモは終了しました。コンソールは開いたままです:"
-            }
-        );
+        eprintln!("{} {url} (Ctrl-C)", lang.t("cli_story_told"));
         rt.block_on(async {
             let _ = tokio::signal::ctrl_c().await;
         });

@@ -7,6 +7,7 @@ use crate::session::{Session, office_view};
 use anyhow::{Context, Result};
 use cloud::Lang;
 use cloud::console::{Login, Server, Source, StoredLogs};
+use cloud::labels::tf;
 use cloud::store::SqliteStore;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -82,16 +83,18 @@ pub fn stored_logs(catalog: &Catalog, path: &Path, scenario: Option<&str>) -> Re
 
 /// Prints where the console is and how to log in.
 pub fn announce(server: &Server, login: &Login, lang: Lang) {
-    if lang == Lang::En {
-        eprintln!("console: {}", server.url());
-        eprintln!("  account: {}  password: {}", login.account, login.password);
-    } else {
-        eprintln!("管理コンソール: {}", server.url());
-        eprintln!(
-            "  アカウント: {}  パスワード: {}",
-            login.account, login.password
-        );
-    }
+    eprintln!("{}", tf("cli_console_url", lang, &[("url", server.url())]));
+    eprintln!(
+        "{}",
+        tf(
+            "cli_login",
+            lang,
+            &[
+                ("account", login.account.clone()),
+                ("password", login.password.clone()),
+            ],
+        )
+    );
 }
 
 /// Binds the console for `source` on 127.0.0.1:`port`.

@@ -1,7 +1,20 @@
-//! The report's section guides: "how to read it" and "what to do" for each
-//! section, Japanese and English.
+//! The report's longer texts: the section guides ("how to read it" and
+//! "what to do", Japanese and English) and the rating formula.
 
 use super::Lang;
+
+/// The rating formula (`report::rating`), one line per term, as the report
+/// prints it in both languages.
+pub const FORMULA: [&str; 8] = [
+    "score = 100",
+    "  - 35 × (hosts with C&C callbacks, at most 2)",
+    "  - min(15, C&C detections / 10)",
+    "  - min(15, malicious-site blocks / 25)",
+    "  - min(20, 2 × anti-malware detections)",
+    "  - min(10, (IPS + DoS detections) / 10)",
+    "A ≥ 90, B ≥ 75, C ≥ 60, D < 60 (clamped to 0..100, divisions round down)",
+    "no grade when the gateway reported less than 90% of the month",
+];
 
 /// The "how to read it" and "what to do" of a section (seed 003's style;
 /// the C&C and malicious-site texts follow seed 000's report guide).

@@ -332,6 +332,26 @@ pub(super) const LABELS: &[(&str, &str, &str)] = &[
         "不正なリクエストのため処理しませんでした",
         "Request refused (cross-site or stale form)",
     ),
+    // The command line of `officetwin console` and `officetwin demo`.
+    ("cli_console_url", "管理コンソール: {url}", "console: {url}"),
+    (
+        "cli_login",
+        "  アカウント: {account}  パスワード: {password}",
+        "  account: {account}  password: {password}",
+    ),
+    ("cli_next", "  (Enter で次へ) ", "  (Enter: next) "),
+    ("cli_told_in", "所要時間", "told in"),
+    (
+        "cli_story_told",
+        "デモは終了しました。コンソールは開いたままです:",
+        "the story is told; the console stays open at",
+    ),
+    // A demo moment whose desk action the console refused.
+    (
+        "demo_change_failed",
+        " (設定変更に失敗しました: {reason})",
+        " (the change failed: {reason})",
+    ),
     // The monthly report: headings, columns, guides' titles, warnings, the mail.
     ("title", "月次レポート", "Monthly report"),
     ("summary", "サマリレポート", "Summary report"),

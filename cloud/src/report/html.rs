@@ -185,7 +185,7 @@ fn summary(h: &mut String, report: &MonthlyReport, lang: Lang) {
         thousands(report.summary.total_detections)
     );
     let _ = write!(h, "<h4>{}</h4><pre>", escape(t("formula", lang)));
-    for f in super::rating::FORMULA {
+    for f in crate::labels::FORMULA {
         let _ = writeln!(h, "{}", escape(f));
     }
     h.push_str("</pre>\n");

@@ -149,7 +149,7 @@ fn summary(out: &mut String, report: &MonthlyReport, lang: Lang) {
     line(out, &format!("{}:", t("formula", lang)));
     line(out, "");
     line(out, "```text");
-    for f in super::rating::FORMULA {
+    for f in crate::labels::FORMULA {
         line(out, f);
     }
     line(out, "```");

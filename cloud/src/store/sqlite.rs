@@ -496,20 +496,10 @@ fn parse_ip(s: &str) -> Option<Ipv4Addr> {
     s.parse().ok()
 }
 
-/// The snake_case name stored for an engine (the serde name of [`Engine`]).
+/// The snake_case name stored for an engine (the serde name of [`Engine`]):
+/// the engine's one code, as the console's filter and label keys use it.
 fn engine_name(engine: Engine) -> &'static str {
-    match engine {
-        Engine::Firewall => "firewall",
-        Engine::Ips => "ips",
-        Engine::Dos => "dos",
-        Engine::Cnc => "cnc",
-        Engine::WebReputation => "web_reputation",
-        Engine::UrlFilter => "url_filter",
-        Engine::AppControl => "app_control",
-        Engine::AntiMalware => "anti_malware",
-        Engine::AntiSpam => "anti_spam",
-        Engine::EmailReputation => "email_reputation",
-    }
+    crate::labels::engine_code(engine)
 }
 
 fn parse_engine(name: &str) -> Option<Engine> {
