@@ -12,11 +12,11 @@
 //! events per transaction); the time that takes, and the same top-N read from
 //! the raw rows for comparison, are printed, not measured by criterion.
 
-use appliance::report::{Lang, Month, MonthlyReport, OfficeInfo, html, markdown};
-use appliance::store::stats::day_start;
-use appliance::store::{Dimension, LogStore, Paging, SqliteStore, StatsFilter};
 use appliance::{AccessRecord, Action, Engine, Event, Instant};
 use chrono::NaiveDate;
+use cloud::report::{Lang, Month, MonthlyReport, OfficeInfo, html, markdown};
+use cloud::store::stats::day_start;
+use cloud::store::{Dimension, LogStore, Paging, SqliteStore, StatsFilter};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::net::Ipv4Addr;

@@ -17,7 +17,7 @@
 use crate::session::Session;
 use anyhow::{Context, Result};
 use appliance::Event;
-use appliance::store::{EventFilter, LogStore};
+use cloud::store::{EventFilter, LogStore};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
@@ -150,7 +150,7 @@ fn run_scenario(
         result.failure = Some(format!("{e:#}"));
     }
     result.wall = wall.elapsed();
-    let events = session.store.events(&EventFilter::default())?;
+    let events = session.cloud.store.events(&EventFilter::default())?;
     for event in &events {
         *result
             .detections
@@ -186,7 +186,7 @@ pub fn normalise(event: &Event, start: appliance::Instant) -> String {
         event.action.label(),
         event.src_ip,
         event.src_mac,
-        appliance::store::destination(event),
+        cloud::store::destination(event),
         event.reason()
     )
 }

@@ -7,10 +7,13 @@
 //! script when it comes true; the console, served beside it, shows the same
 //! moments and the logs as they grow.
 
-use crate::console::source::{LiveTwin, Story, Told};
+use crate::live::LiveTwin;
 use anyhow::{Result, bail};
 use appliance::Instant;
-use appliance::store::{EventFilter, LogStore};
+use cloud::Lang;
+use cloud::console::source::{Story, Text, Told};
+use cloud::labels::tf;
+use cloud::store::{EventFilter, LogStore};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use twin::demo::{Act, DemoScript, Trigger};
@@ -78,15 +81,16 @@ impl Narrator {
             let Some(at) = self.came_true(&moment.when, twin)? else {
                 break;
             };
-            let count = twin.session.store.count(&EventFilter::default())?;
+            let count = twin.session.cloud.store.count(&EventFilter::default())?;
             let fill = |s: &str| s.replace("{count}", &format_count(count));
             let (mut ja, mut en) = (fill(&moment.text.ja), fill(&moment.text.en));
             if let Some(act) = &moment.act
                 && let Err(reason) = perform(act, twin)
             {
                 // Told, not hidden: the trainer sees what the console said.
-                ja.push_str(&format!(" (設定変更に失敗しました: {reason})"));
-                en.push_str(&format!(" (the change failed: {reason})"));
+                let reason = [("reason", reason)];
+                ja.push_str(&tf("demo_change_failed", Lang::Ja, &reason));
+                en.push_str(&tf("demo_change_failed", Lang::En, &reason));
             }
             told.push(Told {
                 at: at.jst_string(),
@@ -117,7 +121,7 @@ impl Narrator {
                     src_ip: *src_ip,
                     ..EventFilter::default()
                 };
-                let store = &twin.session.store;
+                let store = &twin.session.cloud.store;
                 if store.count(&filter)? >= *count {
                     // Told at the time of the very event, not at the end of the slice.
                     let events = store.events(&filter)?;
@@ -166,8 +170,8 @@ impl Narrator {
 /// Does a demo's action through the console's own machinery, so the
 /// console shows it (the draft, the deploy and its status) like the desk's.
 fn perform(act: &Act, twin: &mut LiveTwin) -> Result<(), String> {
-    use crate::console::profile::{ListKind, ListOp};
-    use crate::console::source::Source;
+    use cloud::console::profile::{ListKind, ListOp};
+    use cloud::console::source::Source;
     match act {
         Act::AllowAndDeploy(entry) => {
             twin.edit_list(ListKind::Allow, ListOp::Add, entry)?;
@@ -220,7 +224,10 @@ pub fn run(
     let end = {
         let mut twin = lock(live);
         twin.story = Some(Story {
-            title: Some(narrator.script().title.clone()),
+            title: Some(Text {
+                ja: narrator.script().title.ja.clone(),
+                en: narrator.script().title.en.clone(),
+            }),
             speed: speed_label,
             told: Vec::new(),
             finished: false,

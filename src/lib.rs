@@ -1,12 +1,13 @@
 //! officetwin: the command line and the cucumber harness around the twin.
 //!
 //! The library half holds what the CLI, the features and the benches share:
-//! a [`session::Session`] (a running world plus its log store) and the
-//! [`summary`] of a run.
+//! a [`session::Session`] (a running world plus the service's cloud,
+//! [`cloud::Service`]) and the [`summary`] of a run.
 
 pub mod conformance;
 pub mod console;
 pub mod demo;
+pub mod live;
 pub mod mail_summary;
 pub mod netprot;
 pub mod replay;

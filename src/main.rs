@@ -1,8 +1,8 @@
 //! `officetwin`: run the seed incidents of a small office behind its UTM gateway.
 
 use anyhow::{Context, Result};
-use appliance::store::{EventFilter, ExportOptions, LogStore};
 use clap::{Parser, Subcommand};
+use cloud::store::{EventFilter, ExportOptions, LogStore};
 use indicatif::{ProgressBar, ProgressStyle};
 use officetwin::session::Session;
 use officetwin::summary::Summary;
@@ -43,7 +43,7 @@ enum Command {
         #[arg(long)]
         no_capture: bool,
         /// Rows kept in the CSV log export (the console's cap).
-        #[arg(long, default_value_t = appliance::store::DEFAULT_EXPORT_CAP)]
+        #[arg(long, default_value_t = cloud::store::DEFAULT_EXPORT_CAP)]
         export_cap: usize,
         /// `tun`: run the gateway as a firmware process on kernel interfaces.
         #[arg(long, value_enum, default_value = "memory")]
@@ -397,7 +397,7 @@ fn replay(
             event.src_ip,
             event.engine.label(),
             event.action.label(),
-            appliance::store::destination(event),
+            cloud::store::destination(event),
             event.reason()
         );
     }
@@ -487,7 +487,7 @@ fn write_outputs(session: &Session, out: &Path, export_cap: usize) -> Result<()>
     let file =
         fs::File::create(&csv_path).with_context(|| format!("creating {}", csv_path.display()))?;
     let mut writer = BufWriter::new(file);
-    let export = session.store.export_csv(
+    let export = session.cloud.store.export_csv(
         &EventFilter::default(),
         &ExportOptions {
             cap: export_cap,
@@ -543,7 +543,9 @@ fn write_outputs(session: &Session, out: &Path, export_cap: usize) -> Result<()>
         written.push(path.display().to_string());
     }
     written.push(out.join("gateway.sqlite").display().to_string());
-    if session.store.count(&EventFilter::default())? == 0 && !session.scenario.actors.is_empty() {
+    if session.cloud.store.count(&EventFilter::default())? == 0
+        && !session.scenario.actors.is_empty()
+    {
         // An empty log is a result too, but say it plainly: a quiet day is not proof of safety.
         eprintln!("note: the gateway logged no detections in this run");
     }

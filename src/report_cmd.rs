@@ -1,35 +1,20 @@
 //! `officetwin report`: run a scenario (or open a saved log store), then write
 //! the monthly report as HTML, Markdown and the canonical JSON.
 
-use crate::session::Session;
+use crate::session::{Session, office_info};
 use anyhow::{Context, Result};
-use appliance::report::{Lang, Month, MonthlyReport, OfficeInfo, html, markdown};
-use appliance::store::SqliteStore;
-use appliance::store::stats::jst_day;
+use cloud::Lang;
+use cloud::report::{Month, MonthlyReport, html, markdown};
+use cloud::store::SqliteStore;
+use cloud::store::stats::jst_day;
 use std::fs;
 use std::path::{Path, PathBuf};
 use twin::catalog::Catalog;
-use twin::model::Scenario;
 use twin::world::WorldOptions;
-
-/// Who a scenario's report is for: its office, gateway and admin mailbox.
-pub fn office_info(scenario: &Scenario) -> OfficeInfo {
-    let office = &scenario.office;
-    OfficeInfo {
-        name: office.title.clone(),
-        gateway: scenario.gateway.name.clone(),
-        admin_mail: office.admin_mail.clone(),
-        hosts: office
-            .hosts
-            .iter()
-            .map(|h| (h.ip, h.name.clone()))
-            .collect(),
-    }
-}
 
 /// The report of `month` for a session's store.
 pub fn report_of(session: &Session, month: Month) -> MonthlyReport {
-    MonthlyReport::build(&session.store, &office_info(&session.scenario), month)
+    session.cloud.report(month)
 }
 
 /// The canonical JSON of a report (pretty, newline-terminated, field order fixed).
@@ -72,7 +57,7 @@ pub fn run(catalog: &Catalog, args: &ReportArgs) -> Result<Vec<PathBuf>> {
         None => {
             let mut session = Session::new(scenario, WorldOptions { capture: false })?;
             session.run_to_end()?;
-            MonthlyReport::build(&session.store, &office, month)
+            session.cloud.report(month)
         }
     };
     write(&report, args.lang, &args.out)

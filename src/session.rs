@@ -1,25 +1,22 @@
-//! A session: one scenario's world running on the virtual clock, with the
-//! gateway's events recorded in its log store as they happen.
+//! A session: one scenario's world (the office, the internet and the box)
+//! running on the virtual clock, with the service's cloud
+//! ([`cloud::Service`]) receiving the gateway's events as they happen.
 //!
 //! The CLI, the cucumber steps and the benches all drive scenarios through
-//! this, so "run a scenario" means the same thing everywhere.
-//!
-//! As the virtual clock advances the session also does what the cloud side
-//! of the service does: it folds allowed traffic into statistics, records how
-//! long the gateway was online, and enforces retention (raw logs 62 days,
-//! statistics 180 days) on the virtual clock. When the clock passes the
-//! first of a month it mails the past month's report to the office's admin
-//! (月1回、メールにてお客様へのレポート配信).
+//! this, so "run a scenario" means the same thing everywhere. The session
+//! only carries things across: after each slice of virtual time, the
+//! gateway's events and allowed-traffic records go to the cloud, the cloud's
+//! clock follows the world's (uptime, retention, the monthly report), and
+//! the report mails it hands back are delivered to the admin's mailbox.
 
 use anyhow::{Context, Result};
 use appliance::Instant;
-use appliance::report::{Lang, Month, MonthlyReport, mail};
-use appliance::store::stats::{day_start, jst_day};
-use appliance::store::{LogStore, SqliteStore};
-use chrono::NaiveDate;
+use cloud::Service;
+use cloud::console::source::{Device, Office as OfficeView};
+use cloud::report::OfficeInfo;
 use std::path::Path;
 use std::time::Duration;
-use twin::model::Scenario;
+use twin::model::{Office, Scenario};
 use twin::world::{World, WorldOptions};
 
 /// How far the world runs between two progress callbacks and store writes.
@@ -28,22 +25,55 @@ const SLICE: Duration = Duration::from_secs(10 * 60);
 pub struct Session {
     pub scenario: Scenario,
     pub world: World,
-    pub store: SqliteStore,
-    /// Uptime is recorded up to here.
-    reported_until: Instant,
-    /// The JST day retention last ran on.
-    retention_day: Option<NaiveDate>,
-    /// The month whose report is mailed when the clock reaches its end.
-    report_month: Month,
-    /// The language of the report mails (Japanese unless changed).
-    pub report_lang: Lang,
+    /// The service's cloud: the log store, statistics, uptime, retention
+    /// and the report mails.
+    pub cloud: Service,
+}
+
+/// Who a scenario's report is for: its office, gateway and admin mailbox.
+pub fn office_info(scenario: &Scenario) -> OfficeInfo {
+    let office = &scenario.office;
+    OfficeInfo {
+        name: office.title.clone(),
+        gateway: scenario.gateway.name.clone(),
+        admin_mail: office.admin_mail.clone(),
+        hosts: office
+            .hosts
+            .iter()
+            .map(|h| (h.ip, h.name.clone()))
+            .collect(),
+    }
+}
+
+/// The office as the console shows it (device list, names, users).
+pub fn office_view(office: &Office) -> OfficeView {
+    OfficeView {
+        title: office.title.clone(),
+        admin_mail: office.admin_mail.clone(),
+        hosts: office
+            .hosts
+            .iter()
+            .map(|h| Device {
+                name: h.name.clone(),
+                ip: h.ip,
+                mac: h.mac.to_string(),
+                os: h.os.clone(),
+                user: h.user.clone(),
+            })
+            .collect(),
+    }
 }
 
 impl Session {
     /// A session with an in-memory log store.
     pub fn new(scenario: Scenario, options: WorldOptions) -> Result<Session> {
-        let store = SqliteStore::in_memory().context("opening the in-memory log store")?;
-        Session::with_store(scenario, options, store)
+        let world = Session::world(&scenario, options)?;
+        let cloud = Service::in_memory(office_info(&scenario), world.now())?;
+        Ok(Session {
+            scenario,
+            world,
+            cloud,
+        })
     }
 
     /// A session whose log store is the SQLite file at `path` (created afresh).
@@ -52,40 +82,18 @@ impl Session {
         options: WorldOptions,
         path: &Path,
     ) -> Result<Session> {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut file = path.as_os_str().to_owned();
-            file.push(suffix);
-            match std::fs::remove_file(&file) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(e).with_context(|| format!("removing old {}", path.display()));
-                }
-            }
-        }
-        let store =
-            SqliteStore::open(path).with_context(|| format!("opening {}", path.display()))?;
-        Session::with_store(scenario, options, store)
-    }
-
-    fn with_store(
-        scenario: Scenario,
-        options: WorldOptions,
-        store: SqliteStore,
-    ) -> Result<Session> {
-        let world = World::new(&scenario, options)
-            .with_context(|| format!("building the world of scenario {}", scenario.id))?;
-        let reported_until = world.now();
-        let report_month = Month::of(jst_day(reported_until));
+        let world = Session::world(&scenario, options)?;
+        let cloud = Service::with_store_file(office_info(&scenario), world.now(), path)?;
         Ok(Session {
             scenario,
             world,
-            store,
-            reported_until,
-            retention_day: None,
-            report_month,
-            report_lang: Lang::default(),
+            cloud,
         })
+    }
+
+    fn world(scenario: &Scenario, options: WorldOptions) -> Result<World> {
+        World::new(scenario, options)
+            .with_context(|| format!("building the world of scenario {}", scenario.id))
     }
 
     pub fn now(&self) -> Instant {
@@ -126,44 +134,15 @@ impl Session {
         self.run_until(end)
     }
 
-    /// Moves the gateway's pending events and allowed-traffic records into
-    /// the store, records its uptime and enforces retention.
+    /// Hands the gateway's pending events and allowed-traffic records to the
+    /// cloud, moves the cloud's clock to the world's, and delivers the report
+    /// mails that fell due.
     fn flush(&mut self) -> Result<()> {
         let events = self.world.drain_events();
-        if !events.is_empty() {
-            self.store
-                .record(&events)
-                .context("recording gateway events")?;
-        }
         let access = self.world.drain_access();
-        if !access.is_empty() {
-            self.store
-                .record_access(&access)
-                .context("recording access statistics")?;
-        }
-        self.record_uptime()?;
-        let now = self.world.now();
-        let today = jst_day(now);
-        if self.retention_day != Some(today) {
-            self.retention_day = Some(today);
-            self.store
-                .apply_retention(now)
-                .context("enforcing log retention")?;
-        }
-        self.mail_monthly_reports();
-        Ok(())
-    }
-
-    /// Mails the report of every month that ended by now to the admin.
-    fn mail_monthly_reports(&mut self) {
-        loop {
-            let due = day_start(self.report_month.next().first_day());
-            if self.world.now() < due {
-                return;
-            }
-            let office = crate::report_cmd::office_info(&self.scenario);
-            let report = MonthlyReport::build(&self.store, &office, self.report_month);
-            let m = mail::compose(&report, self.report_lang, due);
+        self.cloud.receive(&events, &access)?;
+        let offline = self.world.gateway_offline_periods();
+        for m in self.cloud.advance(self.world.now(), &offline)? {
             self.world.post_mail(twin::world::StoredMail {
                 received: m.time,
                 from: m.from,
@@ -171,36 +150,7 @@ impl Session {
                 subject: m.subject,
                 raw: m.raw,
             });
-            self.report_month = self.report_month.next();
         }
-    }
-
-    /// Records `[reported_until, now)` as online or offline time, following
-    /// the world's offline periods.
-    fn record_uptime(&mut self) -> Result<()> {
-        let now = self.world.now();
-        let mut t = self.reported_until;
-        if now <= t {
-            return Ok(());
-        }
-        for (from, until) in self.world.gateway_offline_periods() {
-            let until = until.unwrap_or(now).min(now);
-            if until <= t {
-                continue;
-            }
-            let from = from.max(t);
-            if from > t {
-                self.store.record_uptime(t, from, true)?;
-            }
-            if until > from {
-                self.store.record_uptime(from, until, false)?;
-            }
-            t = until;
-        }
-        if t < now {
-            self.store.record_uptime(t, now, true)?;
-        }
-        self.reported_until = now;
         Ok(())
     }
 }

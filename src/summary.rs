@@ -3,7 +3,7 @@
 use crate::session::Session;
 use anyhow::Result;
 use appliance::Engine;
-use appliance::store::{EventFilter, LogStore};
+use cloud::store::{EventFilter, LogStore};
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
@@ -32,6 +32,7 @@ impl Summary {
     pub fn of(session: &Session) -> Result<Summary> {
         let office = &session.scenario.office;
         let rows: Vec<DetectionRow> = session
+            .cloud
             .store
             .counts_by_engine_and_host(&EventFilter::default())?
             .into_iter()

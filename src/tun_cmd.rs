@@ -10,7 +10,7 @@
 use crate::session::Session;
 use anyhow::{Context, Result, bail};
 use appliance::Event;
-use appliance::store::{EventFilter, ExportOptions, LogStore};
+use cloud::store::{EventFilter, ExportOptions, LogStore};
 use std::fs;
 use std::path::Path;
 use std::process::ExitStatus;
@@ -120,7 +120,7 @@ pub fn run_real_program(
         .unwrap_or_default();
     let now = session.now();
     session.run_until(now)?;
-    let events = session.store.events(&EventFilter {
+    let events = session.cloud.store.events(&EventFilter {
         from: Some(started),
         ..EventFilter::default()
     })?;
@@ -136,7 +136,7 @@ pub fn run_real_program(
 fn write_outputs(session: &Session, out: &Path) -> Result<()> {
     let csv = out.join("logs.csv");
     let mut file = fs::File::create(&csv).with_context(|| format!("creating {}", csv.display()))?;
-    session.store.export_csv(
+    session.cloud.store.export_csv(
         &EventFilter::default(),
         &ExportOptions::default(),
         &mut file,
@@ -156,7 +156,7 @@ pub fn event_line(event: &Event) -> String {
         event.src_ip,
         event.engine.label(),
         event.action.label(),
-        appliance::store::destination(event),
+        cloud::store::destination(event),
         event.reason()
     )
 }

@@ -35,7 +35,7 @@ impl Alert {
 }
 
 /// RFC 2047 `B` encoding for a header holding non-ASCII text.
-pub(crate) fn encode_rfc2047(text: &str) -> String {
+pub fn encode_rfc2047(text: &str) -> String {
     if text.is_ascii() {
         return text.to_string();
     }

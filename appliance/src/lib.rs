@@ -3,8 +3,8 @@
 //! Frames and time go in through [`Gateway::handle`] and [`Gateway::poll`];
 //! frames to emit, events (detections, policy hits) and alerts come out in
 //! [`Actions`]. Nothing in this crate reads the wall clock, a global RNG, a
-//! socket or a file, except [`store`], the one module that touches SQLite,
-//! and it is driven by the caller, not by the gateway.
+//! socket or a file: the events go to the caller (the cloud's log store is
+//! the `cloud` crate's).
 
 #![forbid(unsafe_code)]
 
@@ -19,8 +19,6 @@ pub mod intel;
 pub mod policy;
 pub mod proto;
 pub mod proxy;
-pub mod report;
-pub mod store;
 pub mod time;
 pub mod wire;
 

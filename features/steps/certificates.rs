@@ -8,8 +8,8 @@ use anyhow::{Context, Result, bail, ensure};
 use appliance::Intel;
 use appliance::inspect::web_reputation::Band;
 use appliance::policy::CertAction;
-use appliance::store::{EventFilter, LogStore};
 use appliance::{Engine, Instant};
+use cloud::store::{EventFilter, LogStore};
 use cucumber::{given, then};
 use std::time::Duration;
 use twin::Outcome;
@@ -112,7 +112,7 @@ fn certificate_warning(world: &mut TwinWorld, host: String, url: String) -> Resu
 fn log_reason(world: &mut TwinWorld, kind: String, reason: String, url: String) -> Result<()> {
     let engine =
         Engine::from_label(&kind).with_context(|| format!("unknown detection kind {kind:?}"))?;
-    let events = world.session()?.store.events(&EventFilter {
+    let events = world.session()?.cloud.store.events(&EventFilter {
         engine: Some(engine),
         ..EventFilter::default()
     })?;
@@ -153,7 +153,7 @@ fn still_rated(world: &mut TwinWorld, host: String, band: String, score: u8) -> 
         got.label(),
         rating.score
     );
-    let events = session.store.events(&EventFilter {
+    let events = session.cloud.store.events(&EventFilter {
         engine: Some(Engine::WebReputation),
         ..EventFilter::default()
     })?;

@@ -4,13 +4,15 @@
 
 use super::{DurationParam, TwinWorld, catalog};
 use anyhow::{Context, Result, anyhow, bail, ensure};
-use appliance::store::{EventFilter, LogStore};
+use cloud::Lang;
+use cloud::console::source::Source;
+use cloud::console::web::PROTECTED_ROUTES;
+use cloud::console::{Login, Running};
+use cloud::store::{EventFilter, LogStore};
 use cucumber::{given, then, when};
 use fantoccini::Locator;
 use officetwin::console::browser::Browser;
-use officetwin::console::source::{LiveTwin, Source};
-use officetwin::console::web::PROTECTED_ROUTES;
-use officetwin::console::{Lang, Login, Running};
+use officetwin::live::LiveTwin;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The longest a browser step waits for a page to show what it expects.
@@ -36,7 +38,7 @@ pub struct ConsoleWorld {
     /// The demo script being told, and what was told with whether the
     /// console's demo page showed it at that moment.
     narrator: Option<officetwin::demo::Narrator>,
-    told: Vec<(officetwin::console::source::Told, bool)>,
+    told: Vec<(cloud::console::source::Told, bool)>,
     /// Screenshots taken, removed when checked.
     screenshots: Vec<std::path::PathBuf>,
     /// This scenario's turn with a browser, held until the scenario ends.
@@ -526,7 +528,12 @@ async fn post(
     all.extend_from_slice(fields);
     let own = c.base().trim_end_matches('/').to_string();
     let origin = origin.unwrap_or(&own);
-    let before = c.twin().session.store.count(&EventFilter::default())?;
+    let before = c
+        .twin()
+        .session
+        .cloud
+        .store
+        .count(&EventFilter::default())?;
     c.events_before = before;
     c.last = Some(
         http(
@@ -596,7 +603,12 @@ fn runs_version(world: &mut TwinWorld, version: u32) -> Result<()> {
 #[then("nothing already logged was lost")]
 fn nothing_lost(world: &mut TwinWorld) -> Result<()> {
     let c = world.console()?;
-    let now = c.twin().session.store.count(&EventFilter::default())?;
+    let now = c
+        .twin()
+        .session
+        .cloud
+        .store
+        .count(&EventFilter::default())?;
     ensure!(
         now >= c.events_before && c.events_before > 0,
         "the log had {} events before, {now} after",
@@ -1199,13 +1211,13 @@ fn access_rows(page: &str) -> Vec<(String, u64)> {
     expr = "the internet access page by {string} over {int} days lists every row of the store's statistics, busiest first, {int} to a page"
 )]
 async fn access_pages(world: &mut TwinWorld, by: String, days: u32, per_page: usize) -> Result<()> {
-    use appliance::store::{AccessDimension, Paging, StatsFilter};
+    use cloud::store::{AccessDimension, Paging, StatsFilter};
     let c = world.console()?;
     let cookie = c.cookie.clone().context("not logged in")?;
     // What the store says, read here directly.
     let expected: Vec<(Option<String>, u64)> = {
         let twin = c.twin();
-        let today = appliance::store::stats::jst_day(twin.session.now());
+        let today = cloud::store::stats::jst_day(twin.session.now());
         let filter = StatsFilter {
             from: Some(today - chrono::Duration::days(i64::from(days) - 1)),
             until: Some(today + chrono::Duration::days(1)),
@@ -1217,6 +1229,7 @@ async fn access_pages(world: &mut TwinWorld, by: String, days: u32, per_page: us
             _ => AccessDimension::SrcIp,
         };
         twin.session
+            .cloud
             .store
             .access_top(dim, &filter, Paging::ALL)?
             .rows

@@ -3,7 +3,7 @@
 use super::TwinWorld;
 use anyhow::{Context, Result, ensure};
 use appliance::Engine;
-use appliance::store::{DEFAULT_EXPORT_CAP, EventFilter, ExportOptions, LogStore};
+use cloud::store::{DEFAULT_EXPORT_CAP, EventFilter, ExportOptions, LogStore};
 use cucumber::then;
 
 #[then(expr = "the gateway logs {int} {string} detection(s) from {string}")]
@@ -22,7 +22,7 @@ fn logs_detections(world: &mut TwinWorld, expected: u64, kind: String, who: Stri
         src_ip: Some(ip),
         ..EventFilter::default()
     };
-    let actual = session.store.count(&filter)?;
+    let actual = session.cloud.store.count(&filter)?;
     ensure!(
         actual == expected,
         "expected {expected} {} detection(s) from {who} ({ip}), the gateway logged {actual}",
@@ -42,7 +42,7 @@ fn log_matches_golden(world: &mut TwinWorld, log: String, golden: String) -> Res
     };
     let session = world.session()?;
     let mut csv = Vec::new();
-    let summary = session.store.export_csv(
+    let summary = session.cloud.store.export_csv(
         &EventFilter {
             engine,
             ..EventFilter::default()
@@ -77,6 +77,7 @@ fn no_other_host(world: &mut TwinWorld, who: String, kind: String) -> Result<()>
     let ip = world.resolve_host(&who)?;
     let session = world.session()?;
     let others: Vec<String> = session
+        .cloud
         .store
         .counts_by_engine_and_host(&EventFilter {
             engine: Some(engine),

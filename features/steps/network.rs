@@ -99,10 +99,11 @@ pub(super) fn last_exchange(
 #[then(expr = "the support desk receives a C&C alert naming {string} within {duration}")]
 fn desk_alert(world: &mut TwinWorld, who: String, within: DurationParam) -> Result<()> {
     use appliance::Engine;
-    use appliance::store::{EventFilter, LogStore};
+    use cloud::store::{EventFilter, LogStore};
     let ip = world.resolve_host(&who)?;
     let session = world.session()?;
     let first = session
+        .cloud
         .store
         .events(&EventFilter {
             engine: Some(Engine::Cnc),

@@ -5,7 +5,7 @@ use super::TwinWorld;
 use anyhow::{Context, Result, bail, ensure};
 use appliance::Engine;
 use appliance::inspect::ips::{self, RuleVars};
-use appliance::store::{EventFilter, LogStore};
+use cloud::store::{EventFilter, LogStore};
 use cucumber::{given, then, when};
 use std::net::Ipv4Addr;
 use std::time::Duration;
@@ -69,6 +69,7 @@ fn logs_against(world: &mut TwinWorld, expected: usize, kind: String, who: Strin
     let ip = world.resolve_host(&who)?;
     let session = world.session()?;
     let actual = session
+        .cloud
         .store
         .events(&EventFilter {
             engine: Some(engine),
@@ -91,6 +92,7 @@ fn first_before(world: &mut TwinWorld, kind: String, who: String, deadline: Stri
     let ip = world.resolve_host(&who)?;
     let session = world.session()?;
     let first = session
+        .cloud
         .store
         .events(&EventFilter {
             engine: Some(engine),

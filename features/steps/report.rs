@@ -3,10 +3,10 @@
 use super::TwinWorld;
 use anyhow::{Context, Result, bail, ensure};
 use appliance::Engine;
-use appliance::report::{Lang, Month, coverage_warnings, markdown};
-use appliance::store::stats::{day_start, plan_export};
-use appliance::store::{Dimension, EventFilter, LogStore, Paging, StatsFilter};
 use chrono::NaiveDate;
+use cloud::report::{Lang, Month, coverage_warnings, markdown};
+use cloud::store::stats::{day_start, plan_export};
+use cloud::store::{Dimension, EventFilter, LogStore, Paging, StatsFilter};
 use cucumber::then;
 use officetwin::report_cmd::{report_of, to_json};
 
@@ -33,7 +33,7 @@ fn raw_logs_gone(world: &mut TwinWorld, day: String) -> Result<()> {
         until: Some(day_start(day.succ_opt().context("no day after that")?)),
         ..EventFilter::default()
     };
-    let left = session.store.count(&filter)?;
+    let left = session.cloud.store.count(&filter)?;
     ensure!(
         left == 0,
         "{left} raw log rows of {day} are still kept at {}",
@@ -59,7 +59,10 @@ fn statistics_count(
     }
     .engines(&[engine]);
     let session = world.session()?;
-    let page = session.store.top(Dimension::SrcIp, &filter, Paging::ALL)?;
+    let page = session
+        .cloud
+        .store
+        .top(Dimension::SrcIp, &filter, Paging::ALL)?;
     ensure!(
         page.total_count == expected,
         "the statistics of {day} count {} {} detection(s) from {who}, expected {expected}",

@@ -2,7 +2,7 @@
 
 use super::{DurationParam, RunOutput, TwinWorld, catalog};
 use anyhow::Result;
-use appliance::store::{EventFilter, ExportOptions, LogStore};
+use cloud::store::{EventFilter, ExportOptions, LogStore};
 use cucumber::{given, then, when};
 use officetwin::session::Session;
 use twin::world::WorldOptions;
@@ -44,7 +44,7 @@ fn runs_twice(world: &mut TwinWorld, id: String) -> Result<()> {
         let mut session = Session::new(scenario, WorldOptions { capture: true })?;
         session.run_to_end()?;
         let mut log_export = Vec::new();
-        session.store.export_csv(
+        session.cloud.store.export_csv(
             &EventFilter::default(),
             &ExportOptions {
                 cap: usize::MAX,

@@ -7,7 +7,7 @@
 use super::{DurationParam, RunOutput, TwinWorld, catalog};
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use appliance::Engine;
-use appliance::store::{EventFilter, ExportOptions, LogStore};
+use cloud::store::{EventFilter, ExportOptions, LogStore};
 use cucumber::{given, then, when};
 use officetwin::session::Session;
 use officetwin::tun_cmd::{self, ExecOutcome, Net};
@@ -176,7 +176,7 @@ fn real_detection_reason(world: &mut TwinWorld, reason: String) -> Result<()> {
 /// Everything a run leaves that a person would compare.
 fn outputs(session: &Session) -> Result<(RunOutput, Vec<String>)> {
     let mut log_export = Vec::new();
-    session.store.export_csv(
+    session.cloud.store.export_csv(
         &EventFilter::default(),
         &ExportOptions {
             cap: usize::MAX,

@@ -67,7 +67,7 @@ impl Browser {
         let profile = std::env::temp_dir().join(format!(
             "officetwin-chromium-{}-{}",
             std::process::id(),
-            super::auth::random_token().map_err(|e| anyhow::anyhow!("{e}"))?
+            cloud::console::auth::random_token().map_err(|e| anyhow::anyhow!("{e}"))?
         ));
         std::fs::create_dir_all(&profile)?;
         let mut caps = serde_json::Map::new();

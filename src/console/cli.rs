@@ -2,10 +2,12 @@
 //! here).
 
 use super::launch::{announce, live_twin, start, stored_logs};
-use super::source::{LiveTwin, Source, Told};
-use super::{Lang, Login};
 use crate::demo::{Narrator, Pace, parse_speed};
+use crate::live::LiveTwin;
 use anyhow::{Context, Result, bail};
+use cloud::Lang;
+use cloud::console::Login;
+use cloud::console::source::{Source, Told};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -159,14 +161,7 @@ pub fn demo(catalog: &Catalog, args: DemoArgs) -> Result<()> {
     let wall = std::time::Instant::now();
     let mut tell = |t: &Told| print_moment(lang, t);
     let mut wait = || {
-        eprint!(
-            "{}",
-            if lang == Lang::En {
-                "  (Enter: next) "
-            } else {
-                "  (Enter で次へ) "
-            }
-        );
+        eprint!("{}", lang.t("cli_next"));
         let mut line = String::new();
         let _ = std::io::stdin().lock().read_line(&mut line);
     };
@@ -178,11 +173,7 @@ pub fn demo(catalog: &Catalog, args: DemoArgs) -> Result<()> {
     println!("\n{}", counts.render());
     eprintln!(
         "{} {:.1?}; {}",
-        if lang == Lang::En {
-            "told in"
-        } else {
-            "所要時間"
-        },
+        lang.t("cli_told_in"),
         wall.elapsed(),
         store.display()
     );
@@ -198,14 +189,7 @@ pub fn demo(catalog: &Catalog, args: DemoArgs) -> Result<()> {
         }
     }
     if !args.exit {
-        eprintln!(
-            "{} {url} (Ctrl-C)",
-            if lang == Lang::En {
-                "the story is told; the console stays open at"
-            } else {
-                "デモは終了しました。コンソールは開いたままです:"
-            }
-        );
+        eprintln!("{} {url} (Ctrl-C)", lang.t("cli_story_told"));
         rt.block_on(async {
             let _ = tokio::signal::ctrl_c().await;
         });

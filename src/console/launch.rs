@@ -2,11 +2,13 @@
 //! scenario's finished run, or a log store file) and the console half of
 //! `officetwin demo`.
 
-use super::source::{LiveTwin, Source, StoredLogs};
-use super::{Lang, Login, Server};
-use crate::session::Session;
+use crate::live::LiveTwin;
+use crate::session::{Session, office_view};
 use anyhow::{Context, Result};
-use appliance::store::SqliteStore;
+use cloud::Lang;
+use cloud::console::{Login, Server, Source, StoredLogs};
+use cloud::labels::tf;
+use cloud::store::SqliteStore;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use twin::catalog::Catalog;
@@ -74,23 +76,25 @@ pub fn stored_logs(catalog: &Catalog, path: &Path, scenario: Option<&str>) -> Re
         .unwrap_or_else(|| "CloudEdge".to_string());
     Ok(StoredLogs {
         store,
-        office,
+        office: office.as_ref().map(office_view),
         name,
     })
 }
 
 /// Prints where the console is and how to log in.
 pub fn announce(server: &Server, login: &Login, lang: Lang) {
-    if lang == Lang::En {
-        eprintln!("console: {}", server.url());
-        eprintln!("  account: {}  password: {}", login.account, login.password);
-    } else {
-        eprintln!("管理コンソール: {}", server.url());
-        eprintln!(
-            "  アカウント: {}  パスワード: {}",
-            login.account, login.password
-        );
-    }
+    eprintln!("{}", tf("cli_console_url", lang, &[("url", server.url())]));
+    eprintln!(
+        "{}",
+        tf(
+            "cli_login",
+            lang,
+            &[
+                ("account", login.account.clone()),
+                ("password", login.password.clone()),
+            ],
+        )
+    );
 }
 
 /// Binds the console for `source` on 127.0.0.1:`port`.

@@ -1,159 +1,21 @@
-//! What the console shows and acts on: a log store alone (`officetwin console
-//! --store FILE`), or a running twin (`officetwin demo`, `officetwin console`
-//! on a scenario), whose gateway the console can deploy policies to.
+//! The console's view of a running twin: [`LiveTwin`], a scenario's session
+//! with the console's policy drafts, its deploy history and the demo's
+//! story, read and acted on by the console through [`cloud::console::Source`].
 //!
-//! The console holds its source behind a mutex; the twin's thread takes the
-//! same lock for each slice of virtual time, so a page always sees one
+//! The console holds it behind a mutex; the twin's thread takes the same
+//! lock for each slice of virtual time, so a page always sees one
 //! consistent moment.
 
 use crate::session::Session;
+use appliance::Instant;
 use appliance::gateway::DeployOutcome;
 use appliance::policy::Policy;
-use appliance::store::{LogStore, SqliteStore};
-use appliance::{Config, Instant};
+use cloud::console::profile::{self, ListKind, ListOp, ProfileView};
+use cloud::console::source::{
+    DeployRecord, DeviceKey, Office, Source, Story, Traffic, parse_policy,
+};
+use cloud::store::LogStore;
 use std::collections::HashMap;
-use twin::WorldStats;
-use twin::demo::Text;
-use twin::model::Office;
-
-/// One moment of a demo that has been told.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Told {
-    /// Virtual time, JST.
-    pub at: String,
-    pub ja: String,
-    pub en: String,
-    pub show: Option<String>,
-}
-
-/// The story of a running demo, as the console shows it.
-#[derive(Clone, Debug, Default)]
-pub struct Story {
-    pub title: Option<Text>,
-    pub speed: String,
-    pub told: Vec<Told>,
-    pub finished: bool,
-}
-
-/// One "deploy all" and what each gateway answered.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct DeployRecord {
-    pub gateway: String,
-    pub version: u32,
-    /// `deploying`, `success` or `failed`: the last of `history`.
-    pub status: &'static str,
-    /// Every status the gateway went through, e.g. `deploying`, `success`.
-    pub history: Vec<&'static str>,
-    pub reason: Option<String>,
-    /// Virtual time of the deploy, JST.
-    pub at: String,
-}
-
-/// A device to block, as the console's form names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DeviceKey {
-    Ip(std::net::Ipv4Addr),
-    Mac(String),
-}
-
-/// What the console reads and acts on.
-pub trait Source: Send {
-    fn store(&self) -> &dyn LogStore;
-    /// The office behind the gateway, when known (device names, users).
-    fn office(&self) -> Option<&Office>;
-    fn gateway_name(&self) -> String;
-    /// The virtual clock of a running twin.
-    fn now(&self) -> Option<Instant> {
-        None
-    }
-    fn traffic(&self) -> Option<WorldStats> {
-        None
-    }
-    /// Alert mails the support desk received.
-    fn alerts(&self) -> Option<usize> {
-        None
-    }
-    fn is_isolated(&self, _host: &str) -> bool {
-        false
-    }
-    /// The policy as an editable YAML text, if policies can be edited here.
-    fn policy_text(&self) -> Option<String> {
-        None
-    }
-    fn running_version(&self) -> Option<u32> {
-        None
-    }
-    fn deploys(&self) -> &[DeployRecord] {
-        &[]
-    }
-    /// Validates `text` and keeps it as the draft; a policy that does not
-    /// validate is refused with its reason and nothing changes.
-    fn save_policy(&mut self, _text: &str) -> Result<(), String> {
-        Err("policies are read-only here".into())
-    }
-    /// "Deploy all": the saved draft to every gateway.
-    fn deploy_all(&mut self) -> Result<(), String> {
-        Err("policies are read-only here".into())
-    }
-    /// The security profile as the console shows it: the draft if one is
-    /// pending, else the one running.
-    fn profile(&self) -> Option<super::profile::ProfileView> {
-        None
-    }
-    /// The security profile as an editable YAML text (the shape of a
-    /// scenario's `policy:`), if it can be edited here.
-    fn profile_text(&self) -> Option<String> {
-        None
-    }
-    /// Validates `text` as a security profile and keeps it as the draft; one
-    /// that does not validate is refused with its place and reason.
-    fn save_profile(&mut self, _text: &str) -> Result<(), String> {
-        Err("policies are read-only here".into())
-    }
-    /// Adds an entry to, or removes one from, the draft's allow or block
-    /// list; an entry that does not validate is refused with its reason.
-    fn edit_list(
-        &mut self,
-        _list: super::profile::ListKind,
-        _op: super::profile::ListOp,
-        _entry: &str,
-    ) -> Result<(), String> {
-        Err("policies are read-only here".into())
-    }
-    /// Blocks a device at the gateway, by IP or MAC.
-    fn block_device(&mut self, _key: &DeviceKey) -> Result<(), String> {
-        Err("blocking a device needs the gateway's device list".into())
-    }
-    fn can_block(&self) -> bool {
-        false
-    }
-    /// Whether the gateway blocks this device (by its IP or its MAC).
-    fn is_blocked(&self, _ip: std::net::Ipv4Addr, _mac: &str) -> bool {
-        false
-    }
-    fn story(&self) -> Option<&Story> {
-        None
-    }
-}
-
-/// A log store on its own: what `officetwin console --store FILE` serves.
-pub struct StoredLogs {
-    pub store: SqliteStore,
-    pub office: Option<Office>,
-    pub name: String,
-}
-
-impl Source for StoredLogs {
-    fn store(&self) -> &dyn LogStore {
-        &self.store
-    }
-    fn office(&self) -> Option<&Office> {
-        self.office.as_ref()
-    }
-    fn gateway_name(&self) -> String {
-        self.name.clone()
-    }
-}
 
 /// A running twin: its session, the policy draft and the demo's story.
 pub struct LiveTwin {
@@ -163,6 +25,8 @@ pub struct LiveTwin {
     pub draft: String,
     pub deploys: Vec<DeployRecord>,
     pub story: Option<Story>,
+    /// The office as the console shows it.
+    office: Office,
     versions: HashMap<String, u32>,
     /// The web policy (security profile) as edited in the console and not
     /// yet deployed; `None`: the running one.
@@ -182,7 +46,9 @@ impl LiveTwin {
             session.scenario.office.gateway_name.clone(),
             session.scenario.gateway.version,
         );
+        let office = crate::session::office_view(&session.scenario.office);
         LiveTwin {
+            office,
             session,
             draft: policy_yaml,
             deploys: Vec::new(),
@@ -195,20 +61,12 @@ impl LiveTwin {
     }
 }
 
-/// Parses the console's policy text into the gateway's validated config.
-pub fn parse_policy(text: &str) -> Result<Config, String> {
-    serde_yaml::from_str::<Config>(text).map_err(|e| match e.location() {
-        Some(at) => format!("line {} column {}: {e}", at.line(), at.column()),
-        None => e.to_string(),
-    })
-}
-
 impl Source for LiveTwin {
     fn store(&self) -> &dyn LogStore {
-        &self.session.store
+        &self.session.cloud.store
     }
     fn office(&self) -> Option<&Office> {
-        Some(&self.session.scenario.office)
+        Some(&self.office)
     }
     fn gateway_name(&self) -> String {
         self.session.scenario.office.gateway_name.clone()
@@ -216,8 +74,13 @@ impl Source for LiveTwin {
     fn now(&self) -> Option<Instant> {
         Some(self.session.now())
     }
-    fn traffic(&self) -> Option<WorldStats> {
-        Some(self.session.world.stats())
+    fn traffic(&self) -> Option<Traffic> {
+        let s = self.session.world.stats();
+        Some(Traffic {
+            frames_lan: s.frames_lan,
+            frames_wan: s.frames_wan,
+            bytes_wan: s.bytes_wan,
+        })
     }
     fn alerts(&self) -> Option<usize> {
         Some(
@@ -289,25 +152,20 @@ impl Source for LiveTwin {
             }
         }
     }
-    fn profile(&self) -> Option<super::profile::ProfileView> {
+    fn profile(&self) -> Option<ProfileView> {
         let running = &self.session.world.gateway_ref().config().policy;
-        Some(super::profile::ProfileView::of(
+        Some(ProfileView::of(
             self.web_draft.as_ref().unwrap_or(running),
             self.web_draft.as_ref().is_some_and(|d| d != running),
         ))
     }
-    fn edit_list(
-        &mut self,
-        list: super::profile::ListKind,
-        op: super::profile::ListOp,
-        entry: &str,
-    ) -> Result<(), String> {
+    fn edit_list(&mut self, list: ListKind, op: ListOp, entry: &str) -> Result<(), String> {
         let mut draft = self
             .web_draft
             .clone()
             .unwrap_or_else(|| self.session.world.gateway_ref().config().policy.clone());
-        super::profile::edit(&mut draft, list, op, entry)?;
-        self.profile_text = super::profile::edit_text(&self.profile_text, list, op, entry)?;
+        profile::edit(&mut draft, list, op, entry)?;
+        self.profile_text = profile::edit_text(&self.profile_text, list, op, entry)?;
         self.web_draft = Some(draft);
         Ok(())
     }

@@ -33,4 +33,26 @@ mod tests {
     fn templates_compile() {
         super::environment().unwrap();
     }
+
+    #[test]
+    fn templates_use_only_known_labels() {
+        for (name, source) in super::TEMPLATES {
+            let mut rest = *source;
+            while let Some(at) = rest.find("t.") {
+                let before = rest[..at].chars().last();
+                rest = &rest[at + 2..];
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let key: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                assert!(
+                    crate::labels::has(&key),
+                    "{name} uses unknown label t.{key}"
+                );
+            }
+        }
+    }
 }

@@ -9,19 +9,19 @@
 //! of the report is still produced.
 
 pub mod html;
-pub mod labels;
 pub mod mail;
 pub mod markdown;
 mod rating;
 
-pub use labels::Lang;
+pub use crate::labels::Lang;
 pub use rating::{Grade, Rating, RatingInputs};
 
-use crate::event::Engine;
+use crate::labels;
 use crate::store::stats::{day_number, next_month};
 use crate::store::{
     AccessDimension, AccessPage, Dimension, LogStore, Paging, StatsFilter, StoreError, TopPage,
 };
+use appliance::Engine;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -12,8 +12,9 @@
 //! chain ([`detail`]): an engine that wants its rule or category counted puts
 //! `category NAME`, `rule NAME` or `threat NAME` in its reasons.
 
-use crate::event::{Engine, Event};
-use crate::time::{Instant, jst};
+use appliance::Instant;
+use appliance::time::jst;
+use appliance::{Engine, Event};
 use chrono::{Datelike, NaiveDate, TimeZone};
 use std::net::Ipv4Addr;
 use std::time::Duration;
@@ -285,7 +286,7 @@ pub fn plan_export(from: Instant, until: Instant, now: Instant) -> Result<Export
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Action;
+    use appliance::Action;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -1,10 +1,10 @@
 //! The report from a store filled by hand.
 
 use super::*;
-use crate::event::{Action, Event};
 use crate::store::stats::day_start;
 use crate::store::{LogStore, SqliteStore};
-use crate::time::Instant;
+use appliance::Instant;
+use appliance::{Action, Event};
 
 fn date(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2017, m, d).unwrap()

@@ -4,9 +4,9 @@
 //! and traffic status), the C&C table of the monthly report, the device list
 //! and the internet-access ranking.
 
-use super::labels::Lang;
 use super::source::Source;
-use appliance::store::{EventFilter, StoreError};
+use crate::labels::Lang;
+use crate::store::{EventFilter, StoreError};
 use appliance::{Action, Engine, Event, Instant};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -101,7 +101,7 @@ pub fn event_row(source: &dyn Source, lang: Lang, e: &Event) -> EventRow {
         src_ip: e.src_ip.to_string(),
         src_mac: e.src_mac.clone(),
         device: device_label(source, e.src_ip).0,
-        destination: appliance::store::destination(e),
+        destination: crate::store::destination(e),
         reason: e.reason(),
     }
 }
@@ -256,14 +256,14 @@ pub fn devices(source: &dyn Source) -> Result<Vec<DeviceRow>, StoreError> {
             rows.push(DeviceRow {
                 name: h.name.clone(),
                 ip: h.ip.to_string(),
-                mac: h.mac.to_string(),
+                mac: h.mac.clone(),
                 os: h.os.clone(),
                 user: h.user.clone().unwrap_or_default(),
                 detections: hit.as_ref().map_or(0, |s| s.0),
                 last_seen: hit.map(|s| s.1.jst_string()).unwrap_or_default(),
                 status: if source.is_isolated(&h.name) {
                     "isolated"
-                } else if source.is_blocked(h.ip, &h.mac.to_string()) {
+                } else if source.is_blocked(h.ip, &h.mac) {
                     "blocked"
                 } else {
                     "connected"

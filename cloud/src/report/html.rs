@@ -4,12 +4,12 @@
 //! Japanese text is plain UTF-8 in the page and in the SVG `<text>` nodes,
 //! with a font stack that finds Noto CJK (or the system's Japanese font).
 
-use super::labels::{self, Lang, key_name, t, tf};
 use super::markdown::engines_present;
 use super::{
     AccessSection, DayStatus, HostSection, KeySection, MonthlyReport, coverage_warnings, percent,
     rating_lines, thousands,
 };
+use crate::labels::{self, Lang, key_name, t, tf};
 use std::fmt::Write;
 
 const FONTS: &str = "'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic', \
@@ -62,9 +62,9 @@ pub fn render(report: &MonthlyReport, lang: Lang) -> String {
          <tr><th>{}</th><td>{} – {}</td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n</table>\n",
         t("office", lang),
         escape(&report.office.name),
-        t("gateway", lang),
+        t("gateway_box", lang),
         escape(&report.office.gateway),
-        t("period", lang),
+        t("report_period", lang),
         report.from,
         report.to,
         t("coverage", lang),
@@ -153,7 +153,7 @@ fn summary(h: &mut String, report: &MonthlyReport, lang: Lang) {
         .summary
         .by_engine
         .iter()
-        .map(|c| (labels::engine(c.engine, lang).to_string(), c.count))
+        .map(|c| (labels::report_engine(c.engine, lang).to_string(), c.count))
         .collect();
     if !bars.is_empty() {
         bar_chart(
@@ -161,20 +161,20 @@ fn summary(h: &mut String, report: &MonthlyReport, lang: Lang) {
             &bars,
             "#555",
             t("x_axis_detections", lang),
-            t("engine", lang),
+            t("function", lang),
         );
     }
     let _ = write!(
         h,
         "<table><tr><th>{}</th><th>{}</th></tr>",
-        escape(t("engine", lang)),
+        escape(t("function", lang)),
         escape(t("detections", lang))
     );
     for c in &report.summary.by_engine {
         let _ = write!(
             h,
             "<tr><td>{}</td><td class=\"n\">{}</td></tr>",
-            escape(labels::engine(c.engine, lang)),
+            escape(labels::report_engine(c.engine, lang)),
             thousands(c.count)
         );
     }
@@ -185,7 +185,7 @@ fn summary(h: &mut String, report: &MonthlyReport, lang: Lang) {
         thousands(report.summary.total_detections)
     );
     let _ = write!(h, "<h4>{}</h4><pre>", escape(t("formula", lang)));
-    for f in super::rating::FORMULA {
+    for f in crate::labels::FORMULA {
         let _ = writeln!(h, "{}", escape(f));
     }
     h.push_str("</pre>\n");
@@ -417,10 +417,10 @@ fn daily(h: &mut String, report: &MonthlyReport, lang: Lang) {
         h,
         "<table><tr><th>{}</th><th>{}</th>",
         escape(t("day", lang)),
-        escape(t("status", lang))
+        escape(t("uptime", lang))
     );
     for e in &engines {
-        let _ = write!(h, "<th>{}</th>", escape(labels::engine(*e, lang)));
+        let _ = write!(h, "<th>{}</th>", escape(labels::report_engine(*e, lang)));
     }
     let _ = write!(h, "<th>{}</th></tr>", escape(t("total", lang)));
     for d in days {
@@ -468,7 +468,7 @@ fn access(h: &mut String, section: &AccessSection, key: &str, lang: Lang) {
         escape(t(key, lang)),
         escape(t("requests", lang)),
         escape(t("share", lang)),
-        escape(t("bytes", lang))
+        escape(t("bytes_sent", lang))
     );
     for (i, r) in section.rows.iter().enumerate() {
         let _ = write!(

@@ -19,9 +19,9 @@ pub use stats::{
     STATS_RETENTION_DAYS, StatsFilter, TopPage, TopRow,
 };
 
-use crate::access::AccessRecord;
-use crate::event::{Engine, Event};
-use crate::time::Instant;
+use appliance::AccessRecord;
+use appliance::Instant;
+use appliance::{Engine, Event};
 use chrono::NaiveDate;
 use std::io::Write;
 use std::net::Ipv4Addr;
@@ -228,7 +228,7 @@ pub enum StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Action;
+    use appliance::Action;
 
     fn event(secs: i64, engine: Engine, ip: [u8; 4]) -> Event {
         Event {

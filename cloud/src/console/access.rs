@@ -4,11 +4,11 @@
 //! log rows, seed 000 Q6). Every row is reachable: sorted by requests, then
 //! paged, with the totals of all pages.
 
-use super::labels::Lang;
 use super::source::Source;
 use super::widgets;
-use appliance::store::stats::jst_day;
-use appliance::store::{AccessDimension, Paging, StatsFilter};
+use crate::labels::Lang;
+use crate::store::stats::jst_day;
+use crate::store::{AccessDimension, Paging, StatsFilter};
 use chrono::{Duration as Days, NaiveDate};
 
 /// Rows per page unless asked otherwise, and the most a page may hold.

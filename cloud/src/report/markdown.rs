@@ -2,12 +2,12 @@
 //!
 //! Plain tables and lists, no charts: a reviewer reads the numbers in a diff.
 
-use super::labels::{self, Lang, key_name, t, tf};
 use super::{
     AccessSection, HostSection, KeySection, MonthlyReport, coverage_warnings, percent,
     rating_lines, thousands,
 };
-use crate::event::Engine;
+use crate::labels::{self, Lang, key_name, t, tf};
+use appliance::Engine;
 use std::fmt::Write;
 
 /// Renders `report` in `lang`.
@@ -22,11 +22,16 @@ pub fn render(report: &MonthlyReport, lang: Lang) -> String {
     );
     line(
         out,
-        &format!("- {}: {}", t("gateway", lang), report.office.gateway),
+        &format!("- {}: {}", t("gateway_box", lang), report.office.gateway),
     );
     line(
         out,
-        &format!("- {}: {} – {}", t("period", lang), report.from, report.to),
+        &format!(
+            "- {}: {} – {}",
+            t("report_period", lang),
+            report.from,
+            report.to
+        ),
     );
     line(
         out,
@@ -119,7 +124,7 @@ fn summary(out: &mut String, report: &MonthlyReport, lang: Lang) {
     line(out, "");
     line(
         out,
-        &format!("| {} | {} |", t("engine", lang), t("detections", lang)),
+        &format!("| {} | {} |", t("function", lang), t("detections", lang)),
     );
     line(out, "|---|---:|");
     for c in &report.summary.by_engine {
@@ -127,7 +132,7 @@ fn summary(out: &mut String, report: &MonthlyReport, lang: Lang) {
             out,
             &format!(
                 "| {} | {} |",
-                labels::engine(c.engine, lang),
+                labels::report_engine(c.engine, lang),
                 thousands(c.count)
             ),
         );
@@ -144,7 +149,7 @@ fn summary(out: &mut String, report: &MonthlyReport, lang: Lang) {
     line(out, &format!("{}:", t("formula", lang)));
     line(out, "");
     line(out, "```text");
-    for f in super::rating::FORMULA {
+    for f in crate::labels::FORMULA {
         line(out, f);
     }
     line(out, "```");
@@ -261,10 +266,10 @@ pub(super) fn engines_present(report: &MonthlyReport) -> Vec<Engine> {
 
 fn daily(out: &mut String, report: &MonthlyReport, lang: Lang) {
     let engines = engines_present(report);
-    let mut head = format!("| {} | {} |", t("day", lang), t("status", lang));
+    let mut head = format!("| {} | {} |", t("day", lang), t("uptime", lang));
     let mut rule = "|---|---|".to_string();
     for e in &engines {
-        let _ = write!(head, " {} |", labels::engine(*e, lang));
+        let _ = write!(head, " {} |", labels::report_engine(*e, lang));
         rule.push_str("---:|");
     }
     let _ = write!(head, " {} |", t("total", lang));
@@ -302,7 +307,7 @@ fn access(out: &mut String, section: &AccessSection, key: &str, lang: Lang) {
             t(key, lang),
             t("requests", lang),
             t("share", lang),
-            t("bytes", lang)
+            t("bytes_sent", lang)
         ),
     );
     line(out, "|---:|---|---:|---:|---:|");

@@ -5,7 +5,7 @@
 //! break; double inner quotes; CRLF line ends). Kept apart from SQLite so a
 //! PostgreSQL store writes byte-identical exports.
 
-use crate::event::Event;
+use appliance::Event;
 use std::io::{self, Write};
 
 /// The header row, in English, as the columns appear.
@@ -78,8 +78,8 @@ fn write_field(out: &mut dyn Write, field: &str) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Action, Engine};
-    use crate::time::Instant;
+    use appliance::Instant;
+    use appliance::{Action, Engine};
     use std::net::Ipv4Addr;
 
     fn event() -> Event {

@@ -4,10 +4,10 @@
 //! the HTML report attached. Both parts are 8bit UTF-8, which the twin's mail
 //! server (and any 8BITMIME server) carries as is.
 
-use super::labels::{Lang, tf};
 use super::{MonthlyReport, html, markdown};
-use crate::alert::encode_rfc2047;
-use crate::time::Instant;
+use crate::labels::{Lang, tf};
+use appliance::Instant;
+use appliance::alert::encode_rfc2047;
 
 /// Who the report mail comes from.
 pub const REPORT_SENDER: &str = "cloudedge-report@isp.example";

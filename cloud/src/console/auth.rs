@@ -42,7 +42,7 @@ pub fn same(a: &str, b: &str) -> bool {
 pub struct SessionInfo {
     pub account: String,
     pub csrf: String,
-    pub lang: super::labels::Lang,
+    pub lang: crate::labels::Lang,
     last_seen: Instant,
 }
 
@@ -66,7 +66,7 @@ pub struct Auth {
     hash: String,
     sessions: HashMap<String, SessionInfo>,
     failures: HashMap<String, Failures>,
-    default_lang: super::labels::Lang,
+    default_lang: crate::labels::Lang,
 }
 
 impl Auth {
@@ -75,7 +75,7 @@ impl Auth {
     pub fn new(
         account: &str,
         password: &str,
-        default_lang: super::labels::Lang,
+        default_lang: crate::labels::Lang,
     ) -> anyhow::Result<Auth> {
         let hash = Argon2::default()
             .hash_password(password.as_bytes())
@@ -147,7 +147,7 @@ impl Auth {
         Some(info.clone())
     }
 
-    pub fn set_lang(&mut self, token: &str, lang: super::labels::Lang) {
+    pub fn set_lang(&mut self, token: &str, lang: crate::labels::Lang) {
         if let Some(info) = self.sessions.get_mut(token) {
             info.lang = lang;
         }
@@ -173,7 +173,7 @@ impl Auth {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::console::labels::Lang;
+    use crate::labels::Lang;
 
     #[test]
     fn right_password_opens_a_session_wrong_ones_lock() {

@@ -12,14 +12,14 @@
 //! batch of a million events of one host costs a handful of writes.
 
 use super::{Inner, SqliteStore, action_name, corrupt, engine_name, parse_engine};
-use crate::access::AccessRecord;
-use crate::event::Event;
 use crate::store::stats::{
     AccessDimension, AccessPage, AccessRow, CATEGORY_PREFIXES, DailyCount, DayUptime, Dimension,
     Paging, StatsFilter, THREAT_PREFIXES, TopPage, TopRow, day_from_number, day_number, detail,
     jst_day, policy_of, split_days,
 };
-use crate::time::Instant;
+use appliance::AccessRecord;
+use appliance::Event;
+use appliance::Instant;
 use chrono::NaiveDate;
 use rusqlite::types::Value;
 use rusqlite::{Transaction, params, params_from_iter};
@@ -355,13 +355,13 @@ impl SqliteStore {
 
 #[cfg(test)]
 mod tests {
-    use crate::access::AccessRecord;
-    use crate::event::{Action, Engine, Event};
     use crate::store::stats::{day_start, jst_day};
     use crate::store::{
         AccessDimension, Dimension, EventFilter, LogStore, Paging, SqliteStore, StatsFilter,
     };
-    use crate::time::Instant;
+    use appliance::AccessRecord;
+    use appliance::Instant;
+    use appliance::{Action, Engine, Event};
     use chrono::NaiveDate;
     use std::net::Ipv4Addr;
     use std::time::Duration;

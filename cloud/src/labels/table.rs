@@ -1,87 +1,12 @@
-//! The console's words, Japanese and English, from one table.
+//! The one label table: every word of the console and the report, Japanese
+//! (as in the seeds, GLOSSARY.md) and English.
 //!
-//! Every label a page shows comes from [`LABELS`] (the words of GLOSSARY.md),
-//! never from a template literal, so a term is changed in one place and both
-//! languages always have it.
+//! Where the console and the report name one thing differently, the two words
+//! are two entries with their own keys, each saying where its word comes from.
 
-use appliance::{Action, Engine};
-use std::collections::BTreeMap;
-
-/// The two languages of the console; Japanese is the default.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Lang {
-    #[default]
-    Ja,
-    En,
-}
-
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Ja => "ja",
-            Lang::En => "en",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Lang> {
-        match code.trim().to_ascii_lowercase().as_str() {
-            "ja" | "jp" | "japanese" | "日本語" => Some(Lang::Ja),
-            "en" | "english" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The label `key` in this language; the key itself if it is missing
-    /// (a unit test keeps every key of the templates in the table).
-    pub fn t(self, key: &str) -> &'static str {
-        LABELS
-            .iter()
-            .find(|(k, _, _)| *k == key)
-            .map(|(_, ja, en)| if self == Lang::En { *en } else { *ja })
-            .unwrap_or("?")
-    }
-
-    /// The whole table in this language, for templates (`{{ t.dashboard }}`).
-    pub fn table(self) -> BTreeMap<&'static str, &'static str> {
-        LABELS
-            .iter()
-            .map(|(k, ja, en)| (*k, if self == Lang::En { *en } else { *ja }))
-            .collect()
-    }
-
-    pub fn engine(self, engine: Engine) -> &'static str {
-        self.t(engine_key(engine))
-    }
-
-    pub fn action(self, action: Action) -> &'static str {
-        self.t(match action {
-            Action::Block => "action_block",
-            Action::Reset => "action_reset",
-            Action::Reject => "action_reject",
-            Action::Drop => "action_drop",
-            Action::Tag => "action_tag",
-            Action::Monitor => "action_monitor",
-        })
-    }
-}
-
-pub fn engine_key(engine: Engine) -> &'static str {
-    match engine {
-        Engine::Firewall => "engine_firewall",
-        Engine::Ips => "engine_ips",
-        Engine::Dos => "engine_dos",
-        Engine::Cnc => "engine_cnc",
-        Engine::WebReputation => "engine_web_reputation",
-        Engine::UrlFilter => "engine_url_filter",
-        Engine::AppControl => "engine_app_control",
-        Engine::AntiMalware => "engine_anti_malware",
-        Engine::AntiSpam => "engine_anti_spam",
-        Engine::EmailReputation => "engine_email_reputation",
-    }
-}
-
-/// key, 日本語 (as in the seeds), English.
-pub const LABELS: &[(&str, &str, &str)] = &[
+/// `(key, 日本語, English)`.
+pub(super) const LABELS: &[(&str, &str, &str)] = &[
+    // The console: menus, pages, forms, the dashboard's widgets, the log list.
     ("console", "Cloud Edge 管理コンソール", "Cloud Edge console"),
     ("dashboard", "ダッシュボード", "Dashboard"),
     ("logs", "ログ分析", "Log analysis"),
@@ -285,6 +210,8 @@ pub const LABELS: &[(&str, &str, &str)] = &[
         "Intrusion prevention",
     ),
     ("engine_dos", "DoS対策", "DoS protection"),
+    // The log list's name of the C&C engine (GLOSSARY.md: "C&Cサーバ / C&Cサーバへの通信 /
+    // C&Cコールバック"); the report's word is `report_engine_cnc`.
     ("engine_cnc", "C&Cコールバック", "C&C callback"),
     (
         "engine_web_reputation",
@@ -405,46 +332,246 @@ pub const LABELS: &[(&str, &str, &str)] = &[
         "不正なリクエストのため処理しませんでした",
         "Request refused (cross-site or stale form)",
     ),
+    // The command line of `officetwin console` and `officetwin demo`.
+    ("cli_console_url", "管理コンソール: {url}", "console: {url}"),
+    (
+        "cli_login",
+        "  アカウント: {account}  パスワード: {password}",
+        "  account: {account}  password: {password}",
+    ),
+    ("cli_next", "  (Enter で次へ) ", "  (Enter: next) "),
+    ("cli_told_in", "所要時間", "told in"),
+    (
+        "cli_story_told",
+        "デモは終了しました。コンソールは開いたままです:",
+        "the story is told; the console stays open at",
+    ),
+    // A demo moment whose desk action the console refused.
+    (
+        "demo_change_failed",
+        " (設定変更に失敗しました: {reason})",
+        " (the change failed: {reason})",
+    ),
+    // The monthly report: headings, columns, guides' titles, warnings, the mail.
+    ("title", "月次レポート", "Monthly report"),
+    ("summary", "サマリレポート", "Summary report"),
+    ("office", "お客様", "Office"),
+    // The report names the gateway as the service does: "専用BOX(Cloud Edge)" (seed 000);
+    // the console as its menu does: "ダッシュボード ゲートウェイ ポリシー" (seed 001), `gateway`.
+    ("gateway_box", "専用BOX", "Gateway"),
+    // The report's month under review (`period`: the console's filter of days).
+    ("report_period", "対象期間", "Period"),
+    ("rating", "総合評価", "Overall rating"),
+    ("score", "スコア", "Score"),
+    ("formula", "評価の計算式", "How the rating is computed"),
+    ("how_to_read", "【読み解き方】", "How to read it"),
+    ("what_to_do", "【確認・実施事項】", "What to do"),
+    ("total", "合計", "Total"),
+    ("rank", "順位", "Rank"),
+    ("user_ip", "ユーザ (IPアドレス)", "User (IP address)"),
+    ("device", "端末名", "Device"),
+    ("share", "割合", "Share"),
+    // The report's column heading for the functions (`engine`: the console's filter and column).
+    ("function", "機能", "Function"),
+    ("threat", "脅威名", "Threat name"),
+    ("site", "Webサイト", "Web site"),
+    // The report's access table: what the office sent (`bytes`: the console's traffic volume).
+    ("bytes_sent", "送信量 (バイト)", "Bytes sent"),
+    ("day", "日付", "Day"),
+    // The report's daily table: the gateway online or not (`status`: a console row's state).
+    ("uptime", "稼働状況", "Status"),
+    ("none", "該当なし", "None"),
+    (
+        "x_axis_detections",
+        "横軸: 検出した件数",
+        "x axis: detections",
+    ),
+    (
+        "y_axis_users",
+        "縦軸: ユーザ (表記されているIPアドレスを保持する端末)",
+        "y axis: users (the device holding the IP address shown)",
+    ),
+    ("x_axis_days", "横軸: 日付", "x axis: day"),
+    ("y_axis_count", "縦軸: 検出した件数", "y axis: detections"),
+    ("day_online", "稼働", "online"),
+    ("day_partial", "一部オフライン", "partly offline"),
+    ("day_offline", "オフライン", "offline"),
+    ("day_no_data", "データなし", "no data"),
+    ("coverage", "データの取得状況", "Data coverage"),
+    (
+        "unreadable",
+        "読み取れなかった項目",
+        "Sections that could not be read",
+    ),
+    ("not_rated", "評価できません", "Not rated"),
+    (
+        "grade_withheld",
+        "評価保留 (データのある割合が90%未満)",
+        "withheld (less than 90% of the month reported)",
+    ),
+    ("grade_a", "A (良好)", "A (good)"),
+    ("grade_b", "B (概ね良好)", "B (fair)"),
+    ("grade_c", "C (注意)", "C (caution)"),
+    ("grade_d", "D (要対策)", "D (action needed)"),
+    ("sec_summary", "概要", "Overview"),
+    (
+        "sec_cnc",
+        "C&Cサーバへのアクセスに関する情報",
+        "Access to C&C servers",
+    ),
+    (
+        "sec_malicious",
+        "不正サイトのアクセスに関する情報",
+        "Access to malicious sites",
+    ),
+    (
+        "sec_categories",
+        "ブロックされた上位URLカテゴリ",
+        "Top blocked URL categories",
+    ),
+    (
+        "sec_policies",
+        "実行された上位ポリシー",
+        "Top policies enforced",
+    ),
+    (
+        "sec_policy_users",
+        "ポリシー行: 適用された上位のユーザ",
+        "Top users hit by policy rules",
+    ),
+    (
+        "sec_security_users",
+        "インターネットセキュリティによってブロックされた上位ユーザ",
+        "Top users blocked by internet security",
+    ),
+    (
+        "sec_threats",
+        "検出された脅威名と件数 (APTイベントを含む)",
+        "Threat names and counts (including APT events)",
+    ),
+    (
+        "sec_daily",
+        "日別の検出数の推移",
+        "Daily trend of detections",
+    ),
+    (
+        "sec_access",
+        "インターネットアクセス (カテゴリ別)",
+        "Internet access by category",
+    ),
+    (
+        "sec_sites",
+        "インターネットアクセス (上位Webサイト)",
+        "Internet access: top web sites",
+    ),
+    (
+        "warn_offline",
+        "注意: 専用BOXがオフラインだった時間が今月 {hours} 時間あります ({days})。その間の脅威は記録されておらず、このレポートに表示されていません。検出がないことは安全を意味しません (FAQ Q21)。",
+        "Warning: the gateway was offline for {hours} hours this month ({days}). Threats during that time were not recorded and do not appear in this report. No detections does not mean safe (FAQ Q21).",
+    ),
+    (
+        "warn_no_data",
+        "注意: {n} 日分は専用BOXからのデータがありません ({days})。未設置、電源断、または集計対象外の期間です。その日の 0 件は安全を意味しません (FAQ Q21)。",
+        "Warning: {n} days have no data from the gateway ({days}): not installed, powered off, or outside the reporting window. Their zero counts do not mean safe (FAQ Q21).",
+    ),
+    (
+        "warn_none",
+        "注意: 今月は専用BOXからのデータがまったくありません。このレポートの 0 件は安全を意味しません。専用BOXの「Cloud Consoleに接続」LEDを確認してください (FAQ Q21)。",
+        "Warning: the gateway sent no data at all this month. The zeros in this report do not mean safe. Check the gateway's \"connected to Cloud Console\" LED (FAQ Q21).",
+    ),
+    (
+        "reported",
+        "データのある割合: {pct}",
+        "Share of the month reported: {pct}",
+    ),
+    (
+        "empty_section",
+        "今月の検出はありません。",
+        "No detections this month.",
+    ),
+    (
+        "empty_access",
+        "今月の統計はありません。",
+        "No statistics this month.",
+    ),
+    (
+        "rating_incomplete",
+        "参考値: 対象期間の {pct} のデータのみに基づく評価です。",
+        "Provisional: based on data for {pct} of the month only.",
+    ),
+    (
+        "rating_none",
+        "今月はデータがないため評価できません。",
+        "Not rated: there is no data for this month.",
+    ),
+    (
+        "deductions",
+        "減点: C&C端末 {a}、C&C件数 {b}、不正サイト {c}、不正プログラム {d}、IPS/DoS {e}",
+        "Deductions: C&C hosts {a}, C&C detections {b}, malicious sites {c}, malware {d}, IPS/DoS {e}",
+    ),
+    (
+        "unreadable_note",
+        "次の項目はログストアから読み取れませんでした。それ以外の項目は読み取れています。",
+        "These sections could not be read from the log store; the rest of the report could.",
+    ),
+    (
+        "shown_of",
+        "上位 {shown} 件を表示 (全 {keys} 件、合計 {total} 件)",
+        "Top {shown} shown ({keys} in all, {total} detections)",
+    ),
+    (
+        "access_total",
+        "合計 {requests} アクセス、{bytes} バイト、{keys} 種類",
+        "{requests} requests, {bytes} bytes, {keys} keys in all",
+    ),
+    (
+        "mail_subject",
+        "【月次レポート】{month} {gateway}",
+        "[Monthly report] {month} {gateway}",
+    ),
+    (
+        "mail_intro",
+        "{office} ご担当者様\n\n{month} の月次レポートをお送りします。HTML版を添付しています。",
+        "To the administrator of {office}\n\nHere is the monthly report for {month}. The HTML version is attached.",
+    ),
+    // The functions as the report names them in its tables and sentences
+    // (English: the log's engine label, lower case). The console's names
+    // are the `engine_*` entries above.
+    ("report_engine_firewall", "ファイアウォール", "firewall"),
+    (
+        "report_engine_ips",
+        "不正侵入対策 (IPS)",
+        "intrusion prevention",
+    ),
+    ("report_engine_dos", "DoS対策", "DoS protection"),
+    // Seed 000, セキュリティサポート事例①: "## C&Cサーバへの通信ログを検知", and the
+    // report guide: "どのユーザがC&Cサーバへの通信を実施しているか".
+    ("report_engine_cnc", "C&Cサーバへの通信", "C&C callback"),
+    // Seed 000: "#### Webサイトアクセスブロック" (不正サイトへのアクセス対策).
+    (
+        "report_engine_web_reputation",
+        "Webサイトアクセスブロック",
+        "web reputation",
+    ),
+    (
+        "report_engine_url_filter",
+        "URLフィルタリング",
+        "URL filtering",
+    ),
+    (
+        "report_engine_app_control",
+        "アプリケーション利用制限",
+        "application control",
+    ),
+    (
+        "report_engine_anti_malware",
+        "不正プログラム対策",
+        "anti-malware",
+    ),
+    ("report_engine_anti_spam", "スパムメール対策", "anti-spam"),
+    (
+        "report_engine_email_reputation",
+        "メールレピュテーション",
+        "email reputation",
+    ),
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_are_unique_and_both_languages_filled() {
-        let mut seen = std::collections::HashSet::new();
-        for (key, ja, en) in LABELS {
-            assert!(seen.insert(*key), "label {key} twice");
-            assert!(
-                !ja.is_empty() && !en.is_empty(),
-                "label {key} lacks a language"
-            );
-        }
-        for engine in Engine::ALL {
-            assert_ne!(Lang::Ja.engine(engine), "?");
-        }
-    }
-
-    #[test]
-    fn templates_use_only_known_labels() {
-        for (name, source) in super::super::render::TEMPLATES {
-            let mut rest = *source;
-            while let Some(at) = rest.find("t.") {
-                let before = rest[..at].chars().last();
-                rest = &rest[at + 2..];
-                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                    continue;
-                }
-                let key: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                assert!(
-                    LABELS.iter().any(|(k, _, _)| *k == key),
-                    "{name} uses unknown label t.{key}"
-                );
-            }
-        }
-    }
-}

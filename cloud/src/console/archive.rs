@@ -5,15 +5,15 @@
 //!
 //! Reports are not files kept somewhere: each download builds the month's
 //! report from the store's statistics with the same code as `officetwin
-//! report` and the monthly mail ([`appliance::report`]), so the archive and
+//! report` and the monthly mail ([`crate::report`]), so the archive and
 //! the mail can never disagree.
 
-use super::labels::Lang;
 use super::source::Source;
+use crate::labels::Lang;
+use crate::report::{self, Month, MonthlyReport, OfficeInfo};
+use crate::store::stats::jst_day;
+use crate::store::{StatsFilter, StoreError};
 use appliance::Instant;
-use appliance::report::{self, Month, MonthlyReport, OfficeInfo};
-use appliance::store::stats::jst_day;
-use appliance::store::{StatsFilter, StoreError};
 use chrono::NaiveDate;
 use std::collections::BTreeSet;
 
@@ -117,10 +117,6 @@ pub fn render(
         return Ok(None);
     }
     let report = MonthlyReport::build(source.store(), &office_info(source), month);
-    let lang = match lang {
-        Lang::Ja => report::Lang::Ja,
-        Lang::En => report::Lang::En,
-    };
     Ok(Some(match ext {
         "html" => report::html::render(&report, lang),
         "md" => report::markdown::render(&report, lang),

@@ -68,18 +68,6 @@ pub struct Rating {
 /// The share of the month (per mille) the gateway must have reported for a grade.
 pub const GRADED_PER_MILLE: u32 = 900;
 
-/// The formula, one line per term, as the report prints it.
-pub const FORMULA: [&str; 8] = [
-    "score = 100",
-    "  - 35 × (hosts with C&C callbacks, at most 2)",
-    "  - min(15, C&C detections / 10)",
-    "  - min(15, malicious-site blocks / 25)",
-    "  - min(20, 2 × anti-malware detections)",
-    "  - min(10, (IPS + DoS detections) / 10)",
-    "A ≥ 90, B ≥ 75, C ≥ 60, D < 60 (clamped to 0..100, divisions round down)",
-    "no grade when the gateway reported less than 90% of the month",
-];
-
 fn cap(n: u64, max: u32) -> u32 {
     u32::try_from(n.min(u64::from(max))).unwrap_or(max)
 }

@@ -1,0 +1,82 @@
+//! The monthly report archive and its downloads.
+
+use super::*;
+
+pub(super) async fn reports(State(console): State<Console>, authed: Authed) -> Response {
+    let reports = {
+        let source = lock(&console.inner.source);
+        archive::entries(&*source, source.now())
+    };
+    match reports {
+        Ok(reports) => console.render(
+            "reports.html",
+            Some(&authed),
+            "reports",
+            "/reports",
+            false,
+            context! { reports => ser(&reports) },
+        ),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ReportQuery {
+    /// `1`: show in the browser instead of downloading.
+    #[serde(default)]
+    view: String,
+}
+
+pub(super) async fn report_file(
+    State(console): State<Console>,
+    authed: Authed,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let (month, ext) = match archive::parse_file(&file) {
+        Ok(found) => found,
+        Err(reason) => return (StatusCode::NOT_FOUND, format!("{reason}\n")).into_response(),
+    };
+    let (text, gateway) = {
+        let source = lock(&console.inner.source);
+        (
+            archive::render(&*source, month, ext, authed.session.lang, source.now()),
+            source.gateway_name(),
+        )
+    };
+    let text = match text {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            return (
+                StatusCode::NOT_FOUND,
+                format!("no monthly report for {month}\n"),
+            )
+                .into_response();
+        }
+        Err(e) => return internal(e),
+    };
+    // Gateway names are the office's own words: keep the file name plain.
+    let safe: String = gateway
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = if q.view == "1" && ext == "html" {
+        "inline".to_string()
+    } else {
+        format!("attachment; filename=\"{safe}-report-{month}.{ext}\"")
+    };
+    (
+        [
+            (header::CONTENT_TYPE, archive::content_type(ext).to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        text,
+    )
+        .into_response()
+}

@@ -1,0 +1,554 @@
+//! Tests of the SQLite log store: schema, round trips, retention, corrupt rows, errors.
+
+use super::*;
+use proptest::prelude::*;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// 2024-04-01 00:00:00 JST.
+const T0: i64 = 1_711_897_200;
+
+fn ev(secs: i64, engine: Engine, host: u8) -> Event {
+    Event {
+        time: Instant::from_secs(T0 + secs),
+        engine,
+        action: Action::Block,
+        src_ip: Ipv4Addr::new(192, 168, 1, host),
+        src_mac: format!("02:00:00:00:01:{host:02x}"),
+        dst_ip: Ipv4Addr::new(203, 0, 113, 7),
+        dst_port: 443,
+        host: Some("bad.example".into()),
+        url: None,
+        reasons: vec!["list".into()],
+    }
+}
+
+fn mem() -> SqliteStore {
+    SqliteStore::in_memory().unwrap()
+}
+
+/// A unique file in the temp dir, removed (with its WAL files) on drop.
+struct TempDb(PathBuf);
+
+impl TempDb {
+    fn new(tag: &str) -> TempDb {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "officetwin-store-{tag}-{}-{}.sqlite",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let t = TempDb(std::env::temp_dir().join(name));
+        t.cleanup();
+        t
+    }
+    fn cleanup(&self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = self.0.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        self.cleanup();
+    }
+}
+
+fn tricky_events() -> Vec<Event> {
+    vec![
+        Event {
+            time: Instant::from_micros(T0 * 1_000_000 + 123_456),
+            engine: Engine::WebReputation,
+            action: Action::Block,
+            src_ip: Ipv4Addr::new(192, 168, 1, 23),
+            src_mac: "00:1a:2b:3c:4d:5e".into(),
+            dst_ip: Ipv4Addr::new(198, 51, 100, 4),
+            dst_port: 80,
+            host: Some("例え.jp".into()),
+            url: Some("http://例え.jp/検索?q=\"a,b\"&x='y'".into()),
+            reasons: vec![
+                "不正サイト".into(),
+                "score band: dangerous".into(),
+                "".into(),
+                "odd\u{1f}unit\u{1b}esc".into(),
+            ],
+        },
+        Event {
+            time: Instant::from_micros(-1),
+            engine: Engine::AntiSpam,
+            action: Action::Tag,
+            src_ip: Ipv4Addr::new(0, 0, 0, 0),
+            src_mac: String::new(),
+            dst_ip: Ipv4Addr::new(255, 255, 255, 255),
+            dst_port: 65_535,
+            host: None,
+            url: None,
+            reasons: vec![],
+        },
+        Event {
+            engine: Engine::EmailReputation,
+            action: Action::Reject,
+            reasons: vec!["".into()],
+            ..ev(5, Engine::Cnc, 9)
+        },
+    ]
+}
+
+#[test]
+fn round_trips_events_exactly() {
+    let mut store = mem();
+    let events = tricky_events();
+    store.record(&events).unwrap();
+    let back = store.events(&EventFilter::default()).unwrap();
+    // Read back oldest first: the -1 µs event, then the other two by time.
+    assert_eq!(
+        back,
+        vec![events[1].clone(), events[0].clone(), events[2].clone()]
+    );
+}
+
+#[test]
+fn every_engine_and_action_round_trips() {
+    let mut store = mem();
+    let mut events = Vec::new();
+    for (i, engine) in Engine::ALL.into_iter().enumerate() {
+        for (j, action) in ACTIONS.into_iter().enumerate() {
+            events.push(Event {
+                action,
+                ..ev((i * 10 + j) as i64, engine, 1)
+            });
+        }
+    }
+    store.record(&events).unwrap();
+    assert_eq!(store.events(&EventFilter::default()).unwrap(), events);
+}
+
+#[test]
+fn equal_times_keep_insertion_order_across_batches() {
+    let mut store = mem();
+    let a = ev(10, Engine::Ips, 1);
+    let b = ev(10, Engine::Cnc, 2);
+    let c = ev(5, Engine::Dos, 3);
+    let d = ev(10, Engine::Firewall, 4);
+    store.record(&[a.clone(), b.clone()]).unwrap();
+    store.record(&[c.clone(), d.clone()]).unwrap();
+    let back = store.events(&EventFilter::default()).unwrap();
+    assert_eq!(back, vec![c, a, b, d]);
+}
+
+#[test]
+fn filters_agree_with_event_filter_matches() {
+    let mut store = mem();
+    let mut events = Vec::new();
+    for i in 0..60 {
+        let engine = Engine::ALL[i % 3];
+        events.push(ev(i as i64, engine, (i % 4) as u8 + 1));
+    }
+    store.record(&events).unwrap();
+    let filters = [
+        EventFilter::default(),
+        EventFilter {
+            from: Some(Instant::from_secs(T0 + 10)),
+            until: Some(Instant::from_secs(T0 + 20)),
+            ..Default::default()
+        },
+        EventFilter {
+            engine: Some(Engine::Ips),
+            ..Default::default()
+        },
+        EventFilter {
+            src_ip: Some(Ipv4Addr::new(192, 168, 1, 2)),
+            ..Default::default()
+        },
+        EventFilter {
+            from: Some(Instant::from_secs(T0 + 7)),
+            until: Some(Instant::from_secs(T0 + 50)),
+            engine: Some(Engine::Firewall),
+            src_ip: Some(Ipv4Addr::new(192, 168, 1, 4)),
+        },
+        EventFilter {
+            engine: Some(Engine::AntiSpam),
+            ..Default::default()
+        },
+    ];
+    for f in &filters {
+        let expected: Vec<Event> = events.iter().filter(|e| f.matches(e)).cloned().collect();
+        assert_eq!(store.events(f).unwrap(), expected, "{f:?}");
+        assert_eq!(store.count(f).unwrap(), expected.len() as u64, "{f:?}");
+    }
+    // Sanity: the filters above are not all trivially everything or nothing.
+    assert_eq!(store.count(&filters[1]).unwrap(), 10);
+    assert_eq!(store.count(&filters[2]).unwrap(), 20);
+    assert_eq!(store.count(&filters[5]).unwrap(), 0);
+}
+
+#[test]
+fn counts_by_engine_and_host_are_grouped_and_sorted() {
+    let mut store = mem();
+    let mut events = vec![
+        ev(0, Engine::Cnc, 5),
+        ev(1, Engine::Ips, 7),
+        ev(2, Engine::Cnc, 3),
+        ev(3, Engine::Cnc, 5),
+        ev(4, Engine::Ips, 2),
+        ev(5, Engine::Cnc, 4),
+    ];
+    events.push(ev(100, Engine::Firewall, 9));
+    store.record(&events).unwrap();
+    let row = |engine, host, count| EngineHostCount {
+        engine,
+        src_ip: Ipv4Addr::new(192, 168, 1, host),
+        count,
+    };
+    let all = store
+        .counts_by_engine_and_host(&EventFilter::default())
+        .unwrap();
+    assert_eq!(
+        all,
+        vec![
+            row(Engine::Firewall, 9, 1),
+            row(Engine::Ips, 2, 1),
+            row(Engine::Ips, 7, 1),
+            row(Engine::Cnc, 5, 2),
+            row(Engine::Cnc, 3, 1),
+            row(Engine::Cnc, 4, 1),
+        ]
+    );
+    let early = store
+        .counts_by_engine_and_host(&EventFilter {
+            until: Some(Instant::from_secs(T0 + 100)),
+            engine: Some(Engine::Cnc),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        early,
+        vec![
+            row(Engine::Cnc, 5, 2),
+            row(Engine::Cnc, 3, 1),
+            row(Engine::Cnc, 4, 1)
+        ]
+    );
+}
+
+fn export(
+    store: &SqliteStore,
+    filter: &EventFilter,
+    options: &ExportOptions,
+) -> (String, ExportSummary) {
+    let mut out = Vec::new();
+    let summary = store.export_csv(filter, options, &mut out).unwrap();
+    (String::from_utf8(out).unwrap(), summary)
+}
+
+#[test]
+fn export_is_chronological_csv_with_quoting() {
+    let mut store = mem();
+    let events = tricky_events();
+    store.record(&events).unwrap();
+    let (csv, summary) = export(&store, &EventFilter::default(), &ExportOptions::default());
+    assert_eq!(
+        summary,
+        ExportSummary {
+            rows_written: 3,
+            rows_matching: 3,
+            capped: false
+        }
+    );
+    let lines: Vec<&str> = csv.split_terminator("\r\n").collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(
+        lines[0],
+        "time (JST),source IP,source MAC,URL,engine,action,reason"
+    );
+    assert_eq!(
+        lines[1],
+        "1970-01-01 08:59:59,0.0.0.0,,255.255.255.255:65535,anti-spam,tag,"
+    );
+    assert_eq!(
+        lines[2],
+        "2024-04-01 00:00:00,192.168.1.23,00:1a:2b:3c:4d:5e,\
+         \"http://例え.jp/検索?q=\"\"a,b\"\"&x='y'\",web reputation,block,\
+         不正サイト; score band: dangerous; ; odd\u{1f}unit\u{1b}esc"
+    );
+    assert_eq!(
+        lines[3],
+        "2024-04-01 00:00:05,192.168.1.9,02:00:00:00:01:09,bad.example,email reputation,reject,"
+    );
+}
+
+#[test]
+fn export_caps_at_5000_and_says_so() {
+    let mut store = mem();
+    let events: Vec<Event> = (0..5_001).map(|i| ev(i, Engine::Cnc, 1)).collect();
+    store.record(&events).unwrap();
+    let (csv, summary) = export(&store, &EventFilter::default(), &ExportOptions::default());
+    assert_eq!(
+        summary,
+        ExportSummary {
+            rows_written: 5_000,
+            rows_matching: 5_001,
+            capped: true
+        }
+    );
+    let lines: Vec<&str> = csv.split_terminator("\r\n").collect();
+    assert_eq!(lines.len(), 5_001, "header + 5,000 rows");
+    // Newest kept, oldest first: the first event (T0 + 0) is the one dropped.
+    assert!(lines[1].starts_with("2024-04-01 00:00:01,"), "{}", lines[1]);
+    assert!(
+        lines[5_000].starts_with("2024-04-01 01:23:20,"),
+        "{}",
+        lines[5_000]
+    );
+
+    let oldest = ExportOptions {
+        keep: CapKeep::Oldest,
+        ..Default::default()
+    };
+    let (csv, summary) = export(&store, &EventFilter::default(), &oldest);
+    assert!(summary.capped);
+    let lines: Vec<&str> = csv.split_terminator("\r\n").collect();
+    assert!(lines[1].starts_with("2024-04-01 00:00:00,"), "{}", lines[1]);
+    assert!(
+        lines[5_000].starts_with("2024-04-01 01:23:19,"),
+        "{}",
+        lines[5_000]
+    );
+
+    // Exactly at the cap is not capped.
+    let narrow = EventFilter {
+        from: Some(Instant::from_secs(T0 + 1)),
+        ..Default::default()
+    };
+    let (_, summary) = export(&store, &narrow, &ExportOptions::default());
+    assert_eq!(summary.rows_written, 5_000);
+    assert!(!summary.capped);
+}
+
+#[test]
+fn export_of_nothing_is_just_the_header() {
+    let store = mem();
+    let (csv, summary) = export(
+        &store,
+        &EventFilter::default(),
+        &ExportOptions {
+            cap: 0,
+            keep: CapKeep::Newest,
+        },
+    );
+    assert_eq!(
+        csv,
+        "time (JST),source IP,source MAC,URL,engine,action,reason\r\n"
+    );
+    assert_eq!(summary.rows_matching, 0);
+    assert!(!summary.capped);
+}
+
+#[test]
+fn export_write_error_names_the_store() {
+    struct Broken;
+    impl Write for Broken {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk full"))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut store = mem();
+    store.record(&[ev(0, Engine::Ips, 1)]).unwrap();
+    let err = store
+        .export_csv(
+            &EventFilter::default(),
+            &ExportOptions::default(),
+            &mut Broken,
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Export { .. }), "{err:?}");
+    assert!(err.to_string().contains(":memory:"), "{err}");
+}
+
+#[test]
+fn purge_deletes_only_rows_older_than_the_cutoff() {
+    let mut store = mem();
+    let day = 86_400;
+    let events: Vec<Event> = (0..100).map(|d| ev(d * day, Engine::Ips, 1)).collect();
+    store.record(&events).unwrap();
+    let now = Instant::from_secs(T0 + 99 * day);
+    let cutoff = now - Duration::from_secs(u64::from(super::super::RAW_RETENTION_DAYS) * 86_400);
+    // Days 0..=36 are older than 62 days before day 99; day 37 is exactly at the cutoff.
+    assert_eq!(store.purge_before(cutoff).unwrap(), 37);
+    let left = store.events(&EventFilter::default()).unwrap();
+    assert_eq!(left.len(), 63);
+    assert_eq!(left[0].time, cutoff);
+    assert_eq!(store.purge_before(cutoff).unwrap(), 0);
+}
+
+#[test]
+fn file_store_reopens_with_its_events_in_wal_mode() {
+    let db = TempDb::new("reopen");
+    let events = tricky_events();
+    {
+        let mut store = SqliteStore::open(&db.0).unwrap();
+        store.record(&events).unwrap();
+        let mode: String = store
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let sync: i64 = store
+            .conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 1, "synchronous=NORMAL");
+    }
+    let store = SqliteStore::open(&db.0).unwrap();
+    assert_eq!(store.path(), db.0.display().to_string());
+    let version: i64 = store
+        .conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    // WAL is a property of the file, so it survives the reopen.
+    let mode: String = store
+        .conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(store.count(&EventFilter::default()).unwrap(), 3);
+    let mut expected = events.clone();
+    expected.sort_by_key(|e| e.time);
+    assert_eq!(store.events(&EventFilter::default()).unwrap(), expected);
+}
+
+#[test]
+fn newer_schema_is_refused_and_left_alone() {
+    let db = TempDb::new("newer");
+    {
+        let conn = Connection::open(&db.0).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+    }
+    let err = SqliteStore::open(&db.0).err().unwrap();
+    assert!(
+        matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains(&db.0.display().to_string()), "{msg}");
+    let conn = Connection::open(&db.0).unwrap();
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "delete", "a refused file is not switched to WAL");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_an_open_error_naming_it() {
+    let db = TempDb::new("garbage");
+    std::fs::write(
+        &db.0,
+        b"time,source IP\r\nthis is a CSV, not SQLite\r\n".repeat(100),
+    )
+    .unwrap();
+    let err = SqliteStore::open(&db.0).err().unwrap();
+    assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains(&db.0.display().to_string()),
+        "{err}"
+    );
+}
+
+#[test]
+fn corrupt_rows_are_reported_not_panicked_on() {
+    let mut store = mem();
+    store.record(&[ev(0, Engine::Ips, 1)]).unwrap();
+    store
+        .conn
+        .execute("UPDATE events SET engine = 'telepathy'", [])
+        .unwrap();
+    let err = store.events(&EventFilter::default()).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { id: 1, .. }), "{err:?}");
+    assert!(err.to_string().contains("telepathy"), "{err}");
+}
+
+fn plan(store: &SqliteStore, filter: &EventFilter, sql_tail: &str) -> String {
+    let (clause, values) = where_clause(filter);
+    let sql = format!("EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM events{clause}{sql_tail}");
+    let mut stmt = store.conn.prepare(&sql).unwrap();
+    let rows = stmt
+        .query_map(params_from_iter(values), |r| r.get::<_, String>(3))
+        .unwrap();
+    rows.map(|r| r.unwrap()).collect::<Vec<_>>().join(" | ")
+}
+
+#[test]
+fn queries_use_the_indexes() {
+    let store = mem();
+    let by_time = EventFilter {
+        from: Some(Instant::from_secs(T0)),
+        until: Some(Instant::from_secs(T0 + 86_400)),
+        ..Default::default()
+    };
+    let p = plan(&store, &by_time, " ORDER BY time_us, id");
+    assert!(p.contains("USING INDEX events_time"), "{p}");
+    assert!(
+        !p.contains("TEMP B-TREE"),
+        "ordering should come from the index: {p}"
+    );
+    let by_host = EventFilter {
+        engine: Some(Engine::Cnc),
+        src_ip: Some(Ipv4Addr::new(192, 168, 1, 2)),
+        ..Default::default()
+    };
+    let p = plan(&store, &by_host, "");
+    assert!(p.contains("USING INDEX events_engine_src"), "{p}");
+}
+
+#[test]
+fn works_as_a_trait_object() {
+    let mut store: Box<dyn LogStore + Send> = Box::new(mem());
+    store.record(&[ev(0, Engine::Ips, 1)]).unwrap();
+    assert_eq!(store.count(&EventFilter::default()).unwrap(), 1);
+}
+
+/// 100,000 events go in as one batch and all of them are counted (the
+/// time it takes is measured by the `store/record-100k` bench).
+#[test]
+fn records_100k_events_in_one_batch() {
+    let db = TempDb::new("100k");
+    let mut store = SqliteStore::open(&db.0).unwrap();
+    let events: Vec<Event> = (0..100_000)
+        .map(|i| Event {
+            url: Some(format!("http://host{}.example/path?i={i}", i % 97)),
+            reasons: vec!["URL category".into(), "不正サイト".into()],
+            ..ev(i / 10, Engine::ALL[(i % 10) as usize], (i % 50) as u8 + 1)
+        })
+        .collect();
+    store.record(&events).unwrap();
+    assert_eq!(store.count(&EventFilter::default()).unwrap(), 100_000);
+    for engine in Engine::ALL {
+        let one = EventFilter {
+            engine: Some(engine),
+            ..EventFilter::default()
+        };
+        assert_eq!(store.count(&one).unwrap(), 10_000, "{engine:?}");
+    }
+}
+
+#[test]
+fn reason_decoding_rejects_foreign_text() {
+    assert_eq!(decode_reasons(""), Some(vec![]));
+    assert_eq!(decode_reasons("a"), None);
+    assert_eq!(decode_reasons("a\u{1b}"), None);
+}
+
+proptest! {
+    #[test]
+    fn reasons_round_trip(reasons in proptest::collection::vec(".*|[\u{1b}\u{1f}a]*", 0..5)) {
+        prop_assert_eq!(decode_reasons(&encode_reasons(&reasons)), Some(reasons));
+    }
+}
