@@ -44,6 +44,7 @@ use crate::inspect::web::{self, Access, WebRequest};
 use crate::inspect::{Detection, Verdict, block_page, cnc, url_filter, web_reputation};
 use crate::intel::Intel;
 use crate::proto::{dns, http, tls};
+use crate::reason::Reason;
 use crate::time::Instant;
 use crate::wire::flow::{FlowKey, FlowTable, Proto, TcpState, TcpTrack};
 use crate::wire::forge::{self, Endpoints, TcpSpec};

@@ -230,9 +230,9 @@ impl Gateway {
             let report = self.scanner.scan(&name, &view);
             match report.verdict {
                 FileVerdict::Malware { threat, reasons } => {
-                    let mut chain = vec![format!("file {name}")];
+                    let mut chain = vec![Reason::File { name: name.clone() }];
                     chain.extend(reasons);
-                    chain.push(format!("SHA-256 {}", report.sha256));
+                    chain.push(Reason::Sha256 { hex: report.sha256 });
                     return Some(Detection {
                         engine: Engine::AntiMalware,
                         action: Action::Reset,
@@ -254,7 +254,11 @@ impl Gateway {
         Some(Detection {
             engine: Engine::AntiMalware,
             action,
-            reasons: vec![format!("file {name}"), "unscannable".to_string(), reason],
+            reasons: vec![
+                Reason::File { name },
+                Reason::Unscannable,
+                Reason::UnscannableDetail { text: reason },
+            ],
             threat: "Unscannable".to_string(),
             host,
             url,

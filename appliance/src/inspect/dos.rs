@@ -11,28 +11,14 @@
 //! episode and a new event. The table of destinations is bounded: when it is
 //! full, the destination seen longest ago is forgotten.
 
+use crate::reason::Reason;
 use crate::time::Instant;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 /// What kind of flood.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum FloodKind {
-    Syn,
-    Udp,
-    Icmp,
-}
-
-impl FloodKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            FloodKind::Syn => "SYN flood",
-            FloodKind::Udp => "UDP flood",
-            FloodKind::Icmp => "ICMP flood",
-        }
-    }
-}
+pub use crate::reason::FloodKind;
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -100,7 +86,7 @@ pub enum DosVerdict {
     /// An episode started with this packet: log it (and drop it if the
     /// policy drops).
     EpisodeStart {
-        reasons: Vec<String>,
+        reasons: Vec<Reason>,
         drop: bool,
     },
 }
@@ -166,13 +152,9 @@ impl DosState {
         if started {
             DosVerdict::EpisodeStart {
                 reasons: vec![
-                    kind.label().to_string(),
-                    format!("more than {limit} packets/s to {dst}"),
-                    if drop {
-                        "excess dropped".to_string()
-                    } else {
-                        "monitor only".to_string()
-                    },
+                    Reason::Flood { kind },
+                    Reason::RateExceeded { limit, dst },
+                    Reason::Excess { dropped: drop },
                 ],
                 drop,
             }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::event::{Action, Event};
+use crate::reason::Reason;
 use crate::store::stats::day_start;
 use crate::store::{LogStore, SqliteStore};
 use crate::time::Instant;
@@ -25,7 +26,12 @@ fn cnc(t: Instant, host: u8) -> Event {
         dst_port: 80,
         host: Some("xxxrzy8823l68me.net".into()),
         url: None,
-        reasons: vec!["C&C list".into(), "threat CnC.Win32.Generic".into()],
+        reasons: vec![
+            Reason::CncList,
+            Reason::Threat {
+                name: "CnC.Win32.Generic".into(),
+            },
+        ],
     }
 }
 

@@ -13,17 +13,21 @@
 //! | `src_mac`  | TEXT    | as in the event |
 //! | `dst_port` | INTEGER | |
 //! | `host`, `url` | TEXT NULL | NULL when absent |
-//! | `reasons`  | TEXT    | the reason chain, each reason followed by U+001F (unit separator) |
+//! | `reasons`  | TEXT    | the typed reason chain: each link as a JSON object (its `reason` kind and its fields, see `appliance::reason`), each followed by U+001F (unit separator) |
 //!
 //! Reasons use a terminator rather than a separator so that "no reasons" (``)
 //! and "one empty reason" (`\u{1f}`) stay distinct; a U+001F or U+001B inside a
-//! reason is escaped with U+001B, so any string round-trips. Not JSON, so the
-//! crate needs no JSON dependency; PostgreSQL would use `text[]` instead.
+//! link is escaped with U+001B, so any text round-trips. Each link keeps its
+//! facts as fields (a category's name, a rule's, a threat's), never only its
+//! log text, so nothing reads a reason back by parsing words.
 //! Names rather than numbers for engine and action keep the file readable with
 //! the `sqlite3` shell and stable if an enum is reordered.
 //!
 //! Version 2 adds the statistics tables (see `sqlite/stats.rs`); a version-1
-//! file gains them empty, so its statistics start at the upgrade.
+//! file gains them empty, so its statistics start at the upgrade. Version 3
+//! stores typed reasons; the text reasons of an older file cannot be typed
+//! after the fact, so an older file that holds events is refused with a
+//! clear error (an empty one is upgraded).
 
 mod stats;
 
@@ -33,6 +37,7 @@ use super::{
 };
 use crate::access::AccessRecord;
 use crate::event::{Action, Engine, Event};
+use crate::reason::Reason;
 use crate::store::stats::{
     AccessDimension, AccessPage, DailyCount, DayUptime, Dimension, Paging, StatsFilter, TopPage,
 };
@@ -46,7 +51,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The schema this build writes; files with a higher `user_version` are refused.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -189,6 +194,19 @@ impl SqliteStore {
         if from >= SCHEMA_VERSION {
             return Ok(());
         }
+        if from > 0 && from < 3 {
+            let rows: i64 = self
+                .conn
+                .query_row("SELECT count(*) FROM events", [], |row| row.get(0))
+                .map_err(|e| self.sqlite(e))?;
+            if rows > 0 {
+                return Err(StoreError::OlderSchema {
+                    path: self.path.clone(),
+                    found: from,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+        }
         // One transaction, so a crash mid-migration leaves the old version.
         let tx = self
             .conn
@@ -232,7 +250,7 @@ impl SqliteStore {
                     e.dst_port,
                     e.host,
                     e.url,
-                    encode_reasons(&e.reasons),
+                    encode_reasons(&e.reasons)?,
                 ])?;
             }
         }
@@ -545,7 +563,27 @@ fn parse_action(name: &str) -> Option<Action> {
 const TERMINATOR: char = '\u{1f}';
 const ESCAPE: char = '\u{1b}';
 
-fn encode_reasons(reasons: &[String]) -> String {
+fn encode_reasons(reasons: &[Reason]) -> Result<String, Inner> {
+    let links = reasons
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Inner::Corrupt {
+            id: 0,
+            detail: format!("a reason cannot be written: {e}"),
+        })?;
+    Ok(encode_links(&links))
+}
+
+/// The typed chain back from its column; `None` for text we cannot have written.
+fn decode_reasons(text: &str) -> Option<Vec<Reason>> {
+    decode_links(text)?
+        .iter()
+        .map(|link| serde_json::from_str(link).ok())
+        .collect()
+}
+
+fn encode_links(reasons: &[String]) -> String {
     let mut out = String::with_capacity(reasons.iter().map(|r| r.len() + 1).sum());
     for reason in reasons {
         for c in reason.chars() {
@@ -559,8 +597,8 @@ fn encode_reasons(reasons: &[String]) -> String {
     out
 }
 
-/// The inverse of [`encode_reasons`]; `None` for text it cannot have written.
-fn decode_reasons(text: &str) -> Option<Vec<String>> {
+/// The inverse of [`encode_links`]; `None` for text it cannot have written.
+fn decode_links(text: &str) -> Option<Vec<String>> {
     let mut reasons = Vec::new();
     let mut current = String::new();
     let mut chars = text.chars();
@@ -596,7 +634,7 @@ mod tests {
             dst_port: 443,
             host: Some("bad.example".into()),
             url: None,
-            reasons: vec!["list".into()],
+            reasons: vec![Reason::BlockList],
         }
     }
 
@@ -647,10 +685,18 @@ mod tests {
                 host: Some("例え.jp".into()),
                 url: Some("http://例え.jp/検索?q=\"a,b\"&x='y'".into()),
                 reasons: vec![
-                    "不正サイト".into(),
-                    "score band: dangerous".into(),
-                    "".into(),
-                    "odd\u{1f}unit\u{1b}esc".into(),
+                    Reason::Note {
+                        text: "不正サイト".into(),
+                    },
+                    Reason::Note {
+                        text: "score band: dangerous".into(),
+                    },
+                    Reason::Note {
+                        text: String::new(),
+                    },
+                    Reason::Note {
+                        text: "odd\u{1f}unit\u{1b}esc".into(),
+                    },
                 ],
             },
             Event {
@@ -668,7 +714,9 @@ mod tests {
             Event {
                 engine: Engine::EmailReputation,
                 action: Action::Reject,
-                reasons: vec!["".into()],
+                reasons: vec![Reason::Note {
+                    text: String::new(),
+                }],
                 ..ev(5, Engine::Cnc, 9)
             },
         ]
@@ -1102,7 +1150,13 @@ mod tests {
         let events: Vec<Event> = (0..100_000)
             .map(|i| Event {
                 url: Some(format!("http://host{}.example/path?i={i}", i % 97)),
-                reasons: vec!["URL category".into(), "不正サイト".into()],
+                reasons: vec![
+                    Reason::WebReputation,
+                    Reason::Category {
+                        name: "不正サイト".into(),
+                        ja: None,
+                    },
+                ],
                 ..ev(i / 10, Engine::ALL[(i % 10) as usize], (i % 50) as u8 + 1)
             })
             .collect();
@@ -1122,12 +1176,32 @@ mod tests {
         assert_eq!(decode_reasons(""), Some(vec![]));
         assert_eq!(decode_reasons("a"), None);
         assert_eq!(decode_reasons("a\u{1b}"), None);
+        // A version-2 text reason is not a typed link.
+        assert_eq!(decode_reasons("C&C list\u{1f}"), None);
+    }
+
+    #[test]
+    fn typed_reasons_round_trip() {
+        let chain = vec![
+            Reason::PolicyRule {
+                name: "a\u{1f}b\u{1b}c".into(),
+            },
+            Reason::Category {
+                name: "Streaming Media".into(),
+                ja: Some("ストリーミングメディア".into()),
+            },
+            Reason::Threat {
+                name: String::new(),
+            },
+        ];
+        let text = encode_reasons(&chain).ok().expect("typed reasons encode");
+        assert_eq!(decode_reasons(&text), Some(chain));
     }
 
     proptest! {
         #[test]
-        fn reasons_round_trip(reasons in proptest::collection::vec(".*|[\u{1b}\u{1f}a]*", 0..5)) {
-            prop_assert_eq!(decode_reasons(&encode_reasons(&reasons)), Some(reasons));
+        fn links_round_trip(links in proptest::collection::vec(".*|[\u{1b}\u{1f}a]*", 0..5)) {
+            prop_assert_eq!(decode_links(&encode_links(&links)), Some(links));
         }
     }
 }
