@@ -12,6 +12,7 @@
 //! events per transaction); the time that takes, and the same top-N read from
 //! the raw rows for comparison, are printed, not measured by criterion.
 
+use appliance::reason::{Band, Reason};
 use appliance::{AccessRecord, Action, Engine, Event, Instant};
 use chrono::NaiveDate;
 use cloud::report::{Lang, Month, MonthlyReport, OfficeInfo, html, markdown};
@@ -58,6 +59,10 @@ const CATEGORIES: [&str; 6] = [
     "ショッピング",
 ];
 
+fn threat(name: &str) -> Reason {
+    Reason::Threat { name: name.into() }
+}
+
 /// One detection with a realistic mix: most are web reputation, a few are
 /// C&C, IPS, anti-malware or URL filtering with a category and a rule.
 fn event(rng: &mut Rng, start: Instant, span_secs: u64) -> Event {
@@ -66,25 +71,33 @@ fn event(rng: &mut Rng, start: Instant, span_secs: u64) -> Event {
     let (engine, reasons) = match rng.below(100) {
         0..=59 => (
             Engine::WebReputation,
-            vec!["score band dangerous".to_string()],
+            vec![
+                Reason::WebReputation,
+                Reason::ReputationScore {
+                    score: 20,
+                    band: Band::Dangerous,
+                },
+            ],
         ),
         60..=69 => (
             Engine::Cnc,
-            vec![
-                "C&C list".into(),
-                format!("threat {}", THREATS[rng.below(2) as usize]),
-            ],
+            vec![Reason::CncList, threat(THREATS[rng.below(2) as usize])],
         ),
-        70..=79 => (Engine::Ips, vec![format!("threat {}", THREATS[3])]),
+        70..=79 => (Engine::Ips, vec![threat(THREATS[3])]),
         80..=84 => (
             Engine::AntiMalware,
-            vec![format!("threat {}", THREATS[4 + rng.below(2) as usize])],
+            vec![threat(THREATS[4 + rng.below(2) as usize])],
         ),
         _ => (
             Engine::UrlFilter,
             vec![
-                format!("category {}", CATEGORIES[rng.below(6) as usize]),
-                "rule 業務時間帯".into(),
+                Reason::Category {
+                    name: CATEGORIES[rng.below(6) as usize].to_string(),
+                    ja: None,
+                },
+                Reason::PolicyRule {
+                    name: "業務時間帯".into(),
+                },
             ],
         ),
     };

@@ -4,6 +4,7 @@
 //! chain behind it (which list, category, score band or rule), so a log line,
 //! a block page and a report can all explain the same block in the same words.
 
+use crate::reason::{self, Reason};
 use crate::time::Instant;
 use serde::Serialize;
 use std::fmt;
@@ -121,14 +122,14 @@ pub struct Event {
     pub host: Option<String>,
     /// The full URL for web traffic, as the console shows it.
     pub url: Option<String>,
-    /// The reason chain, outermost first, e.g. `["C&C list", "domain ***rzy8823l68me.net"]`.
-    pub reasons: Vec<String>,
+    /// The reason chain, outermost first, e.g. C&C list, the domain, the threat.
+    pub reasons: Vec<Reason>,
 }
 
 impl Event {
     /// The reason chain joined for one log column.
     pub fn reason(&self) -> String {
-        self.reasons.join("; ")
+        reason::join(&self.reasons)
     }
 }
 

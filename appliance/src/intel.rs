@@ -8,6 +8,7 @@ mod signature_rule;
 mod web_ratings;
 
 use crate::hash::HostKeys;
+use crate::reason::{Indicator, Reason};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -33,16 +34,18 @@ pub struct CncMatch {
 
 impl CncMatch {
     /// The reason chain this match contributes to an event.
-    pub fn reasons(&self) -> Vec<String> {
+    pub fn reasons(&self) -> Vec<Reason> {
         let indicator = match &self.indicator {
-            CncIndicator::Url(u) => format!("URL {u}"),
-            CncIndicator::Domain(d) => format!("domain {d}"),
-            CncIndicator::Ip(ip) => format!("IP {ip}"),
+            CncIndicator::Url(u) => Indicator::Url(u.clone()),
+            CncIndicator::Domain(d) => Indicator::Domain(d.clone()),
+            CncIndicator::Ip(ip) => Indicator::Ip(*ip),
         };
         vec![
-            "C&C list".to_string(),
-            indicator,
-            format!("threat {}", self.threat),
+            Reason::CncList,
+            Reason::Indicator { indicator },
+            Reason::Threat {
+                name: self.threat.clone(),
+            },
         ]
     }
 }

@@ -19,6 +19,7 @@ pub mod intel;
 pub mod policy;
 pub mod proto;
 pub mod proxy;
+pub mod reason;
 pub mod time;
 pub mod wire;
 
@@ -27,5 +28,6 @@ pub use config::Config;
 pub use event::{Action, Engine, Event};
 pub use gateway::{Actions, Gateway};
 pub use intel::{FrozenIntel, Intel};
+pub use reason::Reason;
 pub use time::Instant;
 pub use wire::Port;

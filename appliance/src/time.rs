@@ -11,7 +11,19 @@ use std::ops::{Add, Sub};
 use std::time::Duration;
 
 /// A point in time: microseconds since 1970-01-01T00:00:00Z.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Instant(i64);
 
 /// Japan Standard Time (UTC+9, no daylight saving), the zone of every log and report.

@@ -160,7 +160,11 @@ fn still_rated(world: &mut TwinWorld, host: String, band: String, score: u8) -> 
     if let Some(e) = events
         .iter()
         .filter(|e| e.host.as_deref() == Some(host.as_str()))
-        .find(|e| e.reasons.iter().any(|r| r.starts_with("score ")))
+        .find(|e| {
+            e.reasons
+                .iter()
+                .any(|r| matches!(r, appliance::Reason::ReputationScore { .. }))
+        })
     {
         bail!(
             "the gateway logged a score verdict for {host}: {}",

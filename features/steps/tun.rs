@@ -162,7 +162,7 @@ fn real_detection_reason(world: &mut TwinWorld, reason: String) -> Result<()> {
         outcome
             .events
             .iter()
-            .any(|e| e.reasons.iter().any(|r| r == &reason)),
+            .any(|e| e.reasons.iter().any(|r| r.to_string() == reason)),
         "no detection with the reason {reason:?}: {:?}",
         outcome
             .events

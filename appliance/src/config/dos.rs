@@ -2,23 +2,8 @@
 
 use serde::Deserialize;
 
-/// What kind of flood.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum FloodKind {
-    Syn,
-    Udp,
-    Icmp,
-}
-
-impl FloodKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            FloodKind::Syn => "SYN flood",
-            FloodKind::Udp => "UDP flood",
-            FloodKind::Icmp => "ICMP flood",
-        }
-    }
-}
+/// What kind of flood (a reason names it, so it lives with the reasons).
+pub use crate::reason::FloodKind;
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]

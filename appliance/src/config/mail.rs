@@ -140,10 +140,16 @@ impl Sensitivity {
     }
 
     pub fn label(self) -> &'static str {
+        self.level().label()
+    }
+
+    /// The detection level as a reason names it.
+    pub fn level(self) -> crate::reason::SecurityLevel {
+        use crate::reason::SecurityLevel;
         match self {
-            Sensitivity::High => "high",
-            Sensitivity::Medium => "medium",
-            Sensitivity::Low => "low",
+            Sensitivity::High => SecurityLevel::High,
+            Sensitivity::Medium => SecurityLevel::Medium,
+            Sensitivity::Low => SecurityLevel::Low,
         }
     }
 }

@@ -15,6 +15,7 @@ use super::*;
 use crate::event::Engine;
 use crate::inspect::anti_malware::{self, FileVerdict};
 use crate::proto::http_response::{self, Head};
+use crate::reason::Reason;
 use std::collections::VecDeque;
 
 /// Largest response body held for scanning; longer ones pass unscanned.
@@ -223,9 +224,9 @@ impl Gateway {
             let report = self.scanner.scan(&name, &view);
             match report.verdict {
                 FileVerdict::Malware { threat, reasons } => {
-                    let mut chain = vec![format!("file {name}")];
+                    let mut chain = vec![Reason::File { name: name.clone() }];
                     chain.extend(reasons);
-                    chain.push(format!("SHA-256 {}", report.sha256));
+                    chain.push(Reason::Sha256 { hex: report.sha256 });
                     return Some(Detection {
                         engine: Engine::AntiMalware,
                         action: Action::Reset,
@@ -247,7 +248,11 @@ impl Gateway {
         Some(Detection {
             engine: Engine::AntiMalware,
             action,
-            reasons: vec![format!("file {name}"), "unscannable".to_string(), reason],
+            reasons: vec![
+                Reason::File { name },
+                Reason::Unscannable,
+                Reason::UnscannableDetail { text: reason },
+            ],
             threat: "Unscannable".to_string(),
             host,
             url,

@@ -4,6 +4,7 @@
 use super::*;
 use crate::inspect::email_reputation;
 use crate::proxy::{self, Ctx, MailProxy};
+use crate::reason::Reason;
 
 pub(super) struct MailFlow {
     proxy: MailProxy,
@@ -152,19 +153,18 @@ impl Gateway {
             self.report_mail(now, d, parties, out);
         }
         for mail in &output.mails {
-            let context = format!(
-                "mail from {} to {}",
-                if mail.mail.from.is_empty() {
-                    "(unknown)"
+            let context = Reason::Mail {
+                from: if mail.mail.from.is_empty() {
+                    "(unknown)".to_string()
                 } else {
-                    &mail.mail.from
+                    mail.mail.from.clone()
                 },
-                if mail.mail.to.is_empty() {
+                to: if mail.mail.to.is_empty() {
                     "(unknown)".to_string()
                 } else {
                     mail.mail.to.join(", ")
-                }
-            );
+                },
+            };
             for d in &mail.detections {
                 let mut d = d.clone();
                 d.reasons.insert(0, context.clone());

@@ -270,7 +270,7 @@ mod tests {
         assert_eq!(t.get(b""), None);
         let mut sum: u64 = t.iter().map(|(_, v)| u64::from(*v)).sum();
         sum -= 1;
-        assert_eq!(sum, (0..10_000u64).sum());
+        assert_eq!(sum, (0..10_000u64).sum::<u64>());
         t.touch(crate::hash::hash_bytes(b"www.site1.example"));
         assert_eq!(KeyTable::<u32>::default().get(b"x"), None);
     }

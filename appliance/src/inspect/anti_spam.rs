@@ -21,6 +21,7 @@ use super::{Detection, Verdict};
 use crate::config::AntiSpamPolicy;
 use crate::event::{Action, Engine};
 use crate::proto::mime::Mail;
+use crate::reason::{Reason, SpamSign};
 
 const PHRASES: &[&str] = &[
     "free",
@@ -40,7 +41,7 @@ const PHRASES: &[&str] = &[
 ];
 
 /// The content score and the rules behind it.
-pub fn score(mail: &Mail) -> (u32, Vec<String>) {
+pub fn score(mail: &Mail) -> (u32, Vec<SpamSign>) {
     let mut points = 0;
     let mut why = Vec::new();
     let body = mail.text.to_lowercase();
@@ -53,7 +54,9 @@ pub fn score(mail: &Mail) -> (u32, Vec<String>) {
         .collect();
     if !hits.is_empty() {
         points += 15 * hits.len() as u32;
-        why.push(format!("spam phrases {}", hits.join(", ")));
+        why.push(SpamSign::Phrases(
+            hits.iter().map(|h| h.to_string()).collect(),
+        ));
     }
     let letters: Vec<char> = mail
         .subject
@@ -65,15 +68,15 @@ pub fn score(mail: &Mail) -> (u32, Vec<String>) {
         || mail.subject.matches('!').count() >= 3
     {
         points += 15;
-        why.push("shouting subject".to_string());
+        why.push(SpamSign::ShoutingSubject);
     }
     if mail.text.trim().is_empty() && !mail.attachments.is_empty() {
         points += 15;
-        why.push("no text, attachments only".to_string());
+        why.push(SpamSign::AttachmentsOnly);
     }
     if mail.urls.len() > 5 {
         points += 15;
-        why.push(format!("{} URLs", mail.urls.len()));
+        why.push(SpamSign::ManyUrls(mail.urls.len()));
     }
     if mail
         .urls
@@ -81,7 +84,7 @@ pub fn score(mail: &Mail) -> (u32, Vec<String>) {
         .any(|u| url_host(u).parse::<std::net::Ipv4Addr>().is_ok())
     {
         points += 20;
-        why.push("URL to a bare IP address".to_string());
+        why.push(SpamSign::BareIpUrl);
     }
     if let (Some(f), Some(r)) = (
         domain(&mail.from),
@@ -89,7 +92,10 @@ pub fn score(mail: &Mail) -> (u32, Vec<String>) {
     ) && !f.eq_ignore_ascii_case(r)
     {
         points += 15;
-        why.push(format!("Reply-To domain {r} differs from From domain {f}"));
+        why.push(SpamSign::ReplyToDiffers {
+            reply_to: r.to_string(),
+            from: f.to_string(),
+        });
     }
     (points, why)
 }
@@ -131,7 +137,7 @@ pub fn inspect(mail: &Mail, policy: &AntiSpamPolicy) -> Verdict {
     if listed(&mail.from, &policy.allow_senders).is_some() {
         return Verdict::Pass;
     }
-    let detect = |reasons: Vec<String>| {
+    let detect = |reasons: Vec<Reason>| {
         Verdict::Detect(Detection {
             engine: Engine::AntiSpam,
             action: Action::Tag,
@@ -142,22 +148,20 @@ pub fn inspect(mail: &Mail, policy: &AntiSpamPolicy) -> Verdict {
         })
     };
     if let Some(entry) = listed(&mail.from, &policy.block_senders) {
-        return detect(vec![
-            "sender block list".to_string(),
-            format!("sender {entry}"),
-        ]);
+        return detect(vec![Reason::SenderBlockList, Reason::Sender { entry }]);
     }
     let (points, why) = score(mail);
     let threshold = policy.sensitivity.threshold();
     if points >= threshold {
         let mut reasons = vec![
-            "content score".to_string(),
-            format!(
-                "score {points} >= {threshold} (detection level {})",
-                policy.sensitivity.label()
-            ),
+            Reason::ContentScore,
+            Reason::SpamScore {
+                points,
+                threshold,
+                level: policy.sensitivity.level(),
+            },
         ];
-        reasons.extend(why);
+        reasons.extend(why.into_iter().map(|sign| Reason::SpamSign { sign }));
         detect(reasons)
     } else {
         Verdict::Pass

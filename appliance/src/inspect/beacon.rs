@@ -41,6 +41,7 @@
 //! `benign_domains` (well-known update services by default) are never scored.
 
 pub use crate::config::beacon::{BeaconAction, BeaconPolicy, Score};
+use crate::reason::{BeaconTiming, Figure, Reason, Thousandths};
 use crate::time::Instant;
 use std::collections::{BTreeMap, VecDeque};
 use std::net::Ipv4Addr;
@@ -191,7 +192,7 @@ struct Pair {
 #[derive(Clone, Debug, PartialEq)]
 pub struct BeaconHit {
     pub breakdown: Breakdown,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     pub block: bool,
 }
 
@@ -271,26 +272,25 @@ impl BeaconState {
         Some(BeaconHit {
             breakdown: b,
             reasons: vec![
-                "beacon score".into(),
-                format!(
-                    "score {} >= {} to {who}",
-                    Score::from_f64(b.score),
-                    policy.threshold
-                ),
-                format!(
-                    "{} check-ins in {} min; timing {:.2} (skew {:.2} dispersion {:.2} count {:.2}), size skew {:.2} dispersion {:.2} smallness {:.2}, coverage {:.2}",
-                    b.connections,
-                    policy.window_secs / 60,
-                    b.timing,
-                    b.ts_skew,
-                    b.ts_madm,
-                    b.ts_count,
-                    b.ds_skew,
-                    b.ds_madm,
-                    b.ds_small,
-                    b.coverage
-                ),
-                "not on any C&C list".into(),
+                Reason::BeaconScore,
+                Reason::BeaconThreshold {
+                    score: Thousandths(Score::from_f64(b.score).0),
+                    threshold: Thousandths(policy.threshold.0),
+                    to: who,
+                },
+                Reason::BeaconTiming(Box::new(BeaconTiming {
+                    connections: b.connections,
+                    window_min: policy.window_secs / 60,
+                    timing: Figure(b.timing),
+                    ts_skew: Figure(b.ts_skew),
+                    ts_madm: Figure(b.ts_madm),
+                    ts_count: Figure(b.ts_count),
+                    ds_skew: Figure(b.ds_skew),
+                    ds_madm: Figure(b.ds_madm),
+                    ds_small: Figure(b.ds_small),
+                    coverage: Figure(b.coverage),
+                })),
+                Reason::NotOnCncList,
             ],
             block,
         })

@@ -7,10 +7,11 @@
 
 use super::Detection;
 use crate::event::Engine;
+use crate::reason::Reason;
 
 /// The complete HTTP response (status line, headers, UTF-8 HTML body) for
 /// a C&C block.
-pub fn render(url: &str, reasons: &[String], gateway: &str) -> Vec<u8> {
+pub fn render(url: &str, reasons: &[Reason], gateway: &str) -> Vec<u8> {
     render_engine(Engine::Cnc, url, reasons, gateway)
 }
 
@@ -21,7 +22,7 @@ pub fn render_detection(detection: &Detection, gateway: &str) -> Vec<u8> {
     render_engine(detection.engine, url, &detection.reasons, gateway)
 }
 
-fn render_engine(engine: Engine, url: &str, reasons: &[String], gateway: &str) -> Vec<u8> {
+fn render_engine(engine: Engine, url: &str, reasons: &[Reason], gateway: &str) -> Vec<u8> {
     let (heading, why, advice) = match engine {
         Engine::WebReputation => (
             "危険なWebサイトへのアクセスをブロックしました",
@@ -46,7 +47,7 @@ fn render_engine(engine: Engine, url: &str, reasons: &[String], gateway: &str) -
     };
     let items: String = reasons
         .iter()
-        .map(|r| format!("<li>{}</li>\n", escape(r)))
+        .map(|r| format!("<li>{}</li>\n", escape(&r.to_string())))
         .collect();
     let body = format!(
         "<!DOCTYPE html>\n<html lang=\"ja\">\n<head><meta charset=\"utf-8\">\
@@ -93,7 +94,12 @@ mod tests {
     fn page_is_a_complete_403_with_the_url_and_reasons() {
         let page = render(
             "http://evil.example/<x>",
-            &["C&C list".to_string(), "domain evil.example".to_string()],
+            &[
+                Reason::CncList,
+                Reason::Indicator {
+                    indicator: crate::reason::Indicator::Domain("evil.example".into()),
+                },
+            ],
             "CloudEdge50",
         );
         let text = String::from_utf8(page).expect("utf-8");
@@ -113,8 +119,13 @@ mod tests {
             engine: Engine::UrlFilter,
             action: crate::event::Action::Block,
             reasons: vec![
-                "policy rule 動画禁止".into(),
-                "category Streaming Media".into(),
+                Reason::PolicyRule {
+                    name: "動画禁止".into(),
+                },
+                Reason::Category {
+                    name: "Streaming Media".into(),
+                    ja: None,
+                },
             ],
             threat: "category Streaming Media".into(),
             host: Some("www.corp.example".into()),

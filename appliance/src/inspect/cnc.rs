@@ -130,7 +130,10 @@ mod tests {
             Some("http://xxxsiebabanahujtr.org/login.asp")
         );
         assert_eq!(
-            d.reasons,
+            d.reasons
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             vec![
                 "C&C list".to_string(),
                 "domain xxxsiebabanahujtr.org".to_string(),

@@ -12,6 +12,7 @@
 //! full, the destination seen longest ago is forgotten.
 
 pub use crate::config::dos::{DosAction, DosPolicy, FloodKind};
+use crate::reason::Reason;
 use crate::time::Instant;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -36,7 +37,7 @@ pub enum DosVerdict {
     /// An episode started with this packet: log it (and drop it if the
     /// policy drops).
     EpisodeStart {
-        reasons: Vec<String>,
+        reasons: Vec<Reason>,
         drop: bool,
     },
 }
@@ -102,13 +103,9 @@ impl DosState {
         if started {
             DosVerdict::EpisodeStart {
                 reasons: vec![
-                    kind.label().to_string(),
-                    format!("more than {limit} packets/s to {dst}"),
-                    if drop {
-                        "excess dropped".to_string()
-                    } else {
-                        "monitor only".to_string()
-                    },
+                    Reason::Flood { kind },
+                    Reason::RateExceeded { limit, dst },
+                    Reason::Excess { dropped: drop },
                 ],
                 drop,
             }

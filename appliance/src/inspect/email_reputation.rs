@@ -13,6 +13,7 @@ use super::{Detection, Verdict};
 use crate::config::EmailReputationPolicy;
 use crate::event::{Action, Engine};
 use crate::intel::Intel;
+use crate::reason::Reason;
 use std::net::Ipv4Addr;
 
 /// The zones the twin's intel serves.
@@ -95,12 +96,17 @@ pub fn inspect(server: Ipv4Addr, policy: &EmailReputationPolicy, intel: &dyn Int
                     engine: Engine::EmailReputation,
                     action,
                     reasons: vec![
-                        format!("{list} list"),
-                        format!("IP {server} (DNSBL answer 127.0.0.{ret})"),
+                        Reason::DnsblList {
+                            list: list.to_string(),
+                        },
+                        Reason::DnsblAnswer {
+                            ip: server,
+                            answer: ret,
+                        },
                         if reject {
-                            format!("SMTP {code}")
+                            Reason::SmtpReply { code }
                         } else {
-                            "log only".to_string()
+                            Reason::LogOnly
                         },
                     ],
                     threat: format!("{list} listed sender"),

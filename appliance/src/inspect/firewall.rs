@@ -17,6 +17,7 @@ pub use crate::config::firewall::{
     Cidr, Direction, FirewallPolicy, FirewallRule, PortRange, Protocol, Published, RuleAction,
 };
 use crate::event::Action;
+use crate::reason::{Reason, Traffic};
 use std::net::Ipv4Addr;
 
 /// The parts of a packet the firewall looks at.
@@ -39,7 +40,7 @@ pub struct Probe {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FwVerdict {
     Allow,
-    Deny(Vec<String>),
+    Deny(Vec<Reason>),
 }
 
 /// Decides one packet.
@@ -51,9 +52,12 @@ pub fn decide(policy: &FirewallPolicy, p: &Probe) -> FwVerdict {
         if rule_matches(rule, p) {
             return match rule.action {
                 RuleAction::Allow => FwVerdict::Allow,
-                RuleAction::Deny => {
-                    FwVerdict::Deny(vec!["firewall rule".into(), format!("rule {}", rule.name)])
-                }
+                RuleAction::Deny => FwVerdict::Deny(vec![
+                    Reason::FirewallRule,
+                    Reason::Rule {
+                        name: rule.name.clone(),
+                    },
+                ]),
             };
         }
     }
@@ -72,16 +76,17 @@ pub fn decide(policy: &FirewallPolicy, p: &Probe) -> FwVerdict {
         // Echo replies and errors about the office's own traffic.
         return FwVerdict::Allow;
     }
-    let what = match (p.protocol, p.dst_port) {
-        (6, Some(port)) => format!("TCP {}:{port}", p.dst),
-        (17, Some(port)) => format!("UDP {}:{port}", p.dst),
-        (1, _) => format!("ICMP to {}", p.dst),
-        (n, _) => format!("protocol {n} to {}", p.dst),
+    let dst = p.dst;
+    let traffic = match (p.protocol, p.dst_port) {
+        (6, Some(port)) => Traffic::Tcp { dst, port },
+        (17, Some(port)) => Traffic::Udp { dst, port },
+        (1, _) => Traffic::Icmp { dst },
+        (protocol, _) => Traffic::Other { protocol, dst },
     };
     FwVerdict::Deny(vec![
-        "inbound not allowed".into(),
-        "not an established flow or published service".into(),
-        what,
+        Reason::InboundNotAllowed,
+        Reason::NotEstablished,
+        Reason::Traffic { traffic },
     ])
 }
 
@@ -178,7 +183,12 @@ rules:
         let mut p = probe(false, 23);
         assert_eq!(
             decide(&policy, &p),
-            FwVerdict::Deny(vec!["firewall rule".into(), "rule no-telnet-out".into()])
+            FwVerdict::Deny(vec![
+                Reason::FirewallRule,
+                Reason::Rule {
+                    name: "no-telnet-out".into()
+                }
+            ])
         );
         p = probe(true, 22);
         assert!(

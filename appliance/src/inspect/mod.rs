@@ -43,7 +43,7 @@ pub struct Detection {
     /// What the policy says to do about it.
     pub action: Action,
     /// Outermost first: list, indicator, threat.
-    pub reasons: Vec<String>,
+    pub reasons: Vec<crate::reason::Reason>,
     /// The threat's name as the intel gives it.
     pub threat: String,
     pub host: Option<String>,

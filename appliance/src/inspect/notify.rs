@@ -88,13 +88,19 @@ pub fn cnc_alert(config: &Config, event: &Event, threat: &str) -> Alert {
 mod tests {
     use super::*;
     use crate::event::{Action, Engine};
+    use crate::reason::{Indicator, Reason};
 
     #[test]
     fn alert_names_everything_the_desk_needs() {
         let detection = Detection {
             engine: Engine::Cnc,
             action: Action::Block,
-            reasons: vec!["C&C list".into(), "domain xxxsiebabanahujtr.org".into()],
+            reasons: vec![
+                Reason::CncList,
+                Reason::Indicator {
+                    indicator: Indicator::Domain("xxxsiebabanahujtr.org".into()),
+                },
+            ],
             threat: "CnC.Win32.Test".into(),
             host: Some("xxxsiebabanahujtr.org".into()),
             url: Some("http://xxxsiebabanahujtr.org/login.asp".into()),

@@ -12,6 +12,7 @@
 //! been quiet for a whole window. The table of sources is bounded too.
 
 pub use crate::config::port_scan::{ScanAction, ScanPolicy};
+use crate::reason::{Reason, Transport};
 use crate::time::Instant;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -34,7 +35,7 @@ pub enum ScanVerdict {
     /// An episode starts with this probe.
     Detected {
         kind: ScanKind,
-        reasons: Vec<String>,
+        reasons: Vec<Reason>,
         drop: bool,
     },
 }
@@ -96,7 +97,7 @@ impl ScanState {
         if (s.scanning || (s.sweeping && worm)) && drop {
             return ScanVerdict::Drop;
         }
-        let proto = if udp { "UDP" } else { "TCP" };
+        let transport = if udp { Transport::Udp } else { Transport::Tcp };
         let secs = policy.window_secs;
         if !s.scanning {
             let n = insert_capped(&mut s.ports_by_dst, dst, port, policy.ports);
@@ -105,8 +106,13 @@ impl ScanState {
                 return ScanVerdict::Detected {
                     kind: ScanKind::PortScan { dst },
                     reasons: vec![
-                        "port scan".into(),
-                        format!("{n} {proto} ports of {dst} within {secs}s"),
+                        Reason::PortScan,
+                        Reason::PortsProbed {
+                            count: n,
+                            transport,
+                            dst,
+                            secs,
+                        },
                     ],
                     drop,
                 };
@@ -116,16 +122,16 @@ impl ScanState {
             let n = insert_capped(&mut s.dsts_by_port, port, dst, policy.hosts);
             if n >= policy.hosts {
                 s.sweeping = true;
-                let what = if worm {
-                    "worm (network share sweep)"
-                } else {
-                    "host sweep"
-                };
                 return ScanVerdict::Detected {
                     kind: ScanKind::Sweep { port, worm },
                     reasons: vec![
-                        what.into(),
-                        format!("{n} hosts on {proto} port {port} within {secs}s"),
+                        Reason::Sweep { worm },
+                        Reason::HostsProbed {
+                            count: n,
+                            transport,
+                            port,
+                            secs,
+                        },
                     ],
                     drop: drop && worm,
                 };
@@ -206,7 +212,10 @@ mod tests {
         assert_eq!(detections.len(), 1);
         assert_eq!(detections[0].0, 20);
         assert_eq!(detections[0].1, ScanKind::PortScan { dst: NAS });
-        assert_eq!(detections[0].2[1], "20 TCP ports of 192.168.1.2 within 60s");
+        assert_eq!(
+            detections[0].2[1].to_string(),
+            "20 TCP ports of 192.168.1.2 within 60s"
+        );
     }
 
     #[test]

@@ -13,13 +13,19 @@ use super::web_request::{WebRequest, cat};
 use crate::event::{Action, Engine};
 use crate::intel::WebRating;
 use crate::policy::{Category, Entry, Policy, Rule, RuleAction};
+use crate::reason::Reason;
 
 /// The detection of a block-list hit.
 pub fn block_list_detection(req: &WebRequest<'_>, entry: &Entry) -> Detection {
     Detection {
         engine: Engine::UrlFilter,
         action: Action::Block,
-        reasons: vec!["block list".to_string(), cat(&["entry ", &entry.text])],
+        reasons: vec![
+            Reason::BlockList,
+            Reason::ListEntry {
+                text: entry.text.to_string(),
+            },
+        ],
         threat: "block list".to_string(),
         host: Some(req.host.to_string()),
         url: Some(req.url.to_string()),
@@ -48,20 +54,32 @@ pub struct RuleHit<'p> {
 
 impl RuleHit<'_> {
     pub fn detection(&self, req: &WebRequest<'_>) -> Detection {
-        let mut reasons = vec![cat(&["policy rule ", &self.rule.name])];
+        let mut reasons = vec![Reason::PolicyRule {
+            name: self.rule.name.to_string(),
+        }];
         let (engine, threat) = match self.by {
             RuleMatch::App(a) => {
-                reasons.push(cat(&["application ", a.name, " (", a.kind, ")"]));
+                reasons.push(Reason::Application {
+                    name: a.name.to_string(),
+                    kind: a.kind.to_string(),
+                });
                 (Engine::AppControl, cat(&["application ", a.name]))
             }
             RuleMatch::Category(c) => {
-                reasons.push(cat(&["category ", &c.name, " (", &c.ja, ")"]));
-                reasons.push(cat(&["group ", &c.group]));
+                reasons.push(Reason::Category {
+                    name: c.name.to_string(),
+                    ja: Some(c.ja.to_string()),
+                });
+                reasons.push(Reason::CategoryGroup {
+                    name: c.group.to_string(),
+                });
                 (Engine::UrlFilter, cat(&["category ", &c.name]))
             }
         };
         if let Some(s) = &self.rule.schedule {
-            reasons.push(cat(&["schedule ", &s.name]));
+            reasons.push(Reason::Schedule {
+                name: s.name.to_string(),
+            });
         }
         Detection {
             engine,

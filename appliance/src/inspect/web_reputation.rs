@@ -11,53 +11,17 @@
 //! logged under this engine with its own reason, never mixed into the score.
 
 use super::Detection;
-use super::web_request::{WebRequest, cat, decimal};
+use super::web_request::{WebRequest, cat};
 use crate::event::{Action, Engine};
 use crate::intel::WebRating;
 use crate::policy::{CertAction, Level, ReputationPolicy};
+use crate::reason::{Reason, SecurityLevel, ValidityBound};
 use crate::time::Instant;
 
-/// The score band of a reputation score.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Band {
-    Dangerous,
-    HighlySuspicious,
-    Suspicious,
-    Safe,
-    Untested,
-}
+pub use crate::reason::Band;
 
+/// The bands a security level blocks.
 impl Band {
-    pub fn of(score: u8) -> Band {
-        match score {
-            71 => Band::Untested,
-            0..=50 => Band::Dangerous,
-            51..=65 => Band::HighlySuspicious,
-            66..=80 => Band::Suspicious,
-            _ => Band::Safe,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Band::Dangerous => "dangerous",
-            Band::HighlySuspicious => "highly suspicious",
-            Band::Suspicious => "suspicious",
-            Band::Safe => "safe",
-            Band::Untested => "untested",
-        }
-    }
-
-    pub fn ja(self) -> &'static str {
-        match self {
-            Band::Dangerous => "危険",
-            Band::HighlySuspicious => "極めて不審",
-            Band::Suspicious => "不審",
-            Band::Safe => "安全",
-            Band::Untested => "未評価",
-        }
-    }
-
     pub fn blocked_at(self, level: Level) -> bool {
         match self {
             Band::Dangerous => true,
@@ -68,11 +32,11 @@ impl Band {
     }
 }
 
-fn level_label(level: Level) -> &'static str {
+fn security_level(level: Level) -> SecurityLevel {
     match level {
-        Level::High => "high",
-        Level::Medium => "medium",
-        Level::Low => "low",
+        Level::High => SecurityLevel::High,
+        Level::Medium => SecurityLevel::Medium,
+        Level::Low => SecurityLevel::Low,
     }
 }
 
@@ -102,17 +66,23 @@ pub fn check(rating: Option<&WebRating>, policy: &ReputationPolicy) -> Option<Re
 impl ReputationHit {
     /// The log record; `category` is the one the rating gave.
     pub fn detection(&self, req: &WebRequest<'_>, category: &str) -> Detection {
-        let (digits, skip) = decimal(self.score);
-        let score = std::str::from_utf8(digits.get(skip..).unwrap_or_default()).unwrap_or_default();
         let band = self.band;
         Detection {
             engine: Engine::WebReputation,
             action: Action::Block,
             reasons: vec![
-                "web reputation".to_string(),
-                cat(&["score ", score, " (", band.label(), " / ", band.ja(), ")"]),
-                cat(&["security level ", level_label(self.level)]),
-                cat(&["category ", category]),
+                Reason::WebReputation,
+                Reason::ReputationScore {
+                    score: self.score,
+                    band,
+                },
+                Reason::SecurityLevel {
+                    level: security_level(self.level),
+                },
+                Reason::Category {
+                    name: category.to_string(),
+                    ja: None,
+                },
             ],
             threat: cat(&["malicious site (", band.label(), ")"]),
             host: Some(req.host.to_string()),
@@ -134,12 +104,15 @@ pub fn inspect_certificate(
         return None;
     }
     let reason = if now > not_after {
-        format!("certificate expired on {} (JST)", not_after.jst_string())
+        Reason::CertificateValidity {
+            bound: ValidityBound::NotAfter,
+            at: not_after,
+        }
     } else if now < not_before {
-        format!(
-            "certificate not valid before {} (JST)",
-            not_before.jst_string()
-        )
+        Reason::CertificateValidity {
+            bound: ValidityBound::NotBefore,
+            at: not_before,
+        }
     } else {
         return None;
     };
@@ -149,7 +122,7 @@ pub fn inspect_certificate(
             CertAction::Block => Action::Reset,
             _ => Action::Monitor,
         },
-        reasons: vec!["invalid SSL certificate".to_string(), reason],
+        reasons: vec![Reason::InvalidCertificate, reason],
         threat: "invalid SSL certificate".to_string(),
         host: Some(host.to_string()),
         url: Some(url.to_string()),
@@ -159,17 +132,6 @@ pub fn inspect_certificate(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scores_read_as_before() {
-        for n in 0..=255u8 {
-            let (d, skip) = decimal(n);
-            assert_eq!(
-                std::str::from_utf8(&d[skip..]).ok(),
-                Some(n.to_string().as_str())
-            );
-        }
-    }
 
     #[test]
     fn bands_and_levels() {
@@ -198,7 +160,11 @@ mod tests {
         let d = inspect_certificate("h", "https://h/", nb, na, Instant::from_secs(201), &p)
             .expect("expired");
         assert_eq!(d.action, Action::Reset);
-        assert!(d.reasons[1].starts_with("certificate expired on 1970-01-01 09:03:20"));
+        assert!(
+            d.reasons[1]
+                .to_string()
+                .starts_with("certificate expired on 1970-01-01 09:03:20")
+        );
         assert!(
             inspect_certificate("h", "https://h/", nb, na, Instant::from_secs(50), &p).is_some()
         );

@@ -28,16 +28,3 @@ pub(crate) fn cat(parts: &[&str]) -> String {
     }
     s
 }
-
-/// A score (0-255) in decimal, without the formatting machinery.
-pub(crate) fn decimal(n: u8) -> ([u8; 3], usize) {
-    let digits = [b'0' + n / 100, b'0' + n / 10 % 10, b'0' + n % 10];
-    let skip = if n >= 100 {
-        0
-    } else if n >= 10 {
-        1
-    } else {
-        2
-    };
-    (digits, skip)
-}

@@ -39,7 +39,7 @@ fn delivered_with_notice(raw: &[u8], reason_part: &str) {
     let reasons: Vec<String> = outcome
         .detections
         .iter()
-        .map(|d| d.reasons.join("; "))
+        .map(|d| appliance::reason::join(&d.reasons))
         .collect();
     assert!(
         reasons

@@ -128,7 +128,10 @@ fn cnc_request_is_blocked_with_page_reset_event_and_one_alert() {
         Some("http://xxxsiebabanahujtr.org/login.asp")
     );
     assert_eq!(
-        ev.reasons,
+        ev.reasons
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         vec![
             "C&C list",
             "domain xxxsiebabanahujtr.org",
@@ -208,7 +211,7 @@ fn cnc_request_is_blocked_with_page_reset_event_and_one_alert() {
         Some("http://xxxrzy8823l68me.net/account.asp?qu=cmd")
     );
     assert_eq!(
-        out.events[0].reasons[1],
+        out.events[0].reasons[1].to_string(),
         "URL http://xxxrzy8823l68me.net/account.asp?qu=cmd"
     );
     assert!(out.alerts.is_empty(), "hold-down: no second alert");
@@ -380,7 +383,7 @@ fn listed_ip_is_reset_at_the_syn() {
     assert_eq!((rst.src, rst.dst), (CNC_IP, PC_IP));
     assert_eq!(out.events.len(), 1);
     assert_eq!(out.events[0].action, Action::Reset);
-    assert_eq!(out.events[0].reasons[1], "IP 203.0.113.66");
+    assert_eq!(out.events[0].reasons[1].to_string(), "IP 203.0.113.66");
     assert_eq!(out.alerts.len(), 1);
     // The same SYN retransmitted: reset again, not a second attempt.
     out.clear();

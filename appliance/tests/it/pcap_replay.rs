@@ -98,7 +98,7 @@ fn bug_28_localnrd_checkin_is_detected_and_blocked() {
     );
     assert_eq!(ev.host.as_deref(), Some("btg.btgrab.com"));
     assert_eq!(ev.url.as_deref(), Some(BUG28_URL));
-    assert_eq!(ev.reasons[1], "domain btgrab.com");
+    assert_eq!(ev.reasons[1].to_string(), "domain btgrab.com");
     assert_eq!(ev.time, Instant::from_micros(1_259_086_431_504_617));
     assert_eq!(r.alerts, 1);
 

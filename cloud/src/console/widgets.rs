@@ -7,7 +7,7 @@
 use super::source::Source;
 use crate::labels::Lang;
 use crate::store::{EventFilter, StoreError};
-use appliance::{Action, Engine, Event, Instant};
+use appliance::{Action, Engine, Event, Instant, Reason};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
@@ -141,26 +141,27 @@ fn rank<'a>(
 /// The policy an event was enforced by: the engine and the first link of its
 /// reason chain (the list, category or rule that decided).
 fn policy_of(lang: Lang, e: &Event) -> (String, String) {
-    let rule = e.reasons.first().cloned().unwrap_or_default();
+    let rule = e
+        .reasons
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     (
         format!("{}: {rule}", lang.engine(e.engine)),
         lang.engine(e.engine).to_string(),
     )
 }
 
-/// The URL category of a URL-filtering event, from its reason chain.
+/// The URL category of a URL-filtering event: its category link's fields,
+/// else the last link as the log shows it.
 fn category_of(e: &Event) -> Option<String> {
     if e.engine != Engine::UrlFilter {
         return None;
     }
     e.reasons
         .iter()
-        .find_map(|r| {
-            r.strip_prefix("category ")
-                .or_else(|| r.strip_prefix("URL category "))
-                .map(|c| c.trim_matches(['"', '「', '」']).to_string())
-        })
-        .or_else(|| e.reasons.last().cloned())
+        .find_map(Reason::category)
+        .or_else(|| e.reasons.last().map(ToString::to_string))
 }
 
 pub fn dashboard(source: &dyn Source, lang: Lang) -> Result<Dashboard, StoreError> {

@@ -4,6 +4,7 @@ use super::*;
 use crate::store::stats::day_start;
 use crate::store::{LogStore, SqliteStore};
 use appliance::Instant;
+use appliance::Reason;
 use appliance::{Action, Event};
 
 fn date(m: u32, d: u32) -> NaiveDate {
@@ -25,7 +26,12 @@ fn cnc(t: Instant, host: u8) -> Event {
         dst_port: 80,
         host: Some("xxxrzy8823l68me.net".into()),
         url: None,
-        reasons: vec!["C&C list".into(), "threat CnC.Win32.Generic".into()],
+        reasons: vec![
+            Reason::CncList,
+            Reason::Threat {
+                name: "CnC.Win32.Generic".into(),
+            },
+        ],
     }
 }
 

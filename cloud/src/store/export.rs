@@ -79,6 +79,7 @@ fn write_field(out: &mut dyn Write, field: &str) -> io::Result<()> {
 mod tests {
     use super::*;
     use appliance::Instant;
+    use appliance::reason::{Indicator, Reason};
     use appliance::{Action, Engine};
     use std::net::Ipv4Addr;
 
@@ -94,7 +95,12 @@ mod tests {
             dst_port: 80,
             host: Some("rzy8823l68me.net".into()),
             url: None,
-            reasons: vec!["C&C list".into(), "domain ***rzy8823l68me.net".into()],
+            reasons: vec![
+                Reason::CncList,
+                Reason::Indicator {
+                    indicator: Indicator::Domain("***rzy8823l68me.net".into()),
+                },
+            ],
         }
     }
 
@@ -127,12 +133,20 @@ mod tests {
     fn commas_quotes_and_line_breaks_are_quoted() {
         let mut e = event();
         e.url = Some("http://例え.jp/a,b?q=\"x\"".into());
-        e.reasons = vec!["line\nbreak".into(), "カテゴリ: 不正サイト".into()];
+        e.reasons = vec![
+            Reason::Note {
+                text: "line\nbreak".into(),
+            },
+            Reason::Category {
+                name: "不正サイト".into(),
+                ja: None,
+            },
+        ];
         assert_eq!(
             csv(&e),
             "2017-09-26 10:09:45,192.168.1.23,00:1a:2b:3c:4d:5e,\
              \"http://例え.jp/a,b?q=\"\"x\"\"\",C&C callback,block,\
-             \"line\nbreak; カテゴリ: 不正サイト\"\r\n"
+             \"line\nbreak; category 不正サイト\"\r\n"
         );
     }
 

@@ -203,6 +203,15 @@ pub enum StoreError {
         supported: i64,
     },
     #[error(
+        "log store {path}: schema version {found} keeps reasons as text, which this build \
+         cannot type (it writes version {supported}); run the scenario again for a new store"
+    )]
+    OlderSchema {
+        path: String,
+        found: i64,
+        supported: i64,
+    },
+    #[error(
         "log store {path}: journal mode is {mode:?}, not WAL (is the file on a network share?)"
     )]
     NoWal { path: String, mode: String },

@@ -13,17 +13,21 @@
 //! | `src_mac`  | TEXT    | as in the event |
 //! | `dst_port` | INTEGER | |
 //! | `host`, `url` | TEXT NULL | NULL when absent |
-//! | `reasons`  | TEXT    | the reason chain, each reason followed by U+001F (unit separator) |
+//! | `reasons`  | TEXT    | the typed reason chain: each link as a JSON object (its `reason` kind and its fields, see `appliance::reason`), each followed by U+001F (unit separator) |
 //!
 //! Reasons use a terminator rather than a separator so that "no reasons" (``)
 //! and "one empty reason" (`\u{1f}`) stay distinct; a U+001F or U+001B inside a
-//! reason is escaped with U+001B, so any string round-trips. Not JSON, so the
-//! crate needs no JSON dependency; PostgreSQL would use `text[]` instead.
+//! link is escaped with U+001B, so any text round-trips. Each link keeps its
+//! facts as fields (a category's name, a rule's, a threat's), never only its
+//! log text, so nothing reads a reason back by parsing words.
 //! Names rather than numbers for engine and action keep the file readable with
 //! the `sqlite3` shell and stable if an enum is reordered.
 //!
 //! Version 2 adds the statistics tables (see `sqlite/stats.rs`); a version-1
-//! file gains them empty, so its statistics start at the upgrade.
+//! file gains them empty, so its statistics start at the upgrade. Version 3
+//! stores typed reasons; the text reasons of an older file cannot be typed
+//! after the fact, so an older file that holds events is refused with a
+//! clear error (an empty one is upgraded).
 
 mod stats;
 
@@ -36,7 +40,7 @@ use crate::store::stats::{
 };
 use appliance::AccessRecord;
 use appliance::Instant;
-use appliance::{Action, Engine, Event};
+use appliance::{Action, Engine, Event, Reason};
 use chrono::NaiveDate;
 use rusqlite::types::Value;
 use rusqlite::{Connection, params, params_from_iter};
@@ -46,7 +50,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The schema this build writes; files with a higher `user_version` are refused.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -189,6 +193,19 @@ impl SqliteStore {
         if from >= SCHEMA_VERSION {
             return Ok(());
         }
+        if from > 0 && from < 3 {
+            let rows: i64 = self
+                .conn
+                .query_row("SELECT count(*) FROM events", [], |row| row.get(0))
+                .map_err(|e| self.sqlite(e))?;
+            if rows > 0 {
+                return Err(StoreError::OlderSchema {
+                    path: self.path.clone(),
+                    found: from,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+        }
         // One transaction, so a crash mid-migration leaves the old version.
         let tx = self
             .conn
@@ -232,7 +249,7 @@ impl SqliteStore {
                     e.dst_port,
                     e.host,
                     e.url,
-                    encode_reasons(&e.reasons),
+                    encode_reasons(&e.reasons)?,
                 ])?;
             }
         }
@@ -535,7 +552,27 @@ fn parse_action(name: &str) -> Option<Action> {
 const TERMINATOR: char = '\u{1f}';
 const ESCAPE: char = '\u{1b}';
 
-fn encode_reasons(reasons: &[String]) -> String {
+fn encode_reasons(reasons: &[Reason]) -> Result<String, Inner> {
+    let links = reasons
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Inner::Corrupt {
+            id: 0,
+            detail: format!("a reason cannot be written: {e}"),
+        })?;
+    Ok(encode_links(&links))
+}
+
+/// The typed chain back from its column; `None` for text we cannot have written.
+fn decode_reasons(text: &str) -> Option<Vec<Reason>> {
+    decode_links(text)?
+        .iter()
+        .map(|link| serde_json::from_str(link).ok())
+        .collect()
+}
+
+fn encode_links(reasons: &[String]) -> String {
     let mut out = String::with_capacity(reasons.iter().map(|r| r.len() + 1).sum());
     for reason in reasons {
         for c in reason.chars() {
@@ -549,8 +586,8 @@ fn encode_reasons(reasons: &[String]) -> String {
     out
 }
 
-/// The inverse of [`encode_reasons`]; `None` for text it cannot have written.
-fn decode_reasons(text: &str) -> Option<Vec<String>> {
+/// The inverse of [`encode_links`]; `None` for text it cannot have written.
+fn decode_links(text: &str) -> Option<Vec<String>> {
     let mut reasons = Vec::new();
     let mut current = String::new();
     let mut chars = text.chars();

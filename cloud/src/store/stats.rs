@@ -8,11 +8,14 @@
 //! day, how long the gateway was online and offline: an empty month must not
 //! look like a safe month (Q21).
 //!
-//! The category, policy and threat of a detection are read from its reason
-//! chain ([`detail`]): an engine that wants its rule or category counted puts
-//! `category NAME`, `rule NAME` or `threat NAME` in its reasons.
+//! The category, policy and threat of a detection are read from the fields
+//! of its typed reason chain ([`category_of`], [`policy_of`], [`threat_of`]):
+//! an engine that wants its rule or category counted puts a
+//! `Reason::Category`, `Reason::PolicyRule`/`Reason::Rule` or
+//! `Reason::Threat` in its chain.
 
 use appliance::Instant;
+use appliance::Reason;
 use appliance::time::jst;
 use appliance::{Engine, Event};
 use chrono::{Datelike, NaiveDate, TimeZone};
@@ -58,27 +61,34 @@ pub fn next_month(day: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(day)
 }
 
-/// The value of the first reason `PREFIX value` for any of `prefixes`.
-pub fn detail<'a>(event: &'a Event, prefixes: &[&str]) -> Option<&'a str> {
-    event.reasons.iter().find_map(|r| {
-        prefixes
-            .iter()
-            .find_map(|p| r.strip_prefix(p))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    })
+/// The URL category a detection is counted under: its first category link.
+pub fn category_of(event: &Event) -> Option<String> {
+    event
+        .reasons
+        .iter()
+        .filter_map(Reason::category)
+        .find(|c| !c.trim().is_empty())
 }
 
-pub const CATEGORY_PREFIXES: [&str; 3] = ["category ", "カテゴリ: ", "category: "];
-pub const RULE_PREFIXES: [&str; 4] = ["rule ", "policy ", "ポリシー: ", "rule: "];
-pub const THREAT_PREFIXES: [&str; 2] = ["threat ", "threat: "];
+/// The threat a detection names: its first threat link.
+pub fn threat_of(event: &Event) -> Option<&str> {
+    event
+        .reasons
+        .iter()
+        .filter_map(Reason::threat)
+        .find(|t| !t.trim().is_empty())
+}
 
-/// The policy a detection is counted under: its rule, else its engine (the
-/// security profile's engine that enforced it).
+/// The policy a detection is counted under: its rule (a policy rule of the
+/// profile, a firewall rule, a signature), else its engine (the security
+/// profile's engine that enforced it).
 pub fn policy_of(event: &Event) -> String {
-    detail(event, &RULE_PREFIXES)
-        .map(str::to_string)
-        .unwrap_or_else(|| event.engine.label().to_string())
+    event
+        .reasons
+        .iter()
+        .filter_map(Reason::rule)
+        .find(|r| !r.trim().is_empty())
+        .map_or_else(|| event.engine.label().to_string(), str::to_string)
 }
 
 /// Engines that enforce policy rules (URL filtering, application control);
@@ -336,11 +346,36 @@ mod tests {
             dst_port: 80,
             host: None,
             url: None,
-            reasons: vec!["C&C list".into(), "threat CnC.Win32.Generic".into()],
+            reasons: vec![
+                Reason::CncList,
+                Reason::Threat {
+                    name: "CnC.Win32.Generic".into(),
+                },
+            ],
         };
-        assert_eq!(detail(&e, &THREAT_PREFIXES), Some("CnC.Win32.Generic"));
-        assert_eq!(detail(&e, &CATEGORY_PREFIXES), None);
+        assert_eq!(threat_of(&e), Some("CnC.Win32.Generic"));
+        assert_eq!(category_of(&e), None);
         assert_eq!(policy_of(&e), "C&C callback");
+        let rule = Event {
+            engine: Engine::UrlFilter,
+            reasons: vec![
+                Reason::PolicyRule {
+                    name: "業務時間帯の動画サイト禁止".into(),
+                },
+                Reason::Category {
+                    name: "Streaming Media".into(),
+                    ja: Some("ストリーミングメディア".into()),
+                },
+            ],
+            ..e
+        };
+        // The rule's name, not "rule NAME" (the version-2 store counted the
+        // text after "policy ").
+        assert_eq!(policy_of(&rule), "業務時間帯の動画サイト禁止");
+        assert_eq!(
+            category_of(&rule).as_deref(),
+            Some("Streaming Media (ストリーミングメディア)")
+        );
     }
 
     #[test]

@@ -511,9 +511,9 @@ fn https_pages_and_expired_certificates() {
     assert_eq!(e.engine, appliance::Engine::WebReputation);
     assert_eq!(e.action, appliance::Action::Reset);
     assert_eq!(e.url.as_deref(), Some("https://www.example.jp/"));
-    assert_eq!(e.reasons[0], "invalid SSL certificate");
+    assert_eq!(e.reasons[0], appliance::Reason::InvalidCertificate);
     assert_eq!(
-        e.reasons[1],
+        e.reasons[1].to_string(),
         "certificate expired on 2017-09-25 10:00:00 (JST)"
     );
 

@@ -22,6 +22,7 @@
 
 use crate::event::Action;
 use crate::proto::http;
+use crate::reason::Reason;
 use crate::time::Instant;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rule::{Buffer, Rule, RuleAction, RuleProto, ThresholdType, Track};
@@ -71,14 +72,19 @@ pub struct IpsHit {
 }
 
 impl IpsHit {
-    pub fn reasons(&self) -> Vec<String> {
+    pub fn reasons(&self) -> Vec<Reason> {
         let mut r = vec![
-            "IPS rule".to_string(),
-            format!("sid {} rev {}", self.sid, self.rev),
-            self.msg.clone(),
+            Reason::IpsRule,
+            Reason::Signature {
+                sid: self.sid,
+                rev: self.rev,
+            },
+            Reason::RuleMessage {
+                text: self.msg.clone(),
+            },
         ];
         if let Some(c) = &self.classtype {
-            r.push(format!("classtype {c}"));
+            r.push(Reason::Classtype { name: c.clone() });
         }
         r
     }

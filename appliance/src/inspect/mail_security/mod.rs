@@ -17,6 +17,7 @@ use super::{Detection, Verdict, anti_spam};
 use crate::config::{MailSecurityPolicy, MalwareMailAction, UnscannableAction};
 use crate::event::{Action, Engine};
 use crate::proto::mime::{self, Mail};
+use crate::reason::Reason;
 
 /// What happened to one attachment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,9 +68,13 @@ pub fn inspect(raw: &[u8], policy: &MailSecurityPolicy, scanner: &Scanner) -> Ma
                     MalwareMailAction::Tag => Action::Tag,
                     MalwareMailAction::Block => Action::Block,
                 };
-                let mut chain = vec![format!("attachment {}", att.name)];
+                let mut chain = vec![Reason::Attachment {
+                    name: att.name.clone(),
+                }];
                 chain.extend(reasons.iter().cloned());
-                chain.push(format!("SHA-256 {}", report.sha256));
+                chain.push(Reason::Sha256 {
+                    hex: report.sha256.clone(),
+                });
                 outcome.detections.push(Detection {
                     engine: Engine::AntiMalware,
                     action,
@@ -96,10 +101,16 @@ pub fn inspect(raw: &[u8], policy: &MailSecurityPolicy, scanner: &Scanner) -> Ma
                     engine: Engine::AntiMalware,
                     action,
                     reasons: vec![
-                        format!("attachment {}", att.name),
-                        "unscannable".to_string(),
-                        reason.clone(),
-                        format!("SHA-256 {}", report.sha256),
+                        Reason::Attachment {
+                            name: att.name.clone(),
+                        },
+                        Reason::Unscannable,
+                        Reason::UnscannableDetail {
+                            text: reason.clone(),
+                        },
+                        Reason::Sha256 {
+                            hex: report.sha256.clone(),
+                        },
                     ],
                     threat: "Unscannable".to_string(),
                     host: None,

@@ -28,6 +28,7 @@ use super::port_scan::{ScanState, ScanVerdict};
 use crate::config::Config;
 pub use crate::config::network::{CallbackHostPolicy, FlowTablePolicy, Overflow};
 use crate::event::{Action, Engine, Event};
+use crate::reason::{DeviceKey, Reason};
 use crate::time::Instant;
 use crate::wire::Port;
 use crate::wire::frame::{Mac, Packet};
@@ -229,13 +230,13 @@ impl NetworkStage {
                 config.devices.log_hold_down_secs,
             )
         {
-            let which = match (entry.mac, entry.ip) {
-                (Some(m), _) => format!("MAC {}", m.0),
-                (None, Some(ip)) => format!("IP {ip}"),
-                (None, None) => "entry".to_string(),
+            let key = match (entry.mac, entry.ip) {
+                (Some(m), _) => DeviceKey::Mac(m.0.to_string()),
+                (None, Some(ip)) => DeviceKey::Ip(ip),
+                (None, None) => DeviceKey::Entry,
             };
-            let mut reasons = vec!["device block list".to_string(), which];
-            reasons.extend(entry.note.clone());
+            let mut reasons = vec![Reason::DeviceBlockList, Reason::BlockedDevice { key }];
+            reasons.extend(entry.note.clone().map(|text| Reason::Note { text }));
             out.push(event(
                 now,
                 packet,
@@ -580,13 +581,11 @@ impl NetworkStage {
         if !self.overflowing {
             self.overflowing = true;
             let reasons = vec![
-                "flow table full".to_string(),
-                format!("{} flows tracked", config.flow_table.max_flows),
-                if fail_open {
-                    "fail-open: new flows pass uninspected".to_string()
-                } else {
-                    "fail-closed: new flows dropped".to_string()
+                Reason::FlowTableFull,
+                Reason::FlowsTracked {
+                    count: config.flow_table.max_flows,
                 },
+                Reason::WhenFull { fail_open },
             ];
             let action = if fail_open {
                 Action::Monitor
@@ -623,7 +622,7 @@ impl NetworkStage {
     /// Pairs the C&C list caught, so beacon scoring leaves them alone.
     fn note_listed_pairs(&mut self, events: &[Event]) {
         for ev in events.iter().filter(|e| e.engine == Engine::Cnc) {
-            if ev.reasons.first().is_some_and(|r| r == "C&C list") {
+            if ev.reasons.first() == Some(&Reason::CncList) {
                 if self.listed_pairs.len() >= MAX_LOG_KEYS {
                     self.listed_pairs.pop_first();
                 }
@@ -714,7 +713,7 @@ fn event(
     dst_port: Option<u16>,
     engine: Engine,
     action: Action,
-    reasons: Vec<String>,
+    reasons: Vec<Reason>,
     host: Option<String>,
     url: Option<String>,
 ) -> Event {

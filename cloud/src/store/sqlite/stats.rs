@@ -13,9 +13,9 @@
 
 use super::{Inner, SqliteStore, action_name, corrupt, engine_name, parse_engine};
 use crate::store::stats::{
-    AccessDimension, AccessPage, AccessRow, CATEGORY_PREFIXES, DailyCount, DayUptime, Dimension,
-    Paging, StatsFilter, THREAT_PREFIXES, TopPage, TopRow, day_from_number, day_number, detail,
-    jst_day, policy_of, split_days,
+    AccessDimension, AccessPage, AccessRow, DailyCount, DayUptime, Dimension, Paging, StatsFilter,
+    TopPage, TopRow, category_of, day_from_number, day_number, jst_day, policy_of, split_days,
+    threat_of,
 };
 use appliance::AccessRecord;
 use appliance::Event;
@@ -87,9 +87,9 @@ pub(super) fn add_detections(tx: &Transaction<'_>, events: &[Event]) -> rusqlite
             engine_name(e.engine),
             action_name(e.action),
             e.src_ip.to_string(),
-            detail(e, &CATEGORY_PREFIXES).unwrap_or("").to_string(),
+            category_of(e).unwrap_or_default(),
             policy_of(e),
-            detail(e, &THREAT_PREFIXES).unwrap_or("").to_string(),
+            threat_of(e).unwrap_or("").to_string(),
         );
         *counts.entry(key).or_default() += 1;
     }
@@ -361,6 +361,7 @@ mod tests {
     };
     use appliance::AccessRecord;
     use appliance::Instant;
+    use appliance::Reason;
     use appliance::{Action, Engine, Event};
     use chrono::NaiveDate;
     use std::net::Ipv4Addr;
@@ -374,7 +375,11 @@ mod tests {
         day_start(date(d)) + Duration::from_secs(hour * 3600)
     }
 
-    fn ev(t: Instant, engine: Engine, host: u8, reasons: &[&str]) -> Event {
+    fn threat(name: &str) -> Reason {
+        Reason::Threat { name: name.into() }
+    }
+
+    fn ev(t: Instant, engine: Engine, host: u8, reasons: &[Reason]) -> Event {
         Event {
             time: t,
             engine,
@@ -385,7 +390,7 @@ mod tests {
             dst_port: 80,
             host: None,
             url: None,
-            reasons: reasons.iter().map(|r| r.to_string()).collect(),
+            reasons: reasons.to_vec(),
         }
     }
 
@@ -397,18 +402,26 @@ mod tests {
                 at(26, 10),
                 Engine::Cnc,
                 11,
-                &["threat CnC.Win32.Generic"],
+                &[threat("CnC.Win32.Generic")],
             ));
             if i < 5 {
                 events.push(ev(
                     at(3, 9),
                     Engine::UrlFilter,
                     12,
-                    &["category 動画", "rule 業務時間帯"],
+                    &[
+                        Reason::Category {
+                            name: "動画".into(),
+                            ja: None,
+                        },
+                        Reason::Rule {
+                            name: "業務時間帯".into(),
+                        },
+                    ],
                 ));
             }
         }
-        events.push(ev(at(27, 23), Engine::Cnc, 20, &["threat CnC.Other"]));
+        events.push(ev(at(27, 23), Engine::Cnc, 20, &[threat("CnC.Other")]));
         s.record(&events).unwrap();
         s
     }

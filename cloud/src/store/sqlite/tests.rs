@@ -19,7 +19,7 @@ fn ev(secs: i64, engine: Engine, host: u8) -> Event {
         dst_port: 443,
         host: Some("bad.example".into()),
         url: None,
-        reasons: vec!["list".into()],
+        reasons: vec![Reason::BlockList],
     }
 }
 
@@ -70,10 +70,18 @@ fn tricky_events() -> Vec<Event> {
             host: Some("例え.jp".into()),
             url: Some("http://例え.jp/検索?q=\"a,b\"&x='y'".into()),
             reasons: vec![
-                "不正サイト".into(),
-                "score band: dangerous".into(),
-                "".into(),
-                "odd\u{1f}unit\u{1b}esc".into(),
+                Reason::Note {
+                    text: "不正サイト".into(),
+                },
+                Reason::Note {
+                    text: "score band: dangerous".into(),
+                },
+                Reason::Note {
+                    text: String::new(),
+                },
+                Reason::Note {
+                    text: "odd\u{1f}unit\u{1b}esc".into(),
+                },
             ],
         },
         Event {
@@ -91,7 +99,9 @@ fn tricky_events() -> Vec<Event> {
         Event {
             engine: Engine::EmailReputation,
             action: Action::Reject,
-            reasons: vec!["".into()],
+            reasons: vec![Reason::Note {
+                text: String::new(),
+            }],
             ..ev(5, Engine::Cnc, 9)
         },
     ]
@@ -524,7 +534,13 @@ fn records_100k_events_in_one_batch() {
     let events: Vec<Event> = (0..100_000)
         .map(|i| Event {
             url: Some(format!("http://host{}.example/path?i={i}", i % 97)),
-            reasons: vec!["URL category".into(), "不正サイト".into()],
+            reasons: vec![
+                Reason::WebReputation,
+                Reason::Category {
+                    name: "不正サイト".into(),
+                    ja: None,
+                },
+            ],
             ..ev(i / 10, Engine::ALL[(i % 10) as usize], (i % 50) as u8 + 1)
         })
         .collect();
@@ -544,11 +560,31 @@ fn reason_decoding_rejects_foreign_text() {
     assert_eq!(decode_reasons(""), Some(vec![]));
     assert_eq!(decode_reasons("a"), None);
     assert_eq!(decode_reasons("a\u{1b}"), None);
+    // A version-2 text reason is not a typed link.
+    assert_eq!(decode_reasons("C&C list\u{1f}"), None);
+}
+
+#[test]
+fn typed_reasons_round_trip() {
+    let chain = vec![
+        Reason::PolicyRule {
+            name: "a\u{1f}b\u{1b}c".into(),
+        },
+        Reason::Category {
+            name: "Streaming Media".into(),
+            ja: Some("ストリーミングメディア".into()),
+        },
+        Reason::Threat {
+            name: String::new(),
+        },
+    ];
+    let text = encode_reasons(&chain).ok().expect("typed reasons encode");
+    assert_eq!(decode_reasons(&text), Some(chain));
 }
 
 proptest! {
     #[test]
-    fn reasons_round_trip(reasons in proptest::collection::vec(".*|[\u{1b}\u{1f}a]*", 0..5)) {
-        prop_assert_eq!(decode_reasons(&encode_reasons(&reasons)), Some(reasons));
+    fn links_round_trip(links in proptest::collection::vec(".*|[\u{1b}\u{1f}a]*", 0..5)) {
+        prop_assert_eq!(decode_links(&encode_links(&links)), Some(links));
     }
 }

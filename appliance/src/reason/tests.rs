@@ -1,0 +1,128 @@
+//! Tests of the reason links: their log texts, kinds and serde shape.
+
+use super::*;
+
+fn samples() -> Vec<Reason> {
+    vec![
+        Reason::CncList,
+        Reason::Indicator {
+            indicator: Indicator::Url("http://a.example/x".into()),
+        },
+        Reason::Indicator {
+            indicator: Indicator::Ip(Ipv4Addr::new(203, 0, 113, 9)),
+        },
+        Reason::Threat {
+            name: "CnC.Win32.Generic".into(),
+        },
+        Reason::BeaconThreshold {
+            score: Thousandths(812),
+            threshold: Thousandths(700),
+            to: "cdn.example (203.0.113.5)".into(),
+        },
+        Reason::BeaconTiming(Box::new(BeaconTiming {
+            connections: 144,
+            window_min: 1440,
+            timing: Figure(0.955),
+            ts_skew: Figure(1.0),
+            ts_madm: Figure(0.9),
+            ts_count: Figure(1.0),
+            ds_skew: Figure(1.0),
+            ds_madm: Figure(1.0),
+            ds_small: Figure(0.5),
+            coverage: Figure(1.0),
+        })),
+        Reason::Traffic {
+            traffic: Traffic::Other {
+                protocol: 47,
+                dst: Ipv4Addr::new(192, 168, 1, 2),
+            },
+        },
+        Reason::Application {
+            name: "Dropbox".into(),
+            kind: "storage".into(),
+        },
+        Reason::Flood {
+            kind: FloodKind::Syn,
+        },
+        Reason::Category {
+            name: "Phishing".into(),
+            ja: None,
+        },
+        Reason::ReputationScore {
+            score: 12,
+            band: Band::Dangerous,
+        },
+        Reason::Feature {
+            feature: Feature::Inflated {
+                document: "a.doc".into(),
+                mib: 110,
+                ratio: 1020,
+            },
+        },
+        Reason::SpamSign {
+            sign: SpamSign::Phrases(vec!["無料".into(), "今すぐ".into()]),
+        },
+        Reason::DnsblAnswer {
+            ip: Ipv4Addr::new(198, 51, 100, 7),
+            answer: 2,
+        },
+    ]
+}
+
+#[test]
+fn links_render_the_log_texts() {
+    let texts: Vec<String> = samples().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        texts,
+        [
+            "C&C list",
+            "URL http://a.example/x",
+            "IP 203.0.113.9",
+            "threat CnC.Win32.Generic",
+            "score 0.812 >= 0.700 to cdn.example (203.0.113.5)",
+            "144 check-ins in 1440 min; timing 0.95 (skew 1.00 dispersion 0.90 count 1.00), \
+             size skew 1.00 dispersion 1.00 smallness 0.50, coverage 1.00",
+            "protocol 47 to 192.168.1.2",
+            "application Dropbox (storage)",
+            "SYN flood",
+            "category Phishing",
+            "score 12 (dangerous / 危険)",
+            "document a.doc inflated to 110 MiB (ratio 1020:1)",
+            "spam phrases 無料, 今すぐ",
+            "IP 198.51.100.7 (DNSBL answer 127.0.0.2)",
+        ]
+    );
+    assert_eq!(join(&samples()[..2]), "C&C list; URL http://a.example/x");
+    assert_eq!(join(&[]), "");
+}
+
+#[test]
+fn kind_names_are_the_serde_tags_and_round_trip() {
+    for reason in samples() {
+        // JSON, as the log store keeps each link.
+        let json = serde_json::to_string(&reason).expect("a reason serialises");
+        assert!(
+            json.starts_with(&format!("{{\"reason\":\"{}\"", reason.kind())),
+            "{json}"
+        );
+        let back: Reason = serde_json::from_str(&json).expect("and reads back");
+        assert_eq!(back, reason);
+    }
+}
+
+#[test]
+fn statistics_read_fields_not_text() {
+    let rule = Reason::PolicyRule {
+        name: "業務時間帯の動画サイト禁止".into(),
+    };
+    assert_eq!(rule.rule(), Some("業務時間帯の動画サイト禁止"));
+    let category = Reason::Category {
+        name: "Streaming Media".into(),
+        ja: Some("ストリーミングメディア".into()),
+    };
+    assert_eq!(
+        category.category().as_deref(),
+        Some("Streaming Media (ストリーミングメディア)")
+    );
+    assert_eq!(Reason::CncList.threat(), None);
+}
