@@ -5,7 +5,35 @@
 //! protocols in front of them are in `mail_proto` and `mail_net`.
 
 use appliance::Instant;
+use mail_parser::MessageParser;
 use std::collections::BTreeMap;
+
+/// The header fields a mailbox lists a message by.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Heading {
+    /// The first address of `From:`; empty if there is none.
+    pub from: String,
+    /// `Subject:`, decoded (RFC 2047, ISO-2022-JP); empty if there is none.
+    pub subject: String,
+}
+
+/// Reads the [`Heading`] of a raw RFC 5322 message with mail-parser, the
+/// twin's own reading (never the gateway's MIME module, which it checks).
+/// An unreadable message has an empty heading.
+pub fn heading(raw: &[u8]) -> Heading {
+    let Some(msg) = MessageParser::default().parse(raw) else {
+        return Heading::default();
+    };
+    Heading {
+        from: msg
+            .from()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_string(),
+        subject: msg.subject().unwrap_or_default().to_string(),
+    }
+}
 
 /// One delivered message.
 #[derive(Clone, Debug, PartialEq, Eq)]
