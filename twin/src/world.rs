@@ -30,7 +30,7 @@ use crate::web::{HttpUrl, UrlError};
 use appliance::gateway::DeployOutcome;
 use appliance::inspect::devices::{BlockedDevice, MacAddr};
 use appliance::wire::frame::Mac as WireMac;
-use appliance::{AccessRecord, Actions, Event, Gateway, Instant, Port};
+use appliance::{AccessRecord, Actions, Config, Event, FrozenIntel, Gateway, Instant, Port};
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
@@ -138,7 +138,14 @@ pub struct World {
     host_dirty: Vec<bool>,
     dirty: Vec<usize>,
     switch: Switch,
-    gateway: Gateway,
+    /// Plays the gateway: the in-process [`Gateway`], or a firmware build
+    /// under test. The world reaches the gateway only through it.
+    gateway: Box<dyn GatewayDriver>,
+    /// The configuration the gateway runs: the scenario's, then each one it
+    /// took since (the world's own record; the driver is never asked).
+    gateway_config: Config,
+    /// Whether a gateway build outside this process plays the gateway.
+    gateway_external: bool,
     gateway_wake: Option<Instant>,
     actions: Actions,
     internet: Internet,
@@ -158,8 +165,6 @@ pub struct World {
     last_wan_egress: HashMap<Ipv4Addr, Instant>,
     stats: WorldStats,
     scratch: Vec<Vec<u8>>,
-    /// Plays the gateway instead of `gateway` (a firmware process), if set.
-    driver: Option<Box<dyn GatewayDriver>>,
     /// Hosts whose traffic is carried by something outside (a namespace
     /// running real programs): their simulated stack is muted and frames
     /// for them wait in `outbound`.
@@ -266,7 +271,12 @@ impl World {
             host_dirty: vec![false; n],
             dirty: Vec::with_capacity(n),
             switch: Switch::new(),
-            gateway: Gateway::new(scenario.gateway.clone(), scenario.intel.clone()),
+            gateway: Box::new(Gateway::new(
+                scenario.gateway.clone(),
+                scenario.intel.clone(),
+            )),
+            gateway_config: scenario.gateway.clone(),
+            gateway_external: false,
             gateway_wake: None,
             actions: Actions::default(),
             internet: Internet::new(scenario, now),
@@ -283,7 +293,6 @@ impl World {
             last_wan_egress: HashMap::new(),
             stats: WorldStats::default(),
             scratch: Vec::new(),
-            driver: None,
             attached: vec![false; n],
             outbound: Vec::new(),
             net: NetTwin {
@@ -334,25 +343,14 @@ impl World {
     /// Deploys a new gateway policy with the device on the block list (FAQ
     /// Q2: block by IP or MAC).
     pub fn block_device(&mut self, mac: Option<Mac>, ip: Option<Ipv4Addr>) -> DeployOutcome {
-        let mut config = self.gateway.config().clone();
+        let mut config = self.gateway_config.clone();
         config.version += 1;
         config.devices.blocked.push(BlockedDevice {
             ip,
             mac: mac.map(|m| MacAddr(WireMac(m.0))),
             note: None,
         });
-        let outcome = match &mut self.driver {
-            Some(driver) => {
-                let outcome = driver.deploy(config.clone());
-                // The idle in-process gateway keeps the configuration the
-                // firmware runs, so the next block builds on this one.
-                if matches!(outcome, DeployOutcome::Success { .. }) {
-                    self.gateway.deploy(config);
-                }
-                outcome
-            }
-            None => self.gateway.deploy(config),
-        };
+        let outcome = self.deploy_gateway(config);
         if matches!(outcome, DeployOutcome::Success { .. }) {
             self.net.blocks.push((self.now, mac, ip));
         }
@@ -570,45 +568,52 @@ impl World {
         self.internet.mail.store.bounced()
     }
 
-    /// The in-process gateway, read-only (its device list, counters).
-    pub fn gateway_ref(&self) -> &Gateway {
-        &self.gateway
+    /// The gateway, through its driver: what it can show (device list,
+    /// counters) and whether it failed. Changes go through the world
+    /// ([`World::deploy_gateway`], [`World::replace_intel`]).
+    pub fn gateway_driver(&self) -> &dyn GatewayDriver {
+        self.gateway.as_ref()
+    }
+
+    /// The configuration the gateway runs now.
+    pub fn gateway_config(&self) -> &Config {
+        &self.gateway_config
     }
 
     /// Whether a gateway build outside this process (a firmware under test)
-    /// plays the gateway; the in-process one then only keeps the policy, and
-    /// what it saw (device list, counters) is not the run's.
+    /// plays the gateway.
     pub fn gateway_is_external(&self) -> bool {
-        self.driver.is_some()
+        self.gateway_external
     }
 
-    pub fn gateway(&mut self) -> &mut Gateway {
-        &mut self.gateway
+    /// Deploys `config` to the gateway now; on success it is the running
+    /// configuration.
+    pub fn deploy_gateway(&mut self, config: Config) -> DeployOutcome {
+        self.deploy_target().deploy(config)
+    }
+
+    /// Gives the gateway new intel now (a re-rated site).
+    pub fn replace_intel(&mut self, intel: FrozenIntel) -> Result<(), String> {
+        self.gateway.replace_intel(intel)
+    }
+
+    fn deploy_target(&mut self) -> crate::deploy::Target<'_> {
+        crate::deploy::Target {
+            driver: self.gateway.as_mut(),
+            config: &mut self.gateway_config,
+        }
     }
 
     /// "Deploy all": `policy` (or why it was refused) to every gateway of
-    /// the office (today one), now; see [`crate::deploy`].
+    /// the office (today one), now; see [`crate::deploy`]. Each gateway's
+    /// driver answers for it (a firmware under test refuses what its
+    /// control protocol cannot carry).
     pub fn deploy_all(
         &mut self,
         policy: Result<appliance::policy::Policy, String>,
     ) -> &[crate::deploy::GatewayDeployment] {
-        self.deployments = crate::deploy::deploy_all(&mut [&mut self.gateway], policy, self.now);
-        // A firmware under test plays the gateway: it gets the same new
-        // configuration, and its answer is the status.
-        if let Some(driver) = &mut self.driver {
-            for d in &mut self.deployments {
-                if d.status() != crate::deploy::DeployStatus::Success {
-                    continue;
-                }
-                if let DeployOutcome::Failed { reason, .. } =
-                    driver.deploy(self.gateway.config().clone())
-                {
-                    d.history.pop();
-                    d.history.push(crate::deploy::DeployStatus::Failed);
-                    d.reason = Some(reason);
-                }
-            }
-        }
+        let now = self.now;
+        self.deployments = crate::deploy::deploy_all(&mut [self.deploy_target()], policy, now);
         &self.deployments
     }
 
@@ -630,15 +635,17 @@ impl World {
     }
 
     /// Lets `driver` play the gateway from now on (a firmware build under
-    /// test); the in-process gateway stays idle.
+    /// test, started with the configuration the gateway runs); the
+    /// in-process gateway is dropped.
     pub fn set_gateway_driver(&mut self, driver: Box<dyn GatewayDriver>) {
-        self.driver = Some(driver);
+        self.gateway = driver;
+        self.gateway_external = true;
         self.gateway_wake = None;
     }
 
-    /// The external gateway's failure, if it has one.
+    /// The gateway's failure (an external process crashed or hung), if any.
     pub fn gateway_failure(&self) -> Option<String> {
-        self.driver.as_ref().and_then(|d| d.failure())
+        self.gateway.failure()
     }
 
     /// Hands `host`'s network traffic to the caller: its simulated stack
@@ -694,10 +701,7 @@ impl World {
         match due {
             Due::AtGateway(port, frame) => {
                 let mut actions = std::mem::take(&mut self.actions);
-                match &mut self.driver {
-                    Some(driver) => driver.handle(now, port, &frame, &mut actions),
-                    None => self.gateway.handle(now, port, &frame, &mut actions),
-                }
+                self.gateway.handle(now, port, &frame, &mut actions);
                 self.apply(&mut actions, false);
                 self.actions = actions;
             }
@@ -723,10 +727,7 @@ impl World {
                 if self.gateway_wake == Some(now) {
                     self.gateway_wake = None;
                     let mut actions = std::mem::take(&mut self.actions);
-                    match &mut self.driver {
-                        Some(driver) => driver.poll(now, &mut actions),
-                        None => self.gateway.poll(now, &mut actions),
-                    }
+                    self.gateway.poll(now, &mut actions);
                     self.apply(&mut actions, true);
                     self.actions = actions;
                 }
@@ -825,11 +826,7 @@ impl World {
                 .schedule(now + ALERT_RELAY_DELAY, Due::Mail(Box::new(mail)));
         }
         actions.clear();
-        let poll_at = match &self.driver {
-            Some(driver) => driver.poll_at(),
-            None => self.gateway.poll_at(),
-        };
-        if let Some(at) = poll_at {
+        if let Some(at) = self.gateway.poll_at() {
             let at = if polled {
                 self.after_poll(at)
             } else {
