@@ -4,8 +4,10 @@
 //! the ISP's server) and messages sent at fixed times, read from
 //! `mails/NAME.eml` beside the scenario.
 
+use super::LoadError;
+use super::checks::{INTERNET_RANGES_HELP, is_internet_addr};
 use super::raw::mail::RawMail;
-use super::{INTERNET_RANGES_HELP, LoadError, ScenarioCheck, Window, is_internet_addr};
+use super::scenario::{ScenarioCheck, Window};
 use crate::model::{Internet, MailClient, MailOrigin, MailSend, MailSpec, OfficeMailServer};
 use appliance::Config;
 use std::net::Ipv4Addr;

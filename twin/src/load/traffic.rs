@@ -3,11 +3,11 @@
 //! the gateway section names. The raw shapes are in `raw::traffic`; their
 //! validation lives here so the rest of the loader only gains a call each.
 
+use super::LoadError;
+use super::checks::{INTERNET_RANGES, INTERNET_RANGES_HELP, is_internet_addr};
 use super::raw::Cidr;
 use super::raw::traffic::{RawBlockDevice, RawTraffic};
-use super::{
-    INTERNET_RANGES, INTERNET_RANGES_HELP, LoadError, ScenarioCheck, Window, is_internet_addr,
-};
+use super::scenario::{ScenarioCheck, Window};
 use crate::model::{Internet, Mac, Origin, ScriptedKind, ScriptedSpec};
 use appliance::Config;
 use appliance::inspect::ips::{self, RuleVars};
