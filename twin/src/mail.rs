@@ -141,4 +141,14 @@ mod tests {
         assert_eq!(server.bounced().len(), 1);
         assert_eq!(server.delivered(), 1);
     }
+
+    #[test]
+    fn a_heading_is_the_first_sender_and_the_decoded_subject() {
+        let raw = b"From: =?UTF-8?B?55Sw5Lit?= <tanaka@print-shop.example>, b@x.example\r\n\
+Subject: =?ISO-2022-JP?B?GyRCJDMkcyRLJEEkTxsoQg==?=\r\n\r\nbody\r\n";
+        let h = heading(raw);
+        assert_eq!(h.from, "tanaka@print-shop.example");
+        assert_eq!(h.subject, "こんにちは");
+        assert_eq!(heading(b"no header at all"), Heading::default());
+    }
 }
