@@ -112,7 +112,7 @@ impl Source for LiveTwin {
         let policy = self
             .web_draft
             .clone()
-            .unwrap_or_else(|| self.session.world.gateway_ref().config().policy.clone());
+            .unwrap_or_else(|| self.session.world.gateway_config().policy.clone());
         let records = if self.settings_saved {
             self.deploy_settings(policy)?
         } else {
@@ -153,7 +153,7 @@ impl Source for LiveTwin {
         }
     }
     fn profile(&self) -> Option<ProfileView> {
-        let running = &self.session.world.gateway_ref().config().policy;
+        let running = &self.session.world.gateway_config().policy;
         Some(ProfileView::of(
             self.web_draft.as_ref().unwrap_or(running),
             self.web_draft.as_ref().is_some_and(|d| d != running),
@@ -163,7 +163,7 @@ impl Source for LiveTwin {
         let mut draft = self
             .web_draft
             .clone()
-            .unwrap_or_else(|| self.session.world.gateway_ref().config().policy.clone());
+            .unwrap_or_else(|| self.session.world.gateway_config().policy.clone());
         profile::edit(&mut draft, list, op, entry)?;
         self.profile_text = profile::edit_text(&self.profile_text, list, op, entry)?;
         self.web_draft = Some(draft);
@@ -243,7 +243,7 @@ impl LiveTwin {
     fn deploy_settings(&mut self, policy: Policy) -> Result<Vec<DeployRecord>, String> {
         let mut config = parse_policy(&self.draft)?;
         let name = self.gateway_name();
-        let running = self.session.world.gateway_ref().config().clone();
+        let running = self.session.world.gateway_config().clone();
         // The cloud numbers versions; the draft's own number is ignored. The
         // name and the seed are the gateway's, not the console's.
         config.version = running.version + 1;
@@ -251,7 +251,7 @@ impl LiveTwin {
         config.seed = running.seed;
         config.policy = policy;
         let at = self.session.now().jst_string();
-        let record = match self.session.world.gateway().deploy(config) {
+        let record = match self.session.world.deploy_gateway(config) {
             DeployOutcome::Success { version } => DeployRecord {
                 gateway: name,
                 version,

@@ -521,21 +521,18 @@ fn write_outputs(session: &Session, out: &Path, export_cap: usize) -> Result<()>
         format!("{}/", alerts_dir.display()),
     ];
     let devices = out.join("devices.csv");
-    if session.world.gateway_is_external() {
-        // The device list is the firmware's own; an empty file from the idle
-        // in-process gateway would look like a quiet office.
+    if let Some(list) = session.world.gateway_driver().devices() {
+        fs::write(&devices, officetwin::netprot::devices_csv(list))
+            .with_context(|| format!("writing {}", devices.display()))?;
+        written.push(devices.display().to_string());
+    } else {
+        // The device list is the firmware's own, which its driver cannot
+        // show; an empty file would look like a quiet office.
         if devices.exists() {
             fs::remove_file(&devices)
                 .with_context(|| format!("removing the stale {}", devices.display()))?;
         }
         eprintln!("devices.csv not written: the device list is the firmware build's own");
-    } else {
-        fs::write(
-            &devices,
-            officetwin::netprot::devices_csv(session.world.gateway_ref()),
-        )
-        .with_context(|| format!("writing {}", devices.display()))?;
-        written.push(devices.display().to_string());
     }
     if let Some(pcap) = session.world.pcapng() {
         let path = out.join("capture.pcapng");

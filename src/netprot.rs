@@ -38,11 +38,11 @@ pub fn describe(rules: &[Rule]) -> String {
 
 /// The device list as CSV: MAC, IP, vendor, host name, OS guess, first and
 /// last seen (JST), and when the C&C callback-host rule flagged it.
-pub fn devices_csv(gateway: &appliance::Gateway) -> String {
+pub fn devices_csv(devices: &appliance::inspect::devices::Devices) -> String {
     let mut out = String::from(
         "MAC,IP,vendor,host name,OS guess,first seen (JST),last seen (JST),C&C callback host since (JST)\n",
     );
-    for d in gateway.devices().list() {
+    for d in devices.list() {
         let _ = writeln!(
             out,
             "{},{},{},{},{},{},{},{}",

@@ -591,8 +591,8 @@ async fn deploy(world: &mut TwinWorld) -> Result<()> {
 #[then(expr = "the console's gateway runs policy version {int}")]
 fn runs_version(world: &mut TwinWorld, version: u32) -> Result<()> {
     let c = world.console()?;
-    let mut twin = c.twin();
-    let running = twin.session.world.gateway().config().version;
+    let twin = c.twin();
+    let running = twin.session.world.gateway_config().version;
     ensure!(
         running == version,
         "the gateway runs version {running}, not {version}"
@@ -1313,7 +1313,7 @@ async fn post_list(
 fn allows_nothing_more(world: &mut TwinWorld) -> Result<()> {
     let c = world.console()?;
     let twin = c.twin();
-    let policy = &twin.session.world.gateway_ref().config().policy;
+    let policy = &twin.session.world.gateway_config().policy;
     ensure!(
         policy.lists.allow().is_empty(),
         "the allow list holds {:?}",

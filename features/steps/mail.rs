@@ -231,10 +231,10 @@ fn download_complete(world: &mut TwinWorld, host: String, url: String) -> Result
 fn set_smtp_code(world: &mut TwinWorld, code: u16) -> Result<()> {
     let code = appliance::config::SmtpCode::new(code).map_err(anyhow::Error::msg)?;
     let session = world.session()?;
-    let mut config = session.world.gateway_ref().config().clone();
+    let mut config = session.world.gateway_config().clone();
     config.version += 1;
     config.mail.email_reputation.smtp_error_code = code;
-    match session.world.gateway().deploy(config) {
+    match session.world.deploy_gateway(config) {
         appliance::gateway::DeployOutcome::Success { .. } => Ok(()),
         other => bail!("the gateway refused the new policy: {other:?}"),
     }

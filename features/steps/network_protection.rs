@@ -124,7 +124,12 @@ fn nothing_reaches_office(world: &mut TwinWorld, who: String) -> Result<()> {
 #[then(expr = "DoS protection dropped {int} packets")]
 fn dos_dropped(world: &mut TwinWorld, expected: u64) -> Result<()> {
     let session = world.session()?;
-    let actual = session.world.gateway().net_stats().dos_dropped;
+    let actual = session
+        .world
+        .gateway_driver()
+        .net_stats()
+        .context("this gateway driver cannot show the DoS counters")?
+        .dos_dropped;
     ensure!(
         actual == expected,
         "DoS protection dropped {actual} packets, not {expected}"
@@ -148,9 +153,12 @@ fn device_listed(
     let want = parse_mac(&mac)?;
     let ip: Ipv4Addr = ip.parse().context("not an IP address")?;
     let session = world.session()?;
-    let gw = session.world.gateway();
-    let device = gw
+    let devices = session
+        .world
+        .gateway_driver()
         .devices()
+        .context("this gateway driver cannot show the device list")?;
+    let device = devices
         .list()
         .find(|d| d.mac.0 == want.0)
         .with_context(|| format!("{mac} is not in the device list"))?;
@@ -184,7 +192,12 @@ fn not_office_device(world: &mut TwinWorld, mac: String) -> Result<()> {
 #[then(expr = "the device list shows {int} devices")]
 fn device_count(world: &mut TwinWorld, expected: usize) -> Result<()> {
     let session = world.session()?;
-    let actual = session.world.gateway().devices().len();
+    let actual = session
+        .world
+        .gateway_driver()
+        .devices()
+        .context("this gateway driver cannot show the device list")?
+        .len();
     ensure!(
         actual == expected,
         "the device list has {actual} devices, not {expected}"
@@ -196,14 +209,18 @@ fn device_count(world: &mut TwinWorld, expected: usize) -> Result<()> {
 fn callback_host(world: &mut TwinWorld, who: String) -> Result<()> {
     let ip = world.resolve_host(&who)?;
     let session = world.session()?;
-    let gw = session.world.gateway();
+    let gw = session.world.gateway_driver();
+    let flagged = gw
+        .callback_hosts()
+        .context("this gateway driver cannot show the callback hosts")?;
     ensure!(
-        gw.callback_hosts().contains_key(&ip),
+        flagged.contains_key(&ip),
         "{who} ({ip}) is not flagged; flagged: {:?}",
-        gw.callback_hosts().keys().collect::<Vec<_>>()
+        flagged.keys().collect::<Vec<_>>()
     );
     let device = gw
         .devices()
+        .context("this gateway driver cannot show the device list")?
         .by_ip(ip)
         .with_context(|| format!("{ip} is not in the device list"))?;
     ensure!(

@@ -27,16 +27,16 @@ impl TwinWorld {
         &mut self,
         edit: impl FnOnce(&mut Policy) -> Result<()>,
     ) -> Result<()> {
-        let running = self.session()?.world.gateway().config().policy.clone();
+        let running = self.session()?.world.gateway_config().policy.clone();
         let mut policy = self.web.staged.take().unwrap_or(running);
         edit(&mut policy)?;
         let session = self.session()?;
         if session.now() == session.world.start() {
-            let gateway = session.world.gateway();
-            let mut config = gateway.config().clone();
+            let mut config = session.world.gateway_config().clone();
             config.version += 1;
             config.policy = policy;
-            if let appliance::gateway::DeployOutcome::Failed { reason, .. } = gateway.deploy(config)
+            if let appliance::gateway::DeployOutcome::Failed { reason, .. } =
+                session.world.deploy_gateway(config)
             {
                 bail!("setting the initial policy failed: {reason}");
             }
@@ -82,7 +82,10 @@ fn categorised(world: &mut TwinWorld, url: String, category: String) -> Result<(
         },
     )?;
     let intel = intel.clone();
-    session.world.gateway().replace_intel(intel);
+    session
+        .world
+        .replace_intel(intel)
+        .map_err(anyhow::Error::msg)?;
     Ok(())
 }
 
@@ -126,7 +129,7 @@ fn deploy_changes(world: &mut TwinWorld) -> Result<()> {
     let session = world.session()?;
     let policy = match staged {
         Some(p) => p,
-        None => session.world.gateway().config().policy.clone(),
+        None => session.world.gateway_config().policy.clone(),
     };
     session.world.deploy_all(Ok(policy));
     Ok(())
@@ -191,7 +194,7 @@ fn failure_names(world: &mut TwinWorld, needle: String) -> Result<()> {
 
 #[then(expr = "the gateway runs policy version {int}")]
 fn runs_version(world: &mut TwinWorld, version: u32) -> Result<()> {
-    let running = world.session()?.world.gateway().config().version;
+    let running = world.session()?.world.gateway_config().version;
     ensure!(
         running == version,
         "the gateway runs version {running}, not {version}"

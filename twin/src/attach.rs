@@ -7,12 +7,23 @@
 //! kernel interfaces share every other line of code.
 
 use appliance::gateway::DeployOutcome;
-use appliance::{Actions, Config, Gateway, Instant, Port};
+use appliance::inspect::devices::Devices;
+use appliance::inspect::network::NetStats;
+use appliance::{Actions, Config, FrozenIntel, Gateway, Instant, Port};
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 
 /// Something that plays the gateway for the world: the in-process
 /// [`Gateway`] or a driver of an external firmware process. Same contract as
 /// the sans-I/O core: frames and time in, frames, events and alerts out.
 /// `Send`, so a running world can be shared with the console's threads.
+///
+/// The world holds exactly one driver and reaches the gateway only through
+/// it. What a caller may want to read or change beyond frames and deploys
+/// (the device list, counters, the intel) is a method here; a driver that
+/// cannot do it (a firmware process: its lockstep control protocol carries
+/// frames, time, events and device-list deploys, nothing else) keeps the
+/// default, which says so (`None` / `Err`) instead of showing a stand-in.
 pub trait GatewayDriver: Send {
     fn handle(&mut self, now: Instant, port: Port, frame: &[u8], out: &mut Actions);
     fn poll(&mut self, now: Instant, out: &mut Actions);
@@ -23,6 +34,23 @@ pub trait GatewayDriver: Send {
     /// hung), once that has happened; the runner turns it into a failure.
     fn failure(&self) -> Option<String> {
         None
+    }
+    /// The gateway's device list (endpoint identification), where the
+    /// driver can read it.
+    fn devices(&self) -> Option<&Devices> {
+        None
+    }
+    /// Hosts flagged by the C&C callback-host rule, and when.
+    fn callback_hosts(&self) -> Option<&BTreeMap<Ipv4Addr, Instant>> {
+        None
+    }
+    /// What the packet-level protections did so far.
+    fn net_stats(&self) -> Option<NetStats> {
+        None
+    }
+    /// Gives the gateway new intel (a scenario step re-rating a site).
+    fn replace_intel(&mut self, _intel: FrozenIntel) -> Result<(), String> {
+        Err("this gateway driver cannot replace the gateway's intel during a run".to_string())
     }
 }
 
@@ -38,5 +66,18 @@ impl GatewayDriver for Gateway {
     }
     fn deploy(&mut self, config: Config) -> DeployOutcome {
         Gateway::deploy(self, config)
+    }
+    fn devices(&self) -> Option<&Devices> {
+        Some(Gateway::devices(self))
+    }
+    fn callback_hosts(&self) -> Option<&BTreeMap<Ipv4Addr, Instant>> {
+        Some(Gateway::callback_hosts(self))
+    }
+    fn net_stats(&self) -> Option<NetStats> {
+        Some(Gateway::net_stats(self))
+    }
+    fn replace_intel(&mut self, intel: FrozenIntel) -> Result<(), String> {
+        Gateway::replace_intel(self, intel);
+        Ok(())
     }
 }

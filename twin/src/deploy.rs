@@ -6,9 +6,10 @@
 //! checked to accept the new version, and only then is each one switched.
 //! A refused policy leaves every gateway on the policy it was running.
 
+use crate::attach::GatewayDriver;
 use appliance::gateway::DeployOutcome;
 use appliance::policy::Policy;
-use appliance::{Gateway, Instant};
+use appliance::{Config, Instant};
 
 /// A gateway's deployment status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,19 +72,37 @@ impl GatewayDeployment {
     }
 }
 
+/// A gateway "deploy all" reaches: its driver, and the configuration it
+/// runs (replaced when the gateway takes a new one).
+pub struct Target<'a> {
+    pub driver: &'a mut dyn GatewayDriver,
+    pub config: &'a mut Config,
+}
+
+impl Target<'_> {
+    /// Deploys `config` through the driver; on success it is the running one.
+    pub fn deploy(&mut self, config: Config) -> DeployOutcome {
+        let outcome = self.driver.deploy(config.clone());
+        if matches!(outcome, DeployOutcome::Success { .. }) {
+            *self.config = config;
+        }
+        outcome
+    }
+}
+
 /// Deploys `policy` (or the reason it was refused) to `gateways` at `now`.
 pub fn deploy_all(
-    gateways: &mut [&mut Gateway],
+    gateways: &mut [Target<'_>],
     policy: Result<Policy, String>,
     now: Instant,
 ) -> Vec<GatewayDeployment> {
     let mut report: Vec<GatewayDeployment> = gateways
         .iter()
         .map(|g| GatewayDeployment {
-            gateway: g.config().name.clone(),
+            gateway: g.config.name.clone(),
             at: now,
             history: vec![DeployStatus::Deploying],
-            running_version: g.config().version,
+            running_version: g.config.version,
             reason: None,
         })
         .collect();
@@ -103,12 +122,12 @@ pub fn deploy_all(
     // Every gateway moves to one new version, above all running ones.
     let version = gateways
         .iter()
-        .map(|g| g.config().version)
+        .map(|g| g.config.version)
         .max()
         .unwrap_or(0)
         .saturating_add(1);
     for (g, r) in gateways.iter_mut().zip(report.iter_mut()) {
-        let mut config = g.config().clone();
+        let mut config = g.config.clone();
         config.policy = policy.clone();
         config.version = version;
         match g.deploy(config) {
@@ -132,24 +151,33 @@ pub fn deploy_all(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use appliance::{Config, FrozenIntel};
+    use appliance::{FrozenIntel, Gateway};
 
     #[test]
     fn success_bumps_the_version_and_failure_keeps_the_old_policy() {
-        let mut g = Gateway::new(Config::default(), FrozenIntel::default());
+        let mut gateway = Gateway::new(Config::default(), FrozenIntel::default());
+        let mut config = Config::default();
+        let mut g = Target {
+            driver: &mut gateway,
+            config: &mut config,
+        };
         let policy = Policy {
             profile: "test".into(),
             ..Policy::default()
         };
-        let r = deploy_all(&mut [&mut g], Ok(policy), Instant::from_secs(1));
+        let r = deploy_all(
+            std::slice::from_mut(&mut g),
+            Ok(policy),
+            Instant::from_secs(1),
+        );
         assert_eq!(
             r[0].history,
             vec![DeployStatus::Deploying, DeployStatus::Success]
         );
-        assert_eq!(g.config().version, 2);
-        assert_eq!(g.config().policy.profile, "test");
+        assert_eq!(g.config.version, 2);
+        assert_eq!(g.config.policy.profile, "test");
         let r = deploy_all(
-            &mut [&mut g],
+            std::slice::from_mut(&mut g),
             Err("x.yaml:3:5: bad".into()),
             Instant::from_secs(2),
         );
@@ -159,8 +187,13 @@ mod tests {
                 .as_deref()
                 .is_some_and(|x| x.contains("x.yaml:3:5"))
         );
-        assert_eq!(g.config().version, 2);
-        assert_eq!(g.config().policy.profile, "test");
+        assert_eq!(g.config.version, 2);
+        assert_eq!(g.config.policy.profile, "test");
+        assert_eq!(
+            gateway.config(),
+            &config,
+            "the driver runs what was recorded"
+        );
         assert_eq!(
             DeployStatus::from_label("成功"),
             Some(DeployStatus::Success)

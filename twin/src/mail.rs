@@ -5,7 +5,35 @@
 //! protocols in front of them are in `mail_proto` and `mail_net`.
 
 use appliance::Instant;
+use mail_parser::MessageParser;
 use std::collections::BTreeMap;
+
+/// The header fields a mailbox lists a message by.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Heading {
+    /// The first address of `From:`; empty if there is none.
+    pub from: String,
+    /// `Subject:`, decoded (RFC 2047, ISO-2022-JP); empty if there is none.
+    pub subject: String,
+}
+
+/// Reads the [`Heading`] of a raw RFC 5322 message with mail-parser, the
+/// twin's own reading (never the gateway's MIME module, which it checks).
+/// An unreadable message has an empty heading.
+pub fn heading(raw: &[u8]) -> Heading {
+    let Some(msg) = MessageParser::default().parse(raw) else {
+        return Heading::default();
+    };
+    Heading {
+        from: msg
+            .from()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_string(),
+        subject: msg.subject().unwrap_or_default().to_string(),
+    }
+}
 
 /// One delivered message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,5 +140,15 @@ mod tests {
         assert_eq!(server.mailbox("nobody@isp.example").len(), 0);
         assert_eq!(server.bounced().len(), 1);
         assert_eq!(server.delivered(), 1);
+    }
+
+    #[test]
+    fn a_heading_is_the_first_sender_and_the_decoded_subject() {
+        let raw = b"From: =?UTF-8?B?55Sw5Lit?= <tanaka@print-shop.example>, b@x.example\r\n\
+Subject: =?ISO-2022-JP?B?GyRCJDMkcyRLJEEkTxsoQg==?=\r\n\r\nbody\r\n";
+        let h = heading(raw);
+        assert_eq!(h.from, "tanaka@print-shop.example");
+        assert_eq!(h.subject, "こんにちは");
+        assert_eq!(heading(b"no header at all"), Heading::default());
     }
 }

@@ -113,16 +113,16 @@ impl std::fmt::Debug for MailNode {
 
 /// A stored copy of `raw` as received at `now` for `to`.
 pub fn stored(now: Instant, from: &str, to: &str, raw: &[u8]) -> StoredMail {
-    let parsed = appliance::proto::mime::parse(raw);
+    let heading = crate::mail::heading(raw);
     StoredMail {
         received: now,
         from: if from.is_empty() {
-            parsed.from.clone()
+            heading.from
         } else {
             from.to_string()
         },
         to: to.to_string(),
-        subject: parsed.subject,
+        subject: heading.subject,
         raw: String::from_utf8_lossy(raw).into_owned(),
     }
 }

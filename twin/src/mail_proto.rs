@@ -7,11 +7,12 @@
 //! send; [`crate::mail_net`] moves the bytes over smoltcp sockets. Keeping
 //! the protocol apart from the sockets lets the same code serve both ends
 //! and be tested without a network. Dot-stuffing and the end-of-data
-//! search are the gateway's own (`appliance::proxy::smtp`), so both sides
-//! of the proxy agree on the framing by construction.
+//! search are the twin's own ([`crate::smtp_data`]), written apart from
+//! the gateway's proxy, so a framing bug on either side shows as a
+//! difference instead of being shared.
 
 use crate::mail::MailServer;
-use appliance::proxy::smtp::{find_end, stuff, unstuff};
+use crate::smtp_data::{EndScanner, stuff, unstuff};
 
 /// Longest line a session reads before it gives up on the peer.
 const MAX_LINE: usize = 64 * 1024;
@@ -66,7 +67,8 @@ pub struct SmtpServer {
     buf: Vec<u8>,
     from: Option<String>,
     to: Vec<String>,
-    data: Vec<u8>,
+    /// The end of the message data being received, looked for as it comes.
+    end: EndScanner,
 }
 
 /// What a server session wants done after a feed.
@@ -89,7 +91,7 @@ impl SmtpServer {
             buf: Vec::new(),
             from: None,
             to: Vec::new(),
-            data: Vec::new(),
+            end: EndScanner::default(),
         }
     }
 
@@ -109,7 +111,7 @@ impl SmtpServer {
                     break;
                 }
                 SmtpServerState::Data => {
-                    let Some((end, after)) = find_end(&self.buf, 0) else {
+                    let Some(end) = self.end.scan(&self.buf) else {
                         if self.buf.len() > MAX_MESSAGE {
                             out.send.extend_from_slice(b"552 5.3.4 Message too big\r\n");
                             out.close = true;
@@ -117,12 +119,12 @@ impl SmtpServer {
                         }
                         break;
                     };
-                    self.data = unstuff(&self.buf[..end]);
-                    self.buf.drain(..after);
+                    let raw = unstuff(&self.buf[..end.message]);
+                    self.buf.drain(..end.consumed);
                     out.accepted.push(Accepted {
                         from: self.from.take().unwrap_or_default(),
                         to: std::mem::take(&mut self.to),
-                        raw: std::mem::take(&mut self.data),
+                        raw,
                     });
                     out.send.extend_from_slice(b"250 2.0.0 Ok: queued\r\n");
                     self.state = SmtpServerState::Command;
@@ -173,6 +175,7 @@ impl SmtpServer {
                     "554 5.5.1 Error: no valid recipients\r\n".into()
                 } else {
                     self.state = SmtpServerState::Data;
+                    self.end = EndScanner::default();
                     "354 End data with <CR><LF>.<CR><LF>\r\n".into()
                 }
             }
@@ -516,6 +519,8 @@ pub struct Pop3Client {
     stage: Pop3Stage,
     count: usize,
     buf: Vec<u8>,
+    /// The end of the message being retrieved, looked for as it comes.
+    end: EndScanner,
     /// Messages retrieved and not yet taken, dot-stuffing undone.
     pub fetched: Vec<Vec<u8>>,
     /// Messages retrieved in this session.
@@ -531,6 +536,7 @@ impl Pop3Client {
             stage: Pop3Stage::Greeting,
             count: 0,
             buf: Vec::new(),
+            end: EndScanner::default(),
             fetched: Vec::new(),
             retrieved: 0,
             result: None,
@@ -558,15 +564,15 @@ impl Pop3Client {
         let mut send = Vec::new();
         loop {
             if let Pop3Stage::Body(n) = self.stage {
-                let Some((end, after)) = find_end(&self.buf, 0) else {
+                let Some(end) = self.end.scan(&self.buf) else {
                     if self.buf.len() > MAX_MESSAGE {
                         self.finish(ClientResult::Reset);
                     }
                     break;
                 };
-                self.fetched.push(unstuff(&self.buf[..end]));
+                self.fetched.push(unstuff(&self.buf[..end.message]));
                 self.retrieved += 1;
-                self.buf.drain(..after);
+                self.buf.drain(..end.consumed);
                 send.extend_from_slice(format!("DELE {n}\r\n").as_bytes());
                 self.stage = Pop3Stage::Dele(n);
                 continue;
@@ -620,7 +626,10 @@ impl Pop3Client {
                         .unwrap_or(0);
                     self.next_or_quit(1, &mut send)
                 }
-                Pop3Stage::Retr(n) => Pop3Stage::Body(n),
+                Pop3Stage::Retr(n) => {
+                    self.end = EndScanner::default();
+                    Pop3Stage::Body(n)
+                }
                 Pop3Stage::Dele(n) => self.next_or_quit(n + 1, &mut send),
                 Pop3Stage::Quit => {
                     if self.result.is_none() {

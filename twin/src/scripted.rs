@@ -11,13 +11,11 @@
 //! agenda entry per tick, not per packet.
 
 use crate::actor::{SCRIPTED_STREAMS, stream_rng};
+use crate::frame::{self, End};
 use crate::model::{Mac, ScriptedKind, ScriptedSpec};
 use appliance::Instant;
-use appliance::wire::forge::{self, Endpoints, TcpSpec};
-use appliance::wire::frame::{Flags, Mac as WireMac};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use smoltcp::wire::{IpAddress, Ipv4Packet, UdpPacket};
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
@@ -183,26 +181,17 @@ impl Scripted {
         src: Ipv4Addr,
     ) -> Vec<u8> {
         self.ident = self.ident.wrapping_add(1);
-        let ends = Endpoints {
-            src_mac: WireMac(self.src_mac.0),
-            dst_mac: WireMac(dst_mac.0),
-            src,
-            dst,
-            src_port: sport,
-            dst_port: dport,
+        let from = End {
+            mac: self.src_mac,
+            ip: src,
+            port: sport,
         };
-        let spec = TcpSpec {
-            seq,
-            ack: 0,
-            flags: Flags {
-                syn: true,
-                ..Flags::default()
-            },
-            window: 1024,
-            mss: Some(1460),
-            payload: b"",
+        let to = End {
+            mac: dst_mac,
+            ip: dst,
+            port: dport,
         };
-        forge::tcp(&ends, &spec, self.ident, 64)
+        frame::tcp_syn(&from, &to, seq, self.ident)
     }
 
     /// A gratuitous ARP request announcing the device's address.
@@ -237,48 +226,18 @@ impl Scripted {
             bootp.extend_from_slice(v);
         }
         bootp.push(255);
-        udp_frame(
-            self.src_mac,
-            Mac([0xff; 6]),
-            (Ipv4Addr::UNSPECIFIED, 68),
-            (Ipv4Addr::BROADCAST, 67),
-            &bootp,
-        )
+        let from = End {
+            mac: self.src_mac,
+            ip: Ipv4Addr::UNSPECIFIED,
+            port: 68,
+        };
+        let to = End {
+            mac: Mac([0xff; 6]),
+            ip: Ipv4Addr::BROADCAST,
+            port: 67,
+        };
+        frame::udp(&from, &to, &bootp)
     }
-}
-
-/// An Ethernet/IPv4/UDP frame with valid checksums.
-pub fn udp_frame(
-    src_mac: Mac,
-    dst_mac: Mac,
-    (src, sport): (Ipv4Addr, u16),
-    (dst, dport): (Ipv4Addr, u16),
-    payload: &[u8],
-) -> Vec<u8> {
-    let udp_len = 8 + payload.len();
-    let ip_len = 20 + udp_len;
-    let mut f = Vec::with_capacity(14 + ip_len);
-    f.extend_from_slice(&dst_mac.0);
-    f.extend_from_slice(&src_mac.0);
-    f.extend_from_slice(&[0x08, 0x00]);
-    f.extend_from_slice(&[0x45, 0, 0, 0, 0, 1, 0, 0, 64, 17, 0, 0]);
-    f.extend_from_slice(&src.octets());
-    f.extend_from_slice(&dst.octets());
-    f[16..18].copy_from_slice(&(ip_len as u16).to_be_bytes());
-    f.extend_from_slice(&sport.to_be_bytes());
-    f.extend_from_slice(&dport.to_be_bytes());
-    f.extend_from_slice(&(udp_len as u16).to_be_bytes());
-    f.extend_from_slice(&[0, 0]);
-    f.extend_from_slice(payload);
-    {
-        let mut ip = Ipv4Packet::new_unchecked(&mut f[14..]);
-        ip.fill_checksum();
-    }
-    {
-        let mut udp = UdpPacket::new_unchecked(&mut f[34..]);
-        udp.fill_checksum(&IpAddress::Ipv4(src), &IpAddress::Ipv4(dst));
-    }
-    f
 }
 
 fn host_bits(prefix: u8) -> u32 {
@@ -309,8 +268,8 @@ fn nth_in(net: Ipv4Addr, prefix: u8, n: u64) -> Ipv4Addr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frame::{Read, read};
     use crate::model::Origin;
-    use appliance::wire::frame::{L4, Parsed, parse};
 
     fn spec(kind: ScriptedKind) -> ScriptedSpec {
         ScriptedSpec {
@@ -353,12 +312,13 @@ mod tests {
         assert_eq!(frames.len(), 1024);
         let ports: Vec<u16> = frames
             .iter()
-            .map(|(_, f)| match parse(f) {
-                Ok(Parsed::Ipv4(p)) => match p.l4 {
-                    L4::Tcp(t) if t.flags.syn => t.dst_port,
-                    _ => panic!("not a SYN"),
-                },
-                _ => panic!("bad frame"),
+            .map(|(_, f)| match read(f) {
+                Some(Read::Tcp {
+                    dst_port,
+                    syn: true,
+                    ..
+                }) => dst_port,
+                other => panic!("not a SYN: {other:?}"),
             })
             .collect();
         assert_eq!(ports, (1..=1024).collect::<Vec<_>>());
@@ -394,10 +354,10 @@ mod tests {
         assert_eq!(a.len(), 10_000);
         assert_eq!(a, b);
         for (_, f) in &a {
-            let Ok(Parsed::Ipv4(p)) = parse(f) else {
+            let Some(Read::Tcp { src, .. }) = read(f) else {
                 panic!("bad frame")
             };
-            assert_eq!(p.src.octets()[..3], [198, 51, 100]);
+            assert_eq!(src.octets()[..3], [198, 51, 100]);
         }
     }
 
@@ -421,7 +381,7 @@ mod tests {
         assert_eq!(frames.len(), 3);
         assert_eq!(frames[0][12..14], [0x08, 0x06]);
         assert!(
-            matches!(parse(&frames[1]), Ok(Parsed::Ipv4(_))),
+            matches!(read(&frames[1]), Some(Read::Udp { dst_port: 67, .. })),
             "DHCP checksums are valid"
         );
         assert_eq!(next, Some(s.start() + Duration::from_secs(60)));

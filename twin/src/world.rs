@@ -22,7 +22,7 @@ use crate::clock::Agenda;
 use crate::host::Host;
 pub use crate::host::{HttpExchange, Outcome};
 use crate::internet::Internet;
-use crate::link::{Forward, LAN_LATENCY, LinkId, Switch, SwitchPort, WAN_LATENCY};
+use crate::link::{LAN_LATENCY, LinkId, Switch, SwitchPort, WAN_LATENCY};
 pub use crate::mail::StoredMail;
 use crate::model::{ActorKind, Mac, Origin, Scenario, ScriptedSpec, TimelineAction, TimelineEntry};
 use crate::scripted::{Entry, Scripted};
@@ -30,12 +30,13 @@ use crate::web::{HttpUrl, UrlError};
 use appliance::gateway::DeployOutcome;
 use appliance::inspect::devices::{BlockedDevice, MacAddr};
 use appliance::wire::frame::Mac as WireMac;
-use appliance::{AccessRecord, Actions, Event, Gateway, Instant, Port};
+use appliance::{AccessRecord, Actions, Config, Event, FrozenIntel, Gateway, Instant, Port};
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
 mod mail;
+mod step;
 pub use mail::{MailSeen, MailWhere};
 
 /// The time the service's cloud takes to turn a detection into a mail in the
@@ -138,7 +139,14 @@ pub struct World {
     host_dirty: Vec<bool>,
     dirty: Vec<usize>,
     switch: Switch,
-    gateway: Gateway,
+    /// Plays the gateway: the in-process [`Gateway`], or a firmware build
+    /// under test. The world reaches the gateway only through it.
+    gateway: Box<dyn GatewayDriver>,
+    /// The configuration the gateway runs: the scenario's, then each one it
+    /// took since (the world's own record; the driver is never asked).
+    gateway_config: Config,
+    /// Whether a gateway build outside this process plays the gateway.
+    gateway_external: bool,
     gateway_wake: Option<Instant>,
     actions: Actions,
     internet: Internet,
@@ -158,8 +166,6 @@ pub struct World {
     last_wan_egress: HashMap<Ipv4Addr, Instant>,
     stats: WorldStats,
     scratch: Vec<Vec<u8>>,
-    /// Plays the gateway instead of `gateway` (a firmware process), if set.
-    driver: Option<Box<dyn GatewayDriver>>,
     /// Hosts whose traffic is carried by something outside (a namespace
     /// running real programs): their simulated stack is muted and frames
     /// for them wait in `outbound`.
@@ -266,7 +272,12 @@ impl World {
             host_dirty: vec![false; n],
             dirty: Vec::with_capacity(n),
             switch: Switch::new(),
-            gateway: Gateway::new(scenario.gateway.clone(), scenario.intel.clone()),
+            gateway: Box::new(Gateway::new(
+                scenario.gateway.clone(),
+                scenario.intel.clone(),
+            )),
+            gateway_config: scenario.gateway.clone(),
+            gateway_external: false,
             gateway_wake: None,
             actions: Actions::default(),
             internet: Internet::new(scenario, now),
@@ -283,7 +294,6 @@ impl World {
             last_wan_egress: HashMap::new(),
             stats: WorldStats::default(),
             scratch: Vec::new(),
-            driver: None,
             attached: vec![false; n],
             outbound: Vec::new(),
             net: NetTwin {
@@ -334,25 +344,14 @@ impl World {
     /// Deploys a new gateway policy with the device on the block list (FAQ
     /// Q2: block by IP or MAC).
     pub fn block_device(&mut self, mac: Option<Mac>, ip: Option<Ipv4Addr>) -> DeployOutcome {
-        let mut config = self.gateway.config().clone();
+        let mut config = self.gateway_config.clone();
         config.version += 1;
         config.devices.blocked.push(BlockedDevice {
             ip,
             mac: mac.map(|m| MacAddr(WireMac(m.0))),
             note: None,
         });
-        let outcome = match &mut self.driver {
-            Some(driver) => {
-                let outcome = driver.deploy(config.clone());
-                // The idle in-process gateway keeps the configuration the
-                // firmware runs, so the next block builds on this one.
-                if matches!(outcome, DeployOutcome::Success { .. }) {
-                    self.gateway.deploy(config);
-                }
-                outcome
-            }
-            None => self.gateway.deploy(config),
-        };
+        let outcome = self.deploy_gateway(config);
         if matches!(outcome, DeployOutcome::Success { .. }) {
             self.net.blocks.push((self.now, mac, ip));
         }
@@ -570,45 +569,52 @@ impl World {
         self.internet.mail.store.bounced()
     }
 
-    /// The in-process gateway, read-only (its device list, counters).
-    pub fn gateway_ref(&self) -> &Gateway {
-        &self.gateway
+    /// The gateway, through its driver: what it can show (device list,
+    /// counters) and whether it failed. Changes go through the world
+    /// ([`World::deploy_gateway`], [`World::replace_intel`]).
+    pub fn gateway_driver(&self) -> &dyn GatewayDriver {
+        self.gateway.as_ref()
+    }
+
+    /// The configuration the gateway runs now.
+    pub fn gateway_config(&self) -> &Config {
+        &self.gateway_config
     }
 
     /// Whether a gateway build outside this process (a firmware under test)
-    /// plays the gateway; the in-process one then only keeps the policy, and
-    /// what it saw (device list, counters) is not the run's.
+    /// plays the gateway.
     pub fn gateway_is_external(&self) -> bool {
-        self.driver.is_some()
+        self.gateway_external
     }
 
-    pub fn gateway(&mut self) -> &mut Gateway {
-        &mut self.gateway
+    /// Deploys `config` to the gateway now; on success it is the running
+    /// configuration.
+    pub fn deploy_gateway(&mut self, config: Config) -> DeployOutcome {
+        self.deploy_target().deploy(config)
+    }
+
+    /// Gives the gateway new intel now (a re-rated site).
+    pub fn replace_intel(&mut self, intel: FrozenIntel) -> Result<(), String> {
+        self.gateway.replace_intel(intel)
+    }
+
+    fn deploy_target(&mut self) -> crate::deploy::Target<'_> {
+        crate::deploy::Target {
+            driver: self.gateway.as_mut(),
+            config: &mut self.gateway_config,
+        }
     }
 
     /// "Deploy all": `policy` (or why it was refused) to every gateway of
-    /// the office (today one), now; see [`crate::deploy`].
+    /// the office (today one), now; see [`crate::deploy`]. Each gateway's
+    /// driver answers for it (a firmware under test refuses what its
+    /// control protocol cannot carry).
     pub fn deploy_all(
         &mut self,
         policy: Result<appliance::policy::Policy, String>,
     ) -> &[crate::deploy::GatewayDeployment] {
-        self.deployments = crate::deploy::deploy_all(&mut [&mut self.gateway], policy, self.now);
-        // A firmware under test plays the gateway: it gets the same new
-        // configuration, and its answer is the status.
-        if let Some(driver) = &mut self.driver {
-            for d in &mut self.deployments {
-                if d.status() != crate::deploy::DeployStatus::Success {
-                    continue;
-                }
-                if let DeployOutcome::Failed { reason, .. } =
-                    driver.deploy(self.gateway.config().clone())
-                {
-                    d.history.pop();
-                    d.history.push(crate::deploy::DeployStatus::Failed);
-                    d.reason = Some(reason);
-                }
-            }
-        }
+        let now = self.now;
+        self.deployments = crate::deploy::deploy_all(&mut [self.deploy_target()], policy, now);
         &self.deployments
     }
 
@@ -630,15 +636,17 @@ impl World {
     }
 
     /// Lets `driver` play the gateway from now on (a firmware build under
-    /// test); the in-process gateway stays idle.
+    /// test, started with the configuration the gateway runs); the
+    /// in-process gateway is dropped.
     pub fn set_gateway_driver(&mut self, driver: Box<dyn GatewayDriver>) {
-        self.driver = Some(driver);
+        self.gateway = driver;
+        self.gateway_external = true;
         self.gateway_wake = None;
     }
 
-    /// The external gateway's failure, if it has one.
+    /// The gateway's failure (an external process crashed or hung), if any.
     pub fn gateway_failure(&self) -> Option<String> {
-        self.driver.as_ref().and_then(|d| d.failure())
+        self.gateway.failure()
     }
 
     /// Hands `host`'s network traffic to the caller: its simulated stack
@@ -688,303 +696,4 @@ impl World {
             self.dirty.push(i);
         }
     }
-
-    fn process(&mut self, due: Due) {
-        let now = self.now;
-        match due {
-            Due::AtGateway(port, frame) => {
-                let mut actions = std::mem::take(&mut self.actions);
-                match &mut self.driver {
-                    Some(driver) => driver.handle(now, port, &frame, &mut actions),
-                    None => self.gateway.handle(now, port, &frame, &mut actions),
-                }
-                self.apply(&mut actions, false);
-                self.actions = actions;
-            }
-            Due::AtSwitch(frame) => self.switch_in(SwitchPort::Uplink, frame),
-            Due::AtHost(i, frame) => self.deliver_to_host(i, frame),
-            Due::AtInternet(frame) => {
-                self.internet.receive(frame);
-                self.internet_dirty = true;
-            }
-            Due::WakeHost(i) => {
-                if self.host_wake[i] == Some(now) {
-                    self.host_wake[i] = None;
-                    self.mark_host(i);
-                }
-            }
-            Due::WakeInternet => {
-                if self.internet_wake == Some(now) {
-                    self.internet_wake = None;
-                    self.internet_dirty = true;
-                }
-            }
-            Due::WakeGateway => {
-                if self.gateway_wake == Some(now) {
-                    self.gateway_wake = None;
-                    let mut actions = std::mem::take(&mut self.actions);
-                    match &mut self.driver {
-                        Some(driver) => driver.poll(now, &mut actions),
-                        None => self.gateway.poll(now, &mut actions),
-                    }
-                    self.apply(&mut actions, true);
-                    self.actions = actions;
-                }
-            }
-            Due::Actor(a) => {
-                let (url, next) = self.actors[a].fire(now);
-                if let Some(url) = url {
-                    let h = self.actors[a].host;
-                    // Every actor URL was parsed in `World::new`.
-                    if self.hosts[h].open(now, &url).is_ok() {
-                        self.mark_host(h);
-                    }
-                }
-                if let Some(next) = next {
-                    self.agenda.schedule(next.max(now), Due::Actor(a));
-                }
-            }
-            Due::Timeline(t) => {
-                let action = self.timeline[t].action.clone();
-                // Hosts were checked in `World::new`.
-                let _ = match action {
-                    TimelineAction::Isolate { host } => self.isolate(&host),
-                    TimelineAction::Reconnect { host } => self.reconnect(&host),
-                    TimelineAction::GatewayOffline => {
-                        self.set_gateway_online(false);
-                        Ok(())
-                    }
-                    TimelineAction::GatewayOnline => {
-                        self.set_gateway_online(true);
-                        Ok(())
-                    }
-                    TimelineAction::BlockDevice { mac, ip } => {
-                        self.block_device(mac, ip);
-                        Ok(())
-                    }
-                };
-            }
-            Due::Scripted(i) => self.fire_scripted(i),
-            Due::MailSend(i) => self.fire_mail_send(i),
-            Due::MailCheck(i) => self.fire_mail_check(i),
-            Due::Mail(mail) => {
-                if self.internet.mail.store.deliver(*mail) {
-                    self.stats.mails_delivered += 1;
-                } else {
-                    self.stats.mails_bounced += 1;
-                }
-            }
-        }
-    }
-
-    /// Everything the gateway produced: frames onto the links, events into
-    /// the log, alerts towards the support desk; then the gateway's next
-    /// timer (`polled`: this was its timer firing).
-    fn apply(&mut self, actions: &mut Actions, polled: bool) {
-        let now = self.now;
-        for emit in actions.frames.drain(..) {
-            match emit.port {
-                Port::Lan => {
-                    self.on_link(LinkId::Lan, &emit.frame);
-                    if let Some(src) = ipv4_source(&emit.frame) {
-                        self.net.last_lan_delivery.insert(src, now);
-                    }
-                    self.agenda
-                        .schedule(now + LAN_LATENCY, Due::AtSwitch(emit.frame));
-                }
-                Port::Wan => {
-                    self.on_link(LinkId::Wan, &emit.frame);
-                    if let Some(src) = ipv4_source(&emit.frame) {
-                        self.last_wan_egress.insert(src, now);
-                    }
-                    self.agenda
-                        .schedule(now + WAN_LATENCY, Due::AtInternet(emit.frame));
-                }
-            }
-        }
-        self.stats.events += actions.events.len() as u64;
-        if self.offline_since.is_some() {
-            // Offline: what the gateway logs and alerts reaches no one (Q21).
-            self.stats.unreported += actions.events.len() as u64;
-            actions.events.clear();
-            actions.stats.clear();
-            actions.alerts.clear();
-        }
-        self.events.append(&mut actions.events);
-        self.access.append(&mut actions.stats);
-        for alert in actions.alerts.drain(..) {
-            self.stats.alerts += 1;
-            let mail = StoredMail {
-                received: now + ALERT_RELAY_DELAY,
-                raw: alert.to_rfc5322(),
-                from: alert.from,
-                to: alert.to,
-                subject: alert.subject,
-            };
-            self.agenda
-                .schedule(now + ALERT_RELAY_DELAY, Due::Mail(Box::new(mail)));
-        }
-        actions.clear();
-        let poll_at = match &self.driver {
-            Some(driver) => driver.poll_at(),
-            None => self.gateway.poll_at(),
-        };
-        if let Some(at) = poll_at {
-            let at = if polled {
-                self.after_poll(at)
-            } else {
-                at.max(now)
-            };
-            if self.gateway_wake.is_none_or(|w| at < w) {
-                self.gateway_wake = Some(at);
-                self.agenda.schedule(at, Due::WakeGateway);
-            }
-        }
-    }
-
-    /// The instant to wake a node that, just polled, wants polling at `at`.
-    fn after_poll(&mut self, at: Instant) -> Instant {
-        if at <= self.now {
-            self.stats.stalls += 1;
-            self.now + STALL_BACKOFF
-        } else {
-            at
-        }
-    }
-
-    fn on_link(&mut self, link: LinkId, frame: &[u8]) {
-        match link {
-            LinkId::Lan => {
-                self.stats.frames_lan += 1;
-                self.stats.bytes_lan += frame.len() as u64;
-            }
-            LinkId::Wan => {
-                self.stats.frames_wan += 1;
-                self.stats.bytes_wan += frame.len() as u64;
-            }
-        }
-        if let Some(capture) = &mut self.capture {
-            capture.record(link, self.now, frame);
-        }
-    }
-
-    /// A frame enters the switch on `from` (already past its latency when it
-    /// comes from the uplink; host ports add the LAN latency here).
-    fn switch_in(&mut self, from: SwitchPort, frame: Vec<u8>) {
-        let now = self.now;
-        let (delay, ready) = match from {
-            // From a host: the frame still has to cross the LAN.
-            SwitchPort::Host(_) => (LAN_LATENCY, false),
-            SwitchPort::Uplink => (Duration::ZERO, true),
-        };
-        let to_uplink = |world: &mut World, frame: Vec<u8>| {
-            world.on_link(LinkId::Lan, &frame);
-            world
-                .agenda
-                .schedule(now + LAN_LATENCY, Due::AtGateway(Port::Lan, frame));
-        };
-        match self.switch.forward(from, &frame) {
-            Forward::Drop => {}
-            Forward::To(SwitchPort::Uplink) => to_uplink(self, frame),
-            Forward::To(SwitchPort::Host(j)) => {
-                if ready {
-                    self.deliver_to_host(j, frame);
-                } else {
-                    self.agenda.schedule(now + delay, Due::AtHost(j, frame));
-                }
-            }
-            Forward::Flood => {
-                for j in 0..self.hosts.len() {
-                    if SwitchPort::Host(j) == from || !self.hosts[j].plugged {
-                        continue;
-                    }
-                    if ready {
-                        self.deliver_to_host(j, frame.clone());
-                    } else {
-                        self.agenda
-                            .schedule(now + delay, Due::AtHost(j, frame.clone()));
-                    }
-                }
-                if from != SwitchPort::Uplink {
-                    to_uplink(self, frame);
-                }
-            }
-        }
-    }
-
-    fn deliver_to_host(&mut self, i: usize, frame: Vec<u8>) {
-        if !self.hosts[i].plugged {
-            self.stats.frames_lost_unplugged += 1;
-            return;
-        }
-        if self.attached[i] {
-            self.outbound.push((i, frame));
-            return;
-        }
-        self.hosts[i].device.rx.push_back(frame);
-        self.mark_host(i);
-    }
-
-    /// Polls every node touched at this instant and puts its output on the wire.
-    fn settle(&mut self) {
-        let now = self.now;
-        while let Some(i) = self.dirty.pop() {
-            self.host_dirty[i] = false;
-            if self.attached[i] {
-                // The real host speaks for it; the simulated stack stays mute.
-                self.hosts[i].device.tx.clear();
-                continue;
-            }
-            self.hosts[i].poll(now);
-            let mut frames = std::mem::replace(
-                &mut self.hosts[i].device.tx,
-                std::mem::take(&mut self.scratch),
-            );
-            for frame in frames.drain(..) {
-                if self.hosts[i].plugged {
-                    self.switch_in(SwitchPort::Host(i), frame);
-                } else {
-                    self.stats.frames_lost_unplugged += 1;
-                }
-            }
-            self.scratch = frames;
-            if let Some(at) = self.hosts[i].poll_at(now) {
-                let at = self.after_poll(at);
-                if self.host_wake[i].is_none_or(|w| at < w) {
-                    self.host_wake[i] = Some(at);
-                    self.agenda.schedule(at, Due::WakeHost(i));
-                }
-            }
-        }
-        if self.internet_dirty {
-            self.internet_dirty = false;
-            self.internet.poll(now);
-            let mut frames = std::mem::replace(
-                &mut self.internet.device.tx,
-                std::mem::take(&mut self.scratch),
-            );
-            for frame in frames.drain(..) {
-                self.on_link(LinkId::Wan, &frame);
-                self.agenda
-                    .schedule(now + WAN_LATENCY, Due::AtGateway(Port::Wan, frame));
-            }
-            self.scratch = frames;
-            if let Some(at) = self.internet.poll_at(now) {
-                let at = self.after_poll(at);
-                if self.internet_wake.is_none_or(|w| at < w) {
-                    self.internet_wake = Some(at);
-                    self.agenda.schedule(at, Due::WakeInternet);
-                }
-            }
-        }
-    }
-}
-
-/// The IPv4 source address of an Ethernet frame, if it carries IPv4.
-fn ipv4_source(frame: &[u8]) -> Option<Ipv4Addr> {
-    if frame.get(12..14)? != [0x08, 0x00] {
-        return None;
-    }
-    let s = frame.get(26..30)?;
-    Some(Ipv4Addr::new(s[0], s[1], s[2], s[3]))
 }

@@ -4,59 +4,13 @@
 //! the ISP's server) and messages sent at fixed times, read from
 //! `mails/NAME.eml` beside the scenario.
 
-use super::raw::JstTime;
-use super::{INTERNET_RANGES_HELP, LoadError, ScenarioCheck, Window, is_internet_addr};
-use crate::duration::HumanDuration;
+use super::LoadError;
+use super::checks::{INTERNET_RANGES_HELP, is_internet_addr};
+use super::raw::mail::RawMail;
+use super::scenario::{ScenarioCheck, Window};
 use crate::model::{Internet, MailClient, MailOrigin, MailSend, MailSpec, OfficeMailServer};
 use appliance::Config;
-use serde::Deserialize;
 use std::net::Ipv4Addr;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawMail {
-    #[serde(default)]
-    pub office_server: Option<RawOfficeServer>,
-    #[serde(default)]
-    pub clients: Vec<RawClient>,
-    #[serde(default)]
-    pub send: Vec<RawSend>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawOfficeServer {
-    pub host: String,
-    pub name: String,
-    pub domain: String,
-    pub mailboxes: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawClient {
-    pub host: String,
-    pub address: String,
-    #[serde(default = "default_password")]
-    pub password: String,
-    #[serde(default)]
-    pub check_every: Option<HumanDuration>,
-}
-
-fn default_password() -> String {
-    "password".to_string()
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawSend {
-    pub at: JstTime,
-    pub from: String,
-    pub to: String,
-    pub mail: String,
-    #[serde(default)]
-    pub note: Option<String>,
-}
 
 fn is_address(a: &str) -> bool {
     a.split_once('@')

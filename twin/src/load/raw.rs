@@ -4,7 +4,11 @@
 //! still holds the position, so a bad one is reported at its own line and
 //! column for free. Everything that needs the whole file (references,
 //! duplicates, ranges) is left to the validators. These types never leave
-//! the loader.
+//! the loader. The shapes of the `traffic:` and `mail:` sections are in the
+//! child modules, beside each other and below their validators.
+
+pub(crate) mod mail;
+pub(crate) mod traffic;
 
 use crate::duration::HumanDuration;
 use crate::model::Mac;
@@ -84,9 +88,9 @@ pub(crate) struct RawScenario {
     #[serde(default)]
     pub timeline: Vec<RawTimelineEntry>,
     #[serde(default)]
-    pub traffic: Vec<super::traffic::RawTraffic>,
+    pub traffic: Vec<traffic::RawTraffic>,
     #[serde(default)]
-    pub mail: Option<super::mail::RawMail>,
+    pub mail: Option<mail::RawMail>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -218,7 +222,7 @@ pub(crate) struct RawTimelineEntry {
     #[serde(default)]
     pub gateway: Option<RawGatewayState>,
     #[serde(default)]
-    pub block_device: Option<super::traffic::RawBlockDevice>,
+    pub block_device: Option<traffic::RawBlockDevice>,
     #[serde(default)]
     pub note: Option<String>,
 }

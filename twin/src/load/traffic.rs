@@ -1,100 +1,22 @@
 //! Loading the network-protection parts of a scenario: scripted traffic
 //! (`traffic:`), the device-block timeline action, and the IPS rule files
-//! the gateway section names. Raw shapes and their validation live here so
-//! the rest of the loader only gains a call each.
+//! the gateway section names. The raw shapes are in `raw::traffic`; their
+//! validation lives here so the rest of the loader only gains a call each.
 
-use super::raw::{Cidr, JstTime, MacText};
-use super::{
-    INTERNET_RANGES, INTERNET_RANGES_HELP, LoadError, ScenarioCheck, Window, is_internet_addr,
-};
-use crate::duration::HumanDuration;
+use super::LoadError;
+use super::checks::{INTERNET_RANGES, INTERNET_RANGES_HELP, is_internet_addr};
+use super::raw::Cidr;
+use super::raw::traffic::{RawBlockDevice, RawTraffic};
+use super::scenario::{ScenarioCheck, Window};
 use crate::model::{Internet, Mac, Origin, ScriptedKind, ScriptedSpec};
 use appliance::Config;
 use appliance::inspect::ips::{self, RuleVars};
-use serde::Deserialize;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
 /// Reads a file next to the scenario: `Some((name for errors, text))`, or
 /// `None` if there is no such file.
 pub type FileReader<'r> = dyn Fn(&str) -> Option<Result<(String, String), LoadError>> + 'r;
-
-/// One `traffic:` entry: where from, when, and exactly one kind.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawTraffic {
-    pub from: String,
-    pub at: JstTime,
-    #[serde(default)]
-    pub port_scan: Option<RawPortScan>,
-    #[serde(default)]
-    pub syn_flood: Option<RawSynFlood>,
-    #[serde(default)]
-    pub worm: Option<RawWorm>,
-    #[serde(default)]
-    pub new_device: Option<RawNewDevice>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawPortScan {
-    pub target: String,
-    /// `1-1024`
-    pub ports: String,
-    #[serde(default = "default_rate")]
-    pub rate: u32,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawSynFlood {
-    pub target: String,
-    pub port: u16,
-    pub rate: u32,
-    pub duration: HumanDuration,
-    #[serde(default)]
-    pub spoof: Option<Cidr>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawWorm {
-    #[serde(default = "smb_port")]
-    pub port: u16,
-    pub targets: Cidr,
-    pub count: u32,
-    #[serde(default = "default_rate")]
-    pub rate: u32,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawNewDevice {
-    pub mac: MacText,
-    pub hostname: String,
-    #[serde(default)]
-    pub vendor_class: String,
-    /// A site of the scenario's internet.
-    pub visit: String,
-    pub interval: HumanDuration,
-}
-
-/// `block_device:` in a timeline entry.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawBlockDevice {
-    #[serde(default)]
-    pub mac: Option<MacText>,
-    #[serde(default)]
-    pub ip: Option<Ipv4Addr>,
-}
-
-fn default_rate() -> u32 {
-    100
-}
-fn smb_port() -> u16 {
-    445
-}
 
 /// Packets per second a scripted sequence may send.
 const MAX_RATE: u32 = 200_000;

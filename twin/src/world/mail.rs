@@ -114,7 +114,7 @@ impl World {
             to: vec![to.to_string()],
             mail: name.to_string(),
         };
-        let header_from = appliance::proto::mime::parse(raw).from;
+        let header_from = crate::mail::heading(raw).from;
         if let Ok(i) = self.host(from) {
             let envelope = self
                 .mail

@@ -170,11 +170,11 @@ fn truncated_mime_is_delivered_as_it_came() {
 #[test]
 fn with_the_block_action_malware_is_refused_at_the_end_of_data() {
     let mut w = office_world();
-    let mut config = w.gateway_ref().config().clone();
+    let mut config = w.gateway_config().clone();
     config.version += 1;
     config.mail.malware_action = MalwareMailAction::Block;
     assert!(matches!(
-        w.gateway().deploy(config),
+        w.deploy_gateway(config),
         appliance::gateway::DeployOutcome::Success { .. }
     ));
     let result = send(&mut w, &mail_with("eicar.com", EICAR));

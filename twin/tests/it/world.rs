@@ -518,10 +518,10 @@ fn https_pages_and_expired_certificates() {
     );
 
     // Monitor only: the gateway logs, the browser refuses the certificate.
-    let mut config = w.gateway_ref().config().clone();
+    let mut config = w.gateway_config().clone();
     config.version += 1;
     config.policy.web_reputation.expired_certificate = CertAction::Monitor;
-    let _ = w.gateway().deploy(config);
+    let _ = w.deploy_gateway(config);
     w.open("PC-02", "https://www.example.jp/").expect("open");
     w.run_for(Duration::from_secs(10));
     let last = w.exchanges("PC-02").last().cloned().expect("exchange");

@@ -1,0 +1,486 @@
+//! Validating a scenario against its office: the gateway section, the web
+//! intel, actors, the timeline; the internet, traffic and mail sections are
+//! checked by their own modules, each an `impl ScenarioCheck` of its own.
+
+use super::checks::{require_mail, require_text, url_host};
+use super::error::{Doc, LoadError};
+use super::raw::{RawActor, RawGatewayState, RawScenario, RawTimelineEntry};
+use super::{FileReader, policy_at, stem};
+use crate::model::{
+    ActorKind, ActorSpec, Internet, Office, Scenario, ScriptedRequest, TimelineAction,
+    TimelineEntry,
+};
+use appliance::policy::UrlCategories;
+use appliance::{Config, Instant};
+use std::time::Duration;
+
+/// A scenario's validation: the document (for errors), its office and the
+/// files beside it.
+pub(super) struct ScenarioCheck<'d, 'a> {
+    pub(super) doc: &'d Doc<'a>,
+    pub(super) office: &'d Office,
+    pub(super) files: &'d FileReader<'d>,
+}
+
+/// What the scenario's clock allows: `[start, end]`.
+#[derive(Clone, Copy)]
+pub(super) struct Window {
+    pub(super) start: Instant,
+    pub(super) end: Instant,
+}
+
+impl ScenarioCheck<'_, '_> {
+    pub(super) fn validate(&self, raw: RawScenario) -> Result<Scenario, LoadError> {
+        let doc = self.doc;
+        require_text(doc, "title", &raw.title)?;
+        require_text(doc, "reproduces", &raw.reproduces)?;
+        if raw.duration.0 == Duration::ZERO {
+            return Err(doc
+                .error_at("duration", "a scenario must last longer than 0s")
+                .label("zero")
+                .into());
+        }
+        let window = Window {
+            start: raw.start.0,
+            end: raw.start.0 + raw.duration.0,
+        };
+        let mut gateway = self.gateway(raw.gateway, raw.seed)?;
+        self.rule_files(&mut gateway, self.files)?;
+        if let Some(p) = &raw.policy {
+            gateway.policy = policy_at(doc, "policy", p)?;
+        }
+        self.web_intel(&raw.intel)?;
+        let internet = self.internet(raw.internet, &gateway)?;
+        let mut actors = Vec::new();
+        for (i, actor) in raw.actors.into_iter().enumerate() {
+            self.actor(i, actor, window, &internet, &mut actors)?;
+        }
+        let timeline = self.timeline(raw.timeline, window)?;
+        let scripted = self.traffic(raw.traffic, window, &internet)?;
+        let (mail, internet) = self.mail(raw.mail, window, internet, &gateway)?;
+        Ok(Scenario {
+            id: stem(doc.path),
+            title: raw.title,
+            reproduces: raw.reproduces,
+            office: self.office.clone(),
+            start: window.start,
+            duration: raw.duration.0,
+            seed: raw.seed,
+            gateway,
+            internet,
+            intel: raw.intel,
+            actors,
+            timeline,
+            scripted,
+            mail,
+        })
+    }
+
+    /// The gateway's name is the office's; its seed the scenario's unless
+    /// the YAML says otherwise.
+    fn gateway(&self, raw: Option<Config>, seed: u64) -> Result<Config, LoadError> {
+        let doc = self.doc;
+        let office_name = &self.office.gateway_name;
+        let mut config = raw.unwrap_or_default();
+        if doc.has("gateway.name") && config.name != *office_name {
+            return Err(doc
+                .error_at(
+                    "gateway.name",
+                    format!(
+                        "gateway name `{}` differs from the office's gateway `{office_name}`",
+                        config.name
+                    ),
+                )
+                .label("not this office's gateway")
+                .help("leave `gateway.name` out: it is taken from the office's `gateway_name`")
+                .into());
+        }
+        config.name.clone_from(office_name);
+        if !doc.has("gateway.seed") {
+            config.seed = seed;
+        }
+        if config.alerts.enabled {
+            require_mail(doc, "gateway.alerts.to", &config.alerts.to)?;
+            require_mail(doc, "gateway.alerts.from", &config.alerts.from)?;
+        }
+        Ok(config)
+    }
+
+    /// Web ratings name known categories and scores of 0-100.
+    fn web_intel(&self, intel: &appliance::FrozenIntel) -> Result<(), LoadError> {
+        let table = UrlCategories::builtin();
+        let mut ratings: Vec<(&str, appliance::intel::WebRating)> = intel.web.iter().collect();
+        ratings.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (key, rating) in ratings {
+            // Keys hold dots, which the YAML path cannot: point at `intel.web`.
+            if rating.score > 100 {
+                return Err(self
+                    .doc
+                    .error_at(
+                        "intel.web",
+                        format!("`{key}`: score {} is over 100", rating.score),
+                    )
+                    .label("scores are 0-100")
+                    .into());
+            }
+            if table.get(&rating.category).is_none() {
+                return Err(self
+                    .doc
+                    .error_at(
+                        "intel.web",
+                        format!("`{key}`: unknown URL category `{}`", rating.category),
+                    )
+                    .label("unknown category")
+                    .help("see appliance/data/url-categories.yaml for the category names")
+                    .into());
+            }
+        }
+        Ok(())
+    }
+
+    fn host_ref(&self, path: &str, name: &str) -> Result<(), LoadError> {
+        if self.office.host(name).is_some() {
+            return Ok(());
+        }
+        let known: Vec<&str> = self.office.hosts.iter().map(|h| h.name.as_str()).collect();
+        Err(self
+            .doc
+            .error_at(
+                path,
+                format!("no host `{name}` in office `{}`", self.office.id),
+            )
+            .label("unknown host")
+            .help(format!("the office's hosts are: {}", known.join(", ")))
+            .into())
+    }
+
+    pub(super) fn url_ref(
+        &self,
+        path: &str,
+        url: &str,
+        internet: &Internet,
+    ) -> Result<(), LoadError> {
+        let doc = self.doc;
+        let host = url_host(url).map_err(|message| {
+            LoadError::from(
+                doc.error_at(path, message)
+                    .label("bad URL")
+                    .help("write a full URL, e.g. `http://www.print-shop.example/`"),
+            )
+        })?;
+        if internet.site(host).is_none() {
+            let known: Vec<&str> = internet.sites.iter().map(|s| s.host.as_str()).collect();
+            return Err(doc
+                .error_at(
+                    path,
+                    format!("`{host}` is not a site of the scenario's internet"),
+                )
+                .label("unknown site")
+                .help(format!(
+                    "add it under `internet.sites`; the sites are: {}",
+                    known.join(", ")
+                ))
+                .into());
+        }
+        Ok(())
+    }
+
+    /// Checks that `at` lies within `[from, to]`; `what` names the bounds.
+    pub(super) fn time_in(
+        &self,
+        path: &str,
+        at: Instant,
+        from: Instant,
+        to: Instant,
+        what: &str,
+    ) -> Result<(), LoadError> {
+        if at < from || at > to {
+            return Err(self
+                .doc
+                .error_at(path, format!("{at} is outside {what} ({from} to {to} JST)"))
+                .label("out of range")
+                .into());
+        }
+        Ok(())
+    }
+
+    pub(super) fn pace(
+        &self,
+        path: &str,
+        interval: Duration,
+        jitter: Duration,
+    ) -> Result<(), LoadError> {
+        let doc = self.doc;
+        if interval == Duration::ZERO {
+            return Err(doc
+                .error_at(
+                    &format!("{path}.interval"),
+                    "the interval must be longer than 0s",
+                )
+                .label("zero")
+                .into());
+        }
+        if jitter >= interval {
+            return Err(doc
+                .error_at(
+                    &format!("{path}.jitter"),
+                    format!(
+                        "jitter {} must be shorter than the interval {}",
+                        crate::duration::format(jitter),
+                        crate::duration::format(interval)
+                    ),
+                )
+                .label("too large")
+                .help("the next attempt comes `interval ± jitter` later, which must stay positive")
+                .into());
+        }
+        Ok(())
+    }
+
+    pub(super) fn actor(
+        &self,
+        i: usize,
+        raw: RawActor,
+        window: Window,
+        internet: &Internet,
+        out: &mut Vec<ActorSpec>,
+    ) -> Result<(), LoadError> {
+        let doc = self.doc;
+        let at = |key: &str| format!("actors[{i}].{key}");
+        let hosts: Vec<(String, String)> = match (raw.host, raw.hosts) {
+            (Some(host), None) => vec![(at("host"), host)],
+            (None, Some(hosts)) if !hosts.is_empty() => hosts
+                .into_iter()
+                .enumerate()
+                .map(|(j, h)| (format!("actors[{i}].hosts[{j}]"), h))
+                .collect(),
+            (None, Some(_)) => {
+                return Err(doc
+                    .error_at(&at("hosts"), "`hosts` lists no host")
+                    .label("empty")
+                    .into());
+            }
+            _ => {
+                return Err(doc
+                    .error_at(&format!("actors[{i}]"), "an actor needs exactly one of `host` or `hosts`")
+                    .label("which host?")
+                    .help("`host: PC-XP` for one machine, `hosts: [PC-01, PC-02]` for the same program on several")
+                    .into());
+            }
+        };
+        for (path, host) in &hosts {
+            self.host_ref(path, host)?;
+        }
+        let start = raw.start.map(|t| t.0);
+        let stop = raw.stop.map(|t| t.0);
+        if let Some(start) = start {
+            self.time_in(
+                &at("start"),
+                start,
+                window.start,
+                window.end,
+                "the scenario",
+            )?;
+        }
+        if let Some(stop) = stop {
+            let from = start.unwrap_or(window.start);
+            if stop <= from {
+                return Err(doc
+                    .error_at(
+                        &at("stop"),
+                        format!("the actor stops at {stop}, before it starts at {from}"),
+                    )
+                    .label("out of order")
+                    .into());
+            }
+            self.time_in(&at("stop"), stop, window.start, window.end, "the scenario")?;
+        }
+        let kind = match (raw.browse, raw.beacon) {
+            (Some(browse), None) => {
+                let base = at("browse");
+                self.urls(&base, &browse.urls, internet)?;
+                self.pace(&base, browse.interval.0, browse.jitter.0)?;
+                ActorKind::Browse {
+                    urls: browse.urls,
+                    interval: browse.interval.0,
+                    jitter: browse.jitter.0,
+                    hours: browse.hours.map(|h| (h.0, h.1)),
+                }
+            }
+            (None, Some(beacon)) => {
+                let base = at("beacon");
+                self.urls(&base, &beacon.urls, internet)?;
+                self.pace(&base, beacon.interval.0, beacon.jitter.0)?;
+                let from = start.unwrap_or(window.start);
+                let to = stop.unwrap_or(window.end);
+                let mut script = Vec::with_capacity(beacon.script.len());
+                let mut previous: Option<Instant> = None;
+                for (k, line) in beacon.script.into_iter().enumerate() {
+                    let line_at = |key: &str| format!("{base}.script[{k}].{key}");
+                    self.url_ref(&line_at("url"), &line.url, internet)?;
+                    if let Some(previous) = previous.filter(|&p| line.at.0 < p) {
+                        return Err(doc
+                            .error_at(
+                                &line_at("at"),
+                                format!("{} comes before the previous line's {previous}", line.at.0),
+                            )
+                            .label("out of order")
+                            .help("list scripted requests oldest first (the seed's log shows them newest first)")
+                            .into());
+                    }
+                    previous = Some(line.at.0);
+                    self.time_in(&line_at("at"), line.at.0, from, to, "the actor's run")?;
+                    script.push(ScriptedRequest {
+                        at: line.at.0,
+                        url: line.url,
+                    });
+                }
+                ActorKind::Beacon {
+                    urls: beacon.urls,
+                    script,
+                    interval: beacon.interval.0,
+                    jitter: beacon.jitter.0,
+                }
+            }
+            _ => {
+                return Err(doc
+                    .error_at(
+                        &format!("actors[{i}]"),
+                        "an actor needs exactly one of `browse` or `beacon`",
+                    )
+                    .label("what does it run?")
+                    .into());
+            }
+        };
+        out.extend(hosts.into_iter().map(|(_, host)| ActorSpec {
+            host,
+            start,
+            stop,
+            kind: kind.clone(),
+        }));
+        Ok(())
+    }
+
+    pub(super) fn urls(
+        &self,
+        base: &str,
+        urls: &[String],
+        internet: &Internet,
+    ) -> Result<(), LoadError> {
+        if urls.is_empty() {
+            return Err(self
+                .doc
+                .error_at(&format!("{base}.urls"), "`urls` lists no URL")
+                .label("empty")
+                .into());
+        }
+        for (j, url) in urls.iter().enumerate() {
+            self.url_ref(&format!("{base}.urls[{j}]"), url, internet)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn timeline(
+        &self,
+        raw: Vec<RawTimelineEntry>,
+        window: Window,
+    ) -> Result<Vec<TimelineEntry>, LoadError> {
+        let doc = self.doc;
+        let mut isolated: Vec<String> = Vec::new();
+        let mut offline = false;
+        let mut previous: Option<Instant> = None;
+        let mut entries = Vec::with_capacity(raw.len());
+        for (i, entry) in raw.into_iter().enumerate() {
+            let at = |key: &str| format!("timeline[{i}].{key}");
+            let when = entry.at.0;
+            if let Some(previous) = previous.filter(|&p| when < p) {
+                return Err(doc
+                    .error_at(
+                        &at("at"),
+                        format!("{when} comes before the previous entry's {previous}"),
+                    )
+                    .label("out of order")
+                    .help("list timeline entries oldest first")
+                    .into());
+            }
+            previous = Some(when);
+            self.time_in(&at("at"), when, window.start, window.end, "the scenario")?;
+            if let Some(block) = entry.block_device {
+                if entry.isolate.is_some() || entry.reconnect.is_some() || entry.gateway.is_some() {
+                    return Err(doc
+                        .error_at(
+                            &format!("timeline[{i}]"),
+                            "a timeline entry needs exactly one action",
+                        )
+                        .label("what happens?")
+                        .into());
+                }
+                let (mac, ip) = self.block_device(&at("block_device"), block)?;
+                entries.push(TimelineEntry {
+                    at: when,
+                    action: TimelineAction::BlockDevice { mac, ip },
+                    note: entry.note,
+                });
+                continue;
+            }
+            let action = match (entry.isolate, entry.reconnect, entry.gateway) {
+                (None, None, Some(state)) => {
+                    let going_offline = state == RawGatewayState::Offline;
+                    if going_offline == offline {
+                        let now = if offline { "offline" } else { "online" };
+                        return Err(doc
+                            .error_at(&at("gateway"), format!("the gateway is already {now}"))
+                            .label("no change")
+                            .into());
+                    }
+                    offline = going_offline;
+                    if going_offline {
+                        TimelineAction::GatewayOffline
+                    } else {
+                        TimelineAction::GatewayOnline
+                    }
+                }
+                (Some(host), None, None) => {
+                    self.host_ref(&at("isolate"), &host)?;
+                    if isolated.contains(&host) {
+                        return Err(doc
+                            .error_at(&at("isolate"), format!("{host} is already isolated"))
+                            .label("isolated twice")
+                            .into());
+                    }
+                    isolated.push(host.clone());
+                    TimelineAction::Isolate { host }
+                }
+                (None, Some(host), None) => {
+                    self.host_ref(&at("reconnect"), &host)?;
+                    let Some(pos) = isolated.iter().position(|h| *h == host) else {
+                        return Err(doc
+                            .error_at(
+                                &at("reconnect"),
+                                format!("{host} is not isolated at {when}"),
+                            )
+                            .label("nothing to reconnect")
+                            .into());
+                    };
+                    isolated.remove(pos);
+                    TimelineAction::Reconnect { host }
+                }
+                _ => {
+                    return Err(doc
+                        .error_at(
+                            &format!("timeline[{i}]"),
+                            "a timeline entry needs exactly one action: `isolate`, `reconnect` or `gateway`",
+                        )
+                        .label("what happens?")
+                        .into());
+                }
+            };
+            entries.push(TimelineEntry {
+                at: when,
+                action,
+                note: entry.note,
+            });
+        }
+        Ok(entries)
+    }
+}
