@@ -39,8 +39,10 @@ pub fn describe(rules: &[Rule]) -> String {
 /// The device list as CSV: MAC, IP, vendor, host name, OS guess, first and
 /// last seen (JST), and when the C&C callback-host rule flagged it.
 pub fn devices_csv(devices: &appliance::inspect::devices::Devices) -> String {
-    let mut out = String::from(
-        "MAC,IP,vendor,host name,OS guess,first seen (JST),last seen (JST),C&C callback host since (JST)\n",
+    // The last column is named after the engine whose rule flags the host.
+    let mut out = format!(
+        "MAC,IP,vendor,host name,OS guess,first seen (JST),last seen (JST),{} host since (JST)\n",
+        appliance::Engine::Cnc.label()
     );
     for d in devices.list() {
         let _ = writeln!(

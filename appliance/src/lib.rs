@@ -11,11 +11,13 @@
 pub mod access;
 pub mod alert;
 pub mod config;
+pub mod engine;
 pub mod event;
 pub mod gateway;
 pub mod hash;
 pub mod inspect;
 pub mod intel;
+pub mod labels;
 pub mod policy;
 pub mod proto;
 pub mod proxy;

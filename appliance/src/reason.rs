@@ -8,6 +8,7 @@
 //! console's CSV export and the block page show exactly this); the cloud's
 //! label table renders [`ReasonKind`] in Japanese and English.
 
+use crate::engine::Engine;
 use crate::time::Instant;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -268,18 +269,6 @@ impl Band {
             Band::Untested => "untested",
         }
     }
-
-    /// The band's name in the console of the service (written into the log
-    /// text next to the English one, as the box logs it).
-    pub fn ja(self) -> &'static str {
-        match self {
-            Band::Dangerous => "危険",
-            Band::HighlySuspicious => "極めて不審",
-            Band::Suspicious => "不審",
-            Band::Safe => "安全",
-            Band::Untested => "未評価",
-        }
-    }
 }
 
 /// A sensitivity or security level: web reputation's, anti-spam's.
@@ -513,7 +502,7 @@ impl fmt::Display for Reason {
                 DeviceKey::Entry => f.write_str("entry"),
             },
             Reason::Note { text } => f.write_str(text),
-            Reason::FirewallRule => f.write_str("firewall rule"),
+            Reason::FirewallRule => write!(f, "{} rule", Engine::Firewall.label()),
             Reason::Rule { name } => write!(f, "rule {name}"),
             Reason::InboundNotAllowed => f.write_str("inbound not allowed"),
             Reason::NotEstablished => f.write_str("not an established flow or published service"),
@@ -562,7 +551,7 @@ impl fmt::Display for Reason {
             Reason::Category { name, ja: None } => write!(f, "category {name}"),
             Reason::CategoryGroup { name } => write!(f, "group {name}"),
             Reason::Schedule { name } => write!(f, "schedule {name}"),
-            Reason::WebReputation => f.write_str("web reputation"),
+            Reason::WebReputation => f.write_str(Engine::WebReputation.label()),
             Reason::ReputationScore { score, band } => {
                 write!(f, "score {score} ({} / {})", band.label(), band.ja())
             }

@@ -29,13 +29,14 @@ impl DeployStatus {
         }
     }
 
-    /// The console's Japanese label.
+    /// The console's Japanese label (the cloud's label table).
     pub fn ja(self) -> &'static str {
-        match self {
-            DeployStatus::Deploying => "配信中",
-            DeployStatus::Success => "成功",
-            DeployStatus::Failed => "失敗",
-        }
+        let key = match self {
+            DeployStatus::Deploying => "deploy_deploying",
+            DeployStatus::Success => "deploy_success",
+            DeployStatus::Failed => "deploy_failed",
+        };
+        cloud::labels::t(key, cloud::labels::Lang::Ja)
     }
 
     /// Either label, any case.

@@ -85,7 +85,7 @@ impl Default for MailSecurityPolicy {
         MailSecurityPolicy {
             enabled: true,
             malware_action: MalwareMailAction::Tag,
-            subject_tag: "[ウイルス駆除済み]".to_string(),
+            subject_tag: crate::labels::MALWARE_SUBJECT_TAG.to_string(),
             unscannable: UnscannableAction::Remove,
             anti_spam: AntiSpamPolicy::default(),
             email_reputation: EmailReputationPolicy::default(),

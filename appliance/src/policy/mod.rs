@@ -18,6 +18,7 @@ pub use categories::{Category, UrlCategories};
 pub use lists::{Entry, ListVerdict, Subject, UrlList, UrlLists};
 pub use schedule::Schedule;
 
+use crate::labels;
 use apps as app_control;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -25,8 +26,7 @@ use std::fmt;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-/// The product's default profile name (seed 001).
-pub const DEFAULT_PROFILE: &str = "[50-1] 初期設定のプロファイル";
+pub use crate::labels::DEFAULT_PROFILE;
 
 // ------------------------------------------------------------------ raw
 
@@ -291,9 +291,9 @@ pub fn validate(raw: &RawPolicy, table: Arc<UrlCategories>) -> Result<Policy, Po
     let rep = raw.web_reputation.clone().unwrap_or_default();
     let level = match rep.level.as_deref().map(|l| l.trim().to_ascii_lowercase()) {
         None => defaults.level,
-        Some(l) if l == "high" || l == "高" => Level::High,
-        Some(l) if l == "medium" || l == "中" => Level::Medium,
-        Some(l) if l == "low" || l == "低" => Level::Low,
+        Some(l) if l == "high" || l == labels::LEVEL_HIGH => Level::High,
+        Some(l) if l == "medium" || l == labels::LEVEL_MEDIUM => Level::Medium,
+        Some(l) if l == "low" || l == labels::LEVEL_LOW => Level::Low,
         Some(other) => {
             return Err(err(
                 "web_reputation.level",

@@ -178,9 +178,7 @@ impl Pop3 {
 
 /// What the client gets instead of a message the policy blocks.
 fn blocked_notice(subject: &str, policy: &crate::config::MailSecurityPolicy) -> Vec<u8> {
-    let body = format!(
-        "元のメール(件名: {subject})から不正プログラムが検出されたため、Cloud Edge がメールを削除しました。\r\n"
-    );
+    let body = crate::labels::blocked_mail_notice(subject);
     format!(
         "From: cloudedge@gateway.invalid\r\nSubject: =?UTF-8?B?{}?=\r\nMIME-Version: 1.0\r\n\
          Content-Type: text/plain; charset=\"UTF-8\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",

@@ -3,23 +3,7 @@
 
 use crate::proto::mime::Mail;
 
-/// The notice that replaces a removed infected attachment.
-pub fn notice_malware(name: &str, threat: &str) -> String {
-    format!(
-        "このメールの添付ファイル「{name}」から不正プログラム({threat})が検出されたため、\
-         Cloud Edge が添付ファイルを削除しました。\r\n\
-         The attachment \"{name}\" contained malware ({threat}) and was removed by the gateway.\r\n"
-    )
-}
-
-/// The notice that replaces an attachment that could not be scanned.
-pub fn notice_unscannable(name: &str, reason: &str) -> String {
-    format!(
-        "このメールの添付ファイル「{name}」は検索できなかったため(理由: {reason})、\
-         Cloud Edge が添付ファイルを削除しました。パスワード付きファイルにご注意ください。\r\n\
-         The attachment \"{name}\" could not be scanned ({reason}) and was removed by the gateway.\r\n"
-    )
-}
+pub use crate::labels::{notice_malware, notice_unscannable};
 
 /// A text/plain MIME part carrying `text`, base64 so any 7-bit path keeps it.
 fn notice_part(text: &str) -> Vec<u8> {
