@@ -373,10 +373,73 @@ impl Reason {
     /// The kind of link without its facts, as the log store's `kind`
     /// column and the serde tag (`reason`) name it (`cnc_list`, `policy_rule`, ...).
     pub fn kind(&self) -> &'static str {
-        KIND_NAMES
-            .iter()
-            .find(|(matches, _)| matches(self))
-            .map_or("unknown", |(_, name)| name)
+        match self {
+            Reason::CncList => "cnc_list",
+            Reason::Indicator { .. } => "indicator",
+            Reason::Threat { .. } => "threat",
+            Reason::BeaconScore => "beacon_score",
+            Reason::BeaconThreshold { .. } => "beacon_threshold",
+            Reason::BeaconTiming(..) => "beacon_timing",
+            Reason::NotOnCncList => "not_on_cnc_list",
+            Reason::DeviceBlockList => "device_block_list",
+            Reason::BlockedDevice { .. } => "blocked_device",
+            Reason::Note { .. } => "note",
+            Reason::FirewallRule => "firewall_rule",
+            Reason::Rule { .. } => "rule",
+            Reason::InboundNotAllowed => "inbound_not_allowed",
+            Reason::NotEstablished => "not_established",
+            Reason::Traffic { .. } => "traffic",
+            Reason::FlowTableFull => "flow_table_full",
+            Reason::FlowsTracked { .. } => "flows_tracked",
+            Reason::WhenFull { .. } => "when_full",
+            Reason::Flood { .. } => "flood",
+            Reason::RateExceeded { .. } => "rate_exceeded",
+            Reason::Excess { .. } => "excess",
+            Reason::PortScan => "port_scan",
+            Reason::PortsProbed { .. } => "ports_probed",
+            Reason::Sweep { .. } => "sweep",
+            Reason::HostsProbed { .. } => "hosts_probed",
+            Reason::IpsRule => "ips_rule",
+            Reason::Signature { .. } => "signature",
+            Reason::RuleMessage { .. } => "rule_message",
+            Reason::Classtype { .. } => "classtype",
+            Reason::BlockList => "block_list",
+            Reason::ListEntry { .. } => "list_entry",
+            Reason::PolicyRule { .. } => "policy_rule",
+            Reason::Application { .. } => "application",
+            Reason::Category { .. } => "category",
+            Reason::CategoryGroup { .. } => "category_group",
+            Reason::Schedule { .. } => "schedule",
+            Reason::WebReputation => "web_reputation",
+            Reason::ReputationScore { .. } => "reputation_score",
+            Reason::SecurityLevel { .. } => "security_level",
+            Reason::InvalidCertificate => "invalid_certificate",
+            Reason::CertificateValidity { .. } => "certificate_validity",
+            Reason::File { .. } => "file",
+            Reason::Attachment { .. } => "attachment",
+            Reason::Within { .. } => "within",
+            Reason::Unscannable => "unscannable",
+            Reason::UnscannableDetail { .. } => "unscannable_detail",
+            Reason::Sha256 { .. } => "sha256",
+            Reason::PatternFile => "pattern_file",
+            Reason::EicarExactRule => "eicar_exact_rule",
+            Reason::SmartScan => "smart_scan",
+            Reason::HashListed { .. } => "hash_listed",
+            Reason::SignatureMatch => "signature_match",
+            Reason::MachineLearning => "machine_learning",
+            Reason::ModelScore { .. } => "model_score",
+            Reason::Feature { .. } => "feature",
+            Reason::Mail { .. } => "mail",
+            Reason::SenderBlockList => "sender_block_list",
+            Reason::Sender { .. } => "sender",
+            Reason::ContentScore => "content_score",
+            Reason::SpamScore { .. } => "spam_score",
+            Reason::SpamSign { .. } => "spam_sign",
+            Reason::DnsblList { .. } => "dnsbl_list",
+            Reason::DnsblAnswer { .. } => "dnsbl_answer",
+            Reason::SmtpReply { .. } => "smtp_reply",
+            Reason::LogOnly => "log_only",
+        }
     }
 
     /// The URL category this link names, if it is one.
@@ -602,142 +665,6 @@ impl fmt::Display for Reason {
         }
     }
 }
-
-/// Each variant's kind name; the serde tag of the same variant.
-type KindMatcher = fn(&Reason) -> bool;
-const KIND_NAMES: &[(KindMatcher, &str)] = &[
-    (|r| matches!(r, Reason::CncList { .. }), "cnc_list"),
-    (|r| matches!(r, Reason::Indicator { .. }), "indicator"),
-    (|r| matches!(r, Reason::Threat { .. }), "threat"),
-    (|r| matches!(r, Reason::BeaconScore { .. }), "beacon_score"),
-    (
-        |r| matches!(r, Reason::BeaconThreshold { .. }),
-        "beacon_threshold",
-    ),
-    (|r| matches!(r, Reason::BeaconTiming(..)), "beacon_timing"),
-    (
-        |r| matches!(r, Reason::NotOnCncList { .. }),
-        "not_on_cnc_list",
-    ),
-    (
-        |r| matches!(r, Reason::DeviceBlockList { .. }),
-        "device_block_list",
-    ),
-    (
-        |r| matches!(r, Reason::BlockedDevice { .. }),
-        "blocked_device",
-    ),
-    (|r| matches!(r, Reason::Note { .. }), "note"),
-    (
-        |r| matches!(r, Reason::FirewallRule { .. }),
-        "firewall_rule",
-    ),
-    (|r| matches!(r, Reason::Rule { .. }), "rule"),
-    (
-        |r| matches!(r, Reason::InboundNotAllowed { .. }),
-        "inbound_not_allowed",
-    ),
-    (
-        |r| matches!(r, Reason::NotEstablished { .. }),
-        "not_established",
-    ),
-    (|r| matches!(r, Reason::Traffic { .. }), "traffic"),
-    (
-        |r| matches!(r, Reason::FlowTableFull { .. }),
-        "flow_table_full",
-    ),
-    (
-        |r| matches!(r, Reason::FlowsTracked { .. }),
-        "flows_tracked",
-    ),
-    (|r| matches!(r, Reason::WhenFull { .. }), "when_full"),
-    (|r| matches!(r, Reason::Flood { .. }), "flood"),
-    (
-        |r| matches!(r, Reason::RateExceeded { .. }),
-        "rate_exceeded",
-    ),
-    (|r| matches!(r, Reason::Excess { .. }), "excess"),
-    (|r| matches!(r, Reason::PortScan { .. }), "port_scan"),
-    (|r| matches!(r, Reason::PortsProbed { .. }), "ports_probed"),
-    (|r| matches!(r, Reason::Sweep { .. }), "sweep"),
-    (|r| matches!(r, Reason::HostsProbed { .. }), "hosts_probed"),
-    (|r| matches!(r, Reason::IpsRule { .. }), "ips_rule"),
-    (|r| matches!(r, Reason::Signature { .. }), "signature"),
-    (|r| matches!(r, Reason::RuleMessage { .. }), "rule_message"),
-    (|r| matches!(r, Reason::Classtype { .. }), "classtype"),
-    (|r| matches!(r, Reason::BlockList { .. }), "block_list"),
-    (|r| matches!(r, Reason::ListEntry { .. }), "list_entry"),
-    (|r| matches!(r, Reason::PolicyRule { .. }), "policy_rule"),
-    (|r| matches!(r, Reason::Application { .. }), "application"),
-    (|r| matches!(r, Reason::Category { .. }), "category"),
-    (
-        |r| matches!(r, Reason::CategoryGroup { .. }),
-        "category_group",
-    ),
-    (|r| matches!(r, Reason::Schedule { .. }), "schedule"),
-    (
-        |r| matches!(r, Reason::WebReputation { .. }),
-        "web_reputation",
-    ),
-    (
-        |r| matches!(r, Reason::ReputationScore { .. }),
-        "reputation_score",
-    ),
-    (
-        |r| matches!(r, Reason::SecurityLevel { .. }),
-        "security_level",
-    ),
-    (
-        |r| matches!(r, Reason::InvalidCertificate { .. }),
-        "invalid_certificate",
-    ),
-    (
-        |r| matches!(r, Reason::CertificateValidity { .. }),
-        "certificate_validity",
-    ),
-    (|r| matches!(r, Reason::File { .. }), "file"),
-    (|r| matches!(r, Reason::Attachment { .. }), "attachment"),
-    (|r| matches!(r, Reason::Within { .. }), "within"),
-    (|r| matches!(r, Reason::Unscannable { .. }), "unscannable"),
-    (
-        |r| matches!(r, Reason::UnscannableDetail { .. }),
-        "unscannable_detail",
-    ),
-    (|r| matches!(r, Reason::Sha256 { .. }), "sha256"),
-    (|r| matches!(r, Reason::PatternFile { .. }), "pattern_file"),
-    (
-        |r| matches!(r, Reason::EicarExactRule { .. }),
-        "eicar_exact_rule",
-    ),
-    (|r| matches!(r, Reason::SmartScan { .. }), "smart_scan"),
-    (|r| matches!(r, Reason::HashListed { .. }), "hash_listed"),
-    (
-        |r| matches!(r, Reason::SignatureMatch { .. }),
-        "signature_match",
-    ),
-    (
-        |r| matches!(r, Reason::MachineLearning { .. }),
-        "machine_learning",
-    ),
-    (|r| matches!(r, Reason::ModelScore { .. }), "model_score"),
-    (|r| matches!(r, Reason::Feature { .. }), "feature"),
-    (|r| matches!(r, Reason::Mail { .. }), "mail"),
-    (
-        |r| matches!(r, Reason::SenderBlockList { .. }),
-        "sender_block_list",
-    ),
-    (|r| matches!(r, Reason::Sender { .. }), "sender"),
-    (
-        |r| matches!(r, Reason::ContentScore { .. }),
-        "content_score",
-    ),
-    (|r| matches!(r, Reason::SpamScore { .. }), "spam_score"),
-    (|r| matches!(r, Reason::SpamSign { .. }), "spam_sign"),
-    (|r| matches!(r, Reason::DnsblList { .. }), "dnsbl_list"),
-    (|r| matches!(r, Reason::DnsblAnswer { .. }), "dnsbl_answer"),
-    (|r| matches!(r, Reason::SmtpReply { .. }), "smtp_reply"),
-    (|r| matches!(r, Reason::LogOnly { .. }), "log_only"),
-];
 
 /// A reason chain as one log column: the links joined by `"; "`.
 pub fn join(reasons: &[Reason]) -> String {

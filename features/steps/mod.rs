@@ -32,7 +32,7 @@ pub struct TwinWorld {
     rules: network_protection::RuleCheck,
     /// The console's policy being edited, not yet deployed (web steps).
     web: web::Console,
-    /// The cloud console under test (`steps/console.rs`).
+    /// The cloud console under test (`steps/console/`).
     console: Option<console::ConsoleWorld>,
 }
 
