@@ -2,11 +2,11 @@
 //!
 //! Every detection carries its reason chain, outermost first (which list,
 //! which indicator, which threat; which rule, category, schedule). Each link
-//! is a [`Reason`] holding its facts as fields, so the log store keeps them
-//! as columns and the statistics, widgets and reports read fields, never
-//! text. [`fmt::Display`] renders a link as the log's English text (the
-//! console's CSV export and the block page show exactly this); the cloud's
-//! label table renders [`ReasonKind`] in Japanese and English.
+//! is a [`Reason`] holding its facts as fields (the log store keeps each
+//! link typed, its [`Reason::kind`] as the serde tag), and the statistics,
+//! widgets and reports read fields, never text. [`fmt::Display`] renders a
+//! link as the log's English text: the console's CSV export, its log page
+//! and the block page show exactly this.
 
 use crate::engine::Engine;
 use crate::time::Instant;
