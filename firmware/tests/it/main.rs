@@ -26,7 +26,14 @@ fn help_names_every_option() {
     let out = appliance(&["--help"]);
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--lan", "--wan", "--policy", "--intel", "--store", "--control-fd"] {
+    for flag in [
+        "--lan",
+        "--wan",
+        "--policy",
+        "--intel",
+        "--store",
+        "--control-fd",
+    ] {
         assert!(text.contains(flag), "{flag} missing from:\n{text}");
     }
 }
