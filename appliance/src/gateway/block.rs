@@ -98,14 +98,7 @@ impl HttpInspect {
         // server has not been seen (a flow picked up mid-stream).
         let page_seq = track.wan.next.unwrap_or(seg.ack);
         gw.stats.consumed += self.held.len() as u64;
-        let from_client = Endpoints {
-            src_mac: packet.src_mac,
-            dst_mac: packet.dst_mac,
-            src: packet.src,
-            dst: packet.dst,
-            src_port: seg.src_port,
-            dst_port: seg.dst_port,
-        };
+        let from_client = Endpoints::of_segment(packet, seg);
         let url = detection.url.clone().unwrap_or_default();
         let blocked = Blocked {
             to_client: from_client.reversed(),
@@ -122,19 +115,7 @@ impl HttpInspect {
         blocked.send_page(gw, out);
         // The server never saw the request: reset it where the request
         // would have begun, so the RST is in its window.
-        let rst = TcpSpec {
-            seq: request_seq,
-            ack: page_seq,
-            flags: Flags {
-                rst: true,
-                ack: true,
-                ..Flags::default()
-            },
-            window: 0,
-            mss: None,
-            payload: b"",
-        };
-        gw.emit_forged(Port::Wan, &from_client, &rst, out);
+        gw.emit_rst(Port::Wan, &from_client, request_seq, page_seq, out);
         Mode::Blocked(blocked)
     }
 
@@ -153,14 +134,7 @@ impl HttpInspect {
             None => (seg.seq, seq::add(seg.seq, seg.payload.len())),
         };
         gw.stats.consumed += self.held.len() as u64;
-        let from_client = Endpoints {
-            src_mac: packet.src_mac,
-            dst_mac: packet.dst_mac,
-            src: packet.src,
-            dst: packet.dst,
-            src_port: seg.src_port,
-            dst_port: seg.dst_port,
-        };
+        let from_client = Endpoints::of_segment(packet, seg);
         let server_next = track.wan.next.unwrap_or(seg.ack);
         gw.emit_rst(
             Port::Lan,
@@ -184,52 +158,27 @@ impl Gateway {
         seg: &TcpSeg<'_>,
         out: &mut Actions,
     ) {
-        let to_sender = Endpoints {
-            src_mac: packet.dst_mac,
-            dst_mac: packet.src_mac,
-            src: packet.dst,
-            dst: packet.src,
-            src_port: seg.dst_port,
-            dst_port: seg.src_port,
-        };
-        let spec = TcpSpec {
-            seq: if seg.flags.ack { seg.ack } else { 0 },
-            ack: seq::add(seg.seq, seg.seq_len()),
-            flags: Flags {
-                rst: true,
-                ack: true,
-                ..Flags::default()
-            },
-            window: 0,
-            mss: None,
-            payload: b"",
-        };
-        self.emit_forged(port, &to_sender, &spec, out);
+        let to_sender = Endpoints::of_segment(packet, seg).reversed();
+        let seq_no = if seg.flags.ack { seg.ack } else { 0 };
+        self.emit_rst(
+            port,
+            &to_sender,
+            seq_no,
+            seq::add(seg.seq, seg.seq_len()),
+            out,
+        );
     }
 
     /// RST|ACK to a client whose SYN went to a listed IP.
     pub(super) fn reset_syn(&mut self, packet: &Packet<'_>, seg: &TcpSeg<'_>, out: &mut Actions) {
-        let to_client = Endpoints {
-            src_mac: packet.dst_mac,
-            dst_mac: packet.src_mac,
-            src: packet.dst,
-            dst: packet.src,
-            src_port: seg.dst_port,
-            dst_port: seg.src_port,
-        };
-        let spec = TcpSpec {
-            seq: 0,
-            ack: seq::add(seg.seq, seg.seq_len()),
-            flags: Flags {
-                rst: true,
-                ack: true,
-                ..Flags::default()
-            },
-            window: 0,
-            mss: None,
-            payload: b"",
-        };
-        self.emit_forged(Port::Lan, &to_client, &spec, out);
+        let to_client = Endpoints::of_segment(packet, seg).reversed();
+        self.emit_rst(
+            Port::Lan,
+            &to_client,
+            0,
+            seq::add(seg.seq, seg.seq_len()),
+            out,
+        );
     }
 
     pub(super) fn emit_rst(

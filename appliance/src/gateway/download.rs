@@ -91,33 +91,15 @@ impl Gateway {
                 dl.blocked = true;
                 self.stats.consumed += 1;
                 out.events.push(notify::event(now, &d, &parties));
-                let from_server = Endpoints {
-                    src_mac: packet.src_mac,
-                    dst_mac: packet.dst_mac,
-                    src: packet.src,
-                    dst: packet.dst,
-                    src_port: seg.src_port,
-                    dst_port: seg.dst_port,
-                };
-                let rst = |seq_no: u32, ack: u32| TcpSpec {
-                    seq: seq_no,
-                    ack,
-                    flags: Flags {
-                        rst: true,
-                        ack: true,
-                        ..Flags::default()
-                    },
-                    window: 0,
-                    mss: None,
-                    payload: b"",
-                };
+                let from_server = Endpoints::of_segment(packet, seg);
                 // The client expects the withheld segment's first byte.
-                self.emit_forged(Port::Lan, &from_server, &rst(seg.seq, seg.ack), out);
+                self.emit_rst(Port::Lan, &from_server, seg.seq, seg.ack, out);
                 let server_next = seq::add(seg.seq, seg.seq_len());
-                self.emit_forged(
+                self.emit_rst(
                     Port::Wan,
                     &from_server.reversed(),
-                    &rst(seg.ack, server_next),
+                    seg.ack,
+                    server_next,
                     out,
                 );
             }

@@ -6,7 +6,7 @@
 //! and TTL are chosen by the caller (the gateway derives them from its seed
 //! and a counter), never by a clock or a global RNG.
 
-use super::frame::{Flags, Mac};
+use super::frame::{Flags, Mac, Packet, TcpSeg};
 use smoltcp::wire::{
     EthernetAddress, EthernetFrame, EthernetProtocol, IpAddress, IpProtocol, Ipv4Packet, TcpPacket,
     TcpSeqNumber as SeqNumber,
@@ -29,6 +29,18 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
+    /// The ends of a TCP segment as it travelled (sender first).
+    pub fn of_segment(packet: &Packet<'_>, seg: &TcpSeg<'_>) -> Endpoints {
+        Endpoints {
+            src_mac: packet.src_mac,
+            dst_mac: packet.dst_mac,
+            src: packet.src,
+            dst: packet.dst,
+            src_port: seg.src_port,
+            dst_port: seg.dst_port,
+        }
+    }
+
     /// The same conversation seen from the other side.
     pub fn reversed(&self) -> Endpoints {
         Endpoints {
