@@ -6,8 +6,8 @@
 
 use super::source::Source;
 use crate::labels::Lang;
-use crate::store::{EventFilter, StoreError};
-use appliance::{Action, Engine, Event, Instant, Reason};
+use crate::store::{EventFilter, StoreError, stats};
+use appliance::{Action, Engine, Event, Instant};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
@@ -152,16 +152,13 @@ fn policy_of(lang: Lang, e: &Event) -> (String, String) {
     )
 }
 
-/// The URL category of a URL-filtering event: its category link's fields,
-/// else the last link as the log shows it.
+/// The URL category of a URL-filtering event, as the statistics count it;
+/// a block-list hit has none, so its last link (the entry) as the log shows it.
 fn category_of(e: &Event) -> Option<String> {
     if e.engine != Engine::UrlFilter {
         return None;
     }
-    e.reasons
-        .iter()
-        .find_map(Reason::category)
-        .or_else(|| e.reasons.last().map(ToString::to_string))
+    stats::category_of(e).or_else(|| e.reasons.last().map(ToString::to_string))
 }
 
 pub fn dashboard(source: &dyn Source, lang: Lang) -> Result<Dashboard, StoreError> {
