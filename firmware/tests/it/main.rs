@@ -79,7 +79,8 @@ fn a_bad_policy_is_refused_at_its_line_and_column() {
     ]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
-    let at = format!("{}:", policy.display());
-    assert!(err.contains(&at), "no file:line:column in {err}");
+    // The second line is the bad one; the column is where its value starts.
+    let at = format!("appliance: error: {}:2:11: ", policy.display());
+    assert!(err.starts_with(&at), "no file:line:column in {err}");
     assert!(!err.contains("panicked"), "{err}");
 }

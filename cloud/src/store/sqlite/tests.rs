@@ -587,4 +587,21 @@ proptest! {
     fn links_round_trip(links in proptest::collection::vec(".*|[\u{1b}\u{1f}a]*", 0..5)) {
         prop_assert_eq!(decode_links(&encode_links(&links)), Some(links));
     }
+
+    /// Any text a link carries (names from policies, mails, rule files:
+    /// quotes, separators, escapes, any script) comes back as it went in.
+    #[test]
+    fn typed_links_with_any_text_round_trip(
+        texts in proptest::collection::vec(".*|[\u{1b}\u{1f}\"\\a]*", 1..5),
+        ja in proptest::option::of(".*"),
+    ) {
+        let mut chain = vec![Reason::Category { name: texts[0].clone(), ja }];
+        for t in &texts {
+            chain.push(Reason::PolicyRule { name: t.clone() });
+            chain.push(Reason::Mail { from: t.clone(), to: t.clone() });
+            chain.push(Reason::UnscannableDetail { text: t.clone() });
+        }
+        let text = encode_reasons(&chain).ok().expect("typed reasons encode");
+        prop_assert_eq!(decode_reasons(&text), Some(chain));
+    }
 }
