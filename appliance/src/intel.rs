@@ -144,11 +144,11 @@ impl Intel for FrozenIntel {
     fn cnc_lookup(&self, host: Option<&str>, url: Option<&str>, ip: Ipv4Addr) -> Option<CncMatch> {
         let list = &self.cnc;
         if let Some(url) = url {
-            let key = strip_scheme(url).to_ascii_lowercase();
+            let key = url_key(url);
             let hit = list
                 .urls
                 .iter()
-                .find(|(listed, _)| strip_scheme(listed).eq_ignore_ascii_case(&key));
+                .find(|(listed, _)| url_key(listed) == key);
             if let Some((listed, threat)) = hit {
                 return Some(CncMatch {
                     indicator: CncIndicator::Url(listed.clone()),
@@ -158,18 +158,29 @@ impl Intel for FrozenIntel {
         }
         if let Some(host) = host {
             let host = host.trim_end_matches('.').to_ascii_lowercase();
-            // The host itself, then each parent domain: a listed domain covers its subdomains.
-            let mut candidate = host.as_str();
-            loop {
-                if let Some(threat) = list.domains.get(candidate) {
+            if let Ok(literal) = host.parse::<Ipv4Addr>() {
+                // A host written as an address (`Host: 203.0.113.99`) is
+                // that address: the IP entries, never the domain ones.
+                if let Some(threat) = list.ips.get(&literal) {
                     return Some(CncMatch {
-                        indicator: CncIndicator::Domain(candidate.to_string()),
+                        indicator: CncIndicator::Ip(literal),
                         threat: threat.clone(),
                     });
                 }
-                match candidate.split_once('.') {
-                    Some((_, parent)) if parent.contains('.') => candidate = parent,
-                    _ => break,
+            } else {
+                // The host itself, then each parent domain: a listed domain covers its subdomains.
+                let mut candidate = host.as_str();
+                loop {
+                    if let Some(threat) = list.domains.get(candidate) {
+                        return Some(CncMatch {
+                            indicator: CncIndicator::Domain(candidate.to_string()),
+                            threat: threat.clone(),
+                        });
+                    }
+                    match candidate.split_once('.') {
+                        Some((_, parent)) if parent.contains('.') => candidate = parent,
+                        _ => break,
+                    }
                 }
             }
         }
@@ -188,10 +199,32 @@ impl Intel for FrozenIntel {
     }
 }
 
-fn strip_scheme(url: &str) -> &str {
-    url.strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))
-        .unwrap_or(url)
+/// A URL as the C&C list compares it: without the scheme (`http://` and
+/// `https://` entries match either), the host without a trailing dot and
+/// without its scheme's default port (`:80`, or `:443` after `https://`),
+/// all lower case. `host:8080/x` keeps its port: another port is another URL.
+fn url_key(url: &str) -> String {
+    let (rest, default_port) = match url.get(..8) {
+        Some(s) if s.eq_ignore_ascii_case("https://") => (url.get(8..).unwrap_or(""), ":443"),
+        _ => match url.get(..7) {
+            Some(s) if s.eq_ignore_ascii_case("http://") => (url.get(7..).unwrap_or(""), ":80"),
+            _ => (url, ":80"),
+        },
+    };
+    let split = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(split);
+    let authority = authority.to_ascii_lowercase();
+    let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => (h, Some(p)),
+        _ => (authority, None),
+    };
+    let host = host.trim_end_matches('.');
+    let path = if path.is_empty() { "/" } else { path };
+    match port {
+        Some(p) => format!("{host}:{p}{}", path.to_ascii_lowercase()),
+        None => format!("{host}{}", path.to_ascii_lowercase()),
+    }
 }
 
 #[cfg(test)]

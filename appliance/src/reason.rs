@@ -25,6 +25,14 @@ pub enum Reason {
     Indicator { indicator: Indicator },
     /// The threat's name as the intel gives it (`CnC.Win32.Generic`).
     Threat { name: String },
+    /// Where the C&C name was seen: the TLS ClientHello's server name (SNI),
+    /// the gateway cannot read the request inside TLS.
+    TlsSni { name: String },
+    /// Where the C&C name was seen: a PC's DNS query for it (UDP 53).
+    DnsQuery { name: String },
+    /// The gateway answered the DNS query itself (the C&C policy's
+    /// sinkhole): with this address, or NXDOMAIN when `None`.
+    Sinkhole { answer: Option<Ipv4Addr> },
     /// A beacon scored past the threshold (RITA's method, `inspect::beacon`).
     BeaconScore,
     /// The beacon's score against the threshold, in thousandths.
@@ -377,6 +385,9 @@ impl Reason {
             Reason::CncList => "cnc_list",
             Reason::Indicator { .. } => "indicator",
             Reason::Threat { .. } => "threat",
+            Reason::TlsSni { .. } => "tls_sni",
+            Reason::DnsQuery { .. } => "dns_query",
+            Reason::Sinkhole { .. } => "sinkhole",
             Reason::BeaconScore => "beacon_score",
             Reason::BeaconThreshold { .. } => "beacon_threshold",
             Reason::BeaconTiming(..) => "beacon_timing",
@@ -536,6 +547,10 @@ impl fmt::Display for Reason {
             Reason::CncList => f.write_str("C&C list"),
             Reason::Indicator { indicator } => indicator.fmt(f),
             Reason::Threat { name } => write!(f, "threat {name}"),
+            Reason::TlsSni { name } => write!(f, "TLS SNI {name}"),
+            Reason::DnsQuery { name } => write!(f, "DNS query {name}"),
+            Reason::Sinkhole { answer: Some(ip) } => write!(f, "sinkhole answer {ip}"),
+            Reason::Sinkhole { answer: None } => f.write_str("sinkhole answer NXDOMAIN"),
             Reason::BeaconScore => f.write_str("beacon score"),
             Reason::BeaconThreshold {
                 score,

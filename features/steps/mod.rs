@@ -1,6 +1,7 @@
 //! The world the steps share, and the parameter types of the vocabulary.
 
 mod certificates;
+mod cnc;
 mod console;
 mod logs;
 mod mail;

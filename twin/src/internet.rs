@@ -54,6 +54,8 @@ pub struct Internet {
     dns_server: Ipv4Addr,
     zone: HashMap<String, Ipv4Addr>,
     sites: Vec<Site>,
+    /// The web ports listened on: 80, 443 and every site's further ports.
+    web_ports: Vec<u16>,
     by_host: HashMap<String, usize>,
     by_ip: HashMap<Ipv4Addr, usize>,
     lan: Ipv4Cidr,
@@ -142,7 +144,9 @@ impl Internet {
         let mut by_ip = HashMap::new();
         for (i, site) in scenario.internet.sites.iter().enumerate() {
             let name = site.host.trim_end_matches('.').to_ascii_lowercase();
-            zone.entry(name.clone()).or_insert(site.ip);
+            if site.in_dns {
+                zone.entry(name.clone()).or_insert(site.ip);
+            }
             by_host.entry(name).or_insert(i);
             by_ip.entry(site.ip).or_insert(i);
         }
@@ -162,7 +166,16 @@ impl Internet {
                 SiteCertificate::new(&site.host, spec.not_before, spec.not_after).ok()
             })
             .collect();
+        let mut web_ports = vec![HTTP_PORT, HTTPS_PORT];
+        for site in &scenario.internet.sites {
+            for &port in &site.ports {
+                if !web_ports.contains(&port) {
+                    web_ports.push(port);
+                }
+            }
+        }
         let mut internet = Internet {
+            web_ports,
             device,
             iface,
             sockets,
@@ -316,8 +329,15 @@ impl Internet {
                 Some(IpAddress::Ipv4(ip)) => self.by_ip.get(&ip).copied(),
                 _ => None,
             };
-            if site.is_none() {
-                // Nobody serves that address: refuse, as a closed port would.
+            let port = socket.local_endpoint().map_or(HTTP_PORT, |e| e.port);
+            let served = |s: usize| {
+                port == HTTP_PORT
+                    || port == HTTPS_PORT
+                    || self.sites.get(s).is_some_and(|s| s.ports.contains(&port))
+            };
+            if !site.is_some_and(served) {
+                // Nobody serves that address (or that port of it): refuse,
+                // as a closed port would.
                 socket.abort();
                 slot.phase = Phase::Closing;
                 return true;
@@ -407,8 +427,10 @@ impl Internet {
     /// Keeps [`SPARE_LISTENERS`] sockets listening on each web port.
     fn refill_listeners(&mut self) -> bool {
         let mut moved = false;
-        for port in [HTTP_PORT, HTTPS_PORT] {
-            moved |= self.refill_port(port);
+        for i in 0..self.web_ports.len() {
+            if let Some(&port) = self.web_ports.get(i) {
+                moved |= self.refill_port(port);
+            }
         }
         moved
     }

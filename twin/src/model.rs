@@ -201,6 +201,10 @@ pub struct Site {
     /// The validity of the certificate it serves on 443; `None` gives one
     /// valid from 90 days before the scenario's start to 275 days after.
     pub certificate: Option<CertificateSpec>,
+    /// Further TCP ports it serves plain HTTP on, besides 80 (TLS is 443).
+    pub ports: Vec<u16>,
+    /// Whether the internet's resolver knows its name (false: NXDOMAIN).
+    pub in_dns: bool,
 }
 
 /// A site certificate's validity period.

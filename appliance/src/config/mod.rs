@@ -23,6 +23,7 @@ use ips::IpsPolicy;
 use network::{CallbackHostPolicy, FlowTablePolicy};
 use port_scan::ScanPolicy;
 use serde::Deserialize;
+use std::net::Ipv4Addr;
 
 pub use mail::{
     AntiMalwarePolicy, AntiSpamPolicy, EmailReputationPolicy, MailSecurityPolicy,
@@ -100,6 +101,12 @@ pub struct CncPolicy {
     pub enabled: bool,
     /// Block (the product's default) or only log.
     pub action: CncAction,
+    /// What the gateway does with a PC's DNS query for a listed name:
+    /// log it (the default; the query goes on to the resolver) or answer
+    /// it itself (`sinkhole`).
+    pub dns: CncDns,
+    /// The address the sinkhole answers with; none: NXDOMAIN.
+    pub sinkhole_ip: Option<Ipv4Addr>,
 }
 
 impl Default for CncPolicy {
@@ -107,8 +114,21 @@ impl Default for CncPolicy {
         CncPolicy {
             enabled: true,
             action: CncAction::Block,
+            dns: CncDns::Log,
+            sinkhole_ip: None,
         }
     }
+}
+
+/// The C&C policy's answer to a DNS query for a listed name.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CncDns {
+    /// Logged; the query is forwarded and answered by the resolver.
+    #[default]
+    Log,
+    /// Answered by the gateway (`sinkhole_ip`, or NXDOMAIN), never forwarded.
+    Sinkhole,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]

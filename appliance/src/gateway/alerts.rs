@@ -20,7 +20,22 @@ impl Gateway {
             dst_ip: packet.dst,
             dst_port,
         };
-        let event = notify::event(now, detection, &parties);
+        self.report_parties(now, detection, &parties, out);
+    }
+
+    /// [`Gateway::report`] for a detection whose packet is gone (a DNS
+    /// lookup logged after its grace, see `dns_flow`).
+    pub(super) fn report_parties(
+        &mut self,
+        now: Instant,
+        detection: &Detection,
+        parties: &Parties,
+        out: &mut Actions,
+    ) {
+        if detection.engine == Engine::Cnc {
+            self.fold_lookup(detection, parties);
+        }
+        let event = notify::event(now, detection, parties);
         let alerts = &self.config.alerts;
         // Immediate alerts are for C&C callbacks (FAQ Q7); web blocks are
         // logged and reported monthly.
@@ -28,13 +43,13 @@ impl Gateway {
             let hold = Duration::from_secs(alerts.hold_down_secs);
             let due = self
                 .alerted
-                .get(&packet.src)
+                .get(&parties.src_ip)
                 .is_none_or(|last| now.saturating_since(*last) >= hold);
             if due {
                 out.alerts
                     .push(notify::cnc_alert(&self.config, &event, &detection.threat));
                 if self.alerted.len() >= MAX_ALERTED_HOSTS
-                    && !self.alerted.contains_key(&packet.src)
+                    && !self.alerted.contains_key(&parties.src_ip)
                 {
                     // Forget the host alerted longest ago.
                     if let Some(oldest) = self
@@ -46,7 +61,7 @@ impl Gateway {
                         self.alerted.remove(&oldest);
                     }
                 }
-                self.alerted.insert(packet.src, now);
+                self.alerted.insert(parties.src_ip, now);
             }
         }
         out.events.push(event);

@@ -278,6 +278,21 @@ impl HttpInspect {
         out: &mut Actions,
     ) -> Option<Mode> {
         if let Some(name) = &sni {
+            // C&C first, as for an HTTP request: the server name is all a
+            // gateway that does not decrypt can read of the call.
+            let verdict = cnc::inspect_sni(
+                name,
+                packet.dst,
+                seg.dst_port,
+                &gw.config.cnc,
+                gw.intel.as_ref(),
+            );
+            if let Verdict::Detect(d) = verdict {
+                gw.report(now, &d, packet, seg.dst_port, out);
+                if d.action == Action::Reset {
+                    return Some(self.reset_held(gw, packet, seg, track, out));
+                }
+            }
             let url = if seg.dst_port == 443 {
                 format!("https://{name}/")
             } else {

@@ -63,6 +63,7 @@ use std::time::Duration;
 
 mod alerts;
 mod block;
+mod dns_flow;
 mod download;
 mod http_flow;
 mod mail_flow;
@@ -216,6 +217,8 @@ pub struct Gateway {
     net: NetworkStage,
     /// Anti-malware, compiled from the config and the intel's patterns.
     scanner: Scanner,
+    /// DNS lookups of listed names waiting for their call (`dns_flow`).
+    lookups: BTreeMap<(Ipv4Addr, String), dns_flow::Lookup>,
 }
 
 impl Gateway {
@@ -230,6 +233,7 @@ impl Gateway {
             alerted: BTreeMap::new(),
             forge_counter: 0,
             stats: Stats::default(),
+            lookups: BTreeMap::new(),
         }
     }
 
@@ -280,6 +284,7 @@ impl Gateway {
 
     /// Timers: flow expiry and anything else due at `now`.
     pub fn poll(&mut self, now: Instant, out: &mut Actions) {
+        self.lookups_due(now, out);
         let expired = self.flows.expire(now);
         let mut gone = 0;
         for (key, flow) in expired {
@@ -305,7 +310,10 @@ impl Gateway {
 
     /// When the gateway next wants [`Gateway::poll`] called, if ever.
     pub fn poll_at(&self) -> Option<Instant> {
-        self.flows.next_deadline()
+        match (self.flows.next_deadline(), self.next_lookup_due()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Replaces the configuration atomically. The version comes with the
@@ -450,6 +458,10 @@ impl Gateway {
             self.flows.set_deadline(&key, now + TIMEOUT_UDP);
         } else {
             self.insert_flow(key, Flow::Udp, now + TIMEOUT_UDP);
+        }
+        if port == Port::Lan && dgram.dst_port == 53 && self.dns_query(now, packet, dgram, out) {
+            // Answered by the C&C sinkhole: the query never leaves.
+            return;
         }
         if port == Port::Wan
             && dgram.src_port == 53

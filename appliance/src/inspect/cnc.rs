@@ -1,15 +1,21 @@
 //! The C&C callback engine: is this PC calling a command-and-control server?
 //!
-//! Two moments to ask the C&C list: at the SYN, by the server's IP only (a
-//! listed IP never gets a connection: reset), and at every complete HTTP
-//! request header, by URL, host (and parent domains) and IP. Each request
-//! that hits is one detection, so a PC beaconing 1,146 times is logged 1,146
-//! times, as the seed's console shows.
+//! Four moments to ask the C&C list: at the SYN, by the server's IP only (a
+//! listed IP never gets a connection: reset); at every complete HTTP
+//! request header, on any port, by URL, host (and parent domains, or the
+//! address when the host is an IP literal) and IP; at a TLS ClientHello, by
+//! its server name (SNI) and parent domains, since the request inside TLS
+//! cannot be read (a block is a reset, no page can be shown); and at a PC's
+//! DNS query, by the name asked for. Each request that hits is one
+//! detection, so a PC beaconing 1,146 times is logged 1,146 times, as the
+//! seed's console shows; how a DNS query is counted is the gateway's
+//! (`gateway::dns_flow`): the lookup before a detected call is part of it.
 
 use super::{Detection, Verdict};
-use crate::config::{CncAction, CncPolicy};
+use crate::config::{CncAction, CncDns, CncPolicy};
 use crate::event::{Action, Engine};
-use crate::intel::{CncMatch, Intel};
+use crate::intel::{CncIndicator, CncMatch, Intel};
+use crate::reason::Reason;
 use crate::proto::http::Request;
 use std::net::Ipv4Addr;
 
@@ -58,6 +64,75 @@ pub fn inspect_syn(
         ),
         None => Verdict::Pass,
     }
+}
+
+/// Checks the server name of a TLS ClientHello to `dst_ip:dst_port`. A
+/// listed domain (or a parent of the name) is detected; the address alone is
+/// not looked at again (the SYN did). A block is a reset: no page can be
+/// shown inside TLS.
+pub fn inspect_sni(
+    sni: &str,
+    dst_ip: Ipv4Addr,
+    dst_port: u16,
+    policy: &CncPolicy,
+    intel: &dyn Intel,
+) -> Verdict {
+    if !policy.enabled {
+        return Verdict::Pass;
+    }
+    let name = sni.trim_end_matches('.').to_ascii_lowercase();
+    let hit = intel
+        .cnc_lookup(Some(&name), None, dst_ip)
+        .filter(|hit| hit.indicator != CncIndicator::Ip(dst_ip));
+    let Some(hit) = hit else {
+        return Verdict::Pass;
+    };
+    let url = if dst_port == 443 {
+        format!("https://{name}/")
+    } else {
+        format!("https://{name}:{dst_port}/")
+    };
+    let mut verdict = detect(hit, action(policy, Action::Reset), Some(name.clone()), Some(url));
+    if let Verdict::Detect(d) = &mut verdict {
+        d.reasons.insert(1, Reason::TlsSni { name });
+    }
+    verdict
+}
+
+/// Checks a PC's DNS query for `name` (any record type): a listed domain
+/// (or a parent of it) is detected. `sinkhole` is the answer the gateway
+/// gives instead of the resolver, when the policy says so; the action is
+/// then `block` (the PC was answered), else `monitor` (the query goes on).
+pub fn inspect_query(name: &str, policy: &CncPolicy, intel: &dyn Intel) -> Verdict {
+    if !policy.enabled {
+        return Verdict::Pass;
+    }
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    if name.is_empty() || name.parse::<Ipv4Addr>().is_ok() {
+        return Verdict::Pass;
+    }
+    let hit = intel
+        .cnc_lookup(Some(&name), None, Ipv4Addr::UNSPECIFIED)
+        .filter(|hit| matches!(hit.indicator, CncIndicator::Domain(_)));
+    let Some(hit) = hit else {
+        return Verdict::Pass;
+    };
+    let sinkhole = policy.dns == CncDns::Sinkhole;
+    let taken = if sinkhole {
+        Action::Block
+    } else {
+        Action::Monitor
+    };
+    let mut verdict = detect(hit, taken, Some(name.clone()), None);
+    if let Verdict::Detect(d) = &mut verdict {
+        d.reasons.insert(1, Reason::DnsQuery { name });
+        if sinkhole {
+            d.reasons.push(Reason::Sinkhole {
+                answer: policy.sinkhole_ip,
+            });
+        }
+    }
+    verdict
 }
 
 fn action(policy: &CncPolicy, stop: Action) -> Action {

@@ -14,6 +14,16 @@ fn samples() -> Vec<Reason> {
         Reason::Threat {
             name: "CnC.Win32.Generic".into(),
         },
+        Reason::TlsSni {
+            name: "api.c2.example".into(),
+        },
+        Reason::DnsQuery {
+            name: "c2.example".into(),
+        },
+        Reason::Sinkhole { answer: None },
+        Reason::Sinkhole {
+            answer: Some(Ipv4Addr::new(192, 0, 2, 250)),
+        },
         Reason::BeaconThreshold {
             score: Thousandths(812),
             threshold: Thousandths(700),
@@ -79,6 +89,10 @@ fn links_render_the_log_texts() {
             "URL http://a.example/x",
             "IP 203.0.113.9",
             "threat CnC.Win32.Generic",
+            "TLS SNI api.c2.example",
+            "DNS query c2.example",
+            "sinkhole answer NXDOMAIN",
+            "sinkhole answer 192.0.2.250",
             "score 0.812 >= 0.700 to cdn.example (203.0.113.5)",
             "144 check-ins in 1440 min; timing 0.95 (skew 1.00 dispersion 0.90 count 1.00), \
              size skew 1.00 dispersion 1.00 smallness 0.50, coverage 1.00",

@@ -9,13 +9,14 @@
 use super::frame::{Flags, Mac, Packet, TcpSeg};
 use smoltcp::wire::{
     EthernetAddress, EthernetFrame, EthernetProtocol, IpAddress, IpProtocol, Ipv4Packet, TcpPacket,
-    TcpSeqNumber as SeqNumber,
+    TcpSeqNumber as SeqNumber, UdpPacket,
 };
 use std::net::Ipv4Addr;
 
 const ETH_LEN: usize = 14;
 const IP_LEN: usize = 20;
 const TCP_LEN: usize = 20;
+const UDP_LEN: usize = 8;
 
 /// Who a forged segment claims to come from and go to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,6 +120,46 @@ pub fn tcp(ends: &Endpoints, spec: &TcpSpec<'_>, ident: u16, ttl: u8) -> Vec<u8>
     }
     seg.payload_mut().copy_from_slice(payload);
     seg.fill_checksum(&IpAddress::Ipv4(ends.src), &IpAddress::Ipv4(ends.dst));
+    buf
+}
+
+/// An Ethernet/IPv4/UDP datagram with valid checksums (the C&C policy's
+/// DNS sinkhole answer). Payloads longer than one IPv4 packet can hold are
+/// cut at the limit.
+pub fn udp(ends: &Endpoints, payload: &[u8], ident: u16, ttl: u8) -> Vec<u8> {
+    let max_payload = usize::from(u16::MAX) - IP_LEN - UDP_LEN;
+    let payload = payload.get(..max_payload).unwrap_or(payload);
+    let udp_len = UDP_LEN + payload.len();
+    let mut buf = vec![0u8; ETH_LEN + IP_LEN + udp_len];
+
+    let mut eth = EthernetFrame::new_unchecked(&mut buf[..]);
+    eth.set_src_addr(EthernetAddress(ends.src_mac.0));
+    eth.set_dst_addr(EthernetAddress(ends.dst_mac.0));
+    eth.set_ethertype(EthernetProtocol::Ipv4);
+
+    let mut ip = Ipv4Packet::new_unchecked(&mut buf[ETH_LEN..]);
+    ip.set_version(4);
+    ip.set_header_len(IP_LEN as u8);
+    ip.set_dscp(0);
+    ip.set_ecn(0);
+    // Bounded above by the cut, so this never truncates.
+    ip.set_total_len((IP_LEN + udp_len) as u16);
+    ip.set_ident(ident);
+    ip.clear_flags();
+    ip.set_dont_frag(true);
+    ip.set_frag_offset(0);
+    ip.set_hop_limit(ttl);
+    ip.set_next_header(IpProtocol::Udp);
+    ip.set_src_addr(ends.src);
+    ip.set_dst_addr(ends.dst);
+    ip.fill_checksum();
+
+    let mut dgram = UdpPacket::new_unchecked(&mut buf[ETH_LEN + IP_LEN..]);
+    dgram.set_src_port(ends.src_port);
+    dgram.set_dst_port(ends.dst_port);
+    dgram.set_len(udp_len as u16);
+    dgram.payload_mut().copy_from_slice(payload);
+    dgram.fill_checksum(&IpAddress::Ipv4(ends.src), &IpAddress::Ipv4(ends.dst));
     buf
 }
 

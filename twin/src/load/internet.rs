@@ -44,6 +44,8 @@ impl ScenarioCheck<'_, '_> {
                 ip,
                 pages,
                 certificate,
+                ports,
+                in_dns,
             } = site;
             if !is_dns_name(&host) {
                 return Err(doc
@@ -95,11 +97,25 @@ impl ScenarioCheck<'_, '_> {
                     })
                 }
             };
+            for (j, port) in ports.iter().enumerate() {
+                if matches!(port, 0 | 25 | 53 | 80 | 110 | 443) {
+                    return Err(doc
+                        .error_at(
+                            &at(&format!("ports[{j}]")),
+                            format!("port {port} cannot be a further HTTP port"),
+                        )
+                        .label("reserved port")
+                        .help("80 and 443 are always served; 0, 25, 53 and 110 are not web ports")
+                        .into());
+                }
+            }
             sites.push(Site {
                 host,
                 ip,
                 pages,
                 certificate,
+                ports,
+                in_dns,
             });
         }
         Ok(Internet { sites, mail })

@@ -112,6 +112,18 @@ pub(crate) struct RawSite {
     /// The certificate served on 443 (validity in JST).
     #[serde(default)]
     pub certificate: Option<RawCertificate>,
+    /// Further TCP ports it serves plain HTTP on, besides 80 (e.g. a C&C
+    /// server on 8080).
+    #[serde(default)]
+    pub ports: Vec<u16>,
+    /// False: the name is not in DNS (a taken-down C&C domain): clients
+    /// asking for it get NXDOMAIN.
+    #[serde(default = "yes")]
+    pub in_dns: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize)]

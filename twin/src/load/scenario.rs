@@ -168,7 +168,12 @@ impl ScenarioCheck<'_, '_> {
                     .help("write a full URL, e.g. `http://www.print-shop.example/`"),
             )
         })?;
-        if internet.site(host).is_none() {
+        // A site may be addressed by its IP (`http://203.0.113.99/gate.php`):
+        // the client then asks no DNS server.
+        let by_ip = host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| internet.sites.iter().any(|s| s.ip == ip));
+        if internet.site(host).is_none() && !by_ip {
             let known: Vec<&str> = internet.sites.iter().map(|s| s.host.as_str()).collect();
             return Err(doc
                 .error_at(
