@@ -145,10 +145,7 @@ impl Intel for FrozenIntel {
         let list = &self.cnc;
         if let Some(url) = url {
             let key = url_key(url);
-            let hit = list
-                .urls
-                .iter()
-                .find(|(listed, _)| url_key(listed) == key);
+            let hit = list.urls.iter().find(|(listed, _)| url_key(listed) == key);
             if let Some((listed, threat)) = hit {
                 return Some(CncMatch {
                     indicator: CncIndicator::Url(listed.clone()),
@@ -312,6 +309,54 @@ mod tests {
             Some("Business/Economy")
         );
         assert_eq!(cat("other.example", Some("/")), None);
+    }
+
+    #[test]
+    fn ip_literal_hosts_and_ports() {
+        let mut intel = intel();
+        intel
+            .cnc
+            .urls
+            .insert("http://203.0.113.99/gate.php".into(), "CnC.D".into());
+        let elsewhere = Ipv4Addr::new(198, 51, 100, 7);
+        // The URL with an address as its host, with or without the default port.
+        for (host, url) in [
+            ("203.0.113.99", "203.0.113.99/gate.php"),
+            ("203.0.113.99", "203.0.113.99:80/gate.php"),
+            ("203.0.113.99.", "http://203.0.113.99./GATE.php"),
+        ] {
+            let hit = intel.cnc_lookup(Some(host), Some(url), elsewhere);
+            assert_eq!(hit.map(|h| h.threat).as_deref(), Some("CnC.D"), "{url}");
+        }
+        // Another port is another URL.
+        assert_eq!(
+            intel.cnc_lookup(
+                Some("203.0.113.99"),
+                Some("203.0.113.99:8080/gate.php"),
+                elsewhere
+            ),
+            None
+        );
+        // A Host literal is looked up as the address it names.
+        let hit = intel
+            .cnc_lookup(Some("203.0.113.66"), Some("203.0.113.66:8080/x"), elsewhere)
+            .expect("listed address");
+        assert_eq!(
+            hit.indicator,
+            CncIndicator::Ip(Ipv4Addr::new(203, 0, 113, 66))
+        );
+        // A listed domain's URL on another port still hits the domain.
+        let hit = intel
+            .cnc_lookup(
+                Some("x.cnc.example.org"),
+                Some("x.cnc.example.org:8080/a"),
+                elsewhere,
+            )
+            .expect("listed domain");
+        assert_eq!(
+            hit.indicator,
+            CncIndicator::Domain("cnc.example.org".into())
+        );
     }
 
     #[test]

@@ -15,8 +15,8 @@ use super::{Detection, Verdict};
 use crate::config::{CncAction, CncDns, CncPolicy};
 use crate::event::{Action, Engine};
 use crate::intel::{CncIndicator, CncMatch, Intel};
-use crate::reason::Reason;
 use crate::proto::http::Request;
+use crate::reason::Reason;
 use std::net::Ipv4Addr;
 
 /// Checks an HTTP request to `dst_ip:dst_port`.
@@ -92,7 +92,12 @@ pub fn inspect_sni(
     } else {
         format!("https://{name}:{dst_port}/")
     };
-    let mut verdict = detect(hit, action(policy, Action::Reset), Some(name.clone()), Some(url));
+    let mut verdict = detect(
+        hit,
+        action(policy, Action::Reset),
+        Some(name.clone()),
+        Some(url),
+    );
     if let Verdict::Detect(d) = &mut verdict {
         d.reasons.insert(1, Reason::TlsSni { name });
     }

@@ -146,7 +146,11 @@ mod tests {
         let read = Packet::parse(&nx).expect("parses");
         assert_eq!(read.rcode(), simple_dns::RCODE::NameError);
         assert!(read.answers.is_empty());
-        assert_eq!(sinkhole_reply(&reply, None), None, "a response is not answered");
+        assert_eq!(
+            sinkhole_reply(&reply, None),
+            None,
+            "a response is not answered"
+        );
         assert_eq!(sinkhole_reply(b"junk", None), None);
     }
 

@@ -3,6 +3,7 @@
 
 mod bad_mail;
 mod block;
+mod cnc_everywhere;
 mod mail_proxy;
 mod network;
 mod pcap_replay;
