@@ -26,3 +26,20 @@ Feature: Firmware conformance (ファームウェア適合性)
     When conformance runs "winxp-cnc-beacon" against a build that crashes on the first frame
     Then the check "runs to its end" fails naming "exit status: 70" and "simulated crash"
     And the JUnit report lists 4 checks with 4 failures
+
+  # Issue 14, C&C wherever it hides (seed 000, セキュリティサポート事例①, the
+  # same C&C servers called through TLS, by IP, on port 8080, or only asked
+  # for in DNS): the build gives what the reference gives, DNS sinkhole
+  # answers and lookups logged after their grace included.
+  Scenario Outline: the C&C scenarios conform: <scenario>
+    When conformance runs "<scenario>" against the appliance build
+    Then every conformance check passes
+    And the JUnit report lists 4 checks with 0 failures
+
+    Examples:
+      | scenario         |
+      | cnc-https-sni    |
+      | cnc-ip-literal   |
+      | cnc-http-port    |
+      | cnc-dns-query    |
+      | cnc-dns-sinkhole |

@@ -24,6 +24,16 @@ Feature: TUN mode: real programs and the firmware build on kernel interfaces
     Then the program prints "株式会社プリントショップ"
     And the real program's call is logged as 0 "C&C callback" detections from "192.168.1.12"
 
+  # Seed 000, セキュリティサポート事例① over HTTPS (scenario cnc-https-sni): a
+  # real curl's own TLS ClientHello (and its own DNS lookups, A and AAAA,
+  # which are part of the call) through the gateway on kernel interfaces.
+  @needs(curl)
+  Scenario: a real curl over HTTPS to a listed C&C domain is reset at its ClientHello, the reason names the SNI
+    Given the scenario "cnc-https-sni"
+    When host "PC-06" runs the real program "curl -sS -k -m 10 https://xxxsiebabanahujtr.org/login.asp", which fails with exit status 35
+    Then the real program's call is logged as 1 "C&C callback" detection from "192.168.1.17"
+    And the real program's detection gives the reason "TLS SNI xxxsiebabanahujtr.org"
+
   @needs(nmap)
   Scenario: a real nmap SYN scan from the XP PC is detected as a port scan
     Given the scenario "winxp-cnc-beacon"

@@ -68,6 +68,27 @@ fn on_path(program: &str) -> bool {
 
 #[when(expr = "host {string} runs the real program {string}")]
 fn runs_real_program(world: &mut TwinWorld, host: String, command: String) -> Result<()> {
+    run_real(world, host, command, None)
+}
+
+/// A real program the gateway stops before it can succeed (a TLS call reset
+/// at its ClientHello: curl exits 35).
+#[when(expr = "host {string} runs the real program {string}, which fails with exit status {int}")]
+fn runs_real_program_failing(
+    world: &mut TwinWorld,
+    host: String,
+    command: String,
+    code: i32,
+) -> Result<()> {
+    run_real(world, host, command, Some(code))
+}
+
+fn run_real(
+    world: &mut TwinWorld,
+    host: String,
+    command: String,
+    fails: Option<i32>,
+) -> Result<()> {
     let words: Vec<String> = command.split_whitespace().map(str::to_string).collect();
     let Some((program, args)) = words.split_first() else {
         bail!("empty command");
@@ -78,9 +99,13 @@ fn runs_real_program(world: &mut TwinWorld, host: String, command: String) -> Re
     world.tun.scratch.push(dir.clone());
     let session = world.session()?;
     let outcome = tun_cmd::run_real_program(session, &host, program, args, &dir, true)?;
+    let expected = match fails {
+        None => outcome.status.success(),
+        Some(code) => outcome.status.code() == Some(code),
+    };
     ensure!(
-        outcome.status.success(),
-        "{command} on {host} ended with {}: {}",
+        expected,
+        "{command} on {host} ended with {} (expected {fails:?}): {}",
         outcome.status,
         String::from_utf8_lossy(&outcome.stdout)
     );

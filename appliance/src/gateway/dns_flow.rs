@@ -9,8 +9,10 @@
 //! naming the same host within it (HTTP Host, TLS SNI, the name behind a
 //! listed address at the SYN) takes it over, and only a lookup no detected
 //! call follows (the name did not resolve, the call went elsewhere or
-//! never came) is logged, as a `monitor` event with the query time, the
-//! query name and the chain "C&C list; DNS query NAME; domain ...; threat ...".
+//! never came) is logged when its grace ends (an event is logged at the
+//! instant the gateway decides, as every event), as a `monitor` event with
+//! the query name and the chain "C&C list; DNS query NAME; domain ...;
+//! threat ...".
 //!
 //! With `cnc.dns: sinkhole` the gateway answers the query itself, in the
 //! resolver's name (`cnc.sinkhole_ip`, or NXDOMAIN), the query never
@@ -96,7 +98,7 @@ impl Gateway {
                 .map(|(k, _)| k.clone())
             && let Some(lookup) = self.lookups.remove(&oldest)
         {
-            self.report_parties(lookup.at, &lookup.detection, &lookup.parties, out);
+            self.report_parties(now, &lookup.detection, &lookup.parties, out);
         }
         self.lookups.insert(
             key,
@@ -135,7 +137,7 @@ impl Gateway {
             .collect();
         for key in due {
             if let Some(lookup) = self.lookups.remove(&key) {
-                self.report_parties(lookup.at, &lookup.detection, &lookup.parties, out);
+                self.report_parties(now, &lookup.detection, &lookup.parties, out);
             }
         }
     }

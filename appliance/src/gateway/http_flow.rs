@@ -1,7 +1,7 @@
 //! An inspected HTTP flow's client side: the stream reassembled, client
 //! frames held until each request is read, every request through C&C and the
-//! web pipeline; a stream that is not HTTP read as TLS (the ClientHello's SNI)
-//! or an application's handshake.
+//! web pipeline; a stream that is not HTTP read as TLS (the ClientHello's SNI
+//! through C&C, then the web pipeline) or an application's handshake.
 
 use super::*;
 

@@ -22,6 +22,10 @@
 //!    a bounded number of times, without a new event.
 //!
 //! A listed server IP is refused earlier, at the SYN, with a RST to the client.
+//! A ClientHello whose server name (SNI) is listed is never forwarded: both
+//! ends get a RST (no page can be shown inside TLS). A DNS query for a listed
+//! name is logged unless the call it announces is detected (`dns_flow`), or
+//! answered by the gateway when the policy sinkholes it.
 //!
 //! Each complete request goes through the engines in a fixed order: C&C
 //! first, then the web pipeline (`inspect::web`: allow list, block list, web
