@@ -144,8 +144,11 @@ impl Intel for FrozenIntel {
     fn cnc_lookup(&self, host: Option<&str>, url: Option<&str>, ip: Ipv4Addr) -> Option<CncMatch> {
         let list = &self.cnc;
         if let Some(url) = url {
-            let key = url_key(url);
-            let hit = list.urls.iter().find(|(listed, _)| url_key(listed) == key);
+            let key = UrlKey::of(url);
+            let hit = list
+                .urls
+                .iter()
+                .find(|(listed, _)| UrlKey::of(listed).matches(&key));
             if let Some((listed, threat)) = hit {
                 return Some(CncMatch {
                     indicator: CncIndicator::Url(listed.clone()),
@@ -197,30 +200,45 @@ impl Intel for FrozenIntel {
 }
 
 /// A URL as the C&C list compares it: without the scheme (`http://` and
-/// `https://` entries match either), the host without a trailing dot and
-/// without its scheme's default port (`:80`, or `:443` after `https://`),
-/// all lower case. `host:8080/x` keeps its port: another port is another URL.
-fn url_key(url: &str) -> String {
-    let (rest, default_port) = match url.get(..8) {
-        Some(s) if s.eq_ignore_ascii_case("https://") => (url.get(8..).unwrap_or(""), ":443"),
-        _ => match url.get(..7) {
-            Some(s) if s.eq_ignore_ascii_case("http://") => (url.get(7..).unwrap_or(""), ":80"),
-            _ => (url, ":80"),
-        },
-    };
-    let split = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(split);
-    let authority = authority.to_ascii_lowercase();
-    let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => (h, Some(p)),
-        _ => (authority, None),
-    };
-    let host = host.trim_end_matches('.');
-    let path = if path.is_empty() { "/" } else { path };
-    match port {
-        Some(p) => format!("{host}:{p}{}", path.to_ascii_lowercase()),
-        None => format!("{host}{}", path.to_ascii_lowercase()),
+/// `https://` entries match either), the host without a trailing dot,
+/// the port unless it is its scheme's default (`80`, or `443` after
+/// `https://`), and the path and query (`/` when empty), compared ignoring
+/// case. `host:8080/x` keeps its port: another port is another URL.
+#[derive(Clone, Copy, Debug)]
+struct UrlKey<'a> {
+    host: &'a str,
+    port: Option<&'a str>,
+    path: &'a str,
+}
+
+impl<'a> UrlKey<'a> {
+    fn of(url: &'a str) -> UrlKey<'a> {
+        let (rest, default_port) = match url.get(..8) {
+            Some(s) if s.eq_ignore_ascii_case("https://") => (url.get(8..).unwrap_or(""), "443"),
+            _ => match url.get(..7) {
+                Some(s) if s.eq_ignore_ascii_case("http://") => (url.get(7..).unwrap_or(""), "80"),
+                _ => (url, "80"),
+            },
+        };
+        let split = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(split);
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => {
+                (h, (p != default_port).then_some(p))
+            }
+            _ => (authority, None),
+        };
+        UrlKey {
+            host: host.trim_end_matches('.'),
+            port,
+            path: if path.is_empty() { "/" } else { path },
+        }
+    }
+
+    fn matches(&self, other: &UrlKey<'_>) -> bool {
+        self.host.eq_ignore_ascii_case(other.host)
+            && self.port == other.port
+            && self.path.eq_ignore_ascii_case(other.path)
     }
 }
 
