@@ -747,3 +747,37 @@ fn a_bad_file_in_a_directory_catalog_names_its_path() {
     );
     assert!(err.contains("unknown field `port`"), "{err}");
 }
+
+/// Issue 14: a site may be addressed by its IP (no DNS), serve further
+/// ports, and be out of DNS; a URL by an address no site has is refused,
+/// and so is a further port that is not a web port.
+#[test]
+fn sites_by_ip_on_further_ports_and_out_of_dns() {
+    let text = edit(
+        SCENARIO,
+        "urls: [http://www.example/]",
+        "urls: [http://192.0.2.10/, \"http://cnc.example:8080/gate.php\"]",
+    );
+    let text = edit(
+        &text,
+        "      ip: 203.0.113.5\n",
+        "      ip: 203.0.113.5\n      ports: [8080]\n      in_dns: false\n",
+    );
+    let s = scenario(&text).expect("loads");
+    let cnc = s.internet.site("cnc.example").expect("site");
+    assert_eq!(cnc.ports, [8080]);
+    assert!(!cnc.in_dns);
+    assert!(s.internet.site("www.example").expect("site").in_dns);
+    let nobody = edit(&text, "http://192.0.2.10/", "http://192.0.2.11/");
+    assert_refused(
+        scenario(&nobody),
+        "scenarios/test-scenario.yaml:35:14: ",
+        "`192.0.2.11` is not a site",
+    );
+    let tls = edit(&text, "ports: [8080]", "ports: [443]");
+    assert_refused(
+        scenario(&tls),
+        "scenarios/test-scenario.yaml:15:15: ",
+        "port 443 cannot be a further HTTP port",
+    );
+}
