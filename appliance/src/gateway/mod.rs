@@ -288,7 +288,13 @@ impl Gateway {
 
     /// Timers: flow expiry and anything else due at `now`.
     pub fn poll(&mut self, now: Instant, out: &mut Actions) {
+        let first_event = out.events.len();
         self.lookups_due(now, out);
+        self.net.after(
+            &self.config,
+            now,
+            out.events.get(first_event..).unwrap_or(&[]),
+        );
         let expired = self.flows.expire(now);
         let mut gone = 0;
         for (key, flow) in expired {

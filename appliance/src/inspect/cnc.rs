@@ -256,6 +256,79 @@ mod tests {
     }
 
     #[test]
+    fn sni_names_the_server_and_is_reset() {
+        let p = CncPolicy::default();
+        let Verdict::Detect(d) =
+            inspect_sni("API.XXXsiebabanahujtr.org.", SERVER, 8443, &p, &intel())
+        else {
+            panic!("a subdomain of a listed domain");
+        };
+        assert_eq!(d.action, Action::Reset);
+        assert_eq!(
+            d.url.as_deref(),
+            Some("https://api.xxxsiebabanahujtr.org:8443/")
+        );
+        assert_eq!(
+            crate::reason::join(&d.reasons),
+            "C&C list; TLS SNI api.xxxsiebabanahujtr.org; domain xxxsiebabanahujtr.org; threat CnC.Win32.Test"
+        );
+        // The address was the SYN's to check: an unlisted name to a listed IP is not a second hit.
+        let listed_ip = Ipv4Addr::new(203, 0, 113, 66);
+        assert_eq!(
+            inspect_sni("www.example.jp", listed_ip, 443, &p, &intel()),
+            Verdict::Pass
+        );
+        let monitor = CncPolicy {
+            action: CncAction::Monitor,
+            ..CncPolicy::default()
+        };
+        let Verdict::Detect(d) =
+            inspect_sni("xxxsiebabanahujtr.org", SERVER, 443, &monitor, &intel())
+        else {
+            panic!("listed");
+        };
+        assert_eq!(d.action, Action::Monitor);
+        let off = CncPolicy {
+            enabled: false,
+            ..CncPolicy::default()
+        };
+        assert_eq!(
+            inspect_sni("xxxsiebabanahujtr.org", SERVER, 443, &off, &intel()),
+            Verdict::Pass
+        );
+    }
+
+    #[test]
+    fn dns_queries_are_logged_or_sinkholed() {
+        let p = CncPolicy::default();
+        let Verdict::Detect(d) = inspect_query("cdn.xxxsiebabanahujtr.org", &p, &intel()) else {
+            panic!("listed");
+        };
+        assert_eq!(d.action, Action::Monitor);
+        assert_eq!(d.url, None);
+        assert_eq!(d.host.as_deref(), Some("cdn.xxxsiebabanahujtr.org"));
+        let sink = CncPolicy {
+            dns: CncDns::Sinkhole,
+            sinkhole_ip: Some(Ipv4Addr::new(192, 0, 2, 250)),
+            ..CncPolicy::default()
+        };
+        let Verdict::Detect(d) = inspect_query("xxxsiebabanahujtr.org.", &sink, &intel()) else {
+            panic!("listed");
+        };
+        assert_eq!(d.action, Action::Block);
+        assert_eq!(
+            crate::reason::join(&d.reasons),
+            "C&C list; DNS query xxxsiebabanahujtr.org; domain xxxsiebabanahujtr.org; threat CnC.Win32.Test; sinkhole answer 192.0.2.250"
+        );
+        // Only domains: a URL or an address on the list is not a name.
+        assert_eq!(
+            inspect_query("xxxrzy8823l68me.net", &p, &intel()),
+            Verdict::Pass
+        );
+        assert_eq!(inspect_query("203.0.113.66", &p, &intel()), Verdict::Pass);
+    }
+
+    #[test]
     fn syn_is_checked_by_ip_only() {
         let p = CncPolicy::default();
         let Verdict::Detect(d) = inspect_syn(

@@ -336,11 +336,13 @@ proptest! {
         name in name(),
         qtype in prop_oneof![Just(1u16), Just(28), Just(16)],
         sinkhole in any::<bool>(),
+        sinkhole_ip in proptest::option::of(Just(Ipv4Addr::new(192, 0, 2, 250))),
         id in any::<u16>(),
     ) {
         let mut config = Config::default();
         if sinkhole {
             config.cnc.dns = CncDns::Sinkhole;
+            config.cnc.sinkhole_ip = sinkhole_ip;
         }
         let mut gw = Gateway::new(config, intel());
         let mut out = Actions::default();
@@ -394,8 +396,23 @@ proptest! {
             let a = &answer[0];
             prop_assert_eq!(&a[..2], &id.to_be_bytes()[..], "the query's id");
             prop_assert!(a[2] & 0x80 != 0, "a response");
-            prop_assert_eq!(a[3] & 0x0f, 3, "NXDOMAIN");
-            prop_assert_eq!(&a[12..12 + query.len() - 12], &query[12..], "the question echoed");
+            prop_assert_eq!(&a[12..query.len()], &query[12..], "the question echoed");
+            let answers = u16::from_be_bytes([a[6], a[7]]);
+            match sinkhole_ip {
+                None => {
+                    prop_assert_eq!(a[3] & 0x0f, 3, "NXDOMAIN");
+                    prop_assert_eq!(answers, 0);
+                }
+                Some(ip) if qtype == 1 => {
+                    prop_assert_eq!(a[3] & 0x0f, 0, "NOERROR");
+                    prop_assert_eq!(answers, 1);
+                    prop_assert_eq!(&a[a.len() - 4..], &ip.octets()[..], "the sinkhole's address");
+                }
+                Some(_) => {
+                    prop_assert_eq!(a[3] & 0x0f, 0, "NOERROR, no record of that type");
+                    prop_assert_eq!(answers, 0);
+                }
+            }
         } else {
             prop_assert_eq!(e.action, Action::Monitor);
             prop_assert!(forwarded && answer.is_empty());
