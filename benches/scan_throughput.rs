@@ -391,7 +391,10 @@ fn downloads(c: &mut Criterion) {
     let chunked_head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
     let cases = [
         ("plain_8MiB", download_frames(&plain_head, &file)),
-        ("chunked_8MiB", download_frames(chunked_head, &chunked(&file))),
+        (
+            "chunked_8MiB",
+            download_frames(chunked_head, &chunked(&file)),
+        ),
     ];
     // Whether the 8 MiB body is really scanned, not passed over a size
     // limit: the same file with a signature at its very end must be found.
@@ -401,10 +404,16 @@ fn downloads(c: &mut Criterion) {
     marked[at..].copy_from_slice(sig);
     for (name, frames) in [
         ("plain_8MiB", download_frames(&plain_head, &marked)),
-        ("chunked_8MiB", download_frames(chunked_head, &chunked(&marked))),
+        (
+            "chunked_8MiB",
+            download_frames(chunked_head, &chunked(&marked)),
+        ),
     ] {
         let (events, _) = run_download(&frames);
-        eprintln!("http_download/{name}: a signature at the end of the body detected: {}", events > 0);
+        eprintln!(
+            "http_download/{name}: a signature at the end of the body detected: {}",
+            events > 0
+        );
     }
     let mut group = c.benchmark_group("http_download");
     group.throughput(Throughput::Bytes(DOWNLOAD as u64));
