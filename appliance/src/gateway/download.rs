@@ -189,8 +189,17 @@ impl Gateway {
                             }
                             dl.reading = Reading::Raw;
                         }
-                        Located::Heads(mut heads) => {
-                            let head = heads.swap_remove(0);
+                        Located::Heads(heads) if heads.first().is_some_and(|h| h.status == 101) => {
+                            // Switching protocols: what follows is not HTTP
+                            // (a WebSocket, say) and no download.
+                            dl.requests.pop_front();
+                            dl.reading = Reading::Pass;
+                        }
+                        Located::Heads(heads) => {
+                            let Some(head) = heads.into_iter().next() else {
+                                dl.reading = Reading::Raw;
+                                continue;
+                            };
                             dl.reading = Reading::Body {
                                 framer: Framer::of(&head),
                                 head,

@@ -3,6 +3,7 @@
 
 mod bad_mail;
 mod block;
+mod download_stream;
 mod evasion;
 mod mail_proxy;
 mod network;
