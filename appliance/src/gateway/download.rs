@@ -234,7 +234,10 @@ impl Gateway {
                 }
                 None => return Step::Forward,
             };
-            let response: Vec<u8> = dl.buf.drain(..end).collect();
+            // The response leaves the buffer without a copy; the rest (the
+            // next response's first bytes) stays.
+            let rest = dl.buf.split_off(end);
+            let response = std::mem::replace(&mut dl.buf, rest);
             let head = match std::mem::take(&mut dl.reading) {
                 Reading::Body { head, .. } => Some(head),
                 _ => None,

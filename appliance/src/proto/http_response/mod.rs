@@ -31,14 +31,16 @@ pub use framing::{Dechunker, Framer, dechunk};
 pub use head::{Head, Located, NoHead, locate};
 
 use coding::{Coding, Token};
+use std::borrow::Cow;
 
 /// Interpretations scanned per response at most.
 pub const MAX_VIEWS: usize = 24;
 
-/// A bounded, deduplicated set of bodies.
+/// A bounded, deduplicated set of bodies: slices of the response where a
+/// reading is one (no copy of a large plain body), decoded bytes otherwise.
 #[derive(Debug, Default)]
-pub struct Views {
-    pub views: Vec<Vec<u8>>,
+pub struct Views<'a> {
+    pub views: Vec<Cow<'a, [u8]>>,
     /// Bytes held in `views`.
     bytes: usize,
     /// Interpretations left out by the caps.
@@ -46,10 +48,10 @@ pub struct Views {
     limit: usize,
 }
 
-impl Views {
+impl<'a> Views<'a> {
     /// An empty set whose bodies are cut at `limit` bytes; their total is
     /// capped at four times that.
-    pub fn new(limit: usize) -> Views {
+    pub fn new(limit: usize) -> Views<'a> {
         Views {
             limit,
             ..Views::default()
@@ -58,9 +60,15 @@ impl Views {
 
     /// Adds `v` (cut at the limit) unless it is empty, already there, or
     /// over a cap; whether it was added.
-    pub fn push(&mut self, mut v: Vec<u8>) -> bool {
-        v.truncate(self.limit);
-        if v.is_empty() || self.views.contains(&v) {
+    pub fn push(&mut self, v: impl Into<Cow<'a, [u8]>>) -> bool {
+        let v = match v.into() {
+            Cow::Borrowed(b) => Cow::Borrowed(&b[..b.len().min(self.limit)]),
+            Cow::Owned(mut o) => {
+                o.truncate(self.limit);
+                Cow::Owned(o)
+            }
+        };
+        if v.is_empty() || self.views.iter().any(|x| **x == *v) {
             return false;
         }
         if self.views.len() >= MAX_VIEWS || self.bytes + v.len() > self.limit.saturating_mul(4) {
@@ -103,27 +111,29 @@ pub fn declared_codings(head: &Head) -> (Vec<Coding>, bool) {
 
 /// The bodies a browser might save from one head reading of a response
 /// whose body bytes are `body`.
-fn body_views(head: &Head, body: &[u8], views: &mut Views) {
+fn body_views<'a>(head: &Head, body: &'a [u8], views: &mut Views<'a>) {
     let lengths = framing::content_lengths(head);
-    let mut framed: Vec<Vec<u8>> = Vec::new();
-    let cut = |data: &[u8], framed: &mut Vec<Vec<u8>>| {
-        for n in &lengths {
-            let n = usize::try_from(*n).unwrap_or(usize::MAX);
-            if n < data.len() {
-                framed.push(data[..n].to_vec());
-            }
-        }
+    let mut framed: Vec<Cow<'a, [u8]>> = Vec::new();
+    let cut_at = |len: usize| {
+        lengths
+            .iter()
+            .map(|n| usize::try_from(*n).unwrap_or(usize::MAX))
+            .filter(move |n| *n < len)
     };
     if framing::chunked(head) {
         let (data, _) = dechunk(body, views.limit);
         // Chunked with Content-Length too (HTTP Evader "addjunk"): a client
         // honouring the length after de-chunking sees a shorter file.
-        cut(&data, &mut framed);
-        framed.push(data);
+        for n in cut_at(data.len()) {
+            framed.push(Cow::Owned(data[..n].to_vec()));
+        }
+        framed.push(Cow::Owned(data));
     }
     if !framing::surely_chunked(head) {
-        cut(body, &mut framed);
-        framed.push(body.to_vec());
+        for n in cut_at(body.len()) {
+            framed.push(Cow::Borrowed(&body[..n]));
+        }
+        framed.push(Cow::Borrowed(body));
     }
     let (declared, coded) = declared_codings(head);
     for f in framed {
@@ -139,7 +149,7 @@ fn body_views(head: &Head, body: &[u8], views: &mut Views) {
 
 /// Every body a browser might save from `response`: the bytes of one
 /// response from its first byte (junk, head, body) to its end as framed.
-pub fn response_views(response: &[u8], limit: usize) -> Views {
+pub fn response_views(response: &[u8], limit: usize) -> Views<'_> {
     let mut views = Views::new(limit);
     match locate(response, true) {
         Located::Heads(heads) => {
@@ -152,7 +162,7 @@ pub fn response_views(response: &[u8], limit: usize) -> Views {
             // Junk before the status line past Chromium's slop: Chromium
             // reads the stream as HTTP/0.9, all of it the body.
             if heads.first().is_some_and(|h| h.start > head::CHROMIUM_SLOP) {
-                views.push(response.to_vec());
+                views.push(response);
             }
         }
         Located::NoHead(_) | Located::NeedMore => raw_views(response, &mut views),
@@ -164,8 +174,8 @@ pub fn response_views(response: &[u8], limit: usize) -> Views {
 /// the body after the first status line anywhere in it, in each reading;
 /// failing that, the bytes after its first empty line, de-chunked and
 /// decoded as they look.
-pub fn raw_views(stream: &[u8], views: &mut Views) {
-    views.push(stream.to_vec());
+pub fn raw_views<'a>(stream: &'a [u8], views: &mut Views<'a>) {
+    views.push(stream);
     let anywhere = stream
         .windows(5)
         .position(|w| w.eq_ignore_ascii_case(b"http/"));
@@ -189,7 +199,7 @@ pub fn raw_views(stream: &[u8], views: &mut Views) {
     for body in [Some(0), after_blank].into_iter().flatten() {
         let body = &stream[body..];
         let (data, _) = dechunk(body, views.limit);
-        for d in [data, body.to_vec()] {
+        for d in [Cow::Owned(data), Cow::Borrowed(body)] {
             for v in coding::peel(&d, &[], views.limit, views.room()) {
                 views.push(v);
             }

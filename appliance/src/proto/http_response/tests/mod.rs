@@ -12,7 +12,7 @@ fn gz(data: &[u8]) -> Vec<u8> {
 }
 
 fn has(views: &Views, want: &[u8]) -> bool {
-    views.views.iter().any(|v| v == want)
+    views.views.iter().any(|v| **v == *want)
 }
 
 #[test]
@@ -82,7 +82,7 @@ fn a_stream_without_head_is_read_raw() {
 fn views_are_capped() {
     let mut v = Views::new(4);
     assert!(v.push(b"abcdef".to_vec()));
-    assert_eq!(v.views[0], b"abcd");
+    assert_eq!(&*v.views[0], b"abcd");
     assert!(!v.push(b"abcd".to_vec()), "duplicates are dropped");
     for i in 0..100u8 {
         v.push(vec![i; 1]);
