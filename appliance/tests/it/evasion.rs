@@ -6,8 +6,9 @@
 //!
 //! The expectation comes from how a case was built, never from the
 //! gateway's decoder: a case a mainstream browser (Firefox, Chromium; where
-//! they disagree, any engine in HTTP Evader's published results) would save
-//! as the file must be detected (anti-malware event, reset); a case no
+//! they disagree, either; and the head syntax issue 14 lists as browser-
+//! accepted: blank-line and bare-CR head ends) would save as the file must
+//! be detected (anti-malware event, reset); a case no
 //! browser would save says so ("not deliverable: <why>") and is only
 //! required not to panic. The bodies are encoded here with flate2 and
 //! brotli's encoder, never decoded with the appliance's code.
@@ -63,7 +64,8 @@ enum Lines {
     Crlf,
     /// LF-only head (the body keeps its CRLFs).
     Lf,
-    /// Bare CR (HTTP Evader: Safari and old Edge read it).
+    /// Bare CR (listed by issue 14 as browser-accepted; not Chromium's or
+    /// Firefox's reading).
     Cr,
 }
 
@@ -73,8 +75,8 @@ enum HeadEnd {
     Empty,
     /// `\n\r\n` after an LF line.
     LfCrLf,
-    /// A blank line: `\n \n` / `\n\t\n` (HTTP Evader: engines that end the
-    /// head there; Chromium and Firefox fold it).
+    /// A blank line: `\n \n` / `\n\t\n` (listed by issue 14 as a head end
+    /// browsers accept; Chromium and Firefox fold it instead).
     Blank(u8),
 }
 

@@ -10,9 +10,12 @@
 //!   HTTP/0.9: both browsers show the whole stream as the body on port 80.
 //! - End of the head: several readings ([`Ending`]). Chromium's
 //!   `LocateEndOfHeaders` and Firefox end at an empty line, `\n\n` or
-//!   `\n\r\n`; other engines (HTTP Evader's results: Safari, old Edge) also
-//!   end at a line of blanks only (`\n \n`, `\n\t\n`) or at bare-CR line
-//!   ends (`\r\r`). Each reading is kept; the scanner scans each.
+//!   `\n\r\n`. Issue 14 lists, among the header syntax browsers accept, a
+//!   head ending at a line of blanks only (`\n \n`, `\n\t\n`) and bare-CR
+//!   line ends (`\r\r`); which engines read them so was not re-checked
+//!   against HTTP Evader's tables here, so both are kept as readings of
+//!   their own (Chromium and Firefox fold a blank line instead). Each
+//!   reading is scanned.
 //! - Fields: obs-fold continuation lines (a line starting with SP or HT)
 //!   are joined to the line before, also when the fold falls between the
 //!   name and its colon (both browsers unfold). Names are compared after
