@@ -230,7 +230,10 @@ pub fn dechunk(body: &[u8], limit: usize) -> (Vec<u8>, bool) {
 pub enum Framer {
     /// No body (1xx, 204, 304).
     Empty,
-    Chunked(Dechunker),
+    /// Chunked; the largest Content-Length, if any, frames the body should
+    /// the chunked framing break (a browser that reads the length instead
+    /// has the whole file then, so the scan must not wait for the close).
+    Chunked(Dechunker, Option<u64>),
     /// This many bytes.
     Length(u64),
     /// To the connection's close.
@@ -245,11 +248,12 @@ impl Framer {
         if head.bodiless() {
             return Framer::Empty;
         }
+        let length = content_lengths(head).last().copied();
         if chunked(head) {
-            return Framer::Chunked(Dechunker::new());
+            return Framer::Chunked(Dechunker::new(), length);
         }
-        match content_lengths(head).last() {
-            Some(n) => Framer::Length(*n),
+        match length {
+            Some(n) => Framer::Length(n),
             None => Framer::Close,
         }
     }
@@ -264,11 +268,12 @@ impl Framer {
                 (body.len() >= n).then_some(n)
             }
             Framer::Close => None,
-            Framer::Chunked(d) => {
+            Framer::Chunked(d, length) => {
                 let used = d.feed(&body[from.min(body.len())..], None, 0);
                 if d.is_broken() {
-                    *self = Framer::Close;
-                    return None;
+                    let fallback = *length;
+                    *self = fallback.map_or(Framer::Close, Framer::Length);
+                    return self.advance(body, from);
                 }
                 d.is_done().then_some(from + used)
             }

@@ -89,6 +89,12 @@ fn framer_prefers_chunked_and_falls_back_to_the_close() {
     let mut f = Framer::of(&h);
     assert_eq!(f.advance(b"2\r\nab\r\n", 0), None);
     assert_eq!(f.advance(b"2\r\nab\r\n0\r\n\r\nrest", 7), Some(12));
+    // Broken chunked framing: the Content-Length frames the body.
+    let mut f = Framer::of(&h);
+    assert_eq!(f.advance(b"not chunked at all", 0), Some(3));
+    assert_eq!(f, Framer::Length(3));
+    // Without one, the close does.
+    let h = head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
     let mut f = Framer::of(&h);
     assert_eq!(f.advance(b"not chunked at all", 0), None);
     assert_eq!(f, Framer::Close);
@@ -104,11 +110,11 @@ proptest::proptest! {
     ) {
         let mut body = b"4\r\nabcd\r\n".to_vec();
         body.extend_from_slice(&data);
-        let mut whole = Framer::Chunked(Dechunker::new());
+        let mut whole = Framer::Chunked(Dechunker::new(), None);
         let expect = whole.advance(&body, 0);
         let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(body.len())).collect();
         cuts.sort_unstable();
-        let mut pieces = Framer::Chunked(Dechunker::new());
+        let mut pieces = Framer::Chunked(Dechunker::new(), None);
         let mut got = None;
         let mut from = 0;
         for end in cuts.into_iter().chain([body.len()]) {
