@@ -123,6 +123,11 @@ enum Framing {
     DuplicateLength,
     /// Two different Content-Length fields: Chromium and Firefox refuse.
     ContradictoryLength,
+    /// `Transfer-Encoding: chunked` over a body that is not chunked, with
+    /// the right Content-Length: in HTTP/1.0 Chromium ignores the
+    /// Transfer-Encoding and reads the length; in HTTP/1.1 both browsers
+    /// fail on the chunk size.
+    ChunkedHeaderRawBody,
 }
 
 /// `{}` is the right length.
@@ -242,7 +247,8 @@ impl Case {
             Framing::ChunkedWrongLength
             | Framing::DuplicateTe
             | Framing::DuplicateLength
-            | Framing::ContradictoryLength => c.push("framing: duplicate/contradictory"),
+            | Framing::ContradictoryLength
+            | Framing::ChunkedHeaderRawBody => c.push("framing: duplicate/contradictory"),
         }
         match self.coding {
             Coding::None => {}
@@ -289,6 +295,9 @@ impl Case {
         }
         if self.framing == Framing::ContradictoryLength {
             return Some("two different Content-Length fields: Chromium and Firefox refuse");
+        }
+        if self.framing == Framing::ChunkedHeaderRawBody && self.status != Status::Http10 {
+            return Some("chunked declared in HTTP/1.1 over a body that is not chunked");
         }
         None
     }
@@ -363,6 +372,13 @@ impl Case {
                         body.len().to_string().into_bytes(),
                     ));
                 }
+            }
+            Framing::ChunkedHeaderRawBody => {
+                fields.push((b"Transfer-Encoding".to_vec(), b"chunked".to_vec()));
+                fields.push((
+                    b"Content-Length".to_vec(),
+                    body.len().to_string().into_bytes(),
+                ));
             }
             Framing::ContradictoryLength => {
                 fields.push((b"Content-Length".to_vec(), b"10".to_vec()));
@@ -706,6 +722,7 @@ fn framing() -> impl Strategy<Value = Framing> {
         1 => Just(Framing::DuplicateTe),
         1 => Just(Framing::DuplicateLength),
         1 => Just(Framing::ContradictoryLength),
+        1 => Just(Framing::ChunkedHeaderRawBody),
     ]
 }
 
@@ -784,11 +801,12 @@ fn note(table: &mut Table, case: &Case, outcome: &Outcome) {
 
 /// Reasons a case is not deliverable (kept in the same map, apart from
 /// the classes).
-const REASONS: [&str; 4] = [
+const REASONS: [&str; 5] = [
     "gzip data declared as deflate: both browsers fail to decode",
     "gzip declared twice, applied once: the second layer fails",
     "lzma: no mainstream browser decodes it",
     "two different Content-Length fields: Chromium and Firefox refuse",
+    "chunked declared in HTTP/1.1 over a body that is not chunked",
 ];
 
 /// Runs one case and checks its verdict: the failure message names the
@@ -915,6 +933,15 @@ fn singles() -> Vec<Case> {
             c.framing = f;
             c.next = true;
         });
+    }
+    for status in [Status::Http10, Status::Plain] {
+        for next in [false, true] {
+            add(&move |c| {
+                c.framing = Framing::ChunkedHeaderRawBody;
+                c.status = status;
+                c.next = next;
+            });
+        }
     }
     for token in 0..GZ_TOKENS.len() as u8 {
         for damage in [
