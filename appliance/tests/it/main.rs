@@ -4,6 +4,8 @@
 mod bad_mail;
 mod block;
 mod cnc_everywhere;
+mod download_stream;
+mod evasion;
 mod mail_proxy;
 mod network;
 mod pcap_replay;
