@@ -10,7 +10,9 @@ use cloud::store::{EventFilter, LogStore};
 use cucumber::then;
 use twin::mail_net::SessionKind;
 
-#[then(expr = "the beacon from {string} to {string} is flagged within {duration} of its first call")]
+#[then(
+    expr = "the beacon from {string} to {string} is flagged within {duration} of its first call"
+)]
 fn flagged_within(
     world: &mut TwinWorld,
     who: String,
