@@ -84,10 +84,16 @@
 //!   person browsing, a program that ran for an hour yesterday). A check-in
 //!   missed now and then (an interval of 2 or 3 medians: the PC was busy,
 //!   a connection failed) is counted as the slot it was, not as silence.
+//! - RITA's later versions (rita-legacy's static config) weigh four parts
+//!   equally (timestamps, data sizes, a duration score wanting 6 to 12
+//!   hours seen, an hourly histogram wanting 11 hours seen) and need 23
+//!   connections (`DefaultConnectionThresh`). Both hour-based parts need
+//!   more hours than the 6 a 5-minute beacon may take here, so they are
+//!   left out; `ts_fill` stands in for the duration part.
 //! - The threshold 0.80 is this gateway's (RITA ranks and leaves the cut to
-//!   the analyst). `min_connections` 16 departs from RITA's default of 20
-//!   connections: a 1 h beacon with 20 % jitter shows 16 check-ins within
-//!   15 × 1.2 = 18 h, 20 only after 22.8 h, too close to a day. `min_timing`
+//!   the analyst). `min_connections` 16 departs from RITA's 23: a 1 h
+//!   beacon with 20 % jitter shows 16 check-ins within 15 × 1.2 = 18 h,
+//!   23 only after 26.4 h, more than a day. `min_timing`
 //!   0.80 is ours too: regular small requests are not enough without a
 //!   schedule. So is [`CONFIRM`]: 16 intervals are a small sample, and a
 //!   poller whose checks are spread widely at random shows, now and then, a
