@@ -54,10 +54,9 @@
 //! check-ins (16) in the window, `score >= threshold` (0.80) and
 //! `timing >= min_timing` (0.80), and none of the guards below holds; it
 //! is flagged when it passes at [`CONFIRM`] (3) check-ins in a row. One
-//! event naming the host,
-//! the destination (by the name the PC resolved, if the gateway saw it) and
-//! the breakdown, then nothing more for that pair for a day; with policy
-//! `block`, the pair's later connections are reset.
+//! event names the host, the destination (by the name the PC resolved, if
+//! the gateway saw it) and the breakdown, then nothing more for that pair
+//! for a day; with policy `block`, the pair's later connections are reset.
 //!
 //! Where each part comes from:
 //! - Bowley's skew, the MAD, the 32-byte size cut, smallness against 65535
@@ -110,7 +109,8 @@
 //! jitter) and 49th (20 %) scheduled check-in. The generator in `tests.rs`
 //! asserts 32 (no misses) and 64 (up to 10 % missed). So a 5-minute beacon
 //! with 10 % jitter is flagged after about 1.5 hours (6 h would allow 72
-//! check-ins), a 60-minute one after about 18 hours.
+//! check-ins), a 60-minute one after about 18 hours (the scenario
+//! `slow-beacons-benign-pollers`: 1.40 h and 16.57 h after the first call).
 //!
 //! # Guards against benign periodic traffic
 //!
@@ -136,11 +136,11 @@
 //!    included). This keeps an auto-refreshing browser tab and a real
 //!    update service out. RITA ignores replies and flags a tab refreshing
 //!    on a timer; a beacon whose every reply is 4 KiB or more is missed.
-//! 4. Timing itself: Windows Update and other update services spread their
-//!    checks by a random fraction of the period (±50 % and more), and
-//!    people browse in bursts; both fail `ts_madm` or `ts_fill`. Windows
-//!    Update checks every 22 h less a random 0-20 %: two check-ins a day
-//!    never reach `min_connections`. A periodic poller with small requests
+//! 4. Timing itself: update services that spread their checks widely at
+//!    random so their servers are not all hit at once (an updater checking
+//!    hourly ± 50 minutes) fail `ts_madm`, and people browse in bursts,
+//!    failing `ts_madm` and `ts_fill`. Windows Update checks every 22 h less
+//!    a random 0-20 %: two check-ins a day never reach `min_connections`. A periodic poller with small requests
 //!    and small replies is flagged as a beacon, as it is by RITA, when its
 //!    spread is narrow: measured over 3 days (100 seeds each, periods 10,
 //!    30, 60 min), uniform spreads of ±30 % were flagged 98-100 times in
