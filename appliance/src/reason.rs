@@ -334,16 +334,21 @@ impl Eq for Figure {}
 /// The breakdown of a beacon's score (see `inspect::beacon` for the formula).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BeaconTiming {
+    /// Check-ins scored.
     pub connections: usize,
+    /// Minutes from the first to the last of them.
     pub window_min: u64,
+    /// Their median interval, seconds.
+    pub interval_secs: u64,
     pub timing: Figure,
     pub ts_skew: Figure,
     pub ts_madm: Figure,
-    pub ts_count: Figure,
+    pub ts_fill: Figure,
     pub ds_skew: Figure,
     pub ds_madm: Figure,
     pub ds_small: Figure,
-    pub coverage: Figure,
+    /// The median bytes the server sent per check-in.
+    pub reply_bytes: u64,
 }
 
 /// A feature of a file that the machine-learning scan's model counts.
@@ -559,18 +564,19 @@ impl fmt::Display for Reason {
             } => write!(f, "score {score} >= {threshold} to {to}"),
             Reason::BeaconTiming(t) => write!(
                 f,
-                "{} check-ins in {} min; timing {:.2} (skew {:.2} dispersion {:.2} count {:.2}), \
-                 size skew {:.2} dispersion {:.2} smallness {:.2}, coverage {:.2}",
+                "{} check-ins in {} min, every {} s; timing {:.2} (skew {:.2} dispersion {:.2} \
+                 fill {:.2}), size skew {:.2} dispersion {:.2} smallness {:.2}; median reply {} bytes",
                 t.connections,
                 t.window_min,
+                t.interval_secs,
                 t.timing.0,
                 t.ts_skew.0,
                 t.ts_madm.0,
-                t.ts_count.0,
+                t.ts_fill.0,
                 t.ds_skew.0,
                 t.ds_madm.0,
                 t.ds_small.0,
-                t.coverage.0
+                t.reply_bytes
             ),
             Reason::NotOnCncList => f.write_str("not on any C&C list"),
             Reason::DeviceBlockList => f.write_str("device block list"),

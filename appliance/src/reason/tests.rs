@@ -32,14 +32,15 @@ fn samples() -> Vec<Reason> {
         Reason::BeaconTiming(Box::new(BeaconTiming {
             connections: 144,
             window_min: 1440,
+            interval_secs: 600,
             timing: Figure(0.955),
             ts_skew: Figure(1.0),
             ts_madm: Figure(0.9),
-            ts_count: Figure(1.0),
+            ts_fill: Figure(1.0),
             ds_skew: Figure(1.0),
             ds_madm: Figure(1.0),
             ds_small: Figure(0.5),
-            coverage: Figure(1.0),
+            reply_bytes: 212,
         })),
         Reason::Traffic {
             traffic: Traffic::Other {
@@ -94,8 +95,8 @@ fn links_render_the_log_texts() {
             "sinkhole answer NXDOMAIN",
             "sinkhole answer 192.0.2.250",
             "score 0.812 >= 0.700 to cdn.example (203.0.113.5)",
-            "144 check-ins in 1440 min; timing 0.95 (skew 1.00 dispersion 0.90 count 1.00), \
-             size skew 1.00 dispersion 1.00 smallness 0.50, coverage 1.00",
+            "144 check-ins in 1440 min, every 600 s; timing 0.95 (skew 1.00 dispersion 0.90 \
+             fill 1.00), size skew 1.00 dispersion 1.00 smallness 0.50; median reply 212 bytes",
             "protocol 47 to 192.168.1.2",
             "application Dropbox (storage)",
             "SYN flood",

@@ -2,6 +2,7 @@
 //! time in, frames, events and alerts out.
 
 mod bad_mail;
+mod beacon_day;
 mod block;
 mod cnc_everywhere;
 mod download_stream;

@@ -4,6 +4,7 @@
 mod demo;
 mod load;
 mod mail;
+mod periodic;
 mod spine;
 mod tun;
 mod world;
