@@ -41,6 +41,7 @@ fn samples() -> Vec<Reason> {
             ds_madm: Figure(1.0),
             ds_small: Figure(0.5),
             reply_bytes: 212,
+            hourly: None,
         })),
         Reason::Traffic {
             traffic: Traffic::Other {
@@ -140,4 +141,21 @@ fn statistics_read_fields_not_text() {
         Some("Streaming Media (ストリーミングメディア)")
     );
     assert_eq!(Reason::CncList.threat(), None);
+}
+
+/// A log store keeps 62 days across an upgrade: a beacon line written by the
+/// one-hour scoring (the JSON the build before issue 14 stored) still reads,
+/// and still says what it said then.
+#[test]
+fn a_beacon_line_of_the_one_hour_scoring_reads_as_written() {
+    let stored = r#"{"reason":"beacon_timing","connections":72,"window_min":60,"timing":0.83,"ts_skew":0.71,"ts_madm":0.77,"ts_count":1.0,"ds_skew":1.0,"ds_madm":1.0,"ds_small":1.0,"coverage":0.58}"#;
+    let reason: Reason = serde_json::from_str(stored).expect("an old beacon line reads");
+    assert_eq!(
+        reason.to_string(),
+        "72 check-ins in 60 min; timing 0.83 (skew 0.71 dispersion 0.77 count 1.00), \
+         size skew 1.00 dispersion 1.00 smallness 1.00, coverage 0.58"
+    );
+    let again: Reason = serde_json::from_str(&serde_json::to_string(&reason).expect("writes"))
+        .expect("and reads back");
+    assert_eq!(again, reason);
 }

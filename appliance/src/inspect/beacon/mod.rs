@@ -472,6 +472,7 @@ impl BeaconState {
                     ds_madm: Figure(b.ds_madm),
                     ds_small: Figure(b.ds_small),
                     reply_bytes: reply.round() as u64,
+                    hourly: None,
                 })),
                 Reason::NotOnCncList,
             ],
