@@ -62,12 +62,17 @@ pub fn required() -> Result<Vec<Need>, String> {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
-    for word in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+    // `corpus` is a need of the replay tests (src/replay.rs), not of a feature.
+    for word in list
+        .split(',')
+        .map(str::trim)
+        .filter(|w| !w.is_empty() && *w != "corpus")
+    {
         let need = Need::ALL
             .into_iter()
             .find(|n| n.name() == word)
             .ok_or_else(|| {
-                format!("OFFICETWIN_REQUIRE={list:?}: {word:?} is not one of tun, browser")
+                format!("OFFICETWIN_REQUIRE={list:?}: {word:?} is not one of tun, browser, corpus")
             })?;
         out.push(need);
     }

@@ -342,7 +342,8 @@ mod corpus {
 
     /// The project's external corpus (`../shared/corpus`, or
     /// `$OFFICETWIN_CORPUS`): read in place, not copied. `None` (and a
-    /// SKIPPED line) when it is not there.
+    /// SKIPPED line) when it is not there, a failure when
+    /// `OFFICETWIN_REQUIRE` names `corpus`.
     fn shared_corpus(test: &str, case: &str) -> Option<PathBuf> {
         let root = std::env::var_os("OFFICETWIN_CORPUS").map_or_else(
             || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
@@ -350,11 +351,17 @@ mod corpus {
         );
         let dir = root.join("suricata-verify").join(case);
         if dir.is_dir() {
-            Some(dir)
-        } else {
-            eprintln!("SKIPPED {test}: {} not found", dir.display());
-            None
+            return Some(dir);
         }
+        let required = std::env::var("OFFICETWIN_REQUIRE")
+            .is_ok_and(|list| list.split(',').any(|need| need.trim() == "corpus"));
+        assert!(
+            !required,
+            "{test}: OFFICETWIN_REQUIRE names corpus, but {} is not there",
+            dir.display()
+        );
+        eprintln!("SKIPPED {test}: {} not found", dir.display());
+        None
     }
 
     /// A plain HTTP download of the EICAR file (suricata-verify
