@@ -43,3 +43,17 @@ Feature: Firmware conformance (ファームウェア適合性)
       | cnc-http-port    |
       | cnc-dns-query    |
       | cnc-dns-sinkhole |
+
+  # Issue 14, beacons as malware sends them (seed 000, セキュリティサポート事例①:
+  # the XP PC calling C&C servers, here ones no list knows): the build scores
+  # the same beacons, over the same hours, as the reference, and leaves the
+  # same benign pollers alone.
+  Scenario Outline: the beacon scenarios conform: <scenario>
+    When conformance runs "<scenario>" against the appliance build
+    Then every conformance check passes
+    And the JUnit report lists 4 checks with 0 failures
+
+    Examples:
+      | scenario                    |
+      | unlisted-cnc-beacon         |
+      | slow-beacons-benign-pollers |
