@@ -4,8 +4,12 @@
 //! - Names: a Content-Encoding token is read after taking out NUL, 0xA0 and
 //!   blanks and cutting at `;` (junk around a name a browser still reads);
 //!   `x-gzip` is gzip and `x-deflate` is deflate (both browsers), `br` is
-//!   brotli (both browsers). `lzma` is decoded by no mainstream browser:
-//!   they save the compressed bytes, which is the raw reading.
+//!   brotli (both browsers). `lzma` is decoded by no mainstream browser
+//!   (they save the compressed bytes, the raw reading) but by Suricata's
+//!   libhtp: its decoded bytes are one more reading, so a file that one
+//!   HTTP reader delivers is scanned (issue 14 lists lzma among the misses).
+//!   Both its framings are read: the `.lzma` header with the unpacked size,
+//!   and the bare 5-byte properties that libhtp takes.
 //! - gzip: the header is walked, not checked (Firefox's and Chromium's own
 //!   gzip header readers skip FEXTRA, FNAME, FCOMMENT and FHCRC without
 //!   verifying the header CRC and ignore reserved flag bits); the deflate
@@ -30,6 +34,7 @@ pub enum Coding {
     Gzip,
     Deflate,
     Brotli,
+    Lzma,
 }
 
 /// A declared token: a coding a browser undoes, or one it does not (its
@@ -55,6 +60,7 @@ pub fn token(raw: &str) -> Option<Token> {
         "gzip" | "x-gzip" => Some(Token::Known(Coding::Gzip)),
         "deflate" | "x-deflate" => Some(Token::Known(Coding::Deflate)),
         "br" => Some(Token::Known(Coding::Brotli)),
+        "lzma" => Some(Token::Known(Coding::Lzma)),
         _ => Some(Token::Other(cleaned)),
     }
 }
@@ -154,6 +160,7 @@ pub fn undo(coding: Coding, data: &[u8], limit: usize) -> Option<Vec<u8>> {
                 zlib
             }
         }
+        Coding::Lzma => unlzma(data, limit),
         Coding::Brotli => {
             let mut out = Vec::new();
             let mut reader = brotli_decompressor::Decompressor::new(data, 4096).take(limit as u64);
@@ -169,6 +176,59 @@ pub fn undo(coding: Coding, data: &[u8], limit: usize) -> Option<Vec<u8>> {
         }
     };
     (!out.is_empty()).then_some(out)
+}
+
+/// A writer that keeps at most `limit` bytes and then refuses more, so a
+/// decoder stops at the cap with what it gave.
+struct Capped {
+    out: Vec<u8>,
+    limit: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = self.limit.saturating_sub(self.out.len());
+        if room == 0 {
+            return Err(std::io::Error::other("output cap reached"));
+        }
+        let n = buf.len().min(room);
+        self.out.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// LZMA "alone" data as far as it decodes: with its 13-byte header, else
+/// as libhtp sends it to the decoder (5 bytes of properties, no size, an
+/// end marker or the input's end). The dictionary is capped at `limit`.
+fn unlzma(data: &[u8], limit: usize) -> Vec<u8> {
+    use lzma_rs::decompress::{Options, UnpackedSize};
+    let decode = |input: &[u8], unpacked_size: UnpackedSize| {
+        let mut out = Capped {
+            out: Vec::new(),
+            limit,
+        };
+        let options = Options {
+            unpacked_size,
+            memlimit: Some(limit.max(1 << 16)),
+            allow_incomplete: true,
+        };
+        // A damaged or cut stream: keep what came before the damage.
+        let _ = lzma_rs::lzma_decompress_with_options(&mut &input[..], &mut out, &options);
+        out.out
+    };
+    let with_header = decode(data, UnpackedSize::ReadFromHeader);
+    if !with_header.is_empty() || data.len() < 5 {
+        return with_header;
+    }
+    let mut framed = Vec::with_capacity(data.len() + 8);
+    framed.extend_from_slice(&data[..5]);
+    framed.extend_from_slice(&[0xff; 8]);
+    framed.extend_from_slice(&data[5..]);
+    decode(&framed, UnpackedSize::ReadFromHeader)
 }
 
 /// Codings a body looks like it carries, by its first bytes.
@@ -188,8 +248,8 @@ pub const MAX_DEPTH: usize = 4;
 
 /// Every decoding of `body` a browser might arrive at: the declared layers
 /// undone last first (each intermediate result kept), then, from every
-/// result, the layers the bytes look like, raw deflate, and brotli when
-/// declared anywhere, up to [`MAX_DEPTH`] layers. Each result at most
+/// result, the layers the bytes look like, raw deflate, and brotli and
+/// lzma when declared anywhere, up to [`MAX_DEPTH`] layers. Each result at most
 /// `limit` bytes; at most `max_views` results. `body` itself is not in the
 /// list.
 pub fn peel(body: &[u8], declared: &[Coding], limit: usize, max_views: usize) -> Vec<Vec<u8>> {
@@ -216,6 +276,7 @@ pub fn peel(body: &[u8], declared: &[Coding], limit: usize, max_views: usize) ->
     }
     // What the bytes look like, from the body and every result so far.
     let brotli = declared.contains(&Coding::Brotli);
+    let lzma = declared.contains(&Coding::Lzma);
     let mut frontier: Vec<Vec<u8>> = vec![body.to_vec()];
     frontier.extend(out.iter().cloned());
     for _ in 0..MAX_DEPTH {
@@ -227,6 +288,9 @@ pub fn peel(body: &[u8], declared: &[Coding], limit: usize, max_views: usize) ->
             }
             if brotli {
                 codings.push(Coding::Brotli);
+            }
+            if lzma {
+                codings.push(Coding::Lzma);
             }
             for c in codings {
                 if let Some(d) = undo(c, v, limit)

@@ -14,7 +14,8 @@
 //!   body is framed in linear time as it arrives;
 //! - [`coding`]: content codings undone leniently (gzip with a bad header
 //!   CRC, reserved flags or a cut trailer; deflate with or without zlib;
-//!   brotli; layers declared otherwise than applied);
+//!   brotli; lzma, which only libhtp decodes; layers declared otherwise
+//!   than applied);
 //! - here: the bounded set of interpretations ([`response_views`]): every
 //!   head reading × every framing × every decoding, deduplicated, capped in
 //!   number ([`MAX_VIEWS`]) and bytes.
@@ -120,8 +121,11 @@ fn body_views<'a>(head: &Head, body: &'a [u8], views: &mut Views<'a>) {
             .map(|n| usize::try_from(*n).unwrap_or(usize::MAX))
             .filter(move |n| *n < len)
     };
+    // Whether the chunked framing held to its last chunk.
+    let mut chunks_hold = false;
     if framing::chunked(head) {
-        let (data, _) = dechunk(body, views.limit);
+        let (data, done) = dechunk(body, views.limit);
+        chunks_hold = done;
         // Chunked with Content-Length too (HTTP Evader "addjunk"): a client
         // honouring the length after de-chunking sees a shorter file.
         for n in cut_at(data.len()) {
@@ -129,7 +133,10 @@ fn body_views<'a>(head: &Head, body: &'a [u8], views: &mut Views<'a>) {
         }
         framed.push(Cow::Owned(data));
     }
-    if !framing::surely_chunked(head) {
+    // A body that does not de-chunk is read raw too even where every
+    // browser takes it as chunked: they fail on it, but a reader that falls
+    // back to the raw bytes (Suricata's libhtp does) delivers the file.
+    if !framing::surely_chunked(head) || !chunks_hold {
         for n in cut_at(body.len()) {
             framed.push(Cow::Borrowed(&body[..n]));
         }

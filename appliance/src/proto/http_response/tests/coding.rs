@@ -41,7 +41,7 @@ fn tokens_through_junk() {
     assert_eq!(token("x-deflate"), Some(Token::Known(Coding::Deflate)));
     assert_eq!(token("br"), Some(Token::Known(Coding::Brotli)));
     assert_eq!(token("identity"), None);
-    assert_eq!(token("lzma"), Some(Token::Other("lzma".into())));
+    assert_eq!(token("compress"), Some(Token::Other("compress".into())));
 }
 
 #[test]
@@ -118,13 +118,35 @@ fn outputs_are_capped() {
     assert!(peel(&bomb, &[Coding::Gzip], 1000, 3).len() <= 3);
 }
 
+/// lzma in both framings (the `.lzma` header, and libhtp's bare 5 bytes of
+/// properties), whole, cut, and capped.
+#[test]
+fn lzma_in_both_framings() {
+    let file = b"a file that only libhtp would decode, repeated repeated repeated".repeat(20);
+    let mut alone = Vec::new();
+    lzma_rs::lzma_compress(&mut &file[..], &mut alone).expect("compresses");
+    assert_eq!(token("lzma"), Some(Token::Known(Coding::Lzma)));
+    assert_eq!(
+        undo(Coding::Lzma, &alone, 1 << 20).as_deref(),
+        Some(&file[..])
+    );
+    let bare = [&alone[..5], &alone[13..]].concat();
+    assert_eq!(
+        undo(Coding::Lzma, &bare, 1 << 20).as_deref(),
+        Some(&file[..])
+    );
+    assert_eq!(undo(Coding::Lzma, &alone, 100).map(|v| v.len()), Some(100));
+    let cut = undo(Coding::Lzma, &alone[..alone.len() / 2], 1 << 20).unwrap_or_default();
+    assert!(file.starts_with(&cut), "a cut stream gives a prefix");
+}
+
 proptest::proptest! {
     /// Arbitrary bytes never panic any decoder.
     #[test]
     fn any_bytes(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
-        for c in [Coding::Gzip, Coding::Deflate, Coding::Brotli] {
+        for c in [Coding::Gzip, Coding::Deflate, Coding::Brotli, Coding::Lzma] {
             let _ = undo(c, &data, 4096);
         }
-        let _ = peel(&data, &[Coding::Gzip, Coding::Brotli], 4096, 8);
+        let _ = peel(&data, &[Coding::Gzip, Coding::Brotli, Coding::Lzma], 4096, 8);
     }
 }
