@@ -51,7 +51,11 @@
 //! ```
 //!
 //! A pair passes at a check-in when it has at least `min_connections`
-//! check-ins (16) in the window, `score >= threshold` (0.80) and
+//! check-ins (16) in the window, a median interval of at least 15 s (half
+//! the fastest beacon in scope; below it the 30 s dispersion floor makes
+//! the few-second gaps between one visit's page loads look like a
+//! schedule: beacons faster than that are out of this engine's reach),
+//! `score >= threshold` (0.80) and
 //! `timing >= min_timing` (0.80), and none of the guards below holds; it
 //! is flagged when it passes at [`CONFIRM`] (3) check-ins in a row. One
 //! event names the host, the destination (by the name the PC resolved, if
@@ -190,6 +194,11 @@ pub struct Breakdown {
 /// RITA's dispersion cut: the MAD of the intervals at which `ts_madm` is 0,
 /// for intervals up to 2 minutes.
 const MADM_FLOOR_SECS: f64 = 30.0;
+/// The shortest median interval scored: half the fastest beacon in scope
+/// (30 s, issue 14), so 20 % jitter stays in. Below it RITA's 30 s floor
+/// calls any cadence tight: the page loads of one visit to a site, a few
+/// seconds apart, scored as a beacon (the browsing proptest found one).
+const MIN_INTERVAL_SECS: f64 = 15.0;
 /// Above that, a quarter of the median interval.
 const MADM_SHARE: f64 = 0.25;
 /// RITA's dispersion cut of request sizes, bytes.
@@ -427,7 +436,8 @@ impl BeaconState {
             pair.ring.iter().map(|c| c.size).filter(|&s| s != NO_SIZE),
             &mut self.scratch,
         )?;
-        if Score::from_f64(b.score) < policy.threshold
+        if b.interval_secs < MIN_INTERVAL_SECS
+            || Score::from_f64(b.score) < policy.threshold
             || Score::from_f64(b.timing) < policy.min_timing
         {
             pair.streak = 0;
