@@ -419,6 +419,8 @@ fn replay(
 /// A YAML file into a validated type; errors name `file:line:column`.
 fn read_yaml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    appliance::yaml_guard::check(&text, appliance::yaml_guard::YamlLimits::DEFAULT)
+        .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
     serde_yaml::from_str(&text).map_err(|e| match e.location() {
         Some(at) => anyhow::anyhow!("{}:{}:{}: {e}", path.display(), at.line(), at.column()),
         None => anyhow::anyhow!("{}: {e}", path.display()),

@@ -16,7 +16,11 @@ fn err(text: &str) -> YamlLimitError {
 fn every_shipped_yaml_file_passes() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut seen = 0;
-    let mut dirs = vec![root.join("scenarios"), root.join("features"), root.join("appliance")];
+    let mut dirs = vec![
+        root.join("scenarios"),
+        root.join("features"),
+        root.join("appliance"),
+    ];
     while let Some(dir) = dirs.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
@@ -52,7 +56,9 @@ fn yaml_nested_100k_deep_is_refused_before_parsing() {
     assert_eq!(err(&map).line, 1);
     let compact = format!("{}x\n", "- ".repeat(n));
     assert_eq!(err(&compact).line, 1);
-    let indented: String = (0..100).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+    let indented: String = (0..100)
+        .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+        .collect();
     assert_eq!(err(&indented).line, YamlLimits::DEFAULT.max_depth + 1);
 }
 

@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 
 pub use crate::labels::Lang;
-pub use source::{Source, StoredLogs};
+pub use source::{ProfileParser, Source, StoredLogs};
 pub use web::Console;
 
 /// The console's login: the account name and its password.

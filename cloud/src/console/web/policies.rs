@@ -123,7 +123,16 @@ pub(super) async fn save_profile(
     if !post_ok(&headers, &authed, &form.csrf) {
         return refused();
     }
-    let result = lock(&console.inner.source).save_profile(&form.profile);
+    // Read outside the lock: every page needs it, and a profile's YAML is
+    // the user's (the size and nesting limits come first, in the parser).
+    let parser = lock(&console.inner.source).profile_parser();
+    let result = match parser {
+        None => Err("policies are read-only here".to_string()),
+        Some(parse) => match parse(&form.profile) {
+            Ok(policy) => lock(&console.inner.source).save_profile(&form.profile, policy),
+            Err(reason) => Err(reason),
+        },
+    };
     let notice = match result {
         Ok(()) => PolicyNotice {
             profile_saved: true,
