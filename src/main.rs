@@ -362,7 +362,11 @@ fn replay(
     web: &WebOptions<'_>,
 ) -> Result<Vec<&'static str>> {
     let mut config: appliance::Config = match policy {
-        Some(path) => read_yaml(path)?,
+        Some(path) => {
+            let text =
+                fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            twin::load::gateway_config_from_str(&path.display().to_string(), &text)?
+        }
         None => appliance::Config::default(),
     };
     if !rules.is_empty() {

@@ -97,6 +97,29 @@ pub fn policy_from_str(path: &str, text: &str) -> Result<Policy, LoadError> {
     policy_at(&doc, "", &raw)
 }
 
+/// Loads a gateway configuration (the shape of a scenario's `gateway:`, as
+/// `replay --config` takes it) from its YAML text, thresholds checked.
+pub fn gateway_config_from_str(path: &str, text: &str) -> Result<appliance::Config, LoadError> {
+    let doc = Doc::new(path, text);
+    let config: appliance::Config = doc.parse()?;
+    check_thresholds(&doc, "", &config)?;
+    Ok(config)
+}
+
+/// Every threshold of `config` in its range ([`appliance::config::thresholds`]),
+/// or the first that is not, at its place in `doc` (under `prefix`).
+fn check_thresholds(
+    doc: &Doc<'_>,
+    prefix: &str,
+    config: &appliance::Config,
+) -> Result<(), LoadError> {
+    appliance::config::thresholds::check_thresholds(config).map_err(|e| {
+        doc.error_at(&format!("{prefix}{}", e.path), e.message)
+            .label("out of range")
+            .into()
+    })
+}
+
 /// Reads and loads a policy file.
 pub fn policy_file(path: &Path) -> Result<Policy, LoadError> {
     let text = read(path)?;

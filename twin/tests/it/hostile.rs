@@ -17,8 +17,9 @@ fn office_of(name: &str) -> Option<Result<twin::model::Office, LoadError>> {
     Some(load::office_file(&path))
 }
 
-fn scenario(text: &str) -> Result<twin::model::Scenario, LoadError> {
-    load::scenario_from_str("scenarios/hostile.yaml", text, office_of)
+/// The error loading `text` as a scenario gives (a short panic if it loads).
+fn scenario(text: &str) -> Result<(), LoadError> {
+    load::scenario_from_str("scenarios/hostile.yaml", text, office_of).map(|_| ())
 }
 
 /// `[` nested `n` deep, closed.
@@ -107,4 +108,63 @@ fn ips_rule_file_nested_30000_deep_in_a_scenario_is_a_clean_error() {
     let line = err.to_string();
     assert!(line.starts_with("scenarios/rules/deep.rules:2:"), "{line}");
     assert!(line.contains("deeper than 64 levels"), "{line}");
+}
+
+/// Class: a threshold at zero (or below what it means), which made the
+/// gateway block all traffic. Refused at its `file:line:col` with the range
+/// allowed, in a scenario and in a `replay --config` file alike.
+#[test]
+fn zero_thresholds_dos_syn_pps_and_scan_ports_are_refused_at_their_place() {
+    for (key, section) in [("syn_pps", "dos"), ("ports", "scan")] {
+        let text = winxp().replacen(
+            "gateway:\n",
+            &format!("gateway:\n  {section}:\n    {key}: 0\n"),
+            1,
+        );
+        let line = 1 + text
+            .lines()
+            .position(|l| l.contains(&format!("{key}: 0")))
+            .expect("inserted");
+        let err = scenario(&text).expect_err("refused");
+        assert_located(err, "scenarios/hostile.yaml", line, "out of range: allowed");
+
+        let config = format!("{section}:\n  {key}: 0\n");
+        let err = load::gateway_config_from_str("gateway.yaml", &config).expect_err("refused");
+        let e = err.source_error().expect("located");
+        assert_eq!((e.line(), e.column()), (2, 3 + key.len() + 2), "{err}");
+        assert!(
+            err.to_string().contains(&format!("`{section}.{key}: 0`")),
+            "{err}"
+        );
+    }
+}
+
+/// Class: an actor repeating faster than a web exchange can take (1 ms ran
+/// without end and without progress output). Refused with the minimum.
+#[test]
+fn actor_interval_1ms_is_refused_with_the_minimum() {
+    let text = winxp();
+    let at = text.find("interval:").expect("an actor with an interval");
+    let end = at + text[at..].find('\n').expect("line end");
+    let after = &text[end + 1..];
+    // No jitter: 1 ms with the scenario's 15 s jitter was already refused.
+    let jitter_end = after.find('\n').expect("jitter line");
+    assert!(
+        after[..jitter_end].trim_start().starts_with("jitter:"),
+        "{after}"
+    );
+    let text = format!(
+        "{}interval: 1ms\n{}jitter: 0s{}",
+        &text[..at],
+        &after[..after.len() - after.trim_start().len()],
+        &after[jitter_end..]
+    );
+    let line = 1 + text[..at].matches('\n').count();
+    let err = scenario(&text).expect_err("refused");
+    assert_located(
+        err,
+        "scenarios/hostile.yaml",
+        line,
+        "shorter than the minimum 1s",
+    );
 }

@@ -75,6 +75,8 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<()> {
     let config: Config = read_yaml(&args.policy)?;
+    appliance::config::thresholds::check_thresholds(&config)
+        .map_err(|e| anyhow!("{}: {e}", args.policy.display()))?;
     let intel: FrozenIntel = read_yaml(&args.intel.join("intel.yaml"))?;
     let mut store = SqliteStore::open(&args.store)
         .with_context(|| format!("opening the log store {}", args.store.display()))?;
