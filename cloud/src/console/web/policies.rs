@@ -128,10 +128,15 @@ pub(super) async fn save_profile(
     let parser = lock(&console.inner.source).profile_parser();
     let result = match parser {
         None => Err("policies are read-only here".to_string()),
-        Some(parse) => match parse(&form.profile) {
-            Ok(policy) => lock(&console.inner.source).save_profile(&form.profile, policy),
-            Err(reason) => Err(reason),
-        },
+        Some(parse) => {
+            // On a blocking thread: the console may run on one async worker.
+            let text = form.profile.clone();
+            match tokio::task::spawn_blocking(move || parse(&text)).await {
+                Ok(Ok(policy)) => lock(&console.inner.source).save_profile(&form.profile, policy),
+                Ok(Err(reason)) => Err(reason),
+                Err(_) => Err("the profile could not be read".to_string()),
+            }
+        }
     };
     let notice = match result {
         Ok(()) => PolicyNotice {
