@@ -186,7 +186,8 @@ impl Scan {
                 }
                 _ => node_start = false,
             }
-            if !blank && !(matches!(c, '-' | '?') && next_blank) {
+            let entry_indicator = matches!(c, '-' | '?') && next_blank;
+            if !(blank || entry_indicator) {
                 in_block_entry = false;
             }
             prev_blank = blank;

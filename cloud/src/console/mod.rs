@@ -121,26 +121,6 @@ impl std::fmt::Debug for Login {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::Login;
-
-    /// Class: a secret the user chose (here through the environment) echoed
-    /// to the terminal at start-up.
-    #[test]
-    fn password_from_the_environment_is_not_echoed() {
-        let login = Login {
-            account: "admin".into(),
-            password: "s3cret-from-env".into(),
-        };
-        assert_eq!(login.shown_password(Some("s3cret-from-env")), None);
-        assert!(!format!("{login:?}").contains("s3cret"));
-        // A generated one is the only way to learn it: shown.
-        assert_eq!(login.shown_password(None), Some("s3cret-from-env"));
-        assert_eq!(login.shown_password(Some("")), Some("s3cret-from-env"));
-    }
-}
-
 /// A console served from its own thread and runtime, stopped when dropped:
 /// for the features and for tools that are not async themselves.
 pub struct Running {
@@ -203,5 +183,25 @@ impl Drop for Running {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Login;
+
+    /// Class: a secret the user chose (here through the environment) echoed
+    /// to the terminal at start-up.
+    #[test]
+    fn password_from_the_environment_is_not_echoed() {
+        let login = Login {
+            account: "admin".into(),
+            password: "s3cret-from-env".into(),
+        };
+        assert_eq!(login.shown_password(Some("s3cret-from-env")), None);
+        assert!(!format!("{login:?}").contains("s3cret"));
+        // A generated one is the only way to learn it: shown.
+        assert_eq!(login.shown_password(None), Some("s3cret-from-env"));
+        assert_eq!(login.shown_password(Some("")), Some("s3cret-from-env"));
     }
 }
