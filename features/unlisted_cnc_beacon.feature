@@ -1,5 +1,5 @@
 # The XP PC of seed 000's support case ①, calling a server no list knows yet:
-# beacon scoring (RITA's method; formula in appliance/src/inspect/beacon.rs)
+# beacon scoring (RITA's method; formula in appliance/src/inspect/beacon/mod.rs)
 # catches it within the first hour, and an update service polling every 30
 # minutes is not flagged. The C&C callback-host rule flags a PC with more than
 # 50 C&C detections an hour.

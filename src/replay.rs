@@ -339,4 +339,72 @@ mod corpus {
         let plain = replay_file(&path, Config::default(), FrozenIntel::default());
         assert!(plain.is_ok_and(|r| !r.events.iter().any(|e| e.engine == Engine::AntiMalware)));
     }
+
+    /// The project's external corpus (`../shared/corpus`, or
+    /// `$OFFICETWIN_CORPUS`): read in place, not copied. `None` (and a
+    /// SKIPPED line) when it is not there.
+    fn shared_corpus(test: &str, case: &str) -> Option<PathBuf> {
+        let root = std::env::var_os("OFFICETWIN_CORPUS").map_or_else(
+            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+            PathBuf::from,
+        );
+        let dir = root.join("suricata-verify").join(case);
+        if dir.is_dir() {
+            Some(dir)
+        } else {
+            eprintln!("SKIPPED {test}: {} not found", dir.display());
+            None
+        }
+    }
+
+    /// A plain HTTP download of the EICAR file (suricata-verify
+    /// `output-eve-fileinfo`).
+    #[test]
+    fn output_eve_fileinfo_eicar_download_is_reset() {
+        let Some(dir) = shared_corpus("output_eve_fileinfo", "output-eve-fileinfo") else {
+            return;
+        };
+        let r = run(&dir.join("input.pcap"));
+        assert!(
+            r.events
+                .iter()
+                .any(|e| e.action == Action::Reset && e.reason().contains("EICAR")),
+            "{:#?}",
+            r.events
+        );
+    }
+
+    /// A 78 KB `.exe` whose SHA-256 is on Suricata's block list
+    /// (`http-sha256-drop-02/blacklist`, given to the gateway as the cloud's
+    /// file hash list): blocked by hash.
+    #[test]
+    fn http_sha256_drop_02_exe_is_blocked_by_hash() {
+        let Some(dir) = shared_corpus("http_sha256_drop_02", "http-sha256-drop-02") else {
+            return;
+        };
+        let list = std::fs::read_to_string(dir.join("blacklist")).unwrap_or_default();
+        let mut intel = FrozenIntel::default();
+        for line in list.lines().map(str::trim).filter(|l| l.len() == 64) {
+            intel
+                .file_hashes
+                .insert(line.to_string(), "Suricata.Blacklist".into());
+        }
+        assert!(!intel.file_hashes.is_empty(), "the list was read");
+        let options = ReplayOptions {
+            fix_checksums: true,
+        };
+        let r = match replay_file_with(&dir.join("input.pcap"), Config::default(), intel, options) {
+            Ok(r) => r,
+            Err(e) => panic!("{e:#}"),
+        };
+        assert!(
+            r.events.iter().any(|e| e.engine == Engine::AntiMalware
+                && e.action == Action::Reset
+                && e.reasons
+                    .iter()
+                    .any(|r| matches!(r, appliance::Reason::HashListed { .. }))),
+            "{:#?}",
+            r.events
+        );
+    }
 }

@@ -320,7 +320,7 @@ impl fmt::Display for Thousandths {
 
 /// A measured figure (a beacon statistic); equal when its bits are, so a
 /// reason chain stays `Eq`.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 pub struct Figure(pub f64);
 
 impl PartialEq for Figure {
@@ -334,15 +334,35 @@ impl Eq for Figure {}
 /// The breakdown of a beacon's score (see `inspect::beacon` for the formula).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BeaconTiming {
+    /// Check-ins scored.
     pub connections: usize,
+    /// Minutes from the first to the last of them.
     pub window_min: u64,
+    /// Their median interval, seconds.
+    #[serde(default)]
+    pub interval_secs: u64,
     pub timing: Figure,
     pub ts_skew: Figure,
     pub ts_madm: Figure,
-    pub ts_count: Figure,
+    #[serde(default)]
+    pub ts_fill: Figure,
     pub ds_skew: Figure,
     pub ds_madm: Figure,
     pub ds_small: Figure,
+    /// The median bytes the server sent per check-in.
+    #[serde(default)]
+    pub reply_bytes: u64,
+    /// Set only on events logged by the one-hour scoring that came before
+    /// the 24 h one: a store keeps 62 days of logs across an upgrade, and
+    /// those lines must still read as they were written.
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub hourly: Option<HourlyParts>,
+}
+
+/// The parts of the one-hour beacon score that the 24 h score replaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourlyParts {
+    pub ts_count: Figure,
     pub coverage: Figure,
 }
 
@@ -557,21 +577,39 @@ impl fmt::Display for Reason {
                 threshold,
                 to,
             } => write!(f, "score {score} >= {threshold} to {to}"),
-            Reason::BeaconTiming(t) => write!(
-                f,
-                "{} check-ins in {} min; timing {:.2} (skew {:.2} dispersion {:.2} count {:.2}), \
-                 size skew {:.2} dispersion {:.2} smallness {:.2}, coverage {:.2}",
-                t.connections,
-                t.window_min,
-                t.timing.0,
-                t.ts_skew.0,
-                t.ts_madm.0,
-                t.ts_count.0,
-                t.ds_skew.0,
-                t.ds_madm.0,
-                t.ds_small.0,
-                t.coverage.0
-            ),
+            Reason::BeaconTiming(t) => match t.hourly {
+                Some(h) => write!(
+                    f,
+                    "{} check-ins in {} min; timing {:.2} (skew {:.2} dispersion {:.2} count {:.2}), \
+                     size skew {:.2} dispersion {:.2} smallness {:.2}, coverage {:.2}",
+                    t.connections,
+                    t.window_min,
+                    t.timing.0,
+                    t.ts_skew.0,
+                    t.ts_madm.0,
+                    h.ts_count.0,
+                    t.ds_skew.0,
+                    t.ds_madm.0,
+                    t.ds_small.0,
+                    h.coverage.0
+                ),
+                None => write!(
+                    f,
+                    "{} check-ins in {} min, every {} s; timing {:.2} (skew {:.2} dispersion {:.2} \
+                     fill {:.2}), size skew {:.2} dispersion {:.2} smallness {:.2}; median reply {} bytes",
+                    t.connections,
+                    t.window_min,
+                    t.interval_secs,
+                    t.timing.0,
+                    t.ts_skew.0,
+                    t.ts_madm.0,
+                    t.ts_fill.0,
+                    t.ds_skew.0,
+                    t.ds_madm.0,
+                    t.ds_small.0,
+                    t.reply_bytes
+                ),
+            },
             Reason::NotOnCncList => f.write_str("not on any C&C list"),
             Reason::DeviceBlockList => f.write_str("device block list"),
             Reason::BlockedDevice { key } => match key {

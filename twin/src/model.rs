@@ -362,4 +362,11 @@ pub enum ScriptedKind {
         visit: Ipv4Addr,
         interval: Duration,
     },
+    /// An NTP client polling UDP 123 of `server`, every `min_poll` doubling
+    /// to `max_poll` ([`crate::ntp`]).
+    Ntp {
+        server: Ipv4Addr,
+        min_poll: Duration,
+        max_poll: Duration,
+    },
 }

@@ -64,7 +64,7 @@ impl Scripted {
                 Some((u128::from(*rate) * duration.as_micros() / 1_000_000) as u64)
             }
             ScriptedKind::Worm { count, .. } => Some(u64::from(*count)),
-            ScriptedKind::NewDevice { .. } => None,
+            ScriptedKind::NewDevice { .. } | ScriptedKind::Ntp { .. } => None,
         };
         Scripted {
             spec: spec.clone(),
@@ -112,6 +112,30 @@ impl Scripted {
                 frames.push(self.syn(visit, mac_of(visit), port, 80, seq, self.src_ip));
                 self.sent += 1;
                 (frames, Some(now + interval.max(Duration::from_millis(1))))
+            }
+            ScriptedKind::Ntp {
+                server,
+                min_poll,
+                max_poll,
+            } => {
+                let from = End {
+                    mac: self.src_mac,
+                    ip: self.src_ip,
+                    port: crate::ntp::PORT,
+                };
+                let to = End {
+                    mac: mac_of(server),
+                    ip: server,
+                    port: crate::ntp::PORT,
+                };
+                frames.push(frame::udp(
+                    &from,
+                    &to,
+                    &crate::ntp::request(now.as_micros()),
+                ));
+                let next = now + crate::ntp::poll(self.sent, min_poll, max_poll);
+                self.sent += 1;
+                (frames, Some(next))
             }
             ScriptedKind::PortScan { rate, .. }
             | ScriptedKind::SynFlood { rate, .. }
@@ -167,7 +191,7 @@ impl Scripted {
                 let dst = nth_in(targets.0, targets.1, n);
                 self.syn(dst, mac_of(dst), sport, *port, seq, self.src_ip)
             }
-            ScriptedKind::NewDevice { .. } => Vec::new(),
+            ScriptedKind::NewDevice { .. } | ScriptedKind::Ntp { .. } => Vec::new(),
         }
     }
 

@@ -43,19 +43,25 @@ pub enum BeaconAction {
     Monitor,
 }
 
-/// Beacon scoring settings.
+/// Beacon scoring settings (the formula and where each default comes from:
+/// `inspect::beacon`'s module doc).
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct BeaconPolicy {
     pub enabled: bool,
     pub action: BeaconAction,
+    /// The score a pair must reach (0.80).
     pub threshold: Score,
+    /// The sliding window a pair is scored over (24 h, RITA's day).
     pub window_secs: u64,
+    /// Check-ins (connection starts more than 5 s apart) a pair needs in the
+    /// window before it is scored (16).
     pub min_connections: usize,
-    /// The timing score a flagged pair needs on its own.
+    /// The timing score a flagged pair needs on its own (0.75).
     pub min_timing: Score,
-    /// Connections per window that give the full count score.
-    pub full_count: usize,
+    /// A pair whose median reply per check-in is at least this many bytes is
+    /// serving content (a page, update metadata), not tasking (4096).
+    pub content_bytes: u32,
     /// Name suffixes never scored (well-known periodic services).
     pub benign_domains: Vec<String>,
 }
@@ -66,10 +72,10 @@ impl Default for BeaconPolicy {
             enabled: true,
             action: BeaconAction::Monitor,
             threshold: Score(800),
-            window_secs: 3600,
-            min_connections: 20,
-            min_timing: Score(700),
-            full_count: 60,
+            window_secs: 24 * 3600,
+            min_connections: 16,
+            min_timing: Score(800),
+            content_bytes: 4096,
             benign_domains: [
                 "windowsupdate.com",
                 "update.microsoft.com",

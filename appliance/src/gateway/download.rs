@@ -10,25 +10,59 @@
 //! Malware: that segment is never forwarded, both ends are reset, the rest
 //! of the flow's server side is consumed, and an anti-malware event names
 //! the URL, the file and the rule. The client never holds the whole file.
+//!
+//! Linear time, bounded memory: each segment's bytes are framed once as
+//! they arrive (a streaming de-chunker, not the whole buffer again), and a
+//! body is decoded and scanned once, when complete. A body is held up to
+//! [`MAX_BODY`] (16 MiB, so an 8 MiB download is scanned whole); past it the
+//! bytes held are scanned and the rest passes, counted in
+//! `Stats::bodies_over_limit`.
+//!
+//! Nothing turns scanning off silently: a stream with no status line
+//! (HTTP/0.9, junk) or a head that never ends is read to its close as a raw
+//! stream (`raw_views`) and counted (`Stats::headless_responses`,
+//! `Stats::unreadable_heads`); a gap or rewrite in the server's stream is
+//! counted in `Stats::download_gaps` before the rest passes.
 
 use super::*;
 use crate::event::Engine;
 use crate::inspect::anti_malware::{self, FileVerdict};
-use crate::proto::http_response::{self, Head};
+use crate::proto::http_response::{self, Framer, Head, Located, NoHead};
 use crate::reason::Reason;
 use std::collections::VecDeque;
 
-/// Largest response body held for scanning; longer ones pass unscanned.
-const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Largest response (head and body) held for scanning: an 8 MiB download
+/// is scanned whole, with room for its chunked framing.
+pub(super) const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Where the response being read is.
+#[derive(Default)]
+enum Reading {
+    /// Looking for its head.
+    #[default]
+    Head,
+    /// Its head read (the earliest-ending reading frames the body).
+    Body {
+        head: Head,
+        framer: Framer,
+        /// Body bytes the framer has read.
+        framed: usize,
+    },
+    /// No head to read: the stream up to its close is the body.
+    Raw,
+    /// Past the limit: the rest passes, unscanned (counted).
+    Pass,
+}
 
 #[derive(Default)]
 pub(super) struct Downloads {
     /// URLs of requests passed, oldest first, waiting for their responses.
     requests: VecDeque<String>,
     stream: Option<Reassembler>,
+    /// The response being read, from its first byte.
     buf: Vec<u8>,
-    head: Option<Head>,
-    /// Not read any more (not HTTP, too large, gaps).
+    reading: Reading,
+    /// Not read any more (gaps or rewrites in the server's stream).
     off: bool,
     /// A download was blocked: the server's side is consumed.
     blocked: bool,
@@ -118,68 +152,132 @@ impl Gateway {
                 .get_or_insert_with(|| Reassembler::new(seg.seq, MAX_STREAM_BUFFER));
             match stream.push(seg.seq, seg.payload) {
                 Push::InOrder(_) => {
-                    let ready = stream.ready().to_vec();
-                    stream.consume(ready.len());
-                    dl.buf.extend_from_slice(&ready);
+                    let ready = stream.ready();
+                    let n = ready.len();
+                    if matches!(dl.reading, Reading::Pass) {
+                        stream.consume(n);
+                    } else {
+                        dl.buf.extend_from_slice(ready);
+                        stream.consume(n);
+                    }
                 }
                 Push::Buffered | Push::Duplicate => {}
                 Push::Conflict | Push::Overflow | Push::OutOfWindow => {
+                    self.stats.download_gaps += 1;
                     dl.off = true;
                     return Step::Forward;
                 }
             }
         }
+        let closed = seg.flags.fin;
         loop {
-            if dl.head.is_none() {
-                if dl.buf.is_empty() {
+            let end = match &mut dl.reading {
+                Reading::Pass => {
+                    dl.buf.clear();
                     return Step::Forward;
                 }
-                match http_response::parse_head(&dl.buf) {
-                    Err(http_response::NotHttp) => {
-                        dl.off = true;
+                Reading::Head => {
+                    if dl.buf.is_empty() {
                         return Step::Forward;
                     }
-                    Ok(None) => return Step::Forward,
-                    Ok(Some(head)) => {
-                        dl.buf.drain(..head.len);
-                        dl.head = Some(head);
+                    match http_response::locate(&dl.buf, closed) {
+                        Located::NeedMore => return Step::Forward,
+                        Located::NoHead(why) => {
+                            match why {
+                                NoHead::Http09 => self.stats.headless_responses += 1,
+                                NoHead::Unterminated => self.stats.unreadable_heads += 1,
+                            }
+                            dl.reading = Reading::Raw;
+                        }
+                        Located::Heads(heads) if heads.first().is_some_and(|h| h.status == 101) => {
+                            // Switching protocols: what follows is not HTTP
+                            // (a WebSocket, say) and no download.
+                            dl.requests.pop_front();
+                            dl.reading = Reading::Pass;
+                        }
+                        Located::Heads(heads) => {
+                            let Some(head) = heads.into_iter().next() else {
+                                dl.reading = Reading::Raw;
+                                continue;
+                            };
+                            dl.reading = Reading::Body {
+                                framer: Framer::of(&head),
+                                head,
+                                framed: 0,
+                            };
+                        }
                     }
+                    continue;
                 }
-            }
-            let Some(head) = dl.head.as_ref() else {
-                return Step::Forward;
+                Reading::Raw => None,
+                Reading::Body {
+                    head,
+                    framer,
+                    framed,
+                } => {
+                    let body = dl.buf.get(head.len..).unwrap_or_default();
+                    let done = framer.advance(body, *framed);
+                    *framed = body.len();
+                    done.map(|n| head.len + n)
+                }
             };
-            if dl.buf.len() > MAX_BODY {
-                dl.off = true;
-                return Step::Forward;
-            }
-            let used = match http_response::body_complete(head, &dl.buf) {
-                Some(n) => n,
-                None if seg.flags.fin => dl.buf.len(),
+            let mut over = false;
+            let end = match end {
+                Some(n) => n.min(dl.buf.len()),
+                None if closed => dl.buf.len(),
+                None if dl.buf.len() > MAX_BODY => {
+                    // Scan what is held; the rest passes, counted.
+                    self.stats.bodies_over_limit += 1;
+                    over = true;
+                    dl.buf.truncate(MAX_BODY);
+                    dl.buf.len()
+                }
                 None => return Step::Forward,
             };
-            let body: Vec<u8> = dl.buf.drain(..used.min(dl.buf.len())).collect();
-            let head = dl.head.take();
-            let url = dl.requests.pop_front();
-            if let Some(head) = head
-                && let Some(d) = self.scan_download(&head, &body, url)
-            {
+            // The response leaves the buffer without a copy; the rest (the
+            // next response's first bytes) stays.
+            let rest = dl.buf.split_off(end);
+            let response = std::mem::replace(&mut dl.buf, rest);
+            let head = match std::mem::take(&mut dl.reading) {
+                Reading::Body { head, .. } => Some(head),
+                _ => None,
+            };
+            if over {
+                dl.reading = Reading::Pass;
+            }
+            // An interim 1xx answer is not the request's response.
+            let interim = head
+                .as_ref()
+                .is_some_and(|h| (100..200).contains(&h.status) && h.status != 101);
+            let url = if interim {
+                dl.requests.front().cloned()
+            } else {
+                dl.requests.pop_front()
+            };
+            if let Some(d) = self.scan_download(head.as_ref(), &response, url) {
                 if d.action == Action::Reset {
                     return Step::Block(d);
                 }
                 // Logged only; the download goes on.
                 logs.push(d);
             }
+            // Blank lines between responses are not a response.
+            if dl.buf.iter().all(u8::is_ascii_whitespace) && closed {
+                dl.buf.clear();
+            }
+            if dl.buf.is_empty() {
+                return Step::Forward;
+            }
         }
     }
 
     fn scan_download(
         &mut self,
-        head: &Head,
-        body: &[u8],
+        head: Option<&Head>,
+        response: &[u8],
         url: Option<String>,
     ) -> Option<Detection> {
-        if body.is_empty() {
+        if response.is_empty() {
             return None;
         }
         let policy = &self.config.anti_malware;
@@ -190,7 +288,7 @@ impl Gateway {
             .filter(|n| !n.is_empty())
             .map(str::to_string);
         let name = head
-            .disposition_name()
+            .and_then(Head::disposition_name)
             .or(path_name)
             .unwrap_or_else(|| "download".to_string());
         if anti_malware::excluded_by_extension(&name, &policy.http_exclusions) {
@@ -202,8 +300,17 @@ impl Gateway {
             .and_then(|r| r.split('/').next())
             .map(str::to_string);
         let mut unscannable = None;
-        for view in http_response::interpretations(head, body, MAX_BODY) {
-            let report = self.scanner.scan(&name, &view);
+        let views = match head {
+            Some(_) => http_response::response_views(response, MAX_BODY),
+            None => {
+                let mut views = http_response::Views::new(MAX_BODY);
+                http_response::raw_views(response, &mut views);
+                views
+            }
+        };
+        self.stats.views_dropped += views.dropped as u64;
+        for view in &views.views {
+            let report = self.scanner.scan(&name, view);
             match report.verdict {
                 FileVerdict::Malware { threat, reasons } => {
                     let mut chain = vec![Reason::File { name: name.clone() }];

@@ -154,6 +154,19 @@ pub struct Stats {
     /// Flows whose client stream is no longer read as HTTP (not HTTP at all,
     /// or over the header/buffer limits): passed as is.
     pub gave_up: u64,
+    /// Server responses without a status line (HTTP/0.9, junk): the stream
+    /// to its close scanned as the body.
+    pub headless_responses: u64,
+    /// Response heads that never ended: the stream scanned raw.
+    pub unreadable_heads: u64,
+    /// Response bodies over the download limit: the bytes held scanned,
+    /// the rest of the connection passed.
+    pub bodies_over_limit: u64,
+    /// Server streams with a gap or rewrite: the rest passed unscanned.
+    pub download_gaps: u64,
+    /// Interpretations of a body left unscanned by the caps on their
+    /// number and size.
+    pub views_dropped: u64,
 }
 
 /// Bytes of client stream a flow may buffer (reassembly and held frames).

@@ -32,14 +32,16 @@ fn samples() -> Vec<Reason> {
         Reason::BeaconTiming(Box::new(BeaconTiming {
             connections: 144,
             window_min: 1440,
+            interval_secs: 600,
             timing: Figure(0.955),
             ts_skew: Figure(1.0),
             ts_madm: Figure(0.9),
-            ts_count: Figure(1.0),
+            ts_fill: Figure(1.0),
             ds_skew: Figure(1.0),
             ds_madm: Figure(1.0),
             ds_small: Figure(0.5),
-            coverage: Figure(1.0),
+            reply_bytes: 212,
+            hourly: None,
         })),
         Reason::Traffic {
             traffic: Traffic::Other {
@@ -94,8 +96,8 @@ fn links_render_the_log_texts() {
             "sinkhole answer NXDOMAIN",
             "sinkhole answer 192.0.2.250",
             "score 0.812 >= 0.700 to cdn.example (203.0.113.5)",
-            "144 check-ins in 1440 min; timing 0.95 (skew 1.00 dispersion 0.90 count 1.00), \
-             size skew 1.00 dispersion 1.00 smallness 0.50, coverage 1.00",
+            "144 check-ins in 1440 min, every 600 s; timing 0.95 (skew 1.00 dispersion 0.90 \
+             fill 1.00), size skew 1.00 dispersion 1.00 smallness 0.50; median reply 212 bytes",
             "protocol 47 to 192.168.1.2",
             "application Dropbox (storage)",
             "SYN flood",
@@ -139,4 +141,21 @@ fn statistics_read_fields_not_text() {
         Some("Streaming Media (ストリーミングメディア)")
     );
     assert_eq!(Reason::CncList.threat(), None);
+}
+
+/// A log store keeps 62 days across an upgrade: a beacon line written by the
+/// one-hour scoring (the JSON the build before issue 14 stored) still reads,
+/// and still says what it said then.
+#[test]
+fn a_beacon_line_of_the_one_hour_scoring_reads_as_written() {
+    let stored = r#"{"reason":"beacon_timing","connections":72,"window_min":60,"timing":0.83,"ts_skew":0.71,"ts_madm":0.77,"ts_count":1.0,"ds_skew":1.0,"ds_madm":1.0,"ds_small":1.0,"coverage":0.58}"#;
+    let reason: Reason = serde_json::from_str(stored).expect("an old beacon line reads");
+    assert_eq!(
+        reason.to_string(),
+        "72 check-ins in 60 min; timing 0.83 (skew 0.71 dispersion 0.77 count 1.00), \
+         size skew 1.00 dispersion 1.00 smallness 1.00, coverage 0.58"
+    );
+    let again: Reason = serde_json::from_str(&serde_json::to_string(&reason).expect("writes"))
+        .expect("and reads back");
+    assert_eq!(again, reason);
 }

@@ -2,8 +2,11 @@
 //! time in, frames, events and alerts out.
 
 mod bad_mail;
+mod beacon_day;
 mod block;
 mod cnc_everywhere;
+mod download_stream;
+mod evasion;
 mod mail_proxy;
 mod network;
 mod pcap_replay;

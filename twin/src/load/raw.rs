@@ -191,7 +191,7 @@ pub(crate) struct RawBrowse {
     pub urls: Vec<String>,
     pub interval: HumanDuration,
     #[serde(default)]
-    pub jitter: HumanDuration,
+    pub jitter: crate::jitter::Jitter,
     #[serde(default)]
     pub hours: Option<Hours>,
 }
@@ -204,7 +204,7 @@ pub(crate) struct RawBeacon {
     pub script: Vec<RawScripted>,
     pub interval: HumanDuration,
     #[serde(default)]
-    pub jitter: HumanDuration,
+    pub jitter: crate::jitter::Jitter,
 }
 
 #[derive(Debug, Deserialize)]

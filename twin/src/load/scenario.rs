@@ -318,18 +318,26 @@ impl ScenarioCheck<'_, '_> {
             (Some(browse), None) => {
                 let base = at("browse");
                 self.urls(&base, &browse.urls, internet)?;
-                self.pace(&base, browse.interval.0, browse.jitter.0)?;
+                self.pace(
+                    &base,
+                    browse.interval.0,
+                    browse.jitter.of(browse.interval.0),
+                )?;
                 ActorKind::Browse {
                     urls: browse.urls,
                     interval: browse.interval.0,
-                    jitter: browse.jitter.0,
+                    jitter: browse.jitter.of(browse.interval.0),
                     hours: browse.hours.map(|h| (h.0, h.1)),
                 }
             }
             (None, Some(beacon)) => {
                 let base = at("beacon");
                 self.urls(&base, &beacon.urls, internet)?;
-                self.pace(&base, beacon.interval.0, beacon.jitter.0)?;
+                self.pace(
+                    &base,
+                    beacon.interval.0,
+                    beacon.jitter.of(beacon.interval.0),
+                )?;
                 let from = start.unwrap_or(window.start);
                 let to = stop.unwrap_or(window.end);
                 let mut script = Vec::with_capacity(beacon.script.len());
@@ -358,7 +366,7 @@ impl ScenarioCheck<'_, '_> {
                     urls: beacon.urls,
                     script,
                     interval: beacon.interval.0,
-                    jitter: beacon.jitter.0,
+                    jitter: beacon.jitter.of(beacon.interval.0),
                 }
             }
             _ => {

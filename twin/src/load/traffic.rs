@@ -36,12 +36,13 @@ impl ScenarioCheck<'_, '_> {
             let kinds = usize::from(t.port_scan.is_some())
                 + usize::from(t.syn_flood.is_some())
                 + usize::from(t.worm.is_some())
-                + usize::from(t.new_device.is_some());
+                + usize::from(t.new_device.is_some())
+                + usize::from(t.ntp.is_some());
             if kinds != 1 {
                 return Err(doc
                     .error_at(
                         &format!("traffic[{i}]"),
-                        "a traffic entry needs exactly one of `port_scan`, `syn_flood`, `worm` or `new_device`",
+                        "a traffic entry needs exactly one of `port_scan`, `syn_flood`, `worm`, `new_device` or `ntp`",
                     )
                     .label("what does it send?")
                     .into());
@@ -125,6 +126,24 @@ impl ScenarioCheck<'_, '_> {
                         targets: (w.targets.net, w.targets.prefix),
                         count: w.count,
                         rate: w.rate,
+                    }
+                } else if let Some(n) = t.ntp {
+                    let min_poll = n.min_poll.map_or(crate::ntp::MIN_POLL, |d| d.0);
+                    let max_poll = n.max_poll.map_or(crate::ntp::MAX_POLL, |d| d.0);
+                    self.positive(&at("ntp.min_poll"), min_poll)?;
+                    if !is_internet_addr(n.server) || max_poll < min_poll {
+                        return Err(doc
+                            .error_at(
+                                &at("ntp"),
+                                "an NTP server is an internet address, polled from `min_poll` up to a `max_poll` no shorter",
+                            )
+                            .label("bad NTP client")
+                            .into());
+                    }
+                    ScriptedKind::Ntp {
+                        server: n.server,
+                        min_poll,
+                        max_poll,
                     }
                 } else {
                     return Err(doc

@@ -5,6 +5,7 @@ mod demo;
 mod hostile;
 mod load;
 mod mail;
+mod periodic;
 mod spine;
 mod tun;
 mod world;

@@ -480,7 +480,8 @@ impl NetworkStage {
         })
     }
 
-    /// Beacon scoring (office hosts calling out over TCP).
+    /// Beacon scoring (office hosts calling out over TCP; the servers'
+    /// replies count too).
     fn beacon_stage(
         &mut self,
         config: &Config,
@@ -499,6 +500,12 @@ impl NetworkStage {
             remote_name,
             ..
         } = *p;
+        if port == Port::Wan && protocol == 6 && !payload.is_empty() {
+            let host_port = dst_port.unwrap_or(0);
+            self.beacons
+                .server_data(packet.dst, packet.src, host_port, payload.len());
+            return None;
+        }
         if port != Port::Lan || protocol != 6 {
             return None;
         }

@@ -20,6 +20,19 @@ pub(crate) struct RawTraffic {
     pub worm: Option<RawWorm>,
     #[serde(default)]
     pub new_device: Option<RawNewDevice>,
+    #[serde(default)]
+    pub ntp: Option<RawNtp>,
+}
+
+/// `ntp:`: a host's NTP client (`twin::ntp`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNtp {
+    pub server: Ipv4Addr,
+    #[serde(default)]
+    pub min_poll: Option<HumanDuration>,
+    #[serde(default)]
+    pub max_poll: Option<HumanDuration>,
 }
 
 #[derive(Debug, Deserialize)]
