@@ -172,9 +172,16 @@ impl Source for LiveTwin {
     fn profile_text(&self) -> Option<String> {
         Some(self.profile_text.clone())
     }
-    fn save_profile(&mut self, text: &str) -> Result<(), String> {
-        let policy =
-            twin::load::policy_from_str("security-profile", text).map_err(|e| e.to_string())?;
+    fn profile_parser(&self) -> Option<cloud::console::ProfileParser> {
+        Some(|text| {
+            twin::load::policy_from_str("security-profile", text).map_err(|e| e.to_string())
+        })
+    }
+    fn save_profile(
+        &mut self,
+        text: &str,
+        policy: appliance::policy::Policy,
+    ) -> Result<(), String> {
         self.profile_text = text.to_string();
         self.web_draft = Some(policy);
         Ok(())

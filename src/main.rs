@@ -362,7 +362,11 @@ fn replay(
     web: &WebOptions<'_>,
 ) -> Result<Vec<&'static str>> {
     let mut config: appliance::Config = match policy {
-        Some(path) => read_yaml(path)?,
+        Some(path) => {
+            let text =
+                fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            twin::load::gateway_config_from_str(&path.display().to_string(), &text)?
+        }
         None => appliance::Config::default(),
     };
     if !rules.is_empty() {
@@ -419,6 +423,8 @@ fn replay(
 /// A YAML file into a validated type; errors name `file:line:column`.
 fn read_yaml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    appliance::yaml_guard::check(&text, appliance::yaml_guard::YamlLimits::DEFAULT)
+        .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
     serde_yaml::from_str(&text).map_err(|e| match e.location() {
         Some(at) => anyhow::anyhow!("{}:{}:{}: {e}", path.display(), at.line(), at.column()),
         None => anyhow::anyhow!("{}: {e}", path.display()),

@@ -51,7 +51,9 @@ pub fn run(catalog: &Catalog, args: &ReportArgs) -> Result<Vec<PathBuf>> {
         Some(path) => {
             // Opening would create a missing file: an empty store is not a report.
             anyhow::ensure!(path.is_file(), "no log store at {}", path.display());
-            let store = SqliteStore::open(path)?;
+            // Read-only: a report never changes the store, nor a file that
+            // is not one (it used to get our schema written into it).
+            let store = SqliteStore::open_read_only(path)?;
             MonthlyReport::build(&store, &office, month)
         }
         None => {

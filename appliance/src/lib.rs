@@ -24,6 +24,7 @@ pub mod proxy;
 pub mod reason;
 pub mod time;
 pub mod wire;
+pub mod yaml_guard;
 
 pub use access::AccessRecord;
 pub use config::Config;

@@ -91,7 +91,17 @@ pub fn announce(server: &Server, login: &Login, lang: Lang) {
             lang,
             &[
                 ("account", login.account.clone()),
-                ("password", login.password.clone()),
+                (
+                    "password",
+                    login
+                        .shown_password(
+                            std::env::var("OFFICETWIN_CONSOLE_PASSWORD").ok().as_deref(),
+                        )
+                        .map_or_else(
+                            || lang.t("cli_password_from_env").to_string(),
+                            str::to_string
+                        ),
+                ),
             ],
         )
     );

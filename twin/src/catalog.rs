@@ -71,7 +71,14 @@ impl Catalog {
             .map(|id| {
                 let rel = format!("{id}.yaml");
                 let title = match self.read(&rel) {
-                    Ok(Some(text)) => match serde_yaml::from_str::<TitleOnly>(&text) {
+                    Ok(Some(text)) => match appliance::yaml_guard::check(
+                        &text,
+                        appliance::yaml_guard::YamlLimits::DEFAULT,
+                    )
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| {
+                        serde_yaml::from_str::<TitleOnly>(&text).map_err(|e| e.to_string())
+                    }) {
                         Ok(t) => t.title,
                         Err(e) => format!("(does not load: {e})"),
                     },

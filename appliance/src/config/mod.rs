@@ -13,6 +13,7 @@ pub mod ips;
 pub mod mail;
 pub mod network;
 pub mod port_scan;
+pub mod thresholds;
 
 use crate::policy::Policy;
 use beacon::BeaconPolicy;

@@ -60,6 +60,15 @@ pub enum LoginError {
     Internal,
 }
 
+/// Whether `password` matches the argon2 `hash` (deliberately slow: call it
+/// without holding a lock others wait on).
+pub fn verify(hash: &str, password: &str) -> Result<bool, LoginError> {
+    let parsed = PasswordHash::new(hash).map_err(|_| LoginError::Internal)?;
+    Ok(Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok())
+}
+
 /// Accounts, sessions and failures.
 pub struct Auth {
     account: String,
@@ -90,8 +99,18 @@ impl Auth {
         })
     }
 
-    /// Checks a login and opens a session; returns its token.
+    /// Checks a login and opens a session; returns its token. The console
+    /// uses the three steps instead, hashing outside its lock.
     pub fn login(&mut self, account: &str, password: &str) -> Result<String, LoginError> {
+        let hash = self.begin_login(account)?;
+        let password_ok = verify(&hash, password)?;
+        self.finish_login(account, password_ok)
+    }
+
+    /// A login's first step: refused at once if the account is locked,
+    /// else the hash to check the password against (with [`verify`], which
+    /// needs no `&mut self`: the slow part runs without the caller's lock).
+    pub fn begin_login(&mut self, account: &str) -> Result<String, LoginError> {
         let now = Instant::now();
         let key: String = account.chars().take(128).collect();
         if let Some(f) = self.failures.get_mut(&key) {
@@ -102,10 +121,14 @@ impl Auth {
             }
         }
         // Verify even for an unknown account so both cost the same.
-        let parsed = PasswordHash::new(&self.hash).map_err(|_| LoginError::Internal)?;
-        let password_ok = Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
+        Ok(self.hash.clone())
+    }
+
+    /// A login's last step: opens a session if the password matched the
+    /// account, else counts the failure (and locks after too many).
+    pub fn finish_login(&mut self, account: &str, password_ok: bool) -> Result<String, LoginError> {
+        let now = Instant::now();
+        let key: String = account.chars().take(128).collect();
         if password_ok && same(&key, &self.account) {
             self.failures.remove(&key);
             let token = random_token().map_err(|_| LoginError::Internal)?;

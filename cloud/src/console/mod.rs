@@ -18,6 +18,7 @@
 pub mod access;
 pub mod archive;
 pub mod auth;
+pub mod guard;
 pub mod profile;
 pub mod render;
 pub mod source;
@@ -30,11 +31,11 @@ use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 
 pub use crate::labels::Lang;
-pub use source::{Source, StoredLogs};
+pub use source::{ProfileParser, Source, StoredLogs};
 pub use web::Console;
 
 /// The console's login: the account name and its password.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Login {
     pub account: String,
     pub password: String,
@@ -56,6 +57,19 @@ impl Login {
             account: account.to_string(),
             password,
         })
+    }
+}
+
+impl Login {
+    /// The password as the start-up message may show it: a generated one
+    /// (the user has no other way to learn it), never one the user set in
+    /// the environment (`env_value`: what `OFFICETWIN_CONSOLE_PASSWORD`
+    /// holds), which may be seen over a shoulder or in a terminal log.
+    pub fn shown_password(&self, env_value: Option<&str>) -> Option<&str> {
+        match env_value {
+            Some(set) if !set.is_empty() && set == self.password => None,
+            _ => Some(&self.password),
+        }
     }
 }
 
@@ -95,6 +109,15 @@ impl Server {
         axum::serve(self.listener, self.console.router())
             .await
             .context("serving the console")
+    }
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("account", &self.account)
+            .field("password", &"(hidden)")
+            .finish()
     }
 }
 
@@ -160,5 +183,25 @@ impl Drop for Running {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Login;
+
+    /// Class: a secret the user chose (here through the environment) echoed
+    /// to the terminal at start-up.
+    #[test]
+    fn password_from_the_environment_is_not_echoed() {
+        let login = Login {
+            account: "admin".into(),
+            password: "s3cret-from-env".into(),
+        };
+        assert_eq!(login.shown_password(Some("s3cret-from-env")), None);
+        assert!(!format!("{login:?}").contains("s3cret"));
+        // A generated one is the only way to learn it: shown.
+        assert_eq!(login.shown_password(None), Some("s3cret-from-env"));
+        assert_eq!(login.shown_password(Some("")), Some("s3cret-from-env"));
     }
 }

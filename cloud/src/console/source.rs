@@ -150,9 +150,19 @@ pub trait Source: Send {
     fn profile_text(&self) -> Option<String> {
         None
     }
-    /// Validates `text` as a security profile and keeps it as the draft; one
-    /// that does not validate is refused with its place and reason.
-    fn save_profile(&mut self, _text: &str) -> Result<(), String> {
+    /// How this source reads a posted security profile, if it can be edited
+    /// here. The console runs it outside its locks, so a large or deep text
+    /// never holds up the other pages.
+    fn profile_parser(&self) -> Option<ProfileParser> {
+        None
+    }
+    /// Keeps `text`, read by [`Source::profile_parser`] into `policy`, as
+    /// the draft.
+    fn save_profile(
+        &mut self,
+        _text: &str,
+        _policy: appliance::policy::Policy,
+    ) -> Result<(), String> {
         Err("policies are read-only here".into())
     }
     /// Adds an entry to, or removes one from, the draft's allow or block
@@ -181,6 +191,10 @@ pub trait Source: Send {
     }
 }
 
+/// Reads a security profile's YAML into the gateway's validated policy, or
+/// says where and why it is refused.
+pub type ProfileParser = fn(&str) -> Result<appliance::policy::Policy, String>;
+
 /// A log store on its own: what `officetwin console --store FILE` serves.
 pub struct StoredLogs {
     pub store: SqliteStore,
@@ -202,6 +216,8 @@ impl Source for StoredLogs {
 
 /// Parses the console's policy text into the gateway's validated config.
 pub fn parse_policy(text: &str) -> Result<Config, String> {
+    appliance::yaml_guard::check(text, appliance::yaml_guard::YamlLimits::DEFAULT)
+        .map_err(|e| format!("line {} column {}: {}", e.line, e.column, e.message))?;
     serde_yaml::from_str::<Config>(text).map_err(|e| match e.location() {
         Some(at) => format!("line {} column {}: {e}", at.line(), at.column()),
         None => e.to_string(),

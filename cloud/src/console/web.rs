@@ -10,7 +10,7 @@
 use super::auth::{Auth, LoginError, SessionInfo, random_token, same};
 use super::source::{DeviceKey, Source};
 use super::widgets;
-use super::{access, archive, profile};
+use super::{access, archive, guard, profile};
 use crate::labels::{Lang, engine_key};
 use crate::store::{EventFilter, ExportOptions, RAW_RETENTION_DAYS};
 use appliance::{Engine, Instant};
@@ -74,6 +74,7 @@ struct Inner {
     source: Arc<Mutex<dyn Source>>,
     env: Environment<'static>,
     default_lang: Lang,
+    hosts: guard::AllowedHosts,
 }
 
 fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -94,6 +95,7 @@ impl Console {
                 source,
                 env: super::render::environment()?,
                 default_lang: lang,
+                hosts: guard::AllowedHosts::new(std::env::var(guard::HOSTS_ENV).ok().as_deref()),
             }),
         })
     }
@@ -123,6 +125,11 @@ impl Console {
             .route("/api/status", get(demo::status))
             .fallback(not_found)
             .with_state(self.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                self.inner.hosts.clone(),
+                guard::check_host,
+            ))
+            .layer(axum::middleware::from_fn(guard::security_headers))
     }
 }
 
@@ -335,9 +342,13 @@ async fn login(
         return refused();
     }
     let inner = console.inner.clone();
-    // argon2 is deliberately slow: keep it off the async workers.
+    // argon2 is deliberately slow: keep it off the async workers, and hash
+    // outside the lock every page's session check needs.
     let result = tokio::task::spawn_blocking(move || {
-        lock(&inner.auth).login(form.account.trim(), &form.password)
+        let account = form.account.trim();
+        let hash = lock(&inner.auth).begin_login(account)?;
+        let password_ok = super::auth::verify(&hash, &form.password)?;
+        lock(&inner.auth).finish_login(account, password_ok)
     })
     .await
     .unwrap_or(Err(LoginError::Internal));
@@ -416,11 +427,7 @@ async fn switch_lang(
         lock(&console.inner.auth).set_lang(&authed.token, lang);
     }
     // Only a path of this site: never an open redirect.
-    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
-        form.back.as_str()
-    } else {
-        "/dashboard"
-    };
+    let back = guard::local_path(&form.back).unwrap_or("/dashboard");
     Redirect::to(back).into_response()
 }
 

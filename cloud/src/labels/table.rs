@@ -339,6 +339,11 @@ pub(super) const LABELS: &[(&str, &str, &str)] = &[
         "  アカウント: {account}  パスワード: {password}",
         "  account: {account}  password: {password}",
     ),
+    (
+        "cli_password_from_env",
+        "(環境変数 OFFICETWIN_CONSOLE_PASSWORD の値)",
+        "(the value of OFFICETWIN_CONSOLE_PASSWORD)",
+    ),
     ("cli_next", "  (Enter で次へ) ", "  (Enter: next) "),
     ("cli_told_in", "所要時間", "told in"),
     (

@@ -188,6 +188,11 @@ pub enum StoreError {
     // SQLite's message is in the text and not also exposed as a `source`:
     // rusqlite's errors repeat their own cause, so an error chain printed
     // whole would say "file is not a database" three times.
+    #[error(
+        "{path} is not an officetwin log store (no `events` table of ours, schema version \
+         {found}); it was opened read-only and left as it was"
+    )]
+    NotAStore { path: String, found: i64 },
     #[error("log store {path}: cannot open: {error}")]
     Open {
         path: String,

@@ -135,6 +135,53 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Opens an existing store read-only, for reading it (`report --store`):
+    /// nothing is created, migrated or switched to WAL, and a file that is
+    /// not one of our stores (another program's database) is refused
+    /// untouched.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        use rusqlite::OpenFlags;
+        let shown = path.as_ref().display().to_string();
+        let conn = Connection::open_with_flags(
+            path.as_ref(),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|error| StoreError::Open {
+            path: shown.clone(),
+            error,
+        })?;
+        let store = SqliteStore { conn, path: shown };
+        let version = store.user_version()?;
+        store.check_version(version)?;
+        let has_events: bool = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(|e| store.sqlite(e))?;
+        if version == 0 || !has_events {
+            return Err(StoreError::NotAStore {
+                path: store.path,
+                found: version,
+            });
+        }
+        if version < SCHEMA_VERSION {
+            return Err(StoreError::OlderSchema {
+                path: store.path,
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        store
+            .conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| store.sqlite(e))?;
+        Ok(store)
+    }
+
     /// A store that lives and dies with this value (tests, one-shot replays).
     pub fn in_memory() -> Result<SqliteStore, StoreError> {
         let path = ":memory:".to_string();

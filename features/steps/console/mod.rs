@@ -8,6 +8,7 @@
 mod browser;
 mod demo;
 mod devices;
+mod hardening;
 mod login;
 mod logs;
 mod policies;
@@ -142,8 +143,11 @@ fn http_here(
             std::fs::read_link("/proc/self/ns/net")
         )
     })?;
-    let mut request =
-        format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    // A step may say which host the request names (DNS rebinding).
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        request.push_str(&format!("Host: {authority}\r\n"));
+    }
     for (k, v) in headers {
         request.push_str(&format!("{k}: {v}\r\n"));
     }

@@ -94,7 +94,7 @@ pub fn demo_from_str(
     scenarios: impl FnOnce(&str) -> Option<Result<Scenario, LoadError>>,
 ) -> Result<(DemoScript, Scenario), LoadError> {
     let doc = Doc::new(path, text);
-    let raw: RawDemo = serde_yaml::from_str(text).map_err(|e| doc.serde_error(&e))?;
+    let raw: RawDemo = doc.parse()?;
     let scenario = match scenarios(&raw.scenario) {
         Some(s) => s?,
         None => {

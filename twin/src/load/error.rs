@@ -170,6 +170,33 @@ impl<'a> Doc<'a> {
         }
     }
 
+    /// Reads the text into `T` with serde_yaml, after the size and nesting
+    /// limits of [`appliance::yaml_guard`] (refused text is never parsed).
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, LoadError> {
+        self.guard()?;
+        serde_yaml::from_str(self.text).map_err(|e| self.serde_error(&e))
+    }
+
+    /// The size and nesting limits, as a located error.
+    pub fn guard(&self) -> Result<(), LoadError> {
+        use appliance::yaml_guard::{YamlLimits, check};
+        check(self.text, YamlLimits::DEFAULT).map_err(|e| {
+            let offset = self.lines.offset(self.text, e.line, e.column);
+            Problem {
+                doc: self,
+                span: Span { offset, len: 1 },
+                message: e.message,
+                label: Some("limit crossed here".to_string()),
+                help: Some(format!(
+                    "YAML files may be at most {} bytes and nest at most {} levels",
+                    YamlLimits::DEFAULT.max_bytes,
+                    YamlLimits::DEFAULT.max_depth
+                )),
+            }
+            .into()
+        })
+    }
+
     /// Turns a serde_yaml error into a located one.
     pub fn serde_error(&self, error: &serde_yaml::Error) -> LoadError {
         let mut message = error.to_string();

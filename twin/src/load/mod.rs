@@ -38,7 +38,7 @@ use std::path::Path;
 /// errors (e.g. `scenarios/offices/print-shop.yaml`); its stem is the id.
 pub fn office_from_str(path: &str, text: &str) -> Result<Office, LoadError> {
     let doc = Doc::new(path, text);
-    let raw: RawOffice = serde_yaml::from_str(text).map_err(|e| doc.serde_error(&e))?;
+    let raw: RawOffice = doc.parse()?;
     validate_office(&doc, raw)
 }
 
@@ -61,7 +61,7 @@ pub fn scenario_from_str_with_files(
     files: &FileReader<'_>,
 ) -> Result<Scenario, LoadError> {
     let doc = Doc::new(path, text);
-    let raw: RawScenario = serde_yaml::from_str(text).map_err(|e| doc.serde_error(&e))?;
+    let raw: RawScenario = doc.parse()?;
     let office = match offices(&raw.office) {
         Some(office) => office?,
         None => {
@@ -93,8 +93,31 @@ pub fn jst_time(text: &str) -> Result<Instant, String> {
 /// from its YAML text. A refused policy never reaches a gateway.
 pub fn policy_from_str(path: &str, text: &str) -> Result<Policy, LoadError> {
     let doc = Doc::new(path, text);
-    let raw: RawPolicy = serde_yaml::from_str(text).map_err(|e| doc.serde_error(&e))?;
+    let raw: RawPolicy = doc.parse()?;
     policy_at(&doc, "", &raw)
+}
+
+/// Loads a gateway configuration (the shape of a scenario's `gateway:`, as
+/// `replay --config` takes it) from its YAML text, thresholds checked.
+pub fn gateway_config_from_str(path: &str, text: &str) -> Result<appliance::Config, LoadError> {
+    let doc = Doc::new(path, text);
+    let config: appliance::Config = doc.parse()?;
+    check_thresholds(&doc, "", &config)?;
+    Ok(config)
+}
+
+/// Every threshold of `config` in its range ([`appliance::config::thresholds`]),
+/// or the first that is not, at its place in `doc` (under `prefix`).
+fn check_thresholds(
+    doc: &Doc<'_>,
+    prefix: &str,
+    config: &appliance::Config,
+) -> Result<(), LoadError> {
+    appliance::config::thresholds::check_thresholds(config).map_err(|e| {
+        doc.error_at(&format!("{prefix}{}", e.path), e.message)
+            .label("out of range")
+            .into()
+    })
 }
 
 /// Reads and loads a policy file.

@@ -5,7 +5,7 @@
 use super::checks::{require_mail, require_text, url_host};
 use super::error::{Doc, LoadError};
 use super::raw::{RawActor, RawGatewayState, RawScenario, RawTimelineEntry};
-use super::{FileReader, policy_at, stem};
+use super::{FileReader, check_thresholds, policy_at, stem};
 use crate::model::{
     ActorKind, ActorSpec, Internet, Office, Scenario, ScriptedRequest, TimelineAction,
     TimelineEntry,
@@ -28,6 +28,14 @@ pub(super) struct Window {
     pub(super) start: Instant,
     pub(super) end: Instant,
 }
+
+/// The shortest interval an actor may repeat at. An actor plays a person or
+/// a program calling home: each round is a whole web exchange (DNS, TCP
+/// handshake, HTTP), and the seeds' actors repeat every minutes. At 1 ms a
+/// day's scenario was 86 million exchanges that ran without end and without
+/// progress output; at 1 s it is at most 86,400 per actor. Floods are
+/// `traffic:` sequences, which have their own rate limit.
+pub(super) const MIN_ACTOR_INTERVAL: Duration = Duration::from_secs(1);
 
 impl ScenarioCheck<'_, '_> {
     pub(super) fn validate(&self, raw: RawScenario) -> Result<Scenario, LoadError> {
@@ -99,6 +107,7 @@ impl ScenarioCheck<'_, '_> {
         if !doc.has("gateway.seed") {
             config.seed = seed;
         }
+        check_thresholds(doc, "gateway.", &config)?;
         if config.alerts.enabled {
             require_mail(doc, "gateway.alerts.to", &config.alerts.to)?;
             require_mail(doc, "gateway.alerts.from", &config.alerts.from)?;
@@ -216,13 +225,18 @@ impl ScenarioCheck<'_, '_> {
         jitter: Duration,
     ) -> Result<(), LoadError> {
         let doc = self.doc;
-        if interval == Duration::ZERO {
+        if interval < MIN_ACTOR_INTERVAL {
             return Err(doc
                 .error_at(
                     &format!("{path}.interval"),
-                    "the interval must be longer than 0s",
+                    format!(
+                        "the interval {} is shorter than the minimum {}",
+                        crate::duration::format(interval),
+                        crate::duration::format(MIN_ACTOR_INTERVAL)
+                    ),
                 )
-                .label("zero")
+                .label("too short")
+                .help("an actor repeats a whole web exchange (DNS, TCP, HTTP) each interval; below 1s a day's run never ends; use `traffic:` for floods")
                 .into());
         }
         if jitter >= interval {

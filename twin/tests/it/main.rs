@@ -2,6 +2,7 @@
 //! Rust or loaded from `scenarios/`, run on the virtual clock.
 
 mod demo;
+mod hostile;
 mod load;
 mod mail;
 mod periodic;

@@ -23,7 +23,7 @@ use std::net::Ipv4Addr;
 
 mod parse;
 
-pub use parse::parse_rules;
+pub use parse::{MAX_NESTING, parse_rules};
 
 /// A rule file that did not parse: where and why.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -190,11 +190,11 @@ pub(super) async fn export(
     drop(source);
     let mut response = (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
             ),
+            (header::CONTENT_DISPOSITION, super::guard::attachment(&name)),
         ],
         csv,
     )

@@ -123,7 +123,21 @@ pub(super) async fn save_profile(
     if !post_ok(&headers, &authed, &form.csrf) {
         return refused();
     }
-    let result = lock(&console.inner.source).save_profile(&form.profile);
+    // Read outside the lock: every page needs it, and a profile's YAML is
+    // the user's (the size and nesting limits come first, in the parser).
+    let parser = lock(&console.inner.source).profile_parser();
+    let result = match parser {
+        None => Err("policies are read-only here".to_string()),
+        Some(parse) => {
+            // On a blocking thread: the console may run on one async worker.
+            let text = form.profile.clone();
+            match tokio::task::spawn_blocking(move || parse(&text)).await {
+                Ok(Ok(policy)) => lock(&console.inner.source).save_profile(&form.profile, policy),
+                Ok(Err(reason)) => Err(reason),
+                Err(_) => Err("the profile could not be read".to_string()),
+            }
+        }
+    };
     let notice = match result {
         Ok(()) => PolicyNotice {
             profile_saved: true,

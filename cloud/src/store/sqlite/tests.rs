@@ -605,3 +605,47 @@ proptest! {
         prop_assert_eq!(decode_reasons(&text), Some(chain));
     }
 }
+
+/// Class: `report --store` pointed at a database that is not ours (another
+/// program's SQLite file). It used to get our schema and WAL mode written
+/// into it; now it is refused, named, and left byte for byte as it was.
+#[test]
+fn report_store_on_an_unrelated_database_is_refused_and_left_unchanged() {
+    let db = TempDb::new("foreign");
+    {
+        let conn = Connection::open(&db.0).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE contacts (name TEXT, phone TEXT); \
+             INSERT INTO contacts VALUES ('佐藤', '03-0000-0000');",
+        )
+        .unwrap();
+    }
+    let before = std::fs::read(&db.0).unwrap();
+    let err = SqliteStore::open_read_only(&db.0).err().unwrap();
+    assert!(
+        matches!(err, StoreError::NotAStore { found: 0, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains(&db.0.display().to_string()),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&db.0).unwrap(),
+        before,
+        "the file was changed"
+    );
+    let wal = format!("{}-wal", db.0.display());
+    assert!(!std::path::Path::new(&wal).exists(), "a WAL file was made");
+}
+
+#[test]
+fn a_store_of_ours_opens_read_only_with_its_events() {
+    let db = TempDb::new("readonly");
+    {
+        let mut store = SqliteStore::open(&db.0).unwrap();
+        store.record(&[ev(1, Engine::Cnc, 11)]).unwrap();
+    }
+    let store = SqliteStore::open_read_only(&db.0).unwrap();
+    assert_eq!(store.count(&EventFilter::default()).unwrap(), 1);
+}

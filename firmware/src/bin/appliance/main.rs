@@ -75,6 +75,8 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<()> {
     let config: Config = read_yaml(&args.policy)?;
+    appliance::config::thresholds::check_thresholds(&config)
+        .map_err(|e| anyhow!("{}: {e}", args.policy.display()))?;
     let intel: FrozenIntel = read_yaml(&args.intel.join("intel.yaml"))?;
     let mut store = SqliteStore::open(&args.store)
         .with_context(|| format!("opening the log store {}", args.store.display()))?;
@@ -282,6 +284,8 @@ impl Appliance {
 /// A YAML file into a validated type; errors name `file:line:column`.
 fn read_yaml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    appliance::yaml_guard::check(&text, appliance::yaml_guard::YamlLimits::DEFAULT)
+        .map_err(|e| anyhow!("{}:{e}", path.display()))?;
     serde_yaml::from_str(&text).map_err(|e| match e.location() {
         Some(at) => anyhow!("{}:{}:{}: {e}", path.display(), at.line(), at.column()),
         None => anyhow!("{}: {e}", path.display()),

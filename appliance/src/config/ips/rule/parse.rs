@@ -3,6 +3,12 @@
 
 use super::*;
 
+/// How deep `!` and `[..]` may nest in one address or port spec. Real rule
+/// sets nest two or three levels; the bound keeps the recursive parser, the
+/// matcher and the drop of the parsed tree off the end of the stack (a spec
+/// nested 30,000 deep used to abort the process).
+pub const MAX_NESTING: usize = 64;
+
 /// Parses a whole rule file. `file` names it in errors and origins.
 pub fn parse_rules(file: &str, text: &str, vars: &RuleVars) -> Result<Vec<Rule>, RuleError> {
     let mut rules = Vec::new();
@@ -110,6 +116,13 @@ impl Parser<'_> {
         }
     }
 
+    fn too_deep(&self, at: usize, what: &str) -> RuleError {
+        self.err(
+            at,
+            format!("{what} nests `!` and `[..]` deeper than {MAX_NESTING} levels"),
+        )
+    }
+
     fn rule(&mut self, lead: usize) -> Result<Rule, RuleError> {
         let text = self.logical.text.as_str();
         let Some(open) = text.find('(') else {
@@ -168,10 +181,10 @@ impl Parser<'_> {
                 ));
             }
         };
-        let src_addr = self.addr(src.text, src.at)?;
-        let src_ports = self.ports(sport.text, sport.at)?;
-        let dst_addr = self.addr(dst.text, dst.at)?;
-        let dst_ports = self.ports(dport.text, dport.at)?;
+        let src_addr = self.addr(src.text, src.at, 0)?;
+        let src_ports = self.ports(sport.text, sport.at, 0)?;
+        let dst_addr = self.addr(dst.text, dst.at, 0)?;
+        let dst_ports = self.ports(dport.text, dport.at, 0)?;
         let mut rule = Rule {
             action,
             proto,
@@ -238,16 +251,19 @@ impl Parser<'_> {
         Ok(toks)
     }
 
-    fn addr(&self, text: &str, at: usize) -> Result<Addr, RuleError> {
+    fn addr(&self, text: &str, at: usize, depth: usize) -> Result<Addr, RuleError> {
+        if depth > MAX_NESTING {
+            return Err(self.too_deep(at, "an address"));
+        }
         if let Some(rest) = text.strip_prefix('!') {
-            return Ok(Addr::Not(Box::new(self.addr(rest, at + 1)?)));
+            return Ok(Addr::Not(Box::new(self.addr(rest, at + 1, depth + 1)?)));
         }
         if let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
             let mut items = Vec::new();
             for (off, part) in split_top(inner) {
                 let part_trim = part.trim_start();
                 let skip = part.len() - part_trim.len();
-                items.push(self.addr(part_trim.trim_end(), at + 1 + off + skip)?);
+                items.push(self.addr(part_trim.trim_end(), at + 1 + off + skip, depth + 1)?);
             }
             if items.is_empty() {
                 return Err(self.err(at, "an empty address list"));
@@ -273,16 +289,19 @@ impl Parser<'_> {
         }
     }
 
-    fn ports(&self, text: &str, at: usize) -> Result<Ports, RuleError> {
+    fn ports(&self, text: &str, at: usize, depth: usize) -> Result<Ports, RuleError> {
+        if depth > MAX_NESTING {
+            return Err(self.too_deep(at, "a port spec"));
+        }
         if let Some(rest) = text.strip_prefix('!') {
-            return Ok(Ports::Not(Box::new(self.ports(rest, at + 1)?)));
+            return Ok(Ports::Not(Box::new(self.ports(rest, at + 1, depth + 1)?)));
         }
         if let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
             let mut items = Vec::new();
             for (off, part) in split_top(inner) {
                 let part_trim = part.trim_start();
                 let skip = part.len() - part_trim.len();
-                items.push(self.ports(part_trim.trim_end(), at + 1 + off + skip)?);
+                items.push(self.ports(part_trim.trim_end(), at + 1 + off + skip, depth + 1)?);
             }
             if items.is_empty() {
                 return Err(self.err(at, "an empty port list"));

@@ -121,3 +121,73 @@ fn content_window_and_case() {
     let neg = Content { negated: true, ..c };
     assert!(neg.holds(b"nothing"));
 }
+
+/// `n` levels of `!` and `[..]` around `leaf`, the kind of each level taken
+/// from the bits of `pattern` (1 = `!`, 0 = `[..]`), repeating.
+fn nested(n: usize, pattern: u64, leaf: &str) -> String {
+    let mut open = String::with_capacity(n);
+    let mut close = String::new();
+    for level in 0..n {
+        if pattern >> (level % 64) & 1 == 1 {
+            open.push('!');
+        } else {
+            open.push('[');
+            close.push(']');
+        }
+    }
+    format!("{open}{leaf}{close}")
+}
+
+/// Class: an address or port spec nested past any sensible depth. Before the
+/// bound, 30,000 levels overflowed the stack and aborted the process (exit
+/// 134) in `officetwin rules`, `replay --rules` and `ips.rule_files`.
+#[test]
+fn ips_rule_nested_30000_deep_is_refused_not_a_stack_overflow() {
+    for (n, pattern) in [
+        (30_000, u64::MAX),
+        (30_000, 0),
+        (30_000, 0xAAAA_AAAA_AAAA_AAAA),
+    ] {
+        let spec = nested(n, pattern, "10.0.0.1");
+        let e = error(&format!(
+            "# a comment\nalert tcp {spec} any -> any any (sid:1;)\n"
+        ));
+        assert_eq!((e.file.as_str(), e.line), ("test.rules", 2), "{e}");
+        // Where the level past the limit starts: each level is one character.
+        assert_eq!(e.column, 11 + MAX_NESTING + 1, "{e}");
+        assert!(e.message.contains(&MAX_NESTING.to_string()), "{e}");
+        let spec = nested(n, pattern, "80");
+        let e = error(&format!("alert tcp any any -> any {spec} (sid:1;)\n"));
+        assert!(e.message.contains("port spec nests"), "{e}");
+    }
+}
+
+proptest::proptest! {
+    /// Any nesting depth up to 100,000, of `!`, `[..]` or both, in any of the
+    /// four header slots: parsed if within [`MAX_NESTING`], otherwise a clean
+    /// error naming the file, the line and the limit; never a crash.
+    #[test]
+    fn ips_rule_nesting_at_any_depth_is_ok_or_a_clean_error(
+        n in proptest::prop_oneof![0usize..=2 * MAX_NESTING, 0usize..100_000],
+        pattern in proptest::prelude::any::<u64>(),
+        slot in 0usize..4,
+    ) {
+        let addr = |i| if i == slot { nested(n, pattern, "192.0.2.0/24") } else { "any".to_string() };
+        let port = |i| if i == slot { nested(n, pattern, "1:1024") } else { "any".to_string() };
+        let text = format!(
+            "alert tcp {} {} -> {} {} (msg:\"deep\"; sid:7;)\n",
+            addr(0), port(1), addr(2), port(3)
+        );
+        match parse(&text) {
+            Ok(rules) => {
+                proptest::prop_assert!(n <= MAX_NESTING, "parsed {n} levels");
+                proptest::prop_assert_eq!(rules.len(), 1);
+            }
+            Err(e) => {
+                proptest::prop_assert!(n > MAX_NESTING, "refused {n} levels: {e}");
+                proptest::prop_assert_eq!((e.file.as_str(), e.line), ("test.rules", 1));
+                proptest::prop_assert!(e.message.contains(&format!("deeper than {MAX_NESTING}")), "{}", e);
+            }
+        }
+    }
+}
