@@ -3,6 +3,11 @@
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 
+/// Check-ins kept per pair at most (a 5-minute beacon's day is 288; faster
+/// beacons are scored over their last 256); `min_connections` cannot ask
+/// for more.
+pub const MAX_CHECK_INS: usize = 256;
+
 /// A score in [0, 1], kept in thousandths so the config stays `Eq`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Score(pub u16);
@@ -57,7 +62,7 @@ pub struct BeaconPolicy {
     /// Check-ins (connection starts more than 5 s apart) a pair needs in the
     /// window before it is scored (16).
     pub min_connections: usize,
-    /// The timing score a flagged pair needs on its own (0.75).
+    /// The timing score a flagged pair needs on its own (0.80).
     pub min_timing: Score,
     /// A pair whose median reply per check-in is at least this many bytes is
     /// serving content (a page, update metadata), not tasking (4096).

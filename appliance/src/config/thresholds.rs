@@ -116,6 +116,32 @@ pub fn thresholds(config: &Config) -> Vec<Threshold> {
             1 << 30,
             "bytes",
         ),
+        // A pair needs an hour to show a schedule; the ring keeps 256
+        // check-ins, so a window past a week only thins them out.
+        t(
+            "beacon.window_secs",
+            config.beacon.window_secs,
+            3600,
+            7 * DAY,
+            "seconds",
+        ),
+        // Three intervals are the fewest a quartile is taken of; more than
+        // the ring holds would never be reached.
+        t(
+            "beacon.min_connections",
+            n(config.beacon.min_connections),
+            3,
+            n(super::beacon::MAX_CHECK_INS),
+            "check-ins",
+        ),
+        // Below a small request's reply every pair would count as content.
+        t(
+            "beacon.content_bytes",
+            config.beacon.content_bytes.into(),
+            64,
+            1 << 24,
+            "bytes",
+        ),
         t(
             "devices.log_hold_down_secs",
             config.devices.log_hold_down_secs,
@@ -191,6 +217,9 @@ mod tests {
             "callback_host.window_secs" => c.callback_host.window_secs = v,
             "anti_malware.ml_threshold" => c.anti_malware.ml_threshold = w(v),
             "mail.max_message_bytes" => c.mail.max_message_bytes = u(v),
+            "beacon.window_secs" => c.beacon.window_secs = v,
+            "beacon.min_connections" => c.beacon.min_connections = u(v),
+            "beacon.content_bytes" => c.beacon.content_bytes = w(v),
             "devices.log_hold_down_secs" => c.devices.log_hold_down_secs = v,
             other => panic!("no setter for {other}"),
         }

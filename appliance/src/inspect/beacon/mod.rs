@@ -283,9 +283,7 @@ fn score_with(
 const CHECK_IN_GAP_MICROS: i64 = 5_000_000;
 /// Pairs tracked at most.
 pub const MAX_PAIRS: usize = 4096;
-/// Check-ins kept per pair at most (a 5-minute beacon's day is 288; faster
-/// beacons are scored over their last 256).
-pub const MAX_CHECK_INS: usize = 256;
+pub use crate::config::beacon::MAX_CHECK_INS;
 /// Flagged pairs remembered at most.
 pub const MAX_FLAGGED: usize = 1024;
 /// A flagged pair is not reported again for this long.
