@@ -67,6 +67,10 @@ pub enum Reason {
     FlowTableFull,
     /// How many flows the table holds when full.
     FlowsTracked { count: usize },
+    /// An overflow episode ended: the table has had room for a while.
+    FlowTableRoom,
+    /// How many new flows the full table turned away, over how long.
+    FlowsTurnedAway { flows: u64, secs: u64 },
     /// What the gateway does with new flows while the table is full.
     WhenFull { fail_open: bool },
 
@@ -422,6 +426,8 @@ impl Reason {
             Reason::Traffic { .. } => "traffic",
             Reason::FlowTableFull => "flow_table_full",
             Reason::FlowsTracked { .. } => "flows_tracked",
+            Reason::FlowTableRoom => "flow_table_room",
+            Reason::FlowsTurnedAway { .. } => "flows_turned_away",
             Reason::WhenFull { .. } => "when_full",
             Reason::Flood { .. } => "flood",
             Reason::RateExceeded { .. } => "rate_exceeded",
@@ -630,6 +636,10 @@ impl fmt::Display for Reason {
             },
             Reason::FlowTableFull => f.write_str("flow table full"),
             Reason::FlowsTracked { count } => write!(f, "{count} flows tracked"),
+            Reason::FlowTableRoom => f.write_str("flow table has room again"),
+            Reason::FlowsTurnedAway { flows, secs } => {
+                write!(f, "{flows} new flows found it full over {secs} s")
+            }
             Reason::WhenFull { fail_open: true } => {
                 f.write_str("fail-open: new flows pass uninspected")
             }

@@ -21,6 +21,11 @@ fn samples() -> Vec<Reason> {
             name: "c2.example".into(),
         },
         Reason::Sinkhole { answer: None },
+        Reason::FlowTableRoom,
+        Reason::FlowsTurnedAway {
+            flows: 689_505,
+            secs: 600,
+        },
         Reason::Sinkhole {
             answer: Some(Ipv4Addr::new(192, 0, 2, 250)),
         },
@@ -94,6 +99,8 @@ fn links_render_the_log_texts() {
             "TLS SNI api.c2.example",
             "DNS query c2.example",
             "sinkhole answer NXDOMAIN",
+            "flow table has room again",
+            "689505 new flows found it full over 600 s",
             "sinkhole answer 192.0.2.250",
             "score 0.812 >= 0.700 to cdn.example (203.0.113.5)",
             "144 check-ins in 1440 min, every 600 s; timing 0.95 (skew 1.00 dispersion 0.90 \

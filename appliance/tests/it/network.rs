@@ -265,3 +265,81 @@ fn a_blocked_device_is_cut_by_mac() {
     assert_eq!(listed, Some(Some("VMware")));
     let _ = Flags::default();
 }
+
+/// Issue 15: `when_full: fail_open` failed closed. A flow the full table let
+/// through uninspected had its replies dropped by the stateful firewall (no
+/// state to show), so with the table full no web request completed. Now the
+/// replies of such a flow pass too, and are counted.
+#[test]
+fn fail_open_passes_the_replies_of_the_flows_it_let_through() {
+    let mut config = Config::default();
+    config.flow_table.max_flows = 1;
+    config.flow_table.when_full = Overflow::FailOpen;
+    let mut gw = Gateway::new(config, FrozenIntel::default());
+    let mut out = Actions::default();
+    let mut step = |gw: &mut Gateway, us: i64, port: Port, frame: &[u8]| {
+        out.clear();
+        gw.handle(at_us(us), port, frame, &mut out);
+        (
+            crate::support::forwarded(&out.frames, port.other(), frame),
+            out.events.clone(),
+        )
+    };
+    // The one slot: a first connection, tracked.
+    let first = Conn::new(40000, Ipv4Addr::new(198, 51, 100, 7));
+    assert!(step(&mut gw, 0, Port::Lan, &first.client(100, 0, syn(), b"")).0);
+    assert_eq!(gw.flow_count(), 1);
+    // A second one finds the table full: it passes uninspected, one event.
+    let second = Conn::new(40001, Ipv4Addr::new(198, 51, 100, 8));
+    let (passed, events) = step(
+        &mut gw,
+        1_000,
+        Port::Lan,
+        &second.client(500, 0, syn(), b""),
+    );
+    assert!(passed, "fail-open lets the new flow out");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].reasons[0], appliance::Reason::FlowTableFull);
+    // Its replies come back and pass: the handshake and a response complete.
+    let (passed, _) = step(
+        &mut gw,
+        2_000,
+        Port::Wan,
+        &second.server(9000, 501, synack(), b""),
+    );
+    assert!(passed, "the SYN-ACK of a fail-open flow reaches the PC");
+    let request = b"GET / HTTP/1.1\r\nHost: b.example\r\n\r\n";
+    assert!(
+        step(
+            &mut gw,
+            3_000,
+            Port::Lan,
+            &second.client(501, 9001, psh(), request)
+        )
+        .0
+    );
+    let response = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    let (passed, events) = step(
+        &mut gw,
+        4_000,
+        Port::Wan,
+        &second.server(9001, 501 + request.len() as u32, psh(), response),
+    );
+    assert!(passed, "and so does its response");
+    assert!(
+        events.is_empty(),
+        "one event for the episode, not one a packet"
+    );
+    assert_eq!(gw.net_stats().uninspected_replies, 2);
+    // An unsolicited packet from the internet still meets the firewall.
+    let stranger = Conn::new(40002, Ipv4Addr::new(198, 51, 100, 9));
+    assert!(
+        !step(
+            &mut gw,
+            5_000,
+            Port::Wan,
+            &stranger.server(1, 0, synack(), b"")
+        )
+        .0
+    );
+}

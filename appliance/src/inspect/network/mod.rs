@@ -36,6 +36,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+mod overflow;
 mod seen;
 
 use seen::Seen;
@@ -73,6 +74,8 @@ pub struct NetStats {
     pub ips_dropped: u64,
     pub beacon_reset: u64,
     pub uninspected: u64,
+    /// Replies of flows passed uninspected, let through in turn.
+    pub uninspected_replies: u64,
     pub overflow_dropped: u64,
 }
 
@@ -98,7 +101,7 @@ pub struct NetworkStage {
     /// (office host, server) pairs the C&C list already caught: beacon
     /// scoring has nothing to add there.
     listed_pairs: BTreeSet<(Ipv4Addr, Ipv4Addr)>,
-    overflowing: bool,
+    overflow: overflow::Overflow,
     pub stats: NetStats,
 }
 
@@ -137,7 +140,7 @@ impl NetworkStage {
             cnc_events: BTreeMap::new(),
             callback_hosts: BTreeMap::new(),
             listed_pairs: BTreeSet::new(),
-            overflowing: false,
+            overflow: overflow::Overflow::default(),
             stats: NetStats::default(),
         }
     }
@@ -168,10 +171,11 @@ impl NetworkStage {
     /// it decides its fate.
     pub fn inspect(&mut self, config: &Config, input: &Input<'_>, out: &mut Vec<Event>) -> Fate {
         let p = Seen::of(input);
-        let stages: [Stage; 7] = [
+        let stages: [Stage; 8] = [
             Self::device_stage,
             Self::dos_stage,
             Self::scan_stage,
+            Self::uninspected_reply_stage,
             Self::firewall_stage,
             Self::ips_stage,
             Self::beacon_stage,
@@ -580,13 +584,38 @@ impl NetworkStage {
         if !creates || flow.known {
             return None;
         }
+        let fail_open = config.flow_table.when_full == Overflow::FailOpen;
         if !table_full {
-            self.overflowing = false;
+            if let Some(ep) = self.overflow.room(now) {
+                let reasons = vec![
+                    Reason::FlowTableRoom,
+                    Reason::FlowsTurnedAway {
+                        flows: ep.flows,
+                        secs: ep.last.saturating_since(ep.since).as_secs(),
+                    },
+                    Reason::WhenFull { fail_open },
+                ];
+                out.push(event(
+                    now,
+                    packet,
+                    dst_port,
+                    Engine::Firewall,
+                    Action::Monitor,
+                    reasons,
+                    None,
+                    None,
+                ));
+            }
             return None;
         }
-        let fail_open = config.flow_table.when_full == Overflow::FailOpen;
-        if !self.overflowing {
-            self.overflowing = true;
+        if fail_open
+            && p.port == Port::Lan
+            && let (Some(sport), Some(dport)) = (p.src_port, dst_port)
+        {
+            self.overflow
+                .remember((protocol, (packet.src, sport), (packet.dst, dport)), now);
+        }
+        if self.overflow.turned_away(now) {
             let reasons = vec![
                 Reason::FlowTableFull,
                 Reason::FlowsTracked {
@@ -617,6 +646,29 @@ impl NetworkStage {
             self.stats.overflow_dropped += 1;
             Fate::Drop
         })
+    }
+
+    /// A WAN packet of a flow the full table let through uninspected
+    /// (fail-open): its reply passes too, instead of meeting the stateful
+    /// firewall with no state to show.
+    fn uninspected_reply_stage(
+        &mut self,
+        _config: &Config,
+        p: &Seen<'_>,
+        _out: &mut Vec<Event>,
+    ) -> Option<Fate> {
+        if p.port != Port::Wan || p.flow.known {
+            return None;
+        }
+        let (Some(sport), Some(dport)) = (p.src_port, p.dst_port) else {
+            return None;
+        };
+        let key = (p.protocol, (p.packet.dst, dport), (p.packet.src, sport));
+        if !self.overflow.is_reply(&key, p.now) {
+            return None;
+        }
+        self.stats.uninspected_replies += 1;
+        Some(Fate::Uninspected)
     }
 
     /// The events the gateway produced for one frame: counts C&C detections
