@@ -336,11 +336,20 @@ fn replay_all(
         return replay(one, policy, intel, options, rules, web).map(|_| ());
     }
     let mut detected = std::collections::BTreeMap::<&str, usize>::new();
+    let mut unreadable = Vec::new();
     for capture in captures {
         println!("== {}", capture.display());
-        let engines = replay(capture, policy, intel, options, rules, web)?;
-        for engine in engines {
-            *detected.entry(engine).or_default() += 1;
+        // One bad capture does not stop the others: its error goes in the tally.
+        match replay(capture, policy, intel, options, rules, web) {
+            Ok(engines) => {
+                for engine in engines {
+                    *detected.entry(engine).or_default() += 1;
+                }
+            }
+            Err(e) => {
+                println!("not replayed: {e:#}");
+                unreadable.push(capture);
+            }
         }
     }
     for (engine, n) in &detected {
@@ -348,6 +357,15 @@ fn replay_all(
     }
     if detected.is_empty() {
         println!("no detections in any of {} captures", captures.len());
+    }
+    if !unreadable.is_empty() {
+        let names: Vec<String> = unreadable.iter().map(|p| p.display().to_string()).collect();
+        anyhow::bail!(
+            "{} of {} captures could not be replayed: {}",
+            unreadable.len(),
+            captures.len(),
+            names.join(", ")
+        );
     }
     Ok(())
 }
@@ -414,6 +432,9 @@ fn replay(
         replay.events.len(),
         replay.alerts
     );
+    if let Some(damage) = &replay.damage {
+        println!("capture damaged: {damage}; the frames before it were replayed");
+    }
     let mut engines: Vec<&'static str> = replay.events.iter().map(|e| e.engine.label()).collect();
     engines.sort_unstable();
     engines.dedup();

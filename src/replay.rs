@@ -5,12 +5,19 @@
 //! address is private (RFC 1918, link-local) or it is not IPv4 at all (ARP),
 //! and on the WAN port otherwise: captures are taken on one wire, and that is
 //! the side the office is on.
+//!
+//! The capture is read as a stream (a buffered file, one record at a time):
+//! memory does not grow with its size. A capture damaged part-way (a cut
+//! download, a corrupt block) keeps what came before the damage: those
+//! frames are replayed and the damage is reported with the result, not in
+//! place of it.
 
 use anyhow::{Context, Result, bail};
 use appliance::{Actions, Config, Event, FrozenIntel, Gateway, Instant, Port};
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption;
 use pcap_file::pcapng::{Block, PcapNgReader};
+use std::io::{BufRead, BufReader};
 use std::net::Ipv4Addr;
 use std::path::Path;
 
@@ -26,12 +33,20 @@ pub struct Replay {
     pub alerts: usize,
     /// Web accesses the engines inspected (HTTP requests, TLS SNIs).
     pub accesses: Vec<appliance::inspect::web::Access>,
+    /// Where the capture stopped being readable, if it did before its end:
+    /// the frames before it were replayed.
+    pub damage: Option<String>,
 }
 
 /// Replays the capture at `path` through a gateway built from `config` and `intel`.
 pub fn replay_file(path: &Path, config: Config, intel: FrozenIntel) -> Result<Replay> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    replay_bytes(&bytes, config, intel).with_context(|| format!("replaying {}", path.display()))
+    replay_file_with(path, config, intel, ReplayOptions::default())
+}
+
+/// The capture file at `path`, buffered: read as a stream.
+fn open(path: &Path) -> Result<BufReader<std::fs::File>> {
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(BufReader::with_capacity(1 << 16, file))
 }
 
 /// How a capture is fed to the gateway.
@@ -51,8 +66,7 @@ pub fn replay_file_with(
     intel: FrozenIntel,
     options: ReplayOptions,
 ) -> Result<Replay> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    replay_bytes_with(&bytes, config, intel, options)
+    replay_reader(open(path)?, config, intel, options)
         .with_context(|| format!("replaying {}", path.display()))
 }
 
@@ -62,6 +76,16 @@ pub fn replay_bytes(bytes: &[u8], config: Config, intel: FrozenIntel) -> Result<
 
 pub fn replay_bytes_with(
     bytes: &[u8],
+    config: Config,
+    intel: FrozenIntel,
+    options: ReplayOptions,
+) -> Result<Replay> {
+    replay_reader(bytes, config, intel, options)
+}
+
+/// Replays the capture `input` streams, one record at a time.
+pub fn replay_reader<R: BufRead>(
+    mut input: R,
     config: Config,
     intel: FrozenIntel,
     options: ReplayOptions,
@@ -93,14 +117,26 @@ pub fn replay_bytes_with(
         replay.accesses.append(&mut actions.accesses);
         actions.clear();
     };
-    match bytes.get(..4) {
+    let magic: Option<[u8; 4]> = input
+        .fill_buf()
+        .context("reading the capture")?
+        .get(..4)
+        .and_then(|m| m.try_into().ok());
+    match magic.as_ref().map(|m| &m[..]) {
         Some([0x0a, 0x0d, 0x0d, 0x0a]) => {
             let mut reader =
-                PcapNgReader::new(bytes).context("not a readable pcapng section header")?;
+                PcapNgReader::new(input).context("not a readable pcapng section header")?;
             // Timestamp units per interface: pcap-file hands back the raw count.
             let mut units_per_sec: Vec<u64> = Vec::new();
             while let Some(block) = reader.next_block() {
-                match block.context("truncated or corrupt pcapng block")? {
+                let block = match block {
+                    Ok(block) => block,
+                    Err(e) => {
+                        replay.damage = Some(damage("pcapng block", replay.frames, &e));
+                        break;
+                    }
+                };
+                match block {
                     Block::InterfaceDescription(idb) => {
                         let resol = idb.options.iter().find_map(|o| match o {
                             InterfaceDescriptionOption::IfTsResol(r) => Some(*r),
@@ -130,12 +166,18 @@ pub fn replay_bytes_with(
             | [0x4d, 0x3c, 0xb2, 0xa1]
             | [0xa1, 0xb2, 0x3c, 0x4d],
         ) => {
-            let mut reader = PcapReader::new(bytes).context("not a readable pcap header")?;
+            let mut reader = PcapReader::new(input).context("not a readable pcap header")?;
             if reader.header().datalink != pcap_file::DataLink::ETHERNET {
                 bail!("link type {:?} is not Ethernet", reader.header().datalink);
             }
             while let Some(packet) = reader.next_packet() {
-                let packet = packet.context("truncated or corrupt pcap record")?;
+                let packet = match packet {
+                    Ok(packet) => packet,
+                    Err(e) => {
+                        replay.damage = Some(damage("pcap record", replay.frames, &e));
+                        break;
+                    }
+                };
                 let micros = i64::try_from(packet.timestamp.as_micros()).unwrap_or(i64::MAX);
                 feed(Instant::from_micros(micros), &packet.data, &mut replay);
             }
@@ -143,6 +185,11 @@ pub fn replay_bytes_with(
         _ => bail!("not a pcap or pcapng capture (unknown magic number)"),
     }
     Ok(replay)
+}
+
+/// The damage that ended a capture early, with how far it got.
+fn damage(what: &str, frames: u64, e: &dyn std::fmt::Display) -> String {
+    format!("truncated or corrupt {what} after {frames} frames ({e})")
 }
 
 /// pcapng `if_tsresol`: a power of ten, or of two with the top bit set.
@@ -251,6 +298,50 @@ mod corpus {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("appliance/tests/data/suricata-verify")
             .join(case)
+    }
+
+    /// Issue 15: a damaged capture lost every good frame. Cut anywhere past
+    /// its header, a capture still gives the frames before the cut, their
+    /// events, and says where it was cut.
+    #[test]
+    fn a_capture_cut_anywhere_keeps_the_frames_before_the_cut() {
+        let path = data("smtp-rfc2231").join("input.pcap");
+        let whole = std::fs::read(&path).expect("the test capture");
+        let options = ReplayOptions {
+            fix_checksums: true,
+        };
+        let full = replay_bytes_with(&whole, Config::default(), FrozenIntel::default(), options)
+            .expect("whole");
+        assert!(full.damage.is_none());
+        let mut last_frames = 0;
+        for cut in (24..whole.len()).step_by(97) {
+            let r = replay_bytes_with(
+                &whole[..cut],
+                Config::default(),
+                FrozenIntel::default(),
+                options,
+            )
+            .expect("a cut capture is replayed, not refused");
+            assert!(r.frames >= last_frames && r.frames <= full.frames);
+            last_frames = r.frames;
+            if r.frames < full.frames {
+                let damage = r.damage.as_deref().unwrap_or("");
+                assert!(
+                    damage.is_empty() || damage.contains(&format!("after {} frames", r.frames)),
+                    "{damage}"
+                );
+            }
+        }
+        // Cut in the last record: everything before it, and the damage named.
+        let r = replay_bytes_with(
+            &whole[..whole.len() - 3],
+            Config::default(),
+            FrozenIntel::default(),
+            options,
+        )
+        .expect("cut");
+        assert_eq!(r.frames, full.frames - 1);
+        assert!(r.damage.is_some_and(|d| d.contains("pcap record")));
     }
 
     /// Replays with the checksum fix; keeps the anti-malware events (other
