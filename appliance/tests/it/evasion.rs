@@ -146,6 +146,8 @@ enum Coding {
         token: u8,
     },
     Brotli,
+    /// Zstandard: Chromium (123) and Firefox (126) decode it.
+    Zstd,
     /// gzip then deflate, declared in one field or in two.
     Double {
         two_fields: bool,
@@ -264,6 +266,7 @@ impl Case {
             Coding::Gzip { .. } => c.push("coding: damaged gzip"),
             Coding::Deflate { .. } => c.push("coding: deflate (zlib/raw)"),
             Coding::Brotli => c.push("coding: brotli"),
+            Coding::Zstd => c.push("coding: zstd"),
             Coding::Double { .. } => c.push("coding: two layers"),
             Coding::GzipAsDeflate | Coding::DeclaredTwiceAppliedOnce | Coding::Lzma => {
                 c.push("coding: declared != applied")
@@ -482,6 +485,10 @@ fn encode(file: &[u8], coding: Coding) -> (Vec<u8>, Vec<String>) {
             let body = if zlib { zlib_of(file) } else { deflate(file) };
             (body, vec![token])
         }
+        Coding::Zstd => (
+            ruzstd::encoding::compress_to_vec(file, ruzstd::encoding::CompressionLevel::Fastest),
+            vec!["zstd".into()],
+        ),
         Coding::Brotli => {
             let mut out = Vec::new();
             {
@@ -753,6 +760,7 @@ fn coding() -> impl Strategy<Value = Coding> {
         3 => (0u8..6, gz_damage()).prop_map(|(token, damage)| Coding::Gzip { token, damage }),
         2 => (any::<bool>(), 0u8..4).prop_map(|(zlib, token)| Coding::Deflate { zlib, token }),
         1 => Just(Coding::Brotli),
+        1 => Just(Coding::Zstd),
         1 => any::<bool>().prop_map(|two_fields| Coding::Double { two_fields }),
         1 => Just(Coding::GzipAsDeflate),
         1 => Just(Coding::DeclaredTwiceAppliedOnce),
@@ -980,6 +988,7 @@ fn singles() -> Vec<Case> {
     }
     for coding in [
         Coding::Brotli,
+        Coding::Zstd,
         Coding::Double { two_fields: false },
         Coding::Double { two_fields: true },
         Coding::GzipAsDeflate,

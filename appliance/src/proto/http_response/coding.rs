@@ -4,7 +4,8 @@
 //! - Names: a Content-Encoding token is read after taking out NUL, 0xA0 and
 //!   blanks and cutting at `;` (junk around a name a browser still reads);
 //!   `x-gzip` is gzip and `x-deflate` is deflate (both browsers), `br` is
-//!   brotli (both browsers). `lzma` is decoded by no mainstream browser
+//!   brotli (both browsers), `zstd` is Zstandard (Chromium since 123,
+//!   Firefox since 126). `lzma` is decoded by no mainstream browser
 //!   (they save the compressed bytes, the raw reading) but by Suricata's
 //!   libhtp: its decoded bytes are one more reading, so a file that one
 //!   HTTP reader delivers is scanned (issue 14 lists lzma among the misses).
@@ -34,6 +35,7 @@ pub enum Coding {
     Gzip,
     Deflate,
     Brotli,
+    Zstd,
     Lzma,
 }
 
@@ -60,6 +62,7 @@ pub fn token(raw: &str) -> Option<Token> {
         "gzip" | "x-gzip" => Some(Token::Known(Coding::Gzip)),
         "deflate" | "x-deflate" => Some(Token::Known(Coding::Deflate)),
         "br" => Some(Token::Known(Coding::Brotli)),
+        "zstd" => Some(Token::Known(Coding::Zstd)),
         "lzma" => Some(Token::Known(Coding::Lzma)),
         _ => Some(Token::Other(cleaned)),
     }
@@ -161,6 +164,7 @@ pub fn undo(coding: Coding, data: &[u8], limit: usize) -> Option<Vec<u8>> {
             }
         }
         Coding::Lzma => unlzma(data, limit),
+        Coding::Zstd => unzstd(data, limit),
         Coding::Brotli => {
             let mut out = Vec::new();
             let mut reader = brotli_decompressor::Decompressor::new(data, 4096).take(limit as u64);
@@ -231,6 +235,30 @@ fn unlzma(data: &[u8], limit: usize) -> Vec<u8> {
     decode(&framed, UnpackedSize::ReadFromHeader)
 }
 
+/// Zstandard frames as far as they decode (a damaged or cut frame keeps
+/// what came before the damage), at most `limit` bytes.
+fn unzstd(data: &[u8], limit: usize) -> Vec<u8> {
+    let mut input = data;
+    let Ok(decoder) = ruzstd::decoding::StreamingDecoder::new(&mut input) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut reader = decoder.take(limit as u64);
+    let mut buf = [0u8; 8192];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    out
+}
+
+/// Whether `data` starts with a Zstandard frame's magic number.
+pub fn zstd_magic(data: &[u8]) -> bool {
+    data.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+}
+
 /// Codings a body looks like it carries, by its first bytes.
 pub fn sniff(data: &[u8]) -> Vec<Coding> {
     let mut out = Vec::new();
@@ -239,6 +267,9 @@ pub fn sniff(data: &[u8]) -> Vec<Coding> {
     }
     if zlib_header(data) {
         out.push(Coding::Deflate);
+    }
+    if zstd_magic(data) {
+        out.push(Coding::Zstd);
     }
     out
 }

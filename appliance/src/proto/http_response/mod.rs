@@ -14,7 +14,7 @@
 //!   body is framed in linear time as it arrives;
 //! - [`coding`]: content codings undone leniently (gzip with a bad header
 //!   CRC, reserved flags or a cut trailer; deflate with or without zlib;
-//!   brotli; lzma, which only libhtp decodes; layers declared otherwise
+//!   brotli; zstd; lzma, which only libhtp decodes; layers declared otherwise
 //!   than applied);
 //! - here: the bounded set of interpretations ([`response_views`]): every
 //!   head reading × every framing × every decoding, deduplicated, capped in

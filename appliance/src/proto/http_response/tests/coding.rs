@@ -118,6 +118,24 @@ fn outputs_are_capped() {
     assert!(peel(&bomb, &[Coding::Gzip], 1000, 3).len() <= 3);
 }
 
+/// zstd as Chromium and Firefox decode it: whole, capped, cut (a prefix),
+/// and found by its magic number when declared otherwise.
+#[test]
+fn zstd_whole_cut_and_sniffed() {
+    let file = b"a file both browsers would save from a zstd body ".repeat(40);
+    let body =
+        ruzstd::encoding::compress_to_vec(&file[..], ruzstd::encoding::CompressionLevel::Fastest);
+    assert_eq!(token("zstd"), Some(Token::Known(Coding::Zstd)));
+    assert_eq!(
+        undo(Coding::Zstd, &body, 1 << 20).as_deref(),
+        Some(&file[..])
+    );
+    assert_eq!(undo(Coding::Zstd, &body, 100).map(|v| v.len()), Some(100));
+    let cut = undo(Coding::Zstd, &body[..body.len() / 2], 1 << 20).unwrap_or_default();
+    assert!(file.starts_with(&cut), "a cut frame gives a prefix");
+    assert!(peel(&body, &[Coding::Gzip], 1 << 20, 8).contains(&file));
+}
+
 /// lzma in both framings (the `.lzma` header, and libhtp's bare 5 bytes of
 /// properties), whole, cut, and capped.
 #[test]
@@ -144,7 +162,7 @@ proptest::proptest! {
     /// Arbitrary bytes never panic any decoder.
     #[test]
     fn any_bytes(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
-        for c in [Coding::Gzip, Coding::Deflate, Coding::Brotli, Coding::Lzma] {
+        for c in [Coding::Gzip, Coding::Deflate, Coding::Brotli, Coding::Zstd, Coding::Lzma] {
             let _ = undo(c, &data, 4096);
         }
         let _ = peel(&data, &[Coding::Gzip, Coding::Brotli, Coding::Lzma], 4096, 8);
