@@ -63,8 +63,14 @@ pub struct SourceError {
     label: String,
     help: Option<String>,
     span: Span,
-    src: NamedSource<String>,
+    /// `None` when the offending line is too long to draw
+    /// ([`MAX_DRAWN_LINE`]): the one-line location says where it is.
+    src: Option<NamedSource<String>>,
 }
+
+/// The longest line drawn under a diagnostic. A refused YAML file can be one
+/// line of 200 KB (a nesting bomb); drawing it would flood the terminal.
+pub const MAX_DRAWN_LINE: usize = 400;
 
 impl SourceError {
     pub fn file(&self) -> &str {
@@ -111,10 +117,11 @@ impl Diagnostic for SourceError {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.src)
+        self.src.as_ref().map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.src.as_ref()?;
         let label = LabeledSpan::new(Some(self.label.clone()), self.span.offset, self.span.len);
         Some(Box::new(std::iter::once(label)))
     }
@@ -260,6 +267,19 @@ impl From<Problem<'_>> for LoadError {
             help,
         } = problem;
         let (line, column) = doc.lines.line_col(doc.text, span.offset);
+        // Bytes, not str slices: an offset need not be a char boundary.
+        let bytes = doc.text.as_bytes();
+        let at = span.offset.min(bytes.len());
+        let line_start = bytes[..at]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line_len = bytes[line_start..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .unwrap_or(bytes.len() - line_start);
+        let src = (line_len <= MAX_DRAWN_LINE)
+            .then(|| NamedSource::new(doc.path, doc.text.to_string()).with_language("yaml"));
         LoadError::Invalid(Box::new(SourceError {
             file: doc.path.to_string(),
             line,
@@ -268,7 +288,7 @@ impl From<Problem<'_>> for LoadError {
             message,
             help,
             span,
-            src: NamedSource::new(doc.path, doc.text.to_string()).with_language("yaml"),
+            src,
         }))
     }
 }

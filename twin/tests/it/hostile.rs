@@ -168,3 +168,29 @@ fn actor_interval_1ms_is_refused_with_the_minimum() {
         "shorter than the minimum 1s",
     );
 }
+
+/// Issue 15: a refused YAML line of 200 KB was drawn whole under the
+/// diagnostic and flooded the terminal. A line past `MAX_DRAWN_LINE` is not
+/// drawn (the one-line `file:line:col` says where it is); a short one still is.
+#[test]
+fn a_200_kb_offending_line_is_not_drawn_but_a_short_one_is() {
+    let render = |err: &LoadError| {
+        let e = err.source_error().expect("located");
+        let mut text = String::new();
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .render_report(&mut text, e)
+            .expect("renders");
+        text
+    };
+    let long = format!("{}\nextra: {}\n", winxp().trim_end(), deep_flow(100_000));
+    let text = render(&scenario(&long).expect_err("refused"));
+    assert!(text.len() < 2_000, "the diagnostic is {} bytes", text.len());
+    assert!(text.contains("nests deeper than 64 levels"), "{text}");
+
+    let short = format!("{}\nextra: {}\n", winxp().trim_end(), deep_flow(100));
+    let text = render(&scenario(&short).expect_err("refused"));
+    assert!(
+        text.contains("extra: [[["),
+        "the short line is drawn: {text}"
+    );
+}
