@@ -76,29 +76,7 @@ pub fn tcp(ends: &Endpoints, spec: &TcpSpec<'_>, ident: u16, ttl: u8) -> Vec<u8>
     let max_payload = usize::from(u16::MAX) - IP_LEN - TCP_LEN - opt_len;
     let payload = spec.payload.get(..max_payload).unwrap_or(spec.payload);
     let tcp_len = TCP_LEN + opt_len + payload.len();
-    let mut buf = vec![0u8; ETH_LEN + IP_LEN + tcp_len];
-
-    let mut eth = EthernetFrame::new_unchecked(&mut buf[..]);
-    eth.set_src_addr(EthernetAddress(ends.src_mac.0));
-    eth.set_dst_addr(EthernetAddress(ends.dst_mac.0));
-    eth.set_ethertype(EthernetProtocol::Ipv4);
-
-    let mut ip = Ipv4Packet::new_unchecked(&mut buf[ETH_LEN..]);
-    ip.set_version(4);
-    ip.set_header_len(IP_LEN as u8);
-    ip.set_dscp(0);
-    ip.set_ecn(0);
-    // Bounded above by the cut, so this never truncates.
-    ip.set_total_len((IP_LEN + tcp_len) as u16);
-    ip.set_ident(ident);
-    ip.clear_flags();
-    ip.set_dont_frag(true);
-    ip.set_frag_offset(0);
-    ip.set_hop_limit(ttl);
-    ip.set_next_header(IpProtocol::Tcp);
-    ip.set_src_addr(ends.src);
-    ip.set_dst_addr(ends.dst);
-    ip.fill_checksum();
+    let mut buf = eth_ipv4(ends, IpProtocol::Tcp, tcp_len, ident, ttl);
 
     let mut seg = TcpPacket::new_unchecked(&mut buf[ETH_LEN + IP_LEN..]);
     seg.set_src_port(ends.src_port);
@@ -130,7 +108,22 @@ pub fn udp(ends: &Endpoints, payload: &[u8], ident: u16, ttl: u8) -> Vec<u8> {
     let max_payload = usize::from(u16::MAX) - IP_LEN - UDP_LEN;
     let payload = payload.get(..max_payload).unwrap_or(payload);
     let udp_len = UDP_LEN + payload.len();
-    let mut buf = vec![0u8; ETH_LEN + IP_LEN + udp_len];
+    let mut buf = eth_ipv4(ends, IpProtocol::Udp, udp_len, ident, ttl);
+
+    let mut dgram = UdpPacket::new_unchecked(&mut buf[ETH_LEN + IP_LEN..]);
+    dgram.set_src_port(ends.src_port);
+    dgram.set_dst_port(ends.dst_port);
+    dgram.set_len(udp_len as u16);
+    dgram.payload_mut().copy_from_slice(payload);
+    dgram.fill_checksum(&IpAddress::Ipv4(ends.src), &IpAddress::Ipv4(ends.dst));
+    buf
+}
+
+/// A frame of `l4_len` bytes after its Ethernet and IPv4 headers, those two
+/// written (checksum included) and the transport part left zero for the
+/// caller. `l4_len` is at most what one IPv4 packet holds (callers cut).
+fn eth_ipv4(ends: &Endpoints, protocol: IpProtocol, l4_len: usize, ident: u16, ttl: u8) -> Vec<u8> {
+    let mut buf = vec![0u8; ETH_LEN + IP_LEN + l4_len];
 
     let mut eth = EthernetFrame::new_unchecked(&mut buf[..]);
     eth.set_src_addr(EthernetAddress(ends.src_mac.0));
@@ -142,24 +135,17 @@ pub fn udp(ends: &Endpoints, payload: &[u8], ident: u16, ttl: u8) -> Vec<u8> {
     ip.set_header_len(IP_LEN as u8);
     ip.set_dscp(0);
     ip.set_ecn(0);
-    // Bounded above by the cut, so this never truncates.
-    ip.set_total_len((IP_LEN + udp_len) as u16);
+    // Bounded above by the callers' cut, so this never truncates.
+    ip.set_total_len((IP_LEN + l4_len) as u16);
     ip.set_ident(ident);
     ip.clear_flags();
     ip.set_dont_frag(true);
     ip.set_frag_offset(0);
     ip.set_hop_limit(ttl);
-    ip.set_next_header(IpProtocol::Udp);
+    ip.set_next_header(protocol);
     ip.set_src_addr(ends.src);
     ip.set_dst_addr(ends.dst);
     ip.fill_checksum();
-
-    let mut dgram = UdpPacket::new_unchecked(&mut buf[ETH_LEN + IP_LEN..]);
-    dgram.set_src_port(ends.src_port);
-    dgram.set_dst_port(ends.dst_port);
-    dgram.set_len(udp_len as u16);
-    dgram.payload_mut().copy_from_slice(payload);
-    dgram.fill_checksum(&IpAddress::Ipv4(ends.src), &IpAddress::Ipv4(ends.dst));
     buf
 }
 
