@@ -166,17 +166,7 @@ pub fn undo(coding: Coding, data: &[u8], limit: usize) -> Option<Vec<u8>> {
         Coding::Lzma => unlzma(data, limit),
         Coding::Zstd => unzstd(data, limit),
         Coding::Brotli => {
-            let mut out = Vec::new();
-            let mut reader = brotli_decompressor::Decompressor::new(data, 4096).take(limit as u64);
-            // A damaged stream: keep what came before the damage.
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => out.extend_from_slice(&buf[..n]),
-                }
-            }
-            out
+            read_until_damage(brotli_decompressor::Decompressor::new(data, 4096), limit)
         }
     };
     (!out.is_empty()).then_some(out)
@@ -242,6 +232,12 @@ fn unzstd(data: &[u8], limit: usize) -> Vec<u8> {
     let Ok(decoder) = ruzstd::decoding::StreamingDecoder::new(&mut input) else {
         return Vec::new();
     };
+    read_until_damage(decoder, limit)
+}
+
+/// What a streaming decoder gives, at most `limit` bytes: a damaged stream
+/// keeps what came before the damage, as browsers keep it.
+fn read_until_damage(decoder: impl Read, limit: usize) -> Vec<u8> {
     let mut out = Vec::new();
     let mut reader = decoder.take(limit as u64);
     let mut buf = [0u8; 8192];
