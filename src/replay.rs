@@ -300,6 +300,31 @@ mod corpus {
             .join(case)
     }
 
+    /// The pcapng neighbour of the cut pcap: the same frames written by the
+    /// twin's pcapng writer, cut in the last block, keep all frames before
+    /// it and name the block.
+    #[test]
+    fn a_pcapng_cut_in_its_last_block_keeps_the_frames_before() {
+        let path = data("smtp-rfc2231").join("input.pcap");
+        let whole = std::fs::read(&path).expect("the test capture");
+        let mut reader = PcapReader::new(&whole[..]).expect("pcap");
+        let mut capture = twin::capture::Capture::new().expect("capture");
+        while let Some(Ok(p)) = reader.next_packet() {
+            let at = Instant::from_micros(i64::try_from(p.timestamp.as_micros()).unwrap_or(0));
+            capture.record(twin::link::LinkId::Lan, at, &p.data);
+        }
+        let ng = capture.bytes().to_vec();
+        let run = |bytes: &[u8]| {
+            replay_bytes(bytes, Config::default(), FrozenIntel::default()).expect("replayed")
+        };
+        let full = run(&ng);
+        assert_eq!(full.frames, capture.frames());
+        assert!(full.damage.is_none());
+        let cut = run(&ng[..ng.len() - 3]);
+        assert_eq!(cut.frames, full.frames - 1);
+        assert!(cut.damage.is_some_and(|d| d.contains("pcapng block")));
+    }
+
     /// Issue 15: a damaged capture lost every good frame. Cut anywhere past
     /// its header, a capture still gives the frames before the cut, their
     /// events, and says where it was cut.
