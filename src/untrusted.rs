@@ -65,7 +65,7 @@ pub const TARGETS: &[Target] = &[
     },
     Target {
         name: "zip",
-        parsers: "zip archives through the anti-malware walker",
+        parsers: "zip archives through the scanner's walker",
         run: zip,
     },
     Target {
