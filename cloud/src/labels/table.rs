@@ -252,6 +252,12 @@ pub(super) const LABELS: &[(&str, &str, &str)] = &[
     ("requests", "アクセス数", "Requests"),
     ("bytes", "通信量 (バイト)", "Traffic (bytes)"),
     ("rows_total", "件数", "Rows"),
+    ("narrow_user", "ユーザ (IPアドレス)", "User (IP address)"),
+    (
+        "access_top_rows",
+        "UIの仕様上、上限20件となっております。より詳細な分析をしたい場合、ユーザ名や期間を細分化して表示してください。",
+        "The console shows the top 20 only. To see more, narrow the view by user or period.",
+    ),
     ("page", "ページ", "Page"),
     ("previous", "前へ", "Previous"),
     ("next", "次へ", "Next"),
