@@ -64,6 +64,15 @@ Feature: The cloud console
     And the console's gateway allows nothing more than before
     And nothing already logged was lost
 
+  # Seed 001, the dashboard: 「インターネットセキュリティによってブロックされた上位
+  # ユーザ / Root 過去1時間 10」: the one widget scoped to the last hour.
+  Scenario: the top users blocked by internet security cover the last hour
+    # The calls began at 10:09:45, so at 12:00 the last hour holds fewer
+    # than the 7 days the other widgets cover.
+    Given the console on scenario "winxp-cnc-beacon" after 12 hours
+    When I log in to the console
+    Then the dashboard's top blocked users are the store's blocked events of the last 1 hour by user, led by "PC-XP"
+
   # Seed 000 Q4: 「UIの仕様上、上限20件となっております。より詳細な分析をしたい場合、
   # ユーザ名や期間を細分化して表示してください。」
   Scenario: the internet access statistics show the top 20, and say to narrow by user or period for more

@@ -71,6 +71,7 @@ pub(super) const LABELS: &[(&str, &str, &str)] = &[
         "APT events",
     ),
     ("last_7_days", "過去7日間", "Last 7 days"),
+    ("last_hour", "過去1時間", "Last hour"),
     ("detections", "検出数", "Detections"),
     ("no_data", "データはありません", "No data"),
     ("policy", "ポリシー", "Policy"),
