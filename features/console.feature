@@ -42,7 +42,7 @@ Feature: The cloud console
     Then the console's gateway runs policy version 2
     And nothing already logged was lost
 
-  Scenario: the log export follows the 62-day and 5,000-row rules
+  Scenario: the log export holds the 1,146 detections of case ①, and the period keeps to 62 days
     Given the console on scenario "winxp-cnc-beacon" after 1 day
     When I log in to the console
     And I GET "/logs/export.csv?engine=cnc&ip=192.168.1.11"
@@ -51,6 +51,13 @@ Feature: The cloud console
     Then the page says "期間を過去62日以内に調整しました"
     When I GET "/logs?ip=192.168.1.999"
     Then the console answers 400
+
+  # 5,040 calls (every 10 s from 08:00 to 22:00) against the 5,000-row cap.
+  Scenario: a day with more detections than one export holds downloads 5,000 rows and says how many matched
+    Given the console on scenario "log-export-over-5000" after 1 day
+    When I log in to the console
+    And I GET "/logs/export.csv?engine=cnc"
+    Then the CSV export has 5000 rows and says it matched 5040
 
   Scenario: an allow list entry that does not validate is refused with its reason and not deployed
     Given the console on scenario "misblocked-company-site" after 2 hours
