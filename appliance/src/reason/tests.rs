@@ -29,6 +29,12 @@ fn samples() -> Vec<Reason> {
         Reason::Sinkhole {
             answer: Some(Ipv4Addr::new(192, 0, 2, 250)),
         },
+        Reason::UninspectedTraffic {
+            flows: 3,
+            packets: 40,
+            bytes: 51_200,
+        },
+        Reason::UnsupportedProtocol { ethertype: 0x86dd },
         Reason::BeaconThreshold {
             score: Thousandths(812),
             threshold: Thousandths(700),

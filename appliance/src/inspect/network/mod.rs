@@ -73,10 +73,19 @@ pub struct NetStats {
     pub firewall_denied: u64,
     pub ips_dropped: u64,
     pub beacon_reset: u64,
+    /// Packets of new flows the full table passed uninspected (fail-open).
     pub uninspected: u64,
     /// Replies of flows passed uninspected, let through in turn.
     pub uninspected_replies: u64,
+    /// Flows the full table passed uninspected, each once.
+    pub uninspected_flows: u64,
+    /// Bytes (whole frames) of `uninspected` and `uninspected_replies`.
+    pub uninspected_bytes: u64,
     pub overflow_dropped: u64,
+    /// Frames neither IPv4 nor ARP (IPv6, VLAN, PPPoE...): forwarded with
+    /// no engine reading them.
+    pub unsupported_frames: u64,
+    pub unsupported_bytes: u64,
 }
 
 /// A flow stopped by the IPS, both directions: (proto, low end, high end).
@@ -102,6 +111,9 @@ pub struct NetworkStage {
     /// scoring has nothing to add there.
     listed_pairs: BTreeSet<(Ipv4Addr, Ipv4Addr)>,
     overflow: overflow::Overflow,
+    unsupported: overflow::Unsupported,
+    /// Who the episode going on started with: its events name them.
+    overflow_parties: Option<Parties>,
     pub stats: NetStats,
 }
 
@@ -141,6 +153,8 @@ impl NetworkStage {
             callback_hosts: BTreeMap::new(),
             listed_pairs: BTreeSet::new(),
             overflow: overflow::Overflow::default(),
+            unsupported: overflow::Unsupported::default(),
+            overflow_parties: None,
             stats: NetStats::default(),
         }
     }
@@ -160,11 +174,133 @@ impl NetworkStage {
         self.ips.rule_count()
     }
 
-    /// A frame that is not IPv4 (ARP, ...): only the device list looks.
-    pub fn other_frame(&mut self, config: &Config, now: Instant, port: Port, frame: &[u8]) {
+    /// A frame that is not IPv4 (ARP, ...): only the device list looks. A
+    /// frame that is not ARP either passes uninspected: counted, one event
+    /// when such frames start and one with their counts when they stop.
+    pub fn other_frame(
+        &mut self,
+        config: &Config,
+        now: Instant,
+        port: Port,
+        frame: &[u8],
+        out: &mut Vec<Event>,
+    ) {
         if port == Port::Lan && config.devices.enabled {
             self.devices.arp(now, frame);
         }
+        let ethertype = frame
+            .get(12..14)
+            .map_or(0, |t| u16::from_be_bytes([t[0], t[1]]));
+        if ethertype == 0x0806 {
+            return;
+        }
+        self.stats.unsupported_frames += 1;
+        self.stats.unsupported_bytes += frame.len() as u64;
+        if self.unsupported.passed(now, ethertype, frame.len()) {
+            let src_mac = frame
+                .get(6..12)
+                .and_then(|m| <[u8; 6]>::try_from(m).ok())
+                .map_or_else(String::new, |m| Mac(m).to_string());
+            out.push(notify::event(
+                now,
+                &Detection {
+                    engine: Engine::Firewall,
+                    action: Action::Monitor,
+                    reasons: vec![Reason::UnsupportedProtocol { ethertype }],
+                    threat: String::new(),
+                    host: None,
+                    url: None,
+                },
+                &Parties {
+                    src_ip: Ipv4Addr::UNSPECIFIED,
+                    src_mac,
+                    dst_ip: Ipv4Addr::UNSPECIFIED,
+                    dst_port: 0,
+                },
+            ));
+        }
+    }
+
+    /// Episodes whose quiet time is up end, each with one event.
+    pub fn poll(&mut self, config: &Config, now: Instant, out: &mut Vec<Event>) {
+        if let Some(ep) = self.overflow.room(now) {
+            out.push(self.overflow_ended(config, now, ep));
+        }
+        if let Some(ep) = self.unsupported.quiet(now) {
+            out.push(notify::event(
+                now,
+                &Detection {
+                    engine: Engine::Firewall,
+                    action: Action::Monitor,
+                    reasons: vec![
+                        Reason::UnsupportedProtocol {
+                            ethertype: ep.ethertype,
+                        },
+                        Reason::UninspectedTraffic {
+                            flows: 0,
+                            packets: ep.frames,
+                            bytes: ep.bytes,
+                        },
+                    ],
+                    threat: String::new(),
+                    host: None,
+                    url: None,
+                },
+                &Parties {
+                    src_ip: Ipv4Addr::UNSPECIFIED,
+                    src_mac: String::new(),
+                    dst_ip: Ipv4Addr::UNSPECIFIED,
+                    dst_port: 0,
+                },
+            ));
+        }
+    }
+
+    /// When [`NetworkStage::poll`] has an episode to end, if ever.
+    pub fn poll_at(&self) -> Option<Instant> {
+        match (self.overflow.due(), self.unsupported.due()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The event that ends an overflow episode: how many flows, for how
+    /// long, and (fail-open) what passed uninspected.
+    fn overflow_ended(&mut self, config: &Config, now: Instant, ep: overflow::Episode) -> Event {
+        let fail_open = config.flow_table.when_full == Overflow::FailOpen;
+        let mut reasons = vec![
+            Reason::FlowTableRoom,
+            Reason::FlowsTurnedAway {
+                flows: ep.flows,
+                secs: ep.last.saturating_since(ep.since).as_secs(),
+            },
+            Reason::WhenFull { fail_open },
+        ];
+        if fail_open {
+            reasons.push(Reason::UninspectedTraffic {
+                flows: ep.flows,
+                packets: ep.packets,
+                bytes: ep.bytes,
+            });
+        }
+        let parties = self.overflow_parties.take().unwrap_or(Parties {
+            src_ip: Ipv4Addr::UNSPECIFIED,
+            src_mac: String::new(),
+            dst_ip: Ipv4Addr::UNSPECIFIED,
+            dst_port: 0,
+        });
+        notify::event(
+            now,
+            &Detection {
+                engine: Engine::Firewall,
+                action: Action::Monitor,
+                reasons,
+                threat: String::new(),
+                host: None,
+                url: None,
+            },
+            &parties,
+        )
     }
 
     /// Runs the stages on one packet, in order; the first that disposes of
@@ -587,35 +723,25 @@ impl NetworkStage {
         let fail_open = config.flow_table.when_full == Overflow::FailOpen;
         if !table_full {
             if let Some(ep) = self.overflow.room(now) {
-                let reasons = vec![
-                    Reason::FlowTableRoom,
-                    Reason::FlowsTurnedAway {
-                        flows: ep.flows,
-                        secs: ep.last.saturating_since(ep.since).as_secs(),
-                    },
-                    Reason::WhenFull { fail_open },
-                ];
-                out.push(event(
-                    now,
-                    packet,
-                    dst_port,
-                    Engine::Firewall,
-                    Action::Monitor,
-                    reasons,
-                    None,
-                    None,
-                ));
+                out.push(self.overflow_ended(config, now, ep));
             }
             return None;
         }
-        if fail_open
-            && p.port == Port::Lan
-            && let (Some(sport), Some(dport)) = (p.src_port, dst_port)
-        {
-            self.overflow
-                .remember((protocol, (packet.src, sport), (packet.dst, dport)), now);
-        }
-        if self.overflow.turned_away(now) {
+        let key = (
+            protocol,
+            (packet.src, p.src_port.unwrap_or(0)),
+            (packet.dst, dst_port.unwrap_or(0)),
+        );
+        let flows_before = self.overflow.episode().map_or(0, |ep| ep.flows);
+        let starts = self.overflow.turned_away(now, key, p.frame.len());
+        let new_flow = self.overflow.episode().map_or(0, |ep| ep.flows) > flows_before;
+        if starts {
+            self.overflow_parties = Some(Parties {
+                src_ip: packet.src,
+                src_mac: packet.src_mac.to_string(),
+                dst_ip: packet.dst,
+                dst_port: dst_port.unwrap_or(0),
+            });
             let reasons = vec![
                 Reason::FlowTableFull,
                 Reason::FlowsTracked {
@@ -641,6 +767,8 @@ impl NetworkStage {
         }
         Some(if fail_open {
             self.stats.uninspected += 1;
+            self.stats.uninspected_flows += u64::from(new_flow);
+            self.stats.uninspected_bytes += p.frame.len() as u64;
             Fate::Uninspected
         } else {
             self.stats.overflow_dropped += 1;
@@ -653,21 +781,23 @@ impl NetworkStage {
     /// firewall with no state to show.
     fn uninspected_reply_stage(
         &mut self,
-        _config: &Config,
+        config: &Config,
         p: &Seen<'_>,
         _out: &mut Vec<Event>,
     ) -> Option<Fate> {
-        if p.port != Port::Wan || p.flow.known {
+        if p.port != Port::Wan || p.flow.known || config.flow_table.when_full != Overflow::FailOpen
+        {
             return None;
         }
         let (Some(sport), Some(dport)) = (p.src_port, p.dst_port) else {
             return None;
         };
         let key = (p.protocol, (p.packet.dst, dport), (p.packet.src, sport));
-        if !self.overflow.is_reply(&key, p.now) {
+        if !self.overflow.is_reply(&key, p.now, p.frame.len()) {
             return None;
         }
         self.stats.uninspected_replies += 1;
+        self.stats.uninspected_bytes += p.frame.len() as u64;
         Some(Fate::Uninspected)
     }
 
