@@ -10,7 +10,7 @@ Feature: A flood fills the flow table: fail-open passes, and the report says how
     Given the scenario "flow-table-flood" without a packet capture
     # The flood starts at 13:30:00 and lasts 20 s; the table is full from
     # its first second.
-    When the twin runs for 30 minutes 5 seconds
+    When the twin runs for 1805 seconds
     And host "PC-03" opens "http://www.print-shop.example/"
     Then host "PC-03" receives the page "http://www.print-shop.example/"
     When the twin runs to the end of the scenario
