@@ -351,8 +351,19 @@ fn replay_all(
         None => appliance::FrozenIntel::default(),
     };
     if let [one] = captures {
-        let replay = officetwin::replay::replay_file_with(one, config, intel, options)?;
-        print!("{}", officetwin::replay::render(&replay, web.verbose));
+        if web.verbose {
+            let replay = officetwin::replay::replay_file_with(one, config, intel, options)?;
+            print!("{}", officetwin::replay::render(&replay, true));
+            return Ok(());
+        }
+        // Events written as they come: memory does not grow with the capture.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let replay = officetwin::replay::replay_file_to(one, config, intel, options, &mut out)?;
+        std::io::Write::write_all(
+            &mut out,
+            officetwin::replay::render_summary(&replay).as_bytes(),
+        )?;
+        std::io::Write::flush(&mut out)?;
         return Ok(());
     }
     let job = officetwin::replay::Job {

@@ -20,14 +20,14 @@
 mod many;
 pub mod snaplen;
 
-pub use many::{Job, render, replay_many};
+pub use many::{Job, event_line, render, render_summary, replay_many};
 
 use anyhow::{Context, Result, bail};
 use appliance::{Actions, Config, Event, FrozenIntel, Gateway, Instant, Port};
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption;
 use pcap_file::pcapng::{Block, PcapNgReader};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::Ipv4Addr;
 use std::path::Path;
 
@@ -35,6 +35,9 @@ use std::path::Path;
 #[derive(Debug, Default)]
 pub struct Replay {
     pub frames: u64,
+    /// Events the gateway logged (also when they were written out as they
+    /// came rather than kept in `events`).
+    pub event_count: u64,
     pub lan_frames: u64,
     pub wan_frames: u64,
     /// Frames the gateway emitted (forwarded, forged).
@@ -86,6 +89,22 @@ pub fn replay_file_with(
         .with_context(|| format!("replaying {}", path.display()))
 }
 
+/// Replays the capture at `path`, writing each event's line to `out` as the
+/// gateway logs it (nothing kept: memory does not grow with the capture nor
+/// with its events); the returned replay has the counts, no events and no
+/// accesses. What it writes, then [`render_summary`], is byte for byte
+/// [`render`] of the same replay kept whole (not verbose).
+pub fn replay_file_to(
+    path: &Path,
+    config: Config,
+    intel: FrozenIntel,
+    options: ReplayOptions,
+    out: &mut dyn Write,
+) -> Result<Replay> {
+    replay_into(open(path)?, config, intel, options, Some(out))
+        .with_context(|| format!("replaying {}", path.display()))
+}
+
 pub fn replay_bytes(bytes: &[u8], config: Config, intel: FrozenIntel) -> Result<Replay> {
     replay_bytes_with(bytes, config, intel, ReplayOptions::default())
 }
@@ -101,10 +120,22 @@ pub fn replay_bytes_with(
 
 /// Replays the capture `input` streams, one record at a time.
 pub fn replay_reader<R: BufRead>(
+    input: R,
+    config: Config,
+    intel: FrozenIntel,
+    options: ReplayOptions,
+) -> Result<Replay> {
+    replay_into(input, config, intel, options, None)
+}
+
+/// [`replay_reader`], the events kept (`out` is `None`) or written to `out`
+/// as they come.
+fn replay_into<R: BufRead>(
     mut input: R,
     config: Config,
     intel: FrozenIntel,
     options: ReplayOptions,
+    mut out: Option<&mut dyn Write>,
 ) -> Result<Replay> {
     let mut gateway = Gateway::new(config, intel);
     let mut replay = Replay::default();
@@ -142,10 +173,21 @@ pub fn replay_reader<R: BufRead>(
             gateway.handle(now, port, frame, &mut actions);
         }
         replay.emitted += actions.frames.len() as u64;
-        replay.events.append(&mut actions.events);
+        replay.event_count += actions.events.len() as u64;
         replay.alerts += actions.alerts.len();
-        replay.accesses.append(&mut actions.accesses);
+        let written = match out.as_deref_mut() {
+            Some(out) => actions
+                .events
+                .iter()
+                .try_for_each(|e| out.write_all(event_line(e).as_bytes())),
+            None => {
+                replay.events.append(&mut actions.events);
+                replay.accesses.append(&mut actions.accesses);
+                Ok(())
+            }
+        };
         actions.clear();
+        written.context("writing the events")
     };
     let magic: Option<[u8; 4]> = input
         .fill_buf()
@@ -184,7 +226,7 @@ pub fn replay_reader<R: BufRead>(
                         let raw = epb.timestamp.as_nanos();
                         let micros = raw.saturating_mul(1_000_000) / u128::from(units);
                         let now = Instant::from_micros(i64::try_from(micros).unwrap_or(i64::MAX));
-                        feed(now, &epb.data, epb.original_len, &mut replay);
+                        feed(now, &epb.data, epb.original_len, &mut replay)?;
                     }
                     _ => {}
                 }
@@ -224,7 +266,7 @@ pub fn replay_reader<R: BufRead>(
                     .saturating_mul(1_000_000)
                     .saturating_add(frac);
                 let now = Instant::from_micros(micros);
-                feed(now, &packet.data, packet.orig_len, &mut replay);
+                feed(now, &packet.data, packet.orig_len, &mut replay)?;
             }
         }
         _ => bail!("not a pcap or pcapng capture (unknown magic number)"),

@@ -476,3 +476,35 @@ fn several_captures_on_every_core_print_what_one_core_prints() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Written as they come (what `officetwin replay CAPTURE` does), the events
+/// and the summary are byte for byte the text of the replay kept whole, and
+/// nothing is kept.
+#[test]
+fn events_written_as_they_come_are_the_kept_replays_text() {
+    let options = ReplayOptions {
+        fix_checksums: true,
+    };
+    for case in [
+        "http-evader/http-evader-000",
+        "smtp-rfc2231",
+        "smtp-attachment-md5",
+    ] {
+        let path = data(case).join("input.pcap");
+        let kept = replay_file_with(&path, Config::default(), FrozenIntel::default(), options)
+            .expect("replayed");
+        assert!(kept.event_count > 0, "{case} has events to write");
+        let mut out = Vec::new();
+        let streamed = replay_file_to(
+            &path,
+            Config::default(),
+            FrozenIntel::default(),
+            options,
+            &mut out,
+        )
+        .expect("replayed");
+        assert!(streamed.events.is_empty() && streamed.accesses.is_empty());
+        out.extend_from_slice(render_summary(&streamed).as_bytes());
+        assert_eq!(String::from_utf8(out).expect("text"), render(&kept, false));
+    }
+}

@@ -62,17 +62,28 @@ pub fn render(replay: &Replay, verbose: bool) -> String {
         }
     }
     for event in &replay.events {
-        let _ = writeln!(
-            s,
-            "{}  {:<15} {:<13} {:<7} {}  [{}]",
-            event.time.jst_string(),
-            event.src_ip,
-            event.engine.label(),
-            event.action.label(),
-            cloud::store::destination(event),
-            event.reason()
-        );
+        s.push_str(&event_line(event));
     }
+    s.push_str(&render_summary(replay));
+    s
+}
+
+/// One event as replay prints it, with its line end.
+pub fn event_line(event: &appliance::Event) -> String {
+    format!(
+        "{}  {:<15} {:<13} {:<7} {}  [{}]\n",
+        event.time.jst_string(),
+        event.src_ip,
+        event.engine.label(),
+        event.action.label(),
+        cloud::store::destination(event),
+        event.reason()
+    )
+}
+
+/// What follows the events: the counts, the cut frames, the damage.
+pub fn render_summary(replay: &Replay) -> String {
+    let mut s = String::new();
     let _ = writeln!(
         s,
         "{} frames ({} LAN side, {} WAN side), {} emitted by the gateway, {} events, {} alerts",
@@ -80,7 +91,7 @@ pub fn render(replay: &Replay, verbose: bool) -> String {
         replay.lan_frames,
         replay.wan_frames,
         replay.emitted,
-        replay.events.len(),
+        replay.event_count,
         replay.alerts
     );
     if replay.truncated > 0 {
