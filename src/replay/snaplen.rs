@@ -149,4 +149,31 @@ mod tests {
         arp[12..14].copy_from_slice(&[0x08, 0x06]);
         assert_eq!(cut(&arp[..20]), Cut::Whole);
     }
+
+    mod any_bytes {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any bytes, IPv4-looking or not: a cut never panics, never
+            /// grows the frame, and a frame it rewrites claims no more
+            /// than it holds.
+            #[test]
+            fn a_cut_never_panics_nor_claims_more_than_it_holds(
+                mut bytes in proptest::collection::vec(any::<u8>(), 0..200),
+                ipv4 in any::<bool>(),
+            ) {
+                if ipv4 && bytes.len() >= 15 {
+                    bytes[12] = 0x08;
+                    bytes[13] = 0x00;
+                    bytes[14] = 0x40 | (bytes[14] & 0x0f);
+                }
+                if let Cut::Payload(out) = cut(&bytes) {
+                    prop_assert_eq!(out.len(), bytes.len());
+                    let total = usize::from(u16::from_be_bytes([out[16], out[17]]));
+                    prop_assert_eq!(total, out.len() - 14);
+                }
+            }
+        }
+    }
 }
