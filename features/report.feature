@@ -18,6 +18,8 @@ Feature: The monthly report (月次レポート)
     And the C&C section of the monthly report for "2017-09" is led by "PC-05" with 2 detections
     And the malicious-site section of the monthly report for "2017-09" counts between 330 and 390 blocks from 3 hosts
     And the monthly report for "2017-09" matches the golden file "ordinary-month-report-2017-09"
+    # Issue 16: "uninspected traffic if any": none passed, so no section.
+    And the monthly report for "2017-09" has no uninspected-traffic section
 
   Scenario: a month with the gateway offline for two weeks does not look safe
     Given the scenario "offline-month" without a packet capture

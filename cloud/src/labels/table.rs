@@ -536,6 +536,26 @@ pub(super) const LABELS: &[(&str, &str, &str)] = &[
         "合計 {requests} アクセス、{bytes} バイト、{keys} 種類",
         "{requests} requests, {bytes} bytes, {keys} keys in all",
     ),
+    // Traffic passed uninspected (issue 16: "uninspected traffic if any").
+    (
+        "sec_uninspected",
+        "検査されずに通過した通信",
+        "Traffic passed uninspected",
+    ),
+    ("uninspected_why", "理由", "Why"),
+    ("uninspected_flows", "通信(フロー)数", "Flows"),
+    ("uninspected_packets", "パケット数", "Packets"),
+    ("uninspected_bytes", "バイト数", "Bytes"),
+    (
+        "uninspected_overload",
+        "過負荷 (セッション数の上限に達したため検査せずに通過)",
+        "Overload (the session table was full; passed uninspected)",
+    ),
+    (
+        "uninspected_unsupported_protocol",
+        "未対応のプロトコル (IPv6 など)",
+        "Unsupported protocol (IPv6 and others)",
+    ),
     (
         "mail_subject",
         "【月次レポート】{month} {gateway}",
