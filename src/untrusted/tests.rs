@@ -50,8 +50,13 @@ fn every_saved_input_runs_clean() {
     for target in TARGETS {
         for kind in ["corpus", "regressions"] {
             for input in inputs(&fuzz_dir().join(kind).join(target.name)) {
-                let bytes =
-                    std::fs::read(&input).unwrap_or_else(|e| panic!("{}: {e}", input.display()));
+                let bytes = match std::fs::read(&input) {
+                    Ok(bytes) => bytes,
+                    // A fuzzer running on the same folder replaces inputs
+                    // with smaller ones as it goes.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => panic!("{}: {e}", input.display()),
+                };
                 let outcome = std::panic::catch_unwind(|| (target.run)(&bytes));
                 assert!(
                     outcome.is_ok(),
