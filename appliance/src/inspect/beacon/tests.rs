@@ -154,15 +154,20 @@ proptest! {
         prop_assert!(conns[i].at <= deadline, "flagged at {} > {deadline}: {b:?}", conns[i].at);
     }
 
-    /// Without missed check-ins, by the 32nd (16 to score, 3 in a row, and
-    /// the 20 % jitter's noise: the latest over 1,800 such schedules was the 24th).
+    /// Without missed check-ins and with jitter up to 10 %, by the 32nd (16
+    /// to score, 3 in a row, and the jitter's noise). Near 20 % jitter the
+    /// dispersion score sits near its threshold and three scores in a row
+    /// above it can take longer: a 1,145 s beacon with 19.4 % jitter was
+    /// flagged at the 42nd (kept in proptest-regressions), so past 10 % the
+    /// bound is the policy's 64 of the property above.
     #[test]
     fn clean_beacons_are_flagged_by_the_32nd_check_in(plan in beacon_plan()) {
         let plan = BeaconPlan { miss: 0.0, ..plan };
         let (conns, _) = plan.build();
         let (i, _) = run(&BeaconPolicy::default(), &conns, None)
             .ok_or_else(|| TestCaseError::fail(format!("never flagged: {plan:?}")))?;
-        prop_assert!(i < 32, "flagged at check-in {}", i + 1);
+        let bound = if plan.jitter <= 0.1 { 32 } else { 64 };
+        prop_assert!(i < bound, "flagged at check-in {} (bound {bound})", i + 1);
     }
 
     /// Class: a mail program polling POP3 every 1-30 minutes, exactly, for
