@@ -10,6 +10,7 @@ mod network;
 mod network_protection;
 mod report;
 mod scenario;
+mod stores;
 mod tun;
 mod web;
 
@@ -30,6 +31,8 @@ pub struct TwinWorld {
     runs: Vec<RunOutput>,
     /// TUN mode: real programs, firmware runs, and why steps were skipped.
     tun: tun::TunState,
+    /// The stores of a memory and a firmware run, compared (`stores.rs`).
+    stores: stores::StoresState,
     /// An IPS rule file checked on its own.
     rules: network_protection::RuleCheck,
     /// The console's policy being edited, not yet deployed (web steps).
