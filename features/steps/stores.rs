@@ -9,7 +9,12 @@
 //! firmware's own (the box's). No column differs legitimately between the
 //! first two. The box's own store differs only while the box is off the
 //! cloud (FAQ Q21, scenario offline-month): the box logs and counts what it
-//! sees, the cloud receives none of it; its uptime is the same.
+//! sees, the cloud receives none of it (events and access statistics on the
+//! days it was offline); its uptime is the same.
+//!
+//! After `officetwin conformance` over the whole catalog the same comparison
+//! runs on the stores each run kept (`SCENARIO/{reference,build}/`), so every
+//! scenario is compared without running it again.
 
 use super::{TwinWorld, catalog};
 use anyhow::{Context, Result, bail, ensure};
@@ -28,8 +33,6 @@ pub struct StoresState {
     memory: Tables,
     twin_side: Tables,
     firmware: Tables,
-    /// The memory run's offline periods (microseconds, half-open).
-    offline: Vec<(i64, i64)>,
     /// The scenario run.
     id: String,
     scratch: Option<PathBuf>,
@@ -119,15 +122,6 @@ fn runs_into_store_files(world: &mut TwinWorld, id: String) -> Result<()> {
     {
         let mut session = Session::with_store_file(catalog.scenario(&id)?, options, &memory_store)?;
         session.run_to_end()?;
-        state.offline = session
-            .world
-            .gateway_offline_periods()
-            .into_iter()
-            .map(|(from, until)| {
-                let until = until.unwrap_or_else(|| session.world.end());
-                (from.as_micros(), until.as_micros())
-            })
-            .collect();
     }
     let twin_store = dir.join("twin-side.sqlite");
     let firmware_dir = dir.join("firmware");
@@ -170,72 +164,138 @@ fn twin_side_equal(world: &mut TwinWorld) -> Result<()> {
 
 #[then("the firmware's own store holds the memory run's rows, table by table")]
 fn firmware_equal(world: &mut TwinWorld) -> Result<()> {
-    let diff = differences(&world.stores.memory, &world.stores.firmware);
+    let diff = box_store_difference(&world.stores.memory, &world.stores.firmware);
     ensure!(diff.is_empty(), "the stores differ:\n{}", diff.join("\n"));
     Ok(())
 }
 
-/// The box's own store while it was off the cloud: its uptime is the
-/// cloud's, and every event it holds beyond the cloud's happened while it
-/// was offline.
-#[then(
-    "the firmware's own store holds the memory run's uptime, and its other events all happened while the box was offline"
-)]
-fn firmware_equal_but_offline(world: &mut TwinWorld) -> Result<()> {
-    let state = &world.stores;
-    let (memory, firmware) = (&state.memory, &state.firmware);
-    ensure!(
-        memory.get("uptime") == firmware.get("uptime"),
-        "the uptime differs:\n{}",
-        differences(memory, firmware).join("\n")
-    );
-    ensure!(
-        !state.offline.is_empty(),
-        "the gateway was never offline in this scenario"
-    );
-    // Row ids are insertion order: the box's count its offline rows too.
-    let without_id = |table: Option<&Vec<String>>| -> Vec<String> {
-        table
-            .map(|rows| {
-                rows.iter()
-                    .map(|r| {
-                        r.split(" | ")
-                            .filter(|cell| !cell.starts_with("id="))
-                            .collect::<Vec<_>>()
-                            .join(" | ")
-                    })
-                    .collect()
+/// A dumped row's cells without its `id` (insertion order: the box's own
+/// store counts the rows it logged offline too).
+fn without_id(rows: Option<&Vec<String>>) -> Vec<String> {
+    rows.map(|rows| {
+        rows.iter()
+            .map(|r| {
+                r.split(" | ")
+                    .filter(|cell| !cell.starts_with("id="))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
             })
-            .unwrap_or_default()
-    };
-    let cloud_events = without_id(memory.get("events"));
-    let box_events = without_id(firmware.get("events"));
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The integer in cell `column` of a dumped row.
+fn cell(row: &str, column: &str) -> Option<i64> {
+    row.split(" | ")
+        .find_map(|c| c.strip_prefix(&format!("{column}=Integer(")))
+        .and_then(|t| t.strip_suffix(')'))
+        .and_then(|t| t.parse().ok())
+}
+
+/// The JST days (days since 1970-01-01) the cloud's uptime table counts
+/// offline time on.
+fn offline_days(cloud: &Tables) -> std::collections::BTreeSet<i64> {
+    cloud
+        .get("uptime")
+        .into_iter()
+        .flatten()
+        .filter(|row| cell(row, "offline_us").is_some_and(|us| us > 0))
+        .filter_map(|row| cell(row, "day"))
+        .collect()
+}
+
+/// The box's own store against the cloud's of the memory run: equal, or,
+/// where the box was off the cloud (FAQ Q21), the same uptime, every event
+/// the cloud has, and extra events only on days the box was offline.
+fn box_store_difference(cloud: &Tables, own: &Tables) -> Vec<String> {
+    let offline = offline_days(cloud);
+    if offline.is_empty() {
+        return differences(cloud, own);
+    }
+    let mut out = Vec::new();
+    if cloud.get("uptime") != own.get("uptime") {
+        out.push("the uptime differs".to_string());
+    }
+    let cloud_events = without_id(cloud.get("events"));
+    let box_events = without_id(own.get("events"));
     if let Some(lost) = cloud_events.iter().find(|r| !box_events.contains(r)) {
-        bail!("the box's store lacks an event the cloud has: {lost}");
+        out.push(format!(
+            "the box's store lacks an event the cloud has: {lost}"
+        ));
     }
-    let extra: Vec<&String> = box_events
-        .iter()
-        .filter(|r| !cloud_events.contains(r))
-        .collect();
-    ensure!(
-        !extra.is_empty(),
-        "the box logged nothing while offline: the case this step is about did not happen"
-    );
-    for row in extra {
-        let time = row
-            .split(" | ")
-            .find_map(|cell| cell.strip_prefix("time_us=Integer("))
-            .and_then(|t| t.strip_suffix(')'))
-            .and_then(|t| t.parse::<i64>().ok())
-            .with_context(|| format!("no time in {row}"))?;
+    // The statistics of the days the box was online are the cloud's.
+    for (table, rows) in cloud {
+        if table == "uptime" || table == "events" {
+            continue;
+        }
+        let online = |rows: Option<&Vec<String>>| -> Vec<String> {
+            rows.into_iter()
+                .flatten()
+                .filter(|r| cell(r, "day").is_none_or(|d| !offline.contains(&d)))
+                .cloned()
+                .collect()
+        };
+        if online(Some(rows)) != online(own.get(table)) {
+            out.push(format!("table {table} differs on days the box was online"));
+        }
+    }
+    const JST: i64 = 9 * 3600 * 1_000_000;
+    const DAY: i64 = 86_400 * 1_000_000;
+    for row in box_events.iter().filter(|r| !cloud_events.contains(r)) {
+        let day = cell(row, "time_us").map(|t| (t + JST).div_euclid(DAY));
+        if !day.is_some_and(|d| offline.contains(&d)) {
+            out.push(format!(
+                "the box logged an event the cloud lacks on a day it was online: {row}"
+            ));
+        }
+    }
+    out
+}
+
+#[then(
+    "for every scenario, the build's stores hold the reference's rows, table by table, the box's own log aside while it was offline"
+)]
+fn conformance_stores_equal(world: &mut TwinWorld) -> Result<()> {
+    let runs = world
+        .tun
+        .conformance_runs()
+        .context("conformance has not run in this scenario")?
+        .to_path_buf();
+    let report = world
+        .tun
+        .conformance_report()
+        .context("conformance has not run in this scenario")?;
+    let mut ids: Vec<String> = report.checks.iter().map(|c| c.scenario.clone()).collect();
+    ids.dedup();
+    ensure!(!ids.is_empty(), "conformance ran no scenario");
+    let store = officetwin::conformance::CLOUD_STORE;
+    let mut problems = Vec::new();
+    let mut offline = Vec::new();
+    for id in &ids {
+        let dir = runs.join(id);
+        let reference = dump(&dir.join("reference").join(store))?;
+        let cloud = dump(&dir.join("build").join(store))?;
+        let own = dump(&dir.join("build").join("gateway.sqlite"))?;
         ensure!(
-            state
-                .offline
-                .iter()
-                .any(|&(from, until)| from <= time && time < until),
-            "the box logged an event the cloud lacks while online: {row}"
+            reference.get("uptime").is_some_and(|rows| !rows.is_empty()),
+            "{id}: the reference recorded no uptime"
         );
+        if !offline_days(&reference).is_empty() {
+            offline.push(id.clone());
+        }
+        for d in differences(&reference, &cloud) {
+            problems.push(format!("{id}, the cloud's store: {d}"));
+        }
+        for d in box_store_difference(&reference, &own) {
+            problems.push(format!("{id}, the box's own store: {d}"));
+        }
     }
+    eprintln!(
+        "stores compared for {} scenarios; the box was offline in {offline:?}",
+        ids.len()
+    );
+    ensure!(problems.is_empty(), "{}", problems.join("\n"));
     Ok(())
 }
 

@@ -23,8 +23,22 @@ pub struct TunState {
     failure: Option<String>,
     conformance: Option<officetwin::conformance::Report>,
     junit: Option<String>,
+    /// Where the last conformance run kept each run's files.
+    conformance_runs: Option<PathBuf>,
     /// Scratch directories this scenario made, removed with it.
     scratch: Vec<PathBuf>,
+}
+
+impl TunState {
+    /// The folder of the last conformance run's files (`SCENARIO/{reference,build}/`).
+    pub(super) fn conformance_runs(&self) -> Option<&std::path::Path> {
+        self.conformance_runs.as_deref()
+    }
+
+    /// The last conformance report.
+    pub(super) fn conformance_report(&self) -> Option<&officetwin::conformance::Report> {
+        self.conformance.as_ref()
+    }
 }
 
 impl Drop for TunState {
@@ -362,6 +376,7 @@ fn conformance(
     dir: PathBuf,
 ) -> Result<()> {
     let junit = dir.join("junit.xml");
+    world.tun.conformance_runs = Some(dir.clone());
     let report = officetwin::conformance::run(
         &catalog()?,
         &officetwin::conformance::Options {

@@ -130,11 +130,17 @@ fn the_rule_files_a_policy_names_are_read_beside_it() {
     let err = with_rule_files("rules-missing", "[rules/none.rules]", &[]);
     assert!(err.contains("rules/none.rules"), "{err}");
     let err = with_rule_files("rules-outside", "[../x.rules]", &[]);
-    assert!(err.contains("not a path inside the policy's folder"), "{err}");
+    assert!(
+        err.contains("not a path inside the policy's folder"),
+        "{err}"
+    );
     let err = with_rule_files(
         "rules-typo",
         "[rules/qa.rules]",
-        &[("rules/qa.rules", "# one\nalert tcp any any -> any any (msg:\"x\"; nocas; sid:2;)\n")],
+        &[(
+            "rules/qa.rules",
+            "# one\nalert tcp any any -> any any (msg:\"x\"; nocas; sid:2;)\n",
+        )],
     );
     assert!(err.contains("rules/qa.rules:2:"), "{err}");
     let err = with_rule_files(
@@ -142,8 +148,15 @@ fn the_rule_files_a_policy_names_are_read_beside_it() {
         "[a.rules, b.rules]",
         &[("a.rules", good), ("b.rules", good)],
     );
-    assert!(err.contains("sid 1 is in a.rules:1 and in b.rules:1"), "{err}");
+    assert!(
+        err.contains("sid 1 is in a.rules:1 and in b.rules:1"),
+        "{err}"
+    );
     // Read and accepted: the program gets as far as its LAN interface.
-    let err = with_rule_files("rules-good", "[rules/qa.rules]", &[("rules/qa.rules", good)]);
+    let err = with_rule_files(
+        "rules-good",
+        "[rules/qa.rules]",
+        &[("rules/qa.rules", good)],
+    );
     assert!(err.contains("LAN port no-such-lan"), "{err}");
 }
