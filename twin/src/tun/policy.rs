@@ -169,36 +169,22 @@ pub fn differs(twin: &appliance::Config, firmware: &appliance::Config) -> Option
     }
 }
 
-/// The top-level section of the configuration that differs, by its debug
-/// form (enough to say where to look).
+/// The first line where the two configurations' pretty debug forms differ
+/// (enough to say where to look).
 fn first_field_difference(a: &appliance::Config, b: &appliance::Config) -> String {
-    let sections: [(&str, String, String); 6] = [
-        (
-            "policy",
-            format!("{:?}", a.policy),
-            format!("{:?}", b.policy),
-        ),
-        ("ips", format!("{:?}", a.ips), format!("{:?}", b.ips)),
-        (
-            "firewall",
-            format!("{:?}", a.firewall),
-            format!("{:?}", b.firewall),
-        ),
-        (
-            "devices",
-            format!("{:?}", a.devices),
-            format!("{:?}", b.devices),
-        ),
-        ("mail", format!("{:?}", a.mail), format!("{:?}", b.mail)),
-        (
-            "alerts",
-            format!("{:?}", a.alerts),
-            format!("{:?}", b.alerts),
-        ),
-    ];
-    sections
-        .iter()
-        .find(|(_, x, y)| x != y)
-        .map(|(name, _, _)| format!("section `{name}`"))
-        .unwrap_or_else(|| "another section".to_string())
+    let (a, b) = (format!("{a:#?}"), format!("{b:#?}"));
+    let mut path: Vec<&str> = Vec::new();
+    for (x, y) in a.lines().zip(b.lines()) {
+        // The enclosing fields (`name: Struct {`) are the path so far.
+        let depth = x.len() - x.trim_start().len();
+        path.truncate(depth / 4);
+        if x != y {
+            path.push(x.trim());
+            return format!("at `{}`", path.join(" "));
+        }
+        if x.trim_end().ends_with('{') || x.trim_end().ends_with('[') {
+            path.push(x.trim().trim_end_matches(['{', '[']).trim());
+        }
+    }
+    "in length".to_string()
 }
