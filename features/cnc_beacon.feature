@@ -29,4 +29,5 @@ Feature: C&C callbacks from the Windows XP PC (C&Cサーバへの通信)
     Then the gateway logs 0 "C&C callback" detections from "PC-01"
     When host "PC-XP" is isolated from the network
     And the twin runs for 2 hours
-    Then no traffic from "192.168.1.11" reaches the internet
+    Then the "C&C callback" detections from "PC-XP" stop when it is isolated
+    And no traffic from "192.168.1.11" reaches the internet

@@ -15,6 +15,7 @@ pub mod report_cmd;
 pub mod session;
 pub mod summary;
 pub mod tun_cmd;
+pub mod untrusted;
 
 #[cfg(test)]
 mod tidy;

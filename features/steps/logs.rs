@@ -95,3 +95,42 @@ fn no_other_host(world: &mut TwinWorld, who: String, kind: String) -> Result<()>
     );
     Ok(())
 }
+
+/// Seed 000, case ①: 「被疑端末をネットワークから切り離し(LANケーブル抜去)」,
+/// then 「C&Cサーバへの通信停止を確認」. The calls are blocked either way, so
+/// what stops is the gateway's detections of them: some before the host was
+/// isolated, none after.
+#[then(expr = "the {string} detections from {string} stop when it is isolated")]
+fn detections_stop(world: &mut TwinWorld, kind: String, who: String) -> Result<()> {
+    let engine =
+        Engine::from_label(&kind).with_context(|| format!("unknown detection kind {kind:?}"))?;
+    let ip = world.resolve_host(&who)?;
+    let session = world.session()?;
+    let isolated = session
+        .world
+        .isolated_at(&who)
+        .with_context(|| format!("{who} was never isolated"))?;
+    let count = |from, until| {
+        session.cloud.store.count(&EventFilter {
+            from,
+            until,
+            engine: Some(engine),
+            src_ip: Some(ip),
+        })
+    };
+    let before = count(None, Some(isolated))?;
+    let after = count(Some(isolated), None)?;
+    ensure!(
+        before > 0,
+        "no {} detection from {who} before it was isolated at {}: nothing to stop",
+        engine.label(),
+        isolated.jst_string()
+    );
+    ensure!(
+        after == 0,
+        "{after} {} detection(s) from {who} after it was isolated at {}",
+        engine.label(),
+        isolated.jst_string()
+    );
+    Ok(())
+}

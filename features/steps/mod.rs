@@ -4,6 +4,7 @@ mod beacons;
 mod certificates;
 mod cnc;
 mod console;
+mod hostile;
 mod logs;
 mod mail;
 mod network;
@@ -35,6 +36,8 @@ pub struct TwinWorld {
     stores: stores::StoresState,
     /// An IPS rule file checked on its own.
     rules: network_protection::RuleCheck,
+    /// Files and captures built to break the loaders.
+    hostile: hostile::HostileCheck,
     /// The console's policy being edited, not yet deployed (web steps).
     web: web::Console,
     /// The cloud console under test (`steps/console/`).
