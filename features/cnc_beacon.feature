@@ -13,6 +13,8 @@ Feature: C&C callbacks from the Windows XP PC (C&Cサーバへの通信)
     And no host other than "PC-XP" has "C&C callback" detections
     And the support desk receives a C&C alert naming "192.168.1.11" within 1 minute
     And no traffic from "192.168.1.11" reaches the internet
+    # 「感染端末 : 1台(WindowsXP)」: the device list is where the desk learns it.
+    And the device list shows "00:14:22:8e:5a:3b" at "192.168.1.11" made by "Dell", OS "Windows XP"
     And the "threat" log matches the golden file "winxp-cnc-beacon-threats"
 
   Scenario: the XP PC's browser gets the block page, the others get their pages

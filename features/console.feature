@@ -42,7 +42,7 @@ Feature: The cloud console
     Then the console's gateway runs policy version 2
     And nothing already logged was lost
 
-  Scenario: the log export follows the 62-day and 5,000-row rules
+  Scenario: the log export holds the 1,146 detections of case ①, and the period keeps to 62 days
     Given the console on scenario "winxp-cnc-beacon" after 1 day
     When I log in to the console
     And I GET "/logs/export.csv?engine=cnc&ip=192.168.1.11"
@@ -51,6 +51,13 @@ Feature: The cloud console
     Then the page says "期間を過去62日以内に調整しました"
     When I GET "/logs?ip=192.168.1.999"
     Then the console answers 400
+
+  # 5,040 calls (every 10 s from 08:00 to 22:00) against the 5,000-row cap.
+  Scenario: a day with more detections than one export holds downloads 5,000 rows and says how many matched
+    Given the console on scenario "log-export-over-5000" after 1 day
+    When I log in to the console
+    And I GET "/logs/export.csv?engine=cnc"
+    Then the CSV export has 5000 rows and says it matched 5040
 
   Scenario: an allow list entry that does not validate is refused with its reason and not deployed
     Given the console on scenario "misblocked-company-site" after 2 hours
@@ -64,13 +71,26 @@ Feature: The cloud console
     And the console's gateway allows nothing more than before
     And nothing already logged was lost
 
-  Scenario: the internet access statistics list every row, sorted and paged
-    Given the console on scenario "misblocked-company-site" after 12 hours
+  # Seed 001, the dashboard: 「インターネットセキュリティによってブロックされた上位
+  # ユーザ / Root 過去1時間 10」: the one widget scoped to the last hour.
+  Scenario: the top users blocked by internet security cover the last hour
+    # The calls began at 10:09:45, so at 12:00 the last hour holds fewer
+    # than the 7 days the other widgets cover.
+    Given the console on scenario "winxp-cnc-beacon" after 12 hours
     When I log in to the console
-    Then the internet access page by "host" over 1 days lists every row of the store's statistics, busiest first, 2 to a page
-    And the internet access page by "category" over 30 days lists every row of the store's statistics, busiest first, 2 to a page
-    And the internet access page by "user" over 7 days lists every row of the store's statistics, busiest first, 3 to a page
+    Then the dashboard's top blocked users are the store's blocked events of the last 1 hour by user, led by "PC-XP"
+
+  # Seed 000 Q4: 「UIの仕様上、上限20件となっております。より詳細な分析をしたい場合、
+  # ユーザ名や期間を細分化して表示してください。」
+  Scenario: the internet access statistics show the top 20, and say to narrow by user or period for more
+    Given the console on scenario "internet-access-top20" after 10 hours
+    When I log in to the console
+    Then the internet access page by "host" over 1 days lists the top 20 of the store's 26 rows, busiest first
+    And the internet access page by "host" over 1 days for user "PC-03" lists the top 20 of the store's 15 rows, busiest first
+    And the internet access page by "user" over 7 days lists the top 20 of the store's 8 rows, busiest first
     When I GET "/internet-access?by=site"
+    Then the console answers 400
+    When I GET "/internet-access?user=PC-01"
     Then the console answers 400
 
   Scenario: a URL filtering rule edited in the security profile takes effect with deploy all; a bad one is refused at its place

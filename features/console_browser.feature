@@ -12,7 +12,6 @@ Feature: The cloud console in a browser
     Given the console on scenario "winxp-cnc-beacon" after 1 day
     When I log in to the console in Chromium
     Then the "cnc-users" widget is led by "PC-XP (192.168.1.11)" with 1146
-    And the "top-blocked-users" widget is led by "PC-XP (192.168.1.11)" with 1146
     And the page shows "C&Cサーバへの接続を行った上位10件のユーザ"
     When I click "lang-switch"
     Then the page shows "Top 10 users calling C&C servers"

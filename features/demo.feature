@@ -10,6 +10,7 @@ Feature: The trainer's demo
     Then the demo told 9 moments, the first at "2017-09-26 10:09:45"
     And each moment was on the console's demo page when it was told
     And moment 3 says "アラートがセキュリティサポートデスクに届きました"
+    And moment 4 says "身に覚え無し"
     And moment 5 says "192.168.1.11"
     And moment 7 says "LANケーブル抜去"
     And moment 8 says "計1,146回"

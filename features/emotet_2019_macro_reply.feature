@@ -23,3 +23,17 @@ Feature: Emotet 2019: a macro document in a hijacked reply (マクロ付き文�
     And the gateway logs 2 "anti-malware" detections from "PC-04"
     And the gateway logs 1 "anti-malware" detection from "PC-07"
     And the "anti-malware" log matches the golden file "emotet-2019-macro-reply-anti-malware"
+
+  # Seed 001, the recommended profile's anti-malware tab: 「png,gif,jpg,mp3,mp4,avi,
+  # mov,wmv」 and 「指定した拡張子のファイルがHTTPでダウンロードされた場合、不正プログラム
+  # 対策での検索が除外されます。」 The exclusion is by the file's extension, so
+  # the same bytes pass as a .jpg and are stopped as an .exe: the trade-off a
+  # trainer shows.
+  Scenario: a download with an excluded extension is not scanned; the same bytes as an .exe are
+    Given the scenario "emotet-2019-macro-reply"
+    When host "PC-04" downloads "http://www.kaisha-tools.example/wp-content/uploads/header.jpg"
+    Then host "PC-04" receives the file "http://www.kaisha-tools.example/wp-content/uploads/header.jpg"
+    And the gateway logs 0 "anti-malware" detections from "PC-04"
+    When host "PC-04" downloads "http://www.kaisha-tools.example/wp-content/uploads/invoice.exe"
+    Then host "PC-04" does not receive the file "http://www.kaisha-tools.example/wp-content/uploads/invoice.exe"
+    And the gateway logs 1 "anti-malware" detection from "PC-04"

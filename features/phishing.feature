@@ -16,3 +16,13 @@ Feature: A phishing link clicked from a mail (フィッシングサイトへの�
     And host "PC-04" gets the block page for "http://login.hikari-bank-secure.example/verify?id=8841" with reason "危険なWebサイトへのアクセスをブロックしました"
     And host "PC-04" receives the page "http://www.hikari-bank.example/"
     And host "PC-04" receives the page "http://www.kumo-tenki.example/"
+
+  # Seed 000 Q11: 「100%防げるものではありません」; seed 004: 「その脅威を完全に排除
+  # することを保証するものではありません」. The same page on a domain nobody has
+  # rated yet loads, and nothing is logged: what the trainer shows next to
+  # the blocked click.
+  Scenario: the same lure on a domain not yet rated gets through, unlogged
+    Given the scenario "phishing-link-click"
+    When host "PC-04" opens "http://login.hikari-bank-verify.example/verify?id=8841"
+    Then host "PC-04" receives the page "http://login.hikari-bank-verify.example/verify?id=8841"
+    And the gateway logs 0 "web reputation" detections from "PC-04"

@@ -23,3 +23,11 @@ Feature: An unknown device in the device list is blocked (デバイスリスト)
     And the device "28:6c:07:5e:a1:33" is blocked by its MAC address
     And the twin runs for 10 minutes
     Then no traffic from "192.168.1.120" reaches the internet after the block
+
+  # The other half of Q2's answer: 「IPアドレス…を指定してブロックすることが可能です」.
+  Scenario: blocking by hand from the console by IP address
+    Given the scenario "unknown-device-blocked"
+    When the twin runs for 65 minutes
+    And the device at "192.168.1.120" is blocked by its IP address
+    And the twin runs for 10 minutes
+    Then no traffic from "192.168.1.120" reaches the internet after the block

@@ -332,53 +332,6 @@ fn replay_all(
     rules: &[PathBuf],
     web: &WebOptions<'_>,
 ) -> Result<()> {
-    if let [one] = captures {
-        return replay(one, policy, intel, options, rules, web).map(|_| ());
-    }
-    let mut detected = std::collections::BTreeMap::<&str, usize>::new();
-    let mut unreadable = Vec::new();
-    for capture in captures {
-        println!("== {}", capture.display());
-        // One bad capture does not stop the others: its error goes in the tally.
-        match replay(capture, policy, intel, options, rules, web) {
-            Ok(engines) => {
-                for engine in engines {
-                    *detected.entry(engine).or_default() += 1;
-                }
-            }
-            Err(e) => {
-                println!("not replayed: {e:#}");
-                unreadable.push(capture);
-            }
-        }
-    }
-    for (engine, n) in &detected {
-        println!("{engine}: detected in {n} of {} captures", captures.len());
-    }
-    if detected.is_empty() {
-        println!("no detections in any of {} captures", captures.len());
-    }
-    if !unreadable.is_empty() {
-        let names: Vec<String> = unreadable.iter().map(|p| p.display().to_string()).collect();
-        anyhow::bail!(
-            "{} of {} captures could not be replayed: {}",
-            unreadable.len(),
-            captures.len(),
-            names.join(", ")
-        );
-    }
-    Ok(())
-}
-
-/// Replays one capture and prints its events; returns the engines that detected.
-fn replay(
-    capture: &Path,
-    policy: Option<&Path>,
-    intel: Option<&Path>,
-    options: officetwin::replay::ReplayOptions,
-    rules: &[PathBuf],
-    web: &WebOptions<'_>,
-) -> Result<Vec<&'static str>> {
     let mut config: appliance::Config = match policy {
         Some(path) => {
             let text =
@@ -397,48 +350,46 @@ fn replay(
         Some(path) => read_yaml(path)?,
         None => appliance::FrozenIntel::default(),
     };
-    let replay = officetwin::replay::replay_file_with(capture, config, intel, options)?;
-    if web.verbose {
-        for a in &replay.accesses {
-            println!(
-                "{}  {:<15} {} {:<5} {:<32} {}{}",
-                a.time.jst_string(),
-                a.src_ip,
-                if a.tls { "TLS SNI " } else { "HTTP    " },
-                a.dst_port,
-                a.host,
-                a.category.as_deref().unwrap_or("(unrated)"),
-                if a.blocked { "  BLOCKED" } else { "" }
-            );
+    if let [one] = captures {
+        if web.verbose {
+            let replay = officetwin::replay::replay_file_with(one, config, intel, options)?;
+            print!("{}", officetwin::replay::render(&replay, true));
+            return Ok(());
         }
+        // Events written as they come: memory does not grow with the capture.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let replay = officetwin::replay::replay_file_to(one, config, intel, options, &mut out)?;
+        std::io::Write::write_all(
+            &mut out,
+            officetwin::replay::render_summary(&replay).as_bytes(),
+        )?;
+        std::io::Write::flush(&mut out)?;
+        return Ok(());
     }
-    for event in &replay.events {
-        println!(
-            "{}  {:<15} {:<13} {:<7} {}  [{}]",
-            event.time.jst_string(),
-            event.src_ip,
-            event.engine.label(),
-            event.action.label(),
-            cloud::store::destination(event),
-            event.reason()
+    let job = officetwin::replay::Job {
+        config,
+        intel,
+        options,
+        verbose: web.verbose,
+    };
+    // Every core, each capture through its own gateway; printed in input order.
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let tally =
+        officetwin::replay::replay_many(captures, &job, workers, &mut std::io::stdout().lock())?;
+    if !tally.unreadable.is_empty() {
+        let names: Vec<String> = tally
+            .unreadable
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        anyhow::bail!(
+            "{} of {} captures could not be replayed: {}",
+            tally.unreadable.len(),
+            captures.len(),
+            names.join(", ")
         );
     }
-    println!(
-        "{} frames ({} LAN side, {} WAN side), {} emitted by the gateway, {} events, {} alerts",
-        replay.frames,
-        replay.lan_frames,
-        replay.wan_frames,
-        replay.emitted,
-        replay.events.len(),
-        replay.alerts
-    );
-    if let Some(damage) = &replay.damage {
-        println!("capture damaged: {damage}; the frames before it were replayed");
-    }
-    let mut engines: Vec<&'static str> = replay.events.iter().map(|e| e.engine.label()).collect();
-    engines.sort_unstable();
-    engines.dedup();
-    Ok(engines)
+    Ok(())
 }
 
 /// A YAML file into a validated type; errors name `file:line:column`.

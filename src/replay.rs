@@ -11,13 +11,23 @@
 //! download, a corrupt block) keeps what came before the damage: those
 //! frames are replayed and the damage is reported with the result, not in
 //! place of it.
+//!
+//! A record the capture cut short (a snap length, `tcpdump -s 96`) is
+//! replayed for what it holds ([`snaplen`]) and counted in
+//! [`Replay::truncated`]. Several captures run on every core ([`many`]),
+//! each through its own gateway, their results printed in input order.
+
+mod many;
+pub mod snaplen;
+
+pub use many::{Job, event_line, render, render_summary, replay_many};
 
 use anyhow::{Context, Result, bail};
 use appliance::{Actions, Config, Event, FrozenIntel, Gateway, Instant, Port};
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption;
 use pcap_file::pcapng::{Block, PcapNgReader};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::Ipv4Addr;
 use std::path::Path;
 
@@ -25,6 +35,9 @@ use std::path::Path;
 #[derive(Debug, Default)]
 pub struct Replay {
     pub frames: u64,
+    /// Events the gateway logged (also when they were written out as they
+    /// came rather than kept in `events`).
+    pub event_count: u64,
     pub lan_frames: u64,
     pub wan_frames: u64,
     /// Frames the gateway emitted (forwarded, forged).
@@ -36,6 +49,12 @@ pub struct Replay {
     /// Where the capture stopped being readable, if it did before its end:
     /// the frames before it were replayed.
     pub damage: Option<String>,
+    /// Records the capture cut short (captured length below the frame's
+    /// length: a snap length), replayed for what they hold.
+    pub truncated: u64,
+    /// Of those, records cut inside their own IPv4/TCP/UDP headers: handed
+    /// in as captured, and refused by the gateway as malformed.
+    pub truncated_in_headers: u64,
 }
 
 /// Replays the capture at `path` through a gateway built from `config` and `intel`.
@@ -70,6 +89,22 @@ pub fn replay_file_with(
         .with_context(|| format!("replaying {}", path.display()))
 }
 
+/// Replays the capture at `path`, writing each event's line to `out` as the
+/// gateway logs it (nothing kept: memory does not grow with the capture nor
+/// with its events); the returned replay has the counts, no events and no
+/// accesses. What it writes, then [`render_summary`], is byte for byte
+/// [`render`] of the same replay kept whole (not verbose).
+pub fn replay_file_to(
+    path: &Path,
+    config: Config,
+    intel: FrozenIntel,
+    options: ReplayOptions,
+    out: &mut dyn Write,
+) -> Result<Replay> {
+    replay_into(open(path)?, config, intel, options, Some(out))
+        .with_context(|| format!("replaying {}", path.display()))
+}
+
 pub fn replay_bytes(bytes: &[u8], config: Config, intel: FrozenIntel) -> Result<Replay> {
     replay_bytes_with(bytes, config, intel, ReplayOptions::default())
 }
@@ -85,16 +120,42 @@ pub fn replay_bytes_with(
 
 /// Replays the capture `input` streams, one record at a time.
 pub fn replay_reader<R: BufRead>(
+    input: R,
+    config: Config,
+    intel: FrozenIntel,
+    options: ReplayOptions,
+) -> Result<Replay> {
+    replay_into(input, config, intel, options, None)
+}
+
+/// [`replay_reader`], the events kept (`out` is `None`) or written to `out`
+/// as they come.
+fn replay_into<R: BufRead>(
     mut input: R,
     config: Config,
     intel: FrozenIntel,
     options: ReplayOptions,
+    mut out: Option<&mut dyn Write>,
 ) -> Result<Replay> {
     let mut gateway = Gateway::new(config, intel);
     let mut replay = Replay::default();
     let mut actions = Actions::default();
     let mut sides = Sides::default();
-    let mut feed = |now: Instant, frame: &[u8], replay: &mut Replay| {
+    let mut feed = |now: Instant, frame: &[u8], original_len: u32, replay: &mut Replay| {
+        let cut = if usize::try_from(original_len).is_ok_and(|n| n > frame.len()) {
+            replay.truncated += 1;
+            snaplen::cut(frame)
+        } else {
+            snaplen::Cut::Whole
+        };
+        let frame = match &cut {
+            snaplen::Cut::Payload(rest) => &rest[..],
+            snaplen::Cut::Headers => {
+                replay.truncated_in_headers += 1;
+                frame
+            }
+            snaplen::Cut::Whole => frame,
+        };
         let port = sides.port_of(frame);
         match port {
             Port::Lan => replay.lan_frames += 1,
@@ -112,10 +173,21 @@ pub fn replay_reader<R: BufRead>(
             gateway.handle(now, port, frame, &mut actions);
         }
         replay.emitted += actions.frames.len() as u64;
-        replay.events.append(&mut actions.events);
+        replay.event_count += actions.events.len() as u64;
         replay.alerts += actions.alerts.len();
-        replay.accesses.append(&mut actions.accesses);
+        let written = match out.as_deref_mut() {
+            Some(out) => actions
+                .events
+                .iter()
+                .try_for_each(|e| out.write_all(event_line(e).as_bytes())),
+            None => {
+                replay.events.append(&mut actions.events);
+                replay.accesses.append(&mut actions.accesses);
+                Ok(())
+            }
+        };
         actions.clear();
+        written.context("writing the events")
     };
     let magic: Option<[u8; 4]> = input
         .fill_buf()
@@ -154,7 +226,7 @@ pub fn replay_reader<R: BufRead>(
                         let raw = epb.timestamp.as_nanos();
                         let micros = raw.saturating_mul(1_000_000) / u128::from(units);
                         let now = Instant::from_micros(i64::try_from(micros).unwrap_or(i64::MAX));
-                        feed(now, &epb.data, &mut replay);
+                        feed(now, &epb.data, epb.original_len, &mut replay)?;
                     }
                     _ => {}
                 }
@@ -167,25 +239,61 @@ pub fn replay_reader<R: BufRead>(
             | [0xa1, 0xb2, 0x3c, 0x4d],
         ) => {
             let mut reader = PcapReader::new(input).context("not a readable pcap header")?;
-            if reader.header().datalink != pcap_file::DataLink::ETHERNET {
-                bail!("link type {:?} is not Ethernet", reader.header().datalink);
+            let header = reader.header();
+            if header.datalink != pcap_file::DataLink::ETHERNET {
+                bail!("link type {:?} is not Ethernet", header.datalink);
             }
-            while let Some(packet) = reader.next_packet() {
-                let packet = match packet {
+            let nanos = header.ts_resolution == pcap_file::TsResolution::NanoSecond;
+            // Raw records: pcap-file refuses an original length over the snap
+            // length, which is exactly what a snap length makes.
+            while let Some(packet) = reader.next_raw_packet() {
+                let packet = match packet
+                    .map_err(|e| e.to_string())
+                    .and_then(|p| record_fits(p.incl_len, p.orig_len, header.snaplen).map(|()| p))
+                {
                     Ok(packet) => packet,
                     Err(e) => {
                         replay.damage = Some(damage("pcap record", replay.frames, &e));
                         break;
                     }
                 };
-                let micros = i64::try_from(packet.timestamp.as_micros()).unwrap_or(i64::MAX);
-                feed(Instant::from_micros(micros), &packet.data, &mut replay);
+                let frac = if nanos {
+                    i64::from(packet.ts_frac) / 1000
+                } else {
+                    i64::from(packet.ts_frac)
+                };
+                let micros = i64::from(packet.ts_sec)
+                    .saturating_mul(1_000_000)
+                    .saturating_add(frac);
+                let now = Instant::from_micros(micros);
+                feed(now, &packet.data, packet.orig_len, &mut replay)?;
             }
         }
         _ => bail!("not a pcap or pcapng capture (unknown magic number)"),
     }
     Ok(replay)
 }
+
+/// A pcap record's lengths, as far as they can be trusted: never more
+/// captured than the frame had, nor than the snap length (0: none) allows.
+/// The frame's own length may exceed the snap length: that is the cut.
+fn record_fits(captured: u32, original: u32, snaplen: u32) -> Result<(), String> {
+    if captured > original {
+        return Err(format!(
+            "captured length {captured} over the frame's length {original}"
+        ));
+    }
+    if snaplen != 0 && captured > snaplen.max(MAX_SNAPLEN) {
+        return Err(format!(
+            "captured length {captured} over the snap length {snaplen}"
+        ));
+    }
+    Ok(())
+}
+
+/// The largest snap length tcpdump writes (a record up to here is taken as
+/// is, whatever the header says).
+const MAX_SNAPLEN: u32 = 262_144;
 
 /// The damage that ended a capture early, with how far it got.
 fn damage(what: &str, frames: u64, e: &dyn std::fmt::Display) -> String {
@@ -289,245 +397,4 @@ mod tests {
 
 /// The suricata-verify captures copied into the appliance's test data.
 #[cfg(test)]
-mod corpus {
-    use super::*;
-    use appliance::{Action, Engine};
-    use std::path::PathBuf;
-
-    fn data(case: &str) -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("appliance/tests/data/suricata-verify")
-            .join(case)
-    }
-
-    /// The pcapng neighbour of the cut pcap: the same frames written by the
-    /// twin's pcapng writer, cut in the last block, keep all frames before
-    /// it and name the block.
-    #[test]
-    fn a_pcapng_cut_in_its_last_block_keeps_the_frames_before() {
-        let path = data("smtp-rfc2231").join("input.pcap");
-        let whole = std::fs::read(&path).expect("the test capture");
-        let mut reader = PcapReader::new(&whole[..]).expect("pcap");
-        let mut capture = twin::capture::Capture::new().expect("capture");
-        while let Some(Ok(p)) = reader.next_packet() {
-            let at = Instant::from_micros(i64::try_from(p.timestamp.as_micros()).unwrap_or(0));
-            capture.record(twin::link::LinkId::Lan, at, &p.data);
-        }
-        let ng = capture.bytes().to_vec();
-        let run = |bytes: &[u8]| {
-            replay_bytes(bytes, Config::default(), FrozenIntel::default()).expect("replayed")
-        };
-        let full = run(&ng);
-        assert_eq!(full.frames, capture.frames());
-        assert!(full.damage.is_none());
-        let cut = run(&ng[..ng.len() - 3]);
-        assert_eq!(cut.frames, full.frames - 1);
-        assert!(cut.damage.is_some_and(|d| d.contains("pcapng block")));
-    }
-
-    /// Issue 15: a damaged capture lost every good frame. Cut anywhere past
-    /// its header, a capture still gives the frames before the cut, their
-    /// events, and says where it was cut.
-    #[test]
-    fn a_capture_cut_anywhere_keeps_the_frames_before_the_cut() {
-        let path = data("smtp-rfc2231").join("input.pcap");
-        let whole = std::fs::read(&path).expect("the test capture");
-        let options = ReplayOptions {
-            fix_checksums: true,
-        };
-        let full = replay_bytes_with(&whole, Config::default(), FrozenIntel::default(), options)
-            .expect("whole");
-        assert!(full.damage.is_none());
-        let mut last_frames = 0;
-        for cut in (24..whole.len()).step_by(97) {
-            let r = replay_bytes_with(
-                &whole[..cut],
-                Config::default(),
-                FrozenIntel::default(),
-                options,
-            )
-            .expect("a cut capture is replayed, not refused");
-            assert!(r.frames >= last_frames && r.frames <= full.frames);
-            last_frames = r.frames;
-            if r.frames < full.frames {
-                let damage = r.damage.as_deref().unwrap_or("");
-                assert!(
-                    damage.is_empty() || damage.contains(&format!("after {} frames", r.frames)),
-                    "{damage}"
-                );
-            }
-        }
-        // Cut in the last record: everything before it, and the damage named.
-        let r = replay_bytes_with(
-            &whole[..whole.len() - 3],
-            Config::default(),
-            FrozenIntel::default(),
-            options,
-        )
-        .expect("cut");
-        assert_eq!(r.frames, full.frames - 1);
-        assert!(r.damage.is_some_and(|d| d.contains("pcap record")));
-    }
-
-    /// Replays with the checksum fix; keeps the anti-malware events (other
-    /// engines, such as the firewall on a capture's stray IGMP, are not
-    /// what these cases are about).
-    fn run(path: &Path) -> Replay {
-        let options = ReplayOptions {
-            fix_checksums: true,
-        };
-        match replay_file_with(path, Config::default(), FrozenIntel::default(), options) {
-            Ok(mut r) => {
-                r.events.retain(|e| e.engine == Engine::AntiMalware);
-                r
-            }
-            Err(e) => panic!("{e:#}"),
-        }
-    }
-
-    #[test]
-    fn http_evader_eicar_is_detected_in_every_case() {
-        let mut missed = Vec::new();
-        for n in 0..50 {
-            let case = format!("http-evader/http-evader-{n:03}");
-            let replay = run(&data(&case).join("input.pcap"));
-            let hit = replay.events.iter().any(|e| {
-                e.engine == Engine::AntiMalware
-                    && e.action == Action::Reset
-                    && e.url
-                        .as_deref()
-                        .is_some_and(|u| u.starts_with("http://evader.example.com/"))
-                    && e.reason().contains("file eicar.txt")
-            });
-            if !hit {
-                missed.push(case);
-            }
-        }
-        assert!(missed.is_empty(), "missed: {missed:?}");
-    }
-
-    #[test]
-    fn smtp_attachment_md5_eicar_is_cleaned() {
-        let replay = run(&data("smtp-attachment-md5").join("input.pcap"));
-        assert_eq!(replay.events.len(), 1);
-        let e = &replay.events[0];
-        assert_eq!(
-            (e.engine, e.action, e.dst_port),
-            (Engine::AntiMalware, Action::Tag, 25)
-        );
-        assert!(e.reason().contains("EICAR test file"), "{}", e.reason());
-    }
-
-    #[test]
-    fn smtp_data_rejected_attachment_hash_and_macro_heuristics() {
-        let replay =
-            run(&data("smtp-data-rejected").join("10.7.29.101_49898-178.63.41.150_25.pcap"));
-        assert_eq!(replay.events.len(), 1);
-        let reason = replay.events[0].reason();
-        assert!(
-            reason.contains(
-                "SHA-256 2f4e7dba21a31bde1192ca03b489a9bd47281a28e206b3dcf245082a491e8e0a"
-            ),
-            "{reason}"
-        );
-        assert!(
-            reason.contains("VBA macro project") && reason.contains("auto-exec"),
-            "{reason}"
-        );
-    }
-
-    #[test]
-    fn smtp_rfc2231_name_is_decoded_and_the_zip_listed() {
-        let replay = run(&data("smtp-rfc2231").join("input.pcap"));
-        assert_eq!(replay.events.len(), 1);
-        let reason = replay.events[0].reason();
-        let name = "smtptest-2021-02-25T13-54-22Z-aefb2fc1308d62f4b6c74769f69b13ddf80e995fd98ae442f3be499ea928c67f..zip";
-        assert!(reason.contains(&format!("attachment {name}")), "{reason}");
-        assert!(
-            reason.contains(&format!("in {name}/eicar-2021-02-24T17-30-01Z.txt")),
-            "{reason}"
-        );
-    }
-
-    #[test]
-    fn without_the_checksum_fix_offloaded_frames_are_dropped() {
-        let path = data("smtp-rfc2231").join("input.pcap");
-        let plain = replay_file(&path, Config::default(), FrozenIntel::default());
-        assert!(plain.is_ok_and(|r| !r.events.iter().any(|e| e.engine == Engine::AntiMalware)));
-    }
-
-    /// The project's external corpus (`../shared/corpus`, or
-    /// `$OFFICETWIN_CORPUS`): read in place, not copied. `None` (and a
-    /// SKIPPED line) when it is not there, a failure when
-    /// `OFFICETWIN_REQUIRE` names `corpus`.
-    fn shared_corpus(test: &str, case: &str) -> Option<PathBuf> {
-        let root = std::env::var_os("OFFICETWIN_CORPUS").map_or_else(
-            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-            PathBuf::from,
-        );
-        let dir = root.join("suricata-verify").join(case);
-        if dir.is_dir() {
-            return Some(dir);
-        }
-        let required = std::env::var("OFFICETWIN_REQUIRE")
-            .is_ok_and(|list| list.split(',').any(|need| need.trim() == "corpus"));
-        assert!(
-            !required,
-            "{test}: OFFICETWIN_REQUIRE names corpus, but {} is not there",
-            dir.display()
-        );
-        eprintln!("SKIPPED {test}: {} not found", dir.display());
-        None
-    }
-
-    /// A plain HTTP download of the EICAR file (suricata-verify
-    /// `output-eve-fileinfo`).
-    #[test]
-    fn output_eve_fileinfo_eicar_download_is_reset() {
-        let Some(dir) = shared_corpus("output_eve_fileinfo", "output-eve-fileinfo") else {
-            return;
-        };
-        let r = run(&dir.join("input.pcap"));
-        assert!(
-            r.events
-                .iter()
-                .any(|e| e.action == Action::Reset && e.reason().contains("EICAR")),
-            "{:#?}",
-            r.events
-        );
-    }
-
-    /// A 78 KB `.exe` whose SHA-256 is on Suricata's block list
-    /// (`http-sha256-drop-02/blacklist`, given to the gateway as the cloud's
-    /// file hash list): blocked by hash.
-    #[test]
-    fn http_sha256_drop_02_exe_is_blocked_by_hash() {
-        let Some(dir) = shared_corpus("http_sha256_drop_02", "http-sha256-drop-02") else {
-            return;
-        };
-        let list = std::fs::read_to_string(dir.join("blacklist")).unwrap_or_default();
-        let mut intel = FrozenIntel::default();
-        for line in list.lines().map(str::trim).filter(|l| l.len() == 64) {
-            intel
-                .file_hashes
-                .insert(line.to_string(), "Suricata.Blacklist".into());
-        }
-        assert!(!intel.file_hashes.is_empty(), "the list was read");
-        let options = ReplayOptions {
-            fix_checksums: true,
-        };
-        let r = match replay_file_with(&dir.join("input.pcap"), Config::default(), intel, options) {
-            Ok(r) => r,
-            Err(e) => panic!("{e:#}"),
-        };
-        assert!(
-            r.events.iter().any(|e| e.engine == Engine::AntiMalware
-                && e.action == Action::Reset
-                && e.reasons
-                    .iter()
-                    .any(|r| matches!(r, appliance::Reason::HashListed { .. }))),
-            "{:#?}",
-            r.events
-        );
-    }
-}
+mod corpus;

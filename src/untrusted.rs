@@ -320,7 +320,7 @@ pub fn capture(data: &[u8]) {
 /// Lines of the lockstep control protocol, both directions; a line that
 /// decodes must encode back to a line that decodes to the same.
 pub fn control(data: &[u8]) {
-    use firmware::control::{Command, Reply};
+    use twin::tun::control::{Command, Reply};
     for line in data.split_inclusive(|&b| b == b'\n') {
         if let Ok(command) = Command::decode(line)
             && let Ok(again) = command.encode()

@@ -73,6 +73,16 @@ pub enum Reason {
     FlowsTurnedAway { flows: u64, secs: u64 },
     /// What the gateway does with new flows while the table is full.
     WhenFull { fail_open: bool },
+    /// What an episode let through uninspected (fail-open flows and their
+    /// replies, or frames of a protocol the gateway cannot read).
+    UninspectedTraffic {
+        flows: u64,
+        packets: u64,
+        bytes: u64,
+    },
+    /// Frames of a protocol the gateway does not inspect (not IPv4, not
+    /// ARP), forwarded as they are.
+    UnsupportedProtocol { ethertype: u16 },
 
     // --- DoS protection and scans
     /// A flood against one destination.
@@ -429,6 +439,8 @@ impl Reason {
             Reason::FlowTableRoom => "flow_table_room",
             Reason::FlowsTurnedAway { .. } => "flows_turned_away",
             Reason::WhenFull { .. } => "when_full",
+            Reason::UninspectedTraffic { .. } => "uninspected_traffic",
+            Reason::UnsupportedProtocol { .. } => "unsupported_protocol",
             Reason::Flood { .. } => "flood",
             Reason::RateExceeded { .. } => "rate_exceeded",
             Reason::Excess { .. } => "excess",
@@ -644,6 +656,26 @@ impl fmt::Display for Reason {
                 f.write_str("fail-open: new flows pass uninspected")
             }
             Reason::WhenFull { fail_open: false } => f.write_str("fail-closed: new flows dropped"),
+            Reason::UninspectedTraffic {
+                flows,
+                packets,
+                bytes,
+            } => write!(
+                f,
+                "{flows} flows, {packets} packets, {bytes} bytes passed uninspected"
+            ),
+            Reason::UnsupportedProtocol { ethertype } => {
+                let name = match ethertype {
+                    0x86dd => " (IPv6)",
+                    0x8100 => " (VLAN)",
+                    0x8863 | 0x8864 => " (PPPoE)",
+                    _ => "",
+                };
+                write!(
+                    f,
+                    "EtherType {ethertype:#06x}{name} is not inspected: its frames pass as they are"
+                )
+            }
             Reason::Flood { kind } => f.write_str(kind.label()),
             Reason::RateExceeded { limit, dst } => {
                 write!(f, "more than {limit} packets/s to {dst}")

@@ -265,6 +265,20 @@ fn block_by_mac(world: &mut TwinWorld, mac: String) -> Result<()> {
     Ok(())
 }
 
+#[when(expr = "the device at {string} is blocked by its IP address")]
+fn block_by_ip(world: &mut TwinWorld, ip: String) -> Result<()> {
+    let ip: std::net::Ipv4Addr = ip
+        .parse()
+        .with_context(|| format!("{ip:?} is not an IPv4 address"))?;
+    let session = world.session()?;
+    let outcome = session.world.block_device(None, Some(ip));
+    ensure!(
+        matches!(outcome, appliance::gateway::DeployOutcome::Success { .. }),
+        "the deploy failed: {outcome:?}"
+    );
+    Ok(())
+}
+
 /// A rule file checked on its own, and what came of it.
 #[derive(Debug, Default)]
 pub struct RuleCheck {

@@ -237,3 +237,92 @@ fn report_warns_offline(world: &mut TwinWorld, which: String) -> Result<()> {
     }
     Ok(())
 }
+
+/// Issue 15: the report's "traffic passed uninspected" section says what
+/// the gateway counted: its overload row is the flows, packets (new flows'
+/// and their replies') and bytes the flow table's fail-open let through,
+/// carried to the store by the episode's event; its unsupported-protocol
+/// row is there exactly when the gateway passed such frames.
+#[then(expr = "the monthly report for {string} counts the traffic the gateway passed uninspected")]
+fn report_counts_uninspected(world: &mut TwinWorld, which: String) -> Result<()> {
+    let session = world.session()?;
+    let net = session
+        .world
+        .gateway_driver()
+        .net_stats()
+        .context("this gateway driver cannot show its counters")?;
+    let report = report_of(session, month(&which)?);
+    let section = report
+        .uninspected
+        .context("the report has no uninspected-traffic section")?;
+    let row = |why: &str| section.rows.iter().find(|r| r.why == why);
+    let overload = row(cloud::store::Uninspected::OVERLOAD)
+        .context("no overload row in the uninspected-traffic section")?;
+    ensure!(net.uninspected_flows > 0, "the gateway passed no flow");
+    ensure!(
+        (overload.flows, overload.packets, overload.bytes)
+            == (
+                net.uninspected_flows,
+                net.uninspected + net.uninspected_replies,
+                net.uninspected_bytes
+            ),
+        "the report says {overload:?}; the gateway counted {net:?}"
+    );
+    ensure!(
+        row(cloud::store::Uninspected::UNSUPPORTED).is_some() == (net.unsupported_frames > 0),
+        "unsupported-protocol row against {} frames counted",
+        net.unsupported_frames
+    );
+    Ok(())
+}
+
+/// The report's uninspected-traffic section alone (Markdown, ja and en) in
+/// `golden/NAME.md.snap`.
+#[then(
+    expr = "the uninspected-traffic section of the monthly report for {string} matches the golden file {string}"
+)]
+fn uninspected_section_golden(world: &mut TwinWorld, which: String, golden: String) -> Result<()> {
+    let session = world.session()?;
+    let report = report_of(session, month(&which)?);
+    let id = session.scenario.id.clone();
+    let mut text = String::new();
+    for lang in [Lang::Ja, Lang::En] {
+        let md = markdown::render(&report, lang);
+        let title = format!("## {}", cloud::labels::t("sec_uninspected", lang));
+        let at = md
+            .find(&title)
+            .with_context(|| format!("no {title:?} in the report"))?;
+        text.push_str(&md[at..]);
+    }
+    snapshot(
+        &format!("{golden}.md"),
+        format!("uninspected-traffic section of the monthly report {which} of scenario {id}"),
+        &text,
+    );
+    Ok(())
+}
+
+/// A month without uninspected traffic has no such section, in any form.
+#[then(expr = "the monthly report for {string} has no uninspected-traffic section")]
+fn no_uninspected_section(world: &mut TwinWorld, which: String) -> Result<()> {
+    let session = world.session()?;
+    let report = report_of(session, month(&which)?);
+    ensure!(
+        report.uninspected.is_none(),
+        "a section: {:?}",
+        report.uninspected
+    );
+    for lang in [Lang::Ja, Lang::En] {
+        let title = cloud::labels::t("sec_uninspected", lang);
+        ensure!(
+            !markdown::render(&report, lang).contains(title)
+                && !cloud::report::html::render(&report, lang).contains(title),
+            "the {lang:?} report shows {title:?}"
+        );
+    }
+    ensure!(
+        !to_json(&report)?.contains("uninspected"),
+        "the JSON names it"
+    );
+    Ok(())
+}

@@ -273,7 +273,8 @@ impl Gateway {
         self.stats.frames_in += 1;
         let packet = match frame::parse(frame) {
             Ok(Parsed::Other) => {
-                self.net.other_frame(&self.config, now, port, frame);
+                self.net
+                    .other_frame(&self.config, now, port, frame, &mut out.events);
                 return self.forward(port, frame, out);
             }
             Ok(Parsed::Ipv4(packet)) => packet,
@@ -303,6 +304,7 @@ impl Gateway {
     pub fn poll(&mut self, now: Instant, out: &mut Actions) {
         let first_event = out.events.len();
         self.lookups_due(now, out);
+        self.net.poll(&self.config, now, &mut out.events);
         self.net.after(
             &self.config,
             now,
@@ -333,10 +335,14 @@ impl Gateway {
 
     /// When the gateway next wants [`Gateway::poll`] called, if ever.
     pub fn poll_at(&self) -> Option<Instant> {
-        match (self.flows.next_deadline(), self.next_lookup_due()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.flows.next_deadline(),
+            self.next_lookup_due(),
+            self.net.poll_at(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Replaces the configuration atomically. The version comes with the

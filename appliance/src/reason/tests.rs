@@ -29,6 +29,12 @@ fn samples() -> Vec<Reason> {
         Reason::Sinkhole {
             answer: Some(Ipv4Addr::new(192, 0, 2, 250)),
         },
+        Reason::UninspectedTraffic {
+            flows: 3,
+            packets: 40,
+            bytes: 51_200,
+        },
+        Reason::UnsupportedProtocol { ethertype: 0x86dd },
         Reason::BeaconThreshold {
             score: Thousandths(812),
             threshold: Thousandths(700),
@@ -102,6 +108,8 @@ fn links_render_the_log_texts() {
             "flow table has room again",
             "689505 new flows found it full over 600 s",
             "sinkhole answer 192.0.2.250",
+            "3 flows, 40 packets, 51200 bytes passed uninspected",
+            "EtherType 0x86dd (IPv6) is not inspected: its frames pass as they are",
             "score 0.812 >= 0.700 to cdn.example (203.0.113.5)",
             "144 check-ins in 1440 min, every 600 s; timing 0.95 (skew 1.00 dispersion 0.90 \
              fill 1.00), size skew 1.00 dispersion 1.00 smallness 0.50; median reply 212 bytes",

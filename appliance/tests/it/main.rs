@@ -11,6 +11,7 @@ mod mail_proxy;
 mod network;
 mod pcap_replay;
 mod scenario_mails;
+mod short_frames;
 mod smoltcp_hosts;
 mod support;
 mod web;

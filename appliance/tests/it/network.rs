@@ -156,6 +156,11 @@ fn a_million_spoofed_syns_hit_the_flow_cap_fail_open() {
     assert!(full[0].reasons[2].to_string().contains("uninspected"));
     assert_eq!(forwarded, 1_000_000, "fail-open passes everything");
     assert!(gw.net_stats().uninspected > 900_000);
+    assert_eq!(
+        gw.net_stats().uninspected_flows,
+        1_000_000 - 4096,
+        "every SYN beyond the table's 4,096 is a flow, counted once"
+    );
 }
 
 #[test]
@@ -331,6 +336,18 @@ fn fail_open_passes_the_replies_of_the_flows_it_let_through() {
         "one event for the episode, not one a packet"
     );
     assert_eq!(gw.net_stats().uninspected_replies, 2);
+    // Counted as one flow, with every byte of its four frames.
+    let frames = [
+        second.client(500, 0, syn(), b""),
+        second.server(9000, 501, synack(), b""),
+        second.client(501, 9001, psh(), request),
+        second.server(9001, 501 + request.len() as u32, psh(), response),
+    ];
+    assert_eq!(gw.net_stats().uninspected_flows, 1);
+    assert_eq!(
+        gw.net_stats().uninspected_bytes,
+        frames.iter().map(|f| f.len() as u64).sum::<u64>()
+    );
     // An unsolicited packet from the internet still meets the firewall.
     let stranger = Conn::new(40002, Ipv4Addr::new(198, 51, 100, 9));
     assert!(
@@ -341,5 +358,46 @@ fn fail_open_passes_the_replies_of_the_flows_it_let_through() {
             &stranger.server(1, 0, synack(), b"")
         )
         .0
+    );
+}
+
+/// IPv6 (and any EtherType but IPv4 and ARP) is forwarded with no engine
+/// reading it: counted, one event when it starts, one with the counts once
+/// none has come for a minute (ended by the gateway's own timer).
+#[test]
+fn frames_of_an_unsupported_protocol_pass_counted_in_one_episode() {
+    let mut gw = Gateway::new(Config::default(), FrozenIntel::default());
+    let mut out = Actions::default();
+    let mut sizes = Vec::new();
+    for i in 0..25u16 {
+        let mut frame = [
+            &[0x00, 0x1b, 0x8b, 0xaa, 0xbb, 0xcc][..],
+            &[0x00, 0x0c, 0x29, 0x11, 0x22, 0x33],
+            &[0x86, 0xdd, 0x60, 0, 0, 0, 0, 0, 59, 64],
+        ]
+        .concat();
+        frame.resize(64 + usize::from(i), 0);
+        sizes.push(frame.len() as u64);
+        gw.handle(at_us(i64::from(i) * 1_000_000), Port::Lan, &frame, &mut out);
+    }
+    assert_eq!(out.frames.len(), 25, "forwarded, all of them");
+    assert_eq!(out.events.len(), 1, "one event as the episode starts");
+    let total: u64 = sizes.iter().sum();
+    assert_eq!(gw.net_stats().unsupported_frames, 25);
+    assert_eq!(gw.net_stats().unsupported_bytes, total);
+    let due = gw.poll_at().expect("the episode's end is due");
+    assert_eq!(due, at_us(24_000_000 + 60_000_000));
+    gw.poll(due, &mut out);
+    assert_eq!(out.events.len(), 2);
+    assert_eq!(
+        out.events[1].reasons,
+        vec![
+            appliance::Reason::UnsupportedProtocol { ethertype: 0x86dd },
+            appliance::Reason::UninspectedTraffic {
+                flows: 0,
+                packets: 25,
+                bytes: total
+            },
+        ]
     );
 }

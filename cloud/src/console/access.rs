@@ -1,8 +1,11 @@
 //! The internet access statistics (インターネットアクセス): the allowed
 //! traffic of a period counted by URL category, by site or by device, read
 //! from the store's per-day statistics (allowed requests are never kept as
-//! log rows, seed 000 Q6). Every row is reachable: sorted by requests, then
-//! paged, with the totals of all pages.
+//! log rows, seed 000 Q6). As on the real console the page stops at the top
+//! 20 rows, seed 000 Q4: 「UIの仕様上、上限20件となっております。より詳細な分析を
+//! したい場合、ユーザ名や期間を細分化して表示してください。」 So it can be
+//! narrowed to one user (device) and a shorter period; the totals always
+//! cover every row, and the monthly report lists them all.
 
 use super::source::Source;
 use super::widgets;
@@ -10,10 +13,10 @@ use crate::labels::Lang;
 use crate::store::stats::jst_day;
 use crate::store::{AccessDimension, Paging, StatsFilter};
 use chrono::{Duration as Days, NaiveDate};
+use std::net::Ipv4Addr;
 
-/// Rows per page unless asked otherwise, and the most a page may hold.
-pub const PAGE_ROWS: usize = 50;
-pub const MAX_PAGE_ROWS: usize = 500;
+/// The most rows the page shows (seed 000 Q4: 上限20件).
+pub const TOP_ROWS: usize = 20;
 
 /// The periods the page offers, in days ending today (the gateway's clock).
 pub const PERIODS: &[u32] = &[1, 7, 30, 90, 180];
@@ -23,16 +26,14 @@ pub const PERIODS: &[u32] = &[1, 7, 30, 90, 180];
 pub struct Query {
     pub by: AccessDimension,
     pub days: u32,
-    /// 1-based.
-    pub page: usize,
-    /// Rows per page.
-    pub rows: usize,
+    /// Only this user's (device's) traffic.
+    pub user: Option<Ipv4Addr>,
 }
 
 impl Query {
     /// From the page's query parameters; empty ones take the defaults
-    /// (by category, 30 days, first page of [`PAGE_ROWS`]).
-    pub fn parse(by: &str, days: &str, page: &str, rows: &str) -> Result<Query, String> {
+    /// (by category, 30 days, every user).
+    pub fn parse(by: &str, days: &str, user: &str) -> Result<Query, String> {
         let by = match by.trim() {
             "" | "category" => AccessDimension::Category,
             "host" => AccessDimension::Host,
@@ -59,30 +60,14 @@ impl Query {
                 }
             },
         };
-        let page = match page.trim() {
-            "" => 1,
-            text => match text.parse::<usize>() {
-                Ok(p) if p >= 1 => p,
-                _ => return Err(format!("`{text}` is not a page number")),
-            },
+        let user = match user.trim() {
+            "" => None,
+            text => Some(
+                text.parse::<Ipv4Addr>()
+                    .map_err(|_| format!("`{text}` is not a user: the IPv4 address of a device"))?,
+            ),
         };
-        let rows = match rows.trim() {
-            "" => PAGE_ROWS,
-            text => match text.parse::<usize>() {
-                Ok(r) if (1..=MAX_PAGE_ROWS).contains(&r) => r,
-                _ => {
-                    return Err(format!(
-                        "`{text}` is not a number of rows per page (1 to {MAX_PAGE_ROWS})"
-                    ));
-                }
-            },
-        };
-        Ok(Query {
-            by,
-            days,
-            page,
-            rows,
-        })
+        Ok(Query { by, days, user })
     }
 
     pub fn by_code(&self) -> &'static str {
@@ -115,12 +100,13 @@ pub struct Page {
     pub total_keys: u64,
     pub total_requests: u64,
     pub total_bytes: u64,
-    pub page: usize,
-    pub pages: usize,
-    pub rows_per_page: usize,
+    /// More rows than the page shows.
+    pub capped: bool,
+    /// The user the page is narrowed to, as the page names it.
+    pub user: Option<String>,
 }
 
-/// The page of statistics `q` asks for.
+/// The top rows of the statistics `q` asks for.
 pub fn page(source: &dyn Source, lang: Lang, q: &Query) -> Result<Page, String> {
     let now = widgets::now_of(source).map_err(|e| e.to_string())?;
     let today = jst_day(now);
@@ -128,22 +114,20 @@ pub fn page(source: &dyn Source, lang: Lang, q: &Query) -> Result<Page, String> 
     let filter = StatsFilter {
         from: Some(from),
         until: Some(today + Days::days(1)),
+        src_ip: q.user,
         ..StatsFilter::default()
     };
-    let offset = (q.page - 1).saturating_mul(q.rows);
     let stats = source
         .store()
         .access_top(
             q.by,
             &filter,
             Paging {
-                offset,
-                limit: q.rows,
+                offset: 0,
+                limit: TOP_ROWS,
             },
         )
         .map_err(|e| e.to_string())?;
-    let total_keys = usize::try_from(stats.total_keys).unwrap_or(usize::MAX);
-    let pages = total_keys.div_ceil(q.rows).max(1);
     let rows = stats
         .rows
         .iter()
@@ -158,7 +142,7 @@ pub fn page(source: &dyn Source, lang: Lang, q: &Query) -> Result<Page, String> 
                 (Some(key), _) => (key.clone(), String::new()),
             };
             Row {
-                rank: offset + i + 1,
+                rank: i + 1,
                 label,
                 detail,
                 requests: r.requests,
@@ -174,9 +158,15 @@ pub fn page(source: &dyn Source, lang: Lang, q: &Query) -> Result<Page, String> 
         total_keys: stats.total_keys,
         total_requests: stats.total_requests,
         total_bytes: stats.total_bytes,
-        page: q.page,
-        pages,
-        rows_per_page: q.rows,
+        capped: stats.total_keys > TOP_ROWS as u64,
+        user: q.user.map(|ip| {
+            let (name, detail) = widgets::device_label(source, ip);
+            if detail.is_empty() {
+                name
+            } else {
+                format!("{name} ({detail})")
+            }
+        }),
     })
 }
 
@@ -195,26 +185,23 @@ mod tests {
 
     #[test]
     fn queries() {
-        let q = Query::parse("", "", "", "").unwrap();
+        let q = Query::parse("", "", "").unwrap();
         assert_eq!(
-            (q.by, q.days, q.page, q.rows),
-            (AccessDimension::Category, 30, 1, PAGE_ROWS)
+            (q.by, q.days, q.user),
+            (AccessDimension::Category, 30, None)
         );
         assert_eq!(
-            Query::parse("host", "7", "3", "10").unwrap(),
+            Query::parse("host", "7", "192.168.1.21").unwrap(),
             Query {
                 by: AccessDimension::Host,
                 days: 7,
-                page: 3,
-                rows: 10,
+                user: Some(Ipv4Addr::new(192, 168, 1, 21)),
             }
         );
-        assert!(Query::parse("site", "", "", "").is_err());
-        assert!(Query::parse("", "12", "", "").is_err());
-        assert!(Query::parse("", "", "0", "").is_err());
-        assert!(Query::parse("", "", "-1", "").is_err());
-        assert!(Query::parse("", "", "", "0").is_err());
-        assert!(Query::parse("", "", "", "100000").is_err());
+        assert!(Query::parse("site", "", "").is_err());
+        assert!(Query::parse("", "12", "").is_err());
+        assert!(Query::parse("", "", "PC-01").is_err());
+        assert!(Query::parse("", "", "192.168.1.300").is_err());
     }
 
     #[test]

@@ -16,6 +16,11 @@ use std::time::Duration;
 /// The dashboard's window, "過去7日間".
 pub const WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// The window of "top users blocked by internet security": seed 001 shows
+/// the widget as 「インターネットセキュリティによってブロックされた上位ユーザ / Root
+/// 過去1時間 10」, the one widget of the dashboard scoped to the last hour.
+pub const BLOCKED_USERS_WINDOW: Duration = Duration::from_secs(3600);
+
 /// One ranked row of a widget.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Ranked {
@@ -173,9 +178,14 @@ pub fn dashboard(source: &dyn Source, lang: Lang) -> Result<Dashboard, StoreErro
     let top_blocked_categories = rank(events.iter().filter(|e| is_blocked(e.action)), 10, |e| {
         category_of(e).map(|c| (c, String::new()))
     });
-    let top_blocked_users = rank(events.iter().filter(|e| is_blocked(e.action)), 10, |e| {
-        Some(device_label(source, e.src_ip))
-    });
+    let last_hour = now - BLOCKED_USERS_WINDOW;
+    let top_blocked_users = rank(
+        events
+            .iter()
+            .filter(|e| e.time >= last_hour && is_blocked(e.action)),
+        10,
+        |e| Some(device_label(source, e.src_ip)),
+    );
     let cnc_users = rank(events.iter().filter(|e| e.engine == Engine::Cnc), 10, |e| {
         Some(device_label(source, e.src_ip))
     });

@@ -178,6 +178,24 @@ pub fn guide(section: &str, lang: Lang) -> (&'static [&'static str], &'static [&
                 "If categories not needed for work get many accesses, review how the office works or the settings.",
             ],
         ),
+        ("uninspected", Lang::Ja) => (
+            &[
+                "専用BOXが検査せずに通過させた通信の量と理由です。「過負荷」は同時に扱える通信(セッション)の上限に達したとき、新しい通信を止めずに検査なしで通した分(フェールオープン)、「未対応のプロトコル」は専用BOXが中身を検査できない通信(IPv6 など)です。この項目は該当する通信があった月にだけ表示されます。",
+            ],
+            &[
+                "過負荷が続く場合は、大量の通信を発生させている端末や外部からの攻撃がないか確認し、サポートデスクにご相談ください。",
+                "未対応のプロトコルの通信がある場合は、その通信が業務に必要か確認してください。",
+            ],
+        ),
+        ("uninspected", Lang::En) => (
+            &[
+                "How much traffic the gateway let through without inspecting it, and why. \"Overload\": its session table was full and new connections passed uninspected rather than being cut (fail-open). \"Unsupported protocol\": traffic the gateway cannot inspect (IPv6 and others). This section appears only in a month that had such traffic.",
+            ],
+            &[
+                "If overload recurs, look for a device making a great many connections or an attack from outside, and ask the support desk.",
+                "If unsupported protocols pass, check whether the office needs that traffic.",
+            ],
+        ),
         _ => (&[], &[]),
     }
 }

@@ -71,6 +71,7 @@ pub(super) const LABELS: &[(&str, &str, &str)] = &[
         "APT events",
     ),
     ("last_7_days", "過去7日間", "Last 7 days"),
+    ("last_hour", "過去1時間", "Last hour"),
     ("detections", "検出数", "Detections"),
     ("no_data", "データはありません", "No data"),
     ("policy", "ポリシー", "Policy"),
@@ -252,6 +253,12 @@ pub(super) const LABELS: &[(&str, &str, &str)] = &[
     ("requests", "アクセス数", "Requests"),
     ("bytes", "通信量 (バイト)", "Traffic (bytes)"),
     ("rows_total", "件数", "Rows"),
+    ("narrow_user", "ユーザ (IPアドレス)", "User (IP address)"),
+    (
+        "access_top_rows",
+        "UIの仕様上、上限20件となっております。より詳細な分析をしたい場合、ユーザ名や期間を細分化して表示してください。",
+        "The console shows the top 20 only. To see more, narrow the view by user or period.",
+    ),
     ("page", "ページ", "Page"),
     ("previous", "前へ", "Previous"),
     ("next", "次へ", "Next"),
@@ -528,6 +535,26 @@ pub(super) const LABELS: &[(&str, &str, &str)] = &[
         "access_total",
         "合計 {requests} アクセス、{bytes} バイト、{keys} 種類",
         "{requests} requests, {bytes} bytes, {keys} keys in all",
+    ),
+    // Traffic passed uninspected (issue 16: "uninspected traffic if any").
+    (
+        "sec_uninspected",
+        "検査されずに通過した通信",
+        "Traffic passed uninspected",
+    ),
+    ("uninspected_why", "理由", "Why"),
+    ("uninspected_flows", "通信(フロー)数", "Flows"),
+    ("uninspected_packets", "パケット数", "Packets"),
+    ("uninspected_bytes", "バイト数", "Bytes"),
+    (
+        "uninspected_overload",
+        "過負荷 (セッション数の上限に達したため検査せずに通過)",
+        "Overload (the session table was full; passed uninspected)",
+    ),
+    (
+        "uninspected_unsupported_protocol",
+        "未対応のプロトコル (IPv6 など)",
+        "Unsupported protocol (IPv6 and others)",
     ),
     (
         "mail_subject",

@@ -137,8 +137,53 @@ pub fn render(report: &MonthlyReport, lang: Lang) -> String {
         }
         h.push_str("</ul></div>\n");
     }
+    if let Some(section) = &report.uninspected {
+        uninspected(&mut h, section, lang);
+    }
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// Traffic passed uninspected: only in a month that had some.
+fn uninspected(h: &mut String, section: &super::UninspectedSection, lang: Lang) {
+    let _ = writeln!(
+        h,
+        "<h2 id=\"uninspected\">{}</h2>",
+        escape(t("sec_uninspected", lang))
+    );
+    let _ = write!(
+        h,
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        escape(t("uninspected_why", lang)),
+        escape(t("uninspected_flows", lang)),
+        escape(t("uninspected_packets", lang)),
+        escape(t("uninspected_bytes", lang))
+    );
+    for r in &section.rows {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            escape(t(&format!("uninspected_{}", r.why), lang)),
+            thousands(r.flows),
+            thousands(r.packets),
+            thousands(r.bytes)
+        );
+    }
+    h.push_str("</table>\n");
+    let (read, todo) = labels::guide("uninspected", lang);
+    let _ = write!(
+        h,
+        "<div class=\"guide\"><h4>{}</h4><ul>",
+        escape(t("how_to_read", lang))
+    );
+    for r in read {
+        let _ = write!(h, "<li>{}</li>", escape(r));
+    }
+    let _ = write!(h, "</ul><h4>{}</h4><ul>", escape(t("what_to_do", lang)));
+    for r in todo {
+        let _ = write!(h, "<li>{}</li>", escape(r));
+    }
+    h.push_str("</ul></div>\n");
 }
 
 fn summary(h: &mut String, report: &MonthlyReport, lang: Lang) {

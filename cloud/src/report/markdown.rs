@@ -104,7 +104,53 @@ pub fn render(report: &MonthlyReport, lang: Lang) -> String {
         }
         line(out, "");
     }
+    if let Some(section) = &report.uninspected {
+        uninspected(out, section, lang);
+    }
     md
+}
+
+/// Traffic passed uninspected: only in a month that had some.
+fn uninspected(out: &mut String, section: &super::UninspectedSection, lang: Lang) {
+    line(out, &format!("## {}", t("sec_uninspected", lang)));
+    line(out, "");
+    line(
+        out,
+        &format!(
+            "| {} | {} | {} | {} |",
+            t("uninspected_why", lang),
+            t("uninspected_flows", lang),
+            t("uninspected_packets", lang),
+            t("uninspected_bytes", lang)
+        ),
+    );
+    line(out, "|---|---:|---:|---:|");
+    for r in &section.rows {
+        line(
+            out,
+            &format!(
+                "| {} | {} | {} | {} |",
+                t(&format!("uninspected_{}", r.why), lang),
+                thousands(r.flows),
+                thousands(r.packets),
+                thousands(r.bytes)
+            ),
+        );
+    }
+    line(out, "");
+    let (read, todo) = labels::guide("uninspected", lang);
+    line(out, &format!("**{}**", t("how_to_read", lang)));
+    line(out, "");
+    for r in read {
+        line(out, &format!("- {r}"));
+    }
+    line(out, "");
+    line(out, &format!("**{}**", t("what_to_do", lang)));
+    line(out, "");
+    for r in todo {
+        line(out, &format!("- {r}"));
+    }
+    line(out, "");
 }
 
 fn line(out: &mut String, text: &str) {

@@ -119,8 +119,19 @@ pub struct MonthlyReport {
     pub daily: Vec<DayRow>,
     pub internet_access: AccessSection,
     pub top_sites: AccessSection,
+    /// Traffic the gateway passed uninspected, by why: only when some did
+    /// (a month without any has no such section, in any rendering).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uninspected: Option<UninspectedSection>,
     /// Sections whose data could not be read, with the store's error.
     pub unreadable: Vec<Unreadable>,
+}
+
+/// Traffic the gateway let through without inspecting it, and why: its
+/// flow table was full (fail-open), or the protocol is one it cannot read.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct UninspectedSection {
+    pub rows: Vec<crate::store::Uninspected>,
 }
 
 /// How much of the month the gateway reported on (FAQ Q21).
@@ -369,6 +380,9 @@ impl MonthlyReport {
         }));
         let daily_counts = b.read("daily", |s, f| s.daily_counts(f));
         let uptime = b.read("coverage", |s, f| s.uptime(f));
+        let uninspected = Some(b.read("uninspected", |s, f| s.uninspected(f)))
+            .filter(|rows| rows.iter().any(|r| r.packets > 0 || r.flows > 0))
+            .map(|rows| UninspectedSection { rows });
 
         // Coverage, day by day.
         let mut coverage = Coverage {
@@ -480,6 +494,7 @@ impl MonthlyReport {
             daily,
             internet_access,
             top_sites,
+            uninspected,
             unreadable: b.unreadable,
         }
     }

@@ -16,7 +16,7 @@ pub use export::{CSV_HEADER, destination, write_csv_header, write_csv_row};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 pub use stats::{
     AccessDimension, AccessPage, AccessRow, DailyCount, DayUptime, Dimension, Paging, Purged,
-    STATS_RETENTION_DAYS, StatsFilter, TopPage, TopRow,
+    STATS_RETENTION_DAYS, StatsFilter, TopPage, TopRow, Uninspected,
 };
 
 use appliance::AccessRecord;
@@ -94,6 +94,10 @@ pub trait LogStore {
         filter: &StatsFilter,
         page: Paging,
     ) -> Result<AccessPage, StoreError>;
+
+    /// Traffic passed uninspected in the filter's days, by why (the filter's
+    /// engines and host do not apply): empty when none passed.
+    fn uninspected(&self, filter: &StatsFilter) -> Result<Vec<Uninspected>, StoreError>;
 
     /// The gateway's online and offline time per day, for the days it reported.
     fn uptime(&self, filter: &StatsFilter) -> Result<Vec<DayUptime>, StoreError>;

@@ -37,6 +37,7 @@ use super::{
 };
 use crate::store::stats::{
     AccessDimension, AccessPage, DailyCount, DayUptime, Dimension, Paging, StatsFilter, TopPage,
+    Uninspected,
 };
 use appliance::AccessRecord;
 use appliance::Instant;
@@ -238,7 +239,11 @@ impl SqliteStore {
 
     fn migrate(&self, from: i64) -> Result<(), StoreError> {
         if from >= SCHEMA_VERSION {
-            return Ok(());
+            // Tables added within the version: created if missing.
+            return self
+                .conn
+                .execute_batch(stats::SCHEMA_UNINSPECTED)
+                .map_err(|e| self.sqlite(e));
         }
         if from > 0 && from < 3 {
             let rows: i64 = self
@@ -260,6 +265,7 @@ impl SqliteStore {
             .map_err(|e| self.sqlite(e))?;
         tx.execute_batch(SCHEMA_V1)
             .and_then(|()| tx.execute_batch(stats::SCHEMA_V2))
+            .and_then(|()| tx.execute_batch(stats::SCHEMA_UNINSPECTED))
             .and_then(|()| tx.pragma_update(None, "user_version", SCHEMA_VERSION))
             .and_then(|()| tx.commit())
             .map_err(|e| self.sqlite(e))
@@ -301,6 +307,7 @@ impl SqliteStore {
             }
         }
         stats::add_detections(&tx, events)?;
+        stats::add_uninspected(&tx, events)?;
         tx.commit()?;
         Ok(())
     }
@@ -474,6 +481,10 @@ impl LogStore for SqliteStore {
         page: Paging,
     ) -> Result<TopPage, StoreError> {
         self.top_inner(by, filter, page).map_err(|e| self.wrap(e))
+    }
+
+    fn uninspected(&self, filter: &StatsFilter) -> Result<Vec<Uninspected>, StoreError> {
+        self.uninspected_inner(filter).map_err(|e| self.wrap(e))
     }
 
     fn daily_counts(&self, filter: &StatsFilter) -> Result<Vec<DailyCount>, StoreError> {

@@ -204,6 +204,23 @@ pub struct AccessPage {
     pub total_bytes: u64,
 }
 
+/// Traffic the gateway passed uninspected, for one reason, over some days.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Uninspected {
+    /// [`Uninspected::OVERLOAD`] or [`Uninspected::UNSUPPORTED`].
+    pub why: String,
+    pub flows: u64,
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+impl Uninspected {
+    /// The flow table was full and new flows passed (fail-open).
+    pub const OVERLOAD: &'static str = "overload";
+    /// Frames of a protocol the gateway cannot inspect (IPv6, ...).
+    pub const UNSUPPORTED: &'static str = "unsupported_protocol";
+}
+
 /// How long the gateway reported on one day.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DayUptime {

@@ -6,6 +6,7 @@
 //! live in its submodules, by subject.
 
 mod browser;
+mod dashboard;
 mod demo;
 mod devices;
 mod hardening;

@@ -13,3 +13,8 @@ pub mod firmware;
 pub mod netns;
 pub mod policy;
 pub mod real_host;
+
+/// The lockstep control protocol's codec, as the twin speaks it to a
+/// firmware build: the harness reads it from here (its fuzz target among
+/// others) and never imports the firmware crate itself.
+pub use ::firmware::control;

@@ -38,6 +38,7 @@ use std::time::Duration;
 
 mod overflow;
 mod seen;
+mod uninspected;
 
 use seen::Seen;
 
@@ -73,10 +74,19 @@ pub struct NetStats {
     pub firewall_denied: u64,
     pub ips_dropped: u64,
     pub beacon_reset: u64,
+    /// Packets of new flows the full table passed uninspected (fail-open).
     pub uninspected: u64,
     /// Replies of flows passed uninspected, let through in turn.
     pub uninspected_replies: u64,
+    /// Flows the full table passed uninspected, each once.
+    pub uninspected_flows: u64,
+    /// Bytes (whole frames) of `uninspected` and `uninspected_replies`.
+    pub uninspected_bytes: u64,
     pub overflow_dropped: u64,
+    /// Frames neither IPv4 nor ARP (IPv6, VLAN, PPPoE...): forwarded with
+    /// no engine reading them.
+    pub unsupported_frames: u64,
+    pub unsupported_bytes: u64,
 }
 
 /// A flow stopped by the IPS, both directions: (proto, low end, high end).
@@ -102,6 +112,9 @@ pub struct NetworkStage {
     /// scoring has nothing to add there.
     listed_pairs: BTreeSet<(Ipv4Addr, Ipv4Addr)>,
     overflow: overflow::Overflow,
+    unsupported: overflow::Unsupported,
+    /// Who the episode going on started with: its events name them.
+    overflow_parties: Option<Parties>,
     pub stats: NetStats,
 }
 
@@ -141,6 +154,8 @@ impl NetworkStage {
             callback_hosts: BTreeMap::new(),
             listed_pairs: BTreeSet::new(),
             overflow: overflow::Overflow::default(),
+            unsupported: overflow::Unsupported::default(),
+            overflow_parties: None,
             stats: NetStats::default(),
         }
     }
@@ -158,13 +173,6 @@ impl NetworkStage {
     /// Rules the IPS runs.
     pub fn ips_rules(&self) -> usize {
         self.ips.rule_count()
-    }
-
-    /// A frame that is not IPv4 (ARP, ...): only the device list looks.
-    pub fn other_frame(&mut self, config: &Config, now: Instant, port: Port, frame: &[u8]) {
-        if port == Port::Lan && config.devices.enabled {
-            self.devices.arp(now, frame);
-        }
     }
 
     /// Runs the stages on one packet, in order; the first that disposes of
@@ -556,119 +564,6 @@ impl NetworkStage {
             return Some(Fate::Reset);
         }
         None
-    }
-
-    /// The flow table's overflow rule: new flows when the table is full.
-    fn flow_table_stage(
-        &mut self,
-        config: &Config,
-        p: &Seen<'_>,
-        out: &mut Vec<Event>,
-    ) -> Option<Fate> {
-        let Seen {
-            now,
-            packet,
-            flow,
-            protocol,
-            dst_port,
-            rst,
-            fragment,
-            table_full,
-            ..
-        } = *p;
-        let creates = match protocol {
-            6 => !rst,
-            17 => true,
-            _ => false,
-        } && !fragment;
-        if !creates || flow.known {
-            return None;
-        }
-        let fail_open = config.flow_table.when_full == Overflow::FailOpen;
-        if !table_full {
-            if let Some(ep) = self.overflow.room(now) {
-                let reasons = vec![
-                    Reason::FlowTableRoom,
-                    Reason::FlowsTurnedAway {
-                        flows: ep.flows,
-                        secs: ep.last.saturating_since(ep.since).as_secs(),
-                    },
-                    Reason::WhenFull { fail_open },
-                ];
-                out.push(event(
-                    now,
-                    packet,
-                    dst_port,
-                    Engine::Firewall,
-                    Action::Monitor,
-                    reasons,
-                    None,
-                    None,
-                ));
-            }
-            return None;
-        }
-        if fail_open
-            && p.port == Port::Lan
-            && let (Some(sport), Some(dport)) = (p.src_port, dst_port)
-        {
-            self.overflow
-                .remember((protocol, (packet.src, sport), (packet.dst, dport)), now);
-        }
-        if self.overflow.turned_away(now) {
-            let reasons = vec![
-                Reason::FlowTableFull,
-                Reason::FlowsTracked {
-                    count: config.flow_table.max_flows,
-                },
-                Reason::WhenFull { fail_open },
-            ];
-            let action = if fail_open {
-                Action::Monitor
-            } else {
-                Action::Drop
-            };
-            out.push(event(
-                now,
-                packet,
-                dst_port,
-                Engine::Firewall,
-                action,
-                reasons,
-                None,
-                None,
-            ));
-        }
-        Some(if fail_open {
-            self.stats.uninspected += 1;
-            Fate::Uninspected
-        } else {
-            self.stats.overflow_dropped += 1;
-            Fate::Drop
-        })
-    }
-
-    /// A WAN packet of a flow the full table let through uninspected
-    /// (fail-open): its reply passes too, instead of meeting the stateful
-    /// firewall with no state to show.
-    fn uninspected_reply_stage(
-        &mut self,
-        _config: &Config,
-        p: &Seen<'_>,
-        _out: &mut Vec<Event>,
-    ) -> Option<Fate> {
-        if p.port != Port::Wan || p.flow.known {
-            return None;
-        }
-        let (Some(sport), Some(dport)) = (p.src_port, p.dst_port) else {
-            return None;
-        };
-        let key = (p.protocol, (p.packet.dst, dport), (p.packet.src, sport));
-        if !self.overflow.is_reply(&key, p.now) {
-            return None;
-        }
-        self.stats.uninspected_replies += 1;
-        Some(Fate::Uninspected)
     }
 
     /// The events the gateway produced for one frame: counts C&C detections

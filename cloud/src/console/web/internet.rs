@@ -1,4 +1,5 @@
-//! Internet access: allowed-traffic statistics by user, category or host, paged.
+//! Internet access: the top 20 of the allowed-traffic statistics by user,
+//! category or host, narrowed by period and user.
 
 use super::*;
 
@@ -9,9 +10,7 @@ pub(super) struct AccessQuery {
     #[serde(default)]
     days: String,
     #[serde(default)]
-    page: String,
-    #[serde(default)]
-    rows: String,
+    user: String,
 }
 
 pub(super) async fn internet_access(
@@ -20,7 +19,7 @@ pub(super) async fn internet_access(
     Query(q): Query<AccessQuery>,
 ) -> Response {
     let lang = authed.session.lang;
-    let query = match access::Query::parse(&q.by, &q.days, &q.page, &q.rows) {
+    let query = match access::Query::parse(&q.by, &q.days, &q.user) {
         Ok(query) => query,
         Err(reason) => {
             return (StatusCode::BAD_REQUEST, format!("{reason}\n")).into_response();
@@ -47,6 +46,8 @@ pub(super) async fn internet_access(
                 by => query.by_code(),
                 days => query.days,
                 periods => access::PERIODS.to_vec(),
+                user => query.user.map(|ip| ip.to_string()).unwrap_or_default(),
+                top_rows => access::TOP_ROWS,
                 rows => ser(&blocked),
             },
         ),

@@ -5,6 +5,7 @@
 //! | `detection_stats` | day, engine, action, src_ip, category, policy, threat | `count` |
 //! | `access_stats` | day, src_ip, host, category | `requests`, `bytes` |
 //! | `uptime` | day | `online_us`, `offline_us` |
+//! | `uninspected_stats` | day, why | `flows`, `packets`, `bytes` |
 //!
 //! `day` is the JST calendar day as days since 1970-01-01; a missing
 //! category, threat or host is stored as `''` so it can be part of a key.
@@ -14,12 +15,13 @@
 use super::{Inner, SqliteStore, action_name, corrupt, engine_name, parse_engine};
 use crate::store::stats::{
     AccessDimension, AccessPage, AccessRow, DailyCount, DayUptime, Dimension, Paging, StatsFilter,
-    TopPage, TopRow, category_of, day_from_number, day_number, jst_day, policy_of, split_days,
-    threat_of,
+    TopPage, TopRow, Uninspected, category_of, day_from_number, day_number, jst_day, policy_of,
+    split_days, threat_of,
 };
 use appliance::AccessRecord;
 use appliance::Event;
 use appliance::Instant;
+use appliance::Reason;
 use chrono::NaiveDate;
 use rusqlite::types::Value;
 use rusqlite::{Transaction, params, params_from_iter};
@@ -53,6 +55,26 @@ CREATE TABLE IF NOT EXISTS uptime (
     offline_us INTEGER NOT NULL
 );
 ";
+
+/// Traffic the gateway passed uninspected, per day and why: added to schema
+/// 3 without a new version (created if missing when a store is opened for
+/// writing; a store written before it reads as none passed).
+pub(super) const SCHEMA_UNINSPECTED: &str = "
+CREATE TABLE IF NOT EXISTS uninspected_stats (
+    day     INTEGER NOT NULL,
+    why     TEXT    NOT NULL,
+    flows   INTEGER NOT NULL,
+    packets INTEGER NOT NULL,
+    bytes   INTEGER NOT NULL,
+    PRIMARY KEY (day, why)
+) WITHOUT ROWID;
+";
+
+const UPSERT_UNINSPECTED: &str = "INSERT INTO uninspected_stats
+    (day, why, flows, packets, bytes) VALUES (?1, ?2, ?3, ?4, ?5)
+    ON CONFLICT DO UPDATE SET flows = flows + excluded.flows,
+                              packets = packets + excluded.packets,
+                              bytes = bytes + excluded.bytes";
 
 const UPSERT_DETECTION: &str = "INSERT INTO detection_stats
     (day, engine, action, src_ip, category, policy, threat, count)
@@ -100,6 +122,52 @@ pub(super) fn add_detections(tx: &Transaction<'_>, events: &[Event]) -> rusqlite
         ])?;
     }
     Ok(())
+}
+
+/// Adds what `events` say passed uninspected (the [`Reason::UninspectedTraffic`]
+/// link an episode's last event carries) to `uninspected_stats`, on the day
+/// the episode ended, inside the caller's transaction.
+pub(super) fn add_uninspected(tx: &Transaction<'_>, events: &[Event]) -> rusqlite::Result<()> {
+    let mut sums: BTreeMap<(i64, &'static str), (i64, i64, i64)> = BTreeMap::new();
+    for e in events {
+        let Some(why) = uninspected_why(e) else {
+            continue;
+        };
+        for r in &e.reasons {
+            if let Reason::UninspectedTraffic {
+                flows,
+                packets,
+                bytes,
+            } = r
+            {
+                let entry = sums.entry((day_number(jst_day(e.time)), why)).or_default();
+                let add = |a: i64, b: u64| a.saturating_add(i64::try_from(b).unwrap_or(i64::MAX));
+                *entry = (
+                    add(entry.0, *flows),
+                    add(entry.1, *packets),
+                    add(entry.2, *bytes),
+                );
+            }
+        }
+    }
+    if sums.is_empty() {
+        return Ok(());
+    }
+    let mut upsert = tx.prepare_cached(UPSERT_UNINSPECTED)?;
+    for ((day, why), (flows, packets, bytes)) in sums {
+        upsert.execute(params![day, why, flows, packets, bytes])?;
+    }
+    Ok(())
+}
+
+/// Why an event's traffic passed uninspected, as `uninspected_stats` keys
+/// it: the flow table's overload, or a protocol the gateway cannot read.
+fn uninspected_why(e: &Event) -> Option<&'static str> {
+    match e.reasons.first()? {
+        Reason::FlowTableRoom => Some(Uninspected::OVERLOAD),
+        Reason::UnsupportedProtocol { .. } => Some(Uninspected::UNSUPPORTED),
+        _ => None,
+    }
 }
 
 /// The `WHERE` clause over a statistics table, and its values.
@@ -341,11 +409,51 @@ impl SqliteStore {
         Ok(out)
     }
 
+    pub(super) fn uninspected_inner(
+        &self,
+        filter: &StatsFilter,
+    ) -> Result<Vec<Uninspected>, Inner> {
+        let exists: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'uninspected_stats'",
+            [],
+            |row| row.get(0),
+        )?;
+        if exists == 0 {
+            // A store written before the table (opened read-only): none recorded.
+            return Ok(Vec::new());
+        }
+        let mut scoped = filter.clone();
+        scoped.engines.clear();
+        scoped.src_ip = None;
+        let (clause, values) = stats_where(&scoped, &[]);
+        let sql = format!(
+            "SELECT why, sum(flows), sum(packets), sum(bytes) FROM uninspected_stats{clause} \
+             GROUP BY why ORDER BY why"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(values))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(Uninspected {
+                why: row.get(0)?,
+                flows: to_u64(row.get(1)?),
+                packets: to_u64(row.get(2)?),
+                bytes: to_u64(row.get(3)?),
+            });
+        }
+        Ok(out)
+    }
+
     pub(super) fn purge_stats_inner(&mut self, day: NaiveDate) -> Result<u64, Inner> {
         let n = day_number(day);
         let tx = self.conn.transaction()?;
         let mut gone = 0;
-        for table in ["detection_stats", "access_stats", "uptime"] {
+        for table in [
+            "detection_stats",
+            "access_stats",
+            "uptime",
+            "uninspected_stats",
+        ] {
             gone += tx.execute(&format!("DELETE FROM {table} WHERE day < ?1"), [n])? as u64;
         }
         tx.commit()?;

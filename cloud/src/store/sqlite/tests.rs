@@ -701,3 +701,78 @@ proptest! {
         prop_assert_eq!(decode_reasons(&text), Some(vec![timing_with(x)]));
     }
 }
+
+/// Issue 15: what passed uninspected reaches the statistics from the
+/// episodes' last events, summed per reason over the filter's days, and
+/// nothing else counts (an episode's first event, other events). A store
+/// written before the table existed gets it when opened for writing, and
+/// reads as "none passed" when opened read-only.
+#[test]
+fn uninspected_traffic_is_summed_per_reason_from_the_episodes_events() {
+    let passed = |flows, packets, bytes| Reason::UninspectedTraffic {
+        flows,
+        packets,
+        bytes,
+    };
+    let with = |secs, reasons: Vec<Reason>| Event {
+        reasons,
+        action: Action::Monitor,
+        ..ev(secs, Engine::Firewall, 11)
+    };
+    let events = vec![
+        with(10, vec![Reason::FlowTableFull]),
+        with(100, vec![Reason::FlowTableRoom, passed(10, 40, 4_000)]),
+        with(200, vec![Reason::FlowTableRoom, passed(5, 7, 700)]),
+        with(
+            300,
+            vec![
+                Reason::UnsupportedProtocol { ethertype: 0x86dd },
+                passed(0, 3, 270),
+            ],
+        ),
+        // The next day (JST), outside a one-day filter.
+        with(86_400 + 5, vec![Reason::FlowTableRoom, passed(1, 1, 60)]),
+        ev(400, Engine::Cnc, 12),
+    ];
+    let db = TempDb::new("uninspected");
+    let mut s = SqliteStore::open(&db.0).unwrap();
+    s.record(&events).unwrap();
+    let day = crate::store::stats::jst_day(Instant::from_secs(T0));
+    let one_day = StatsFilter {
+        from: Some(day),
+        until: day.succ_opt(),
+        ..StatsFilter::default()
+    };
+    let row = |why: &str, flows, packets, bytes| Uninspected {
+        why: why.into(),
+        flows,
+        packets,
+        bytes,
+    };
+    assert_eq!(
+        s.uninspected(&one_day).unwrap(),
+        vec![
+            row(Uninspected::OVERLOAD, 15, 47, 4_700),
+            row(Uninspected::UNSUPPORTED, 0, 3, 270),
+        ]
+    );
+    assert_eq!(
+        s.uninspected(&StatsFilter::default()).unwrap()[0],
+        row(Uninspected::OVERLOAD, 16, 48, 4_760)
+    );
+    // A store of schema 3 from before the table: read-only, none passed;
+    // opened for writing, the table is made and fills.
+    s.conn_for_tests()
+        .execute_batch("DROP TABLE uninspected_stats")
+        .unwrap();
+    drop(s);
+    let ro = SqliteStore::open_read_only(&db.0).unwrap();
+    assert_eq!(ro.uninspected(&StatsFilter::default()).unwrap(), vec![]);
+    drop(ro);
+    let mut s = SqliteStore::open(&db.0).unwrap();
+    s.record(&events[1..2]).unwrap();
+    assert_eq!(
+        s.uninspected(&StatsFilter::default()).unwrap(),
+        vec![row(Uninspected::OVERLOAD, 10, 40, 4_000)]
+    );
+}

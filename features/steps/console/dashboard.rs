@@ -1,0 +1,104 @@
+//! The dashboard's widgets read over HTTP (no browser), each checked against
+//! the log store queried here directly.
+
+use super::{TwinWorld, http, unescape};
+use crate::steps::DurationParam;
+use anyhow::{Context, Result, ensure};
+use appliance::Action;
+use cloud::store::{EventFilter, LogStore};
+use cucumber::then;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// (label's first line, count) of each row of the widget `id` on `page`.
+fn widget_rows(page: &str, id: &str) -> Result<(String, Vec<(String, u64)>)> {
+    let start = page
+        .find(&format!("<section class=\"widget\" id=\"{id}\">"))
+        .with_context(|| format!("no widget {id:?} on the dashboard"))?;
+    let section = &page[start..];
+    let section = &section[..section.find("</section>").unwrap_or(section.len())];
+    let mut rows = Vec::new();
+    for row in section.split("<td class=\"label\">").skip(1) {
+        let label_end = row.find(['<']).unwrap_or(row.len());
+        let count = row
+            .split("<td class=\"n count\">")
+            .nth(1)
+            .and_then(|c| c.split('<').next())
+            .with_context(|| format!("a row of {id:?} without a count"))?;
+        rows.push((
+            unescape(row[..label_end].trim()),
+            count.trim().parse().context("a widget count")?,
+        ));
+    }
+    Ok((section.to_string(), rows))
+}
+
+/// Seed 001: 「インターネットセキュリティによってブロックされた上位ユーザ / Root
+/// 過去1時間 10」: the blocked events of the window, counted per source
+/// address, the busiest ten.
+#[then(
+    expr = "the dashboard's top blocked users are the store's blocked events of the last {duration} by user, led by {string}"
+)]
+async fn top_blocked_users(
+    world: &mut TwinWorld,
+    window: DurationParam,
+    leader: String,
+) -> Result<()> {
+    let c = world.console()?;
+    let cookie = c.cookie.clone().context("not logged in")?;
+    let expected: Vec<(String, u64)> = {
+        let twin = c.twin();
+        let now = twin.session.now();
+        let events = twin.session.cloud.store.events(&EventFilter {
+            from: Some(now - window.0),
+            until: Some(now + Duration::from_secs(1)),
+            ..EventFilter::default()
+        })?;
+        let mut per_ip: BTreeMap<String, u64> = BTreeMap::new();
+        for e in events.iter().filter(|e| {
+            matches!(
+                e.action,
+                Action::Block | Action::Reset | Action::Reject | Action::Drop
+            )
+        }) {
+            *per_ip.entry(e.src_ip.to_string()).or_default() += 1;
+        }
+        let mut ranked: Vec<(String, u64)> = per_ip.into_iter().collect();
+        ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
+        ranked.truncate(10);
+        ranked
+    };
+    ensure!(
+        !expected.is_empty(),
+        "the store has no blocked event in the last {:?}: the widget proves nothing",
+        window.0
+    );
+    let reply = http(c.base(), "GET", "/dashboard", &[("Cookie", &cookie)], "").await?;
+    ensure!(reply.status == 200, "/dashboard answered {}", reply.status);
+    let (section, shown) = widget_rows(&reply.body, "top-blocked-users")?;
+    ensure!(
+        section.contains("過去1時間") || section.contains("Last hour"),
+        "the widget does not say its window is the last hour"
+    );
+    let counts: Vec<u64> = shown.iter().map(|r| r.1).collect();
+    let want: Vec<u64> = expected.iter().map(|r| r.1).collect();
+    ensure!(
+        counts == want,
+        "the widget shows {shown:?}, the store's last {:?} gives {expected:?}",
+        window.0
+    );
+    for ((label, _), (ip, _)) in shown.iter().zip(&expected) {
+        ensure!(
+            label.contains(ip.as_str()),
+            "row {label:?} where the store has {ip}"
+        );
+    }
+    ensure!(
+        shown
+            .first()
+            .is_some_and(|(label, _)| label.starts_with(&leader)),
+        "led by {:?}, not {leader:?}",
+        shown.first()
+    );
+    Ok(())
+}
