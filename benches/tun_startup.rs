@@ -21,12 +21,12 @@ use twin::world::{World, WorldOptions};
 const HOSTS: usize = 30;
 
 /// The print shop grown to 30 hosts (24 + 6 more PCs).
-fn office_of_30(catalog: &Catalog) -> (Scenario, String) {
+fn office_of_30(catalog: &Catalog) -> (Scenario, twin::tun::policy::ScenarioSource) {
     let mut scenario = match catalog.scenario("winxp-cnc-beacon") {
         Ok(s) => s,
         Err(e) => panic!("{e}"),
     };
-    let source = match catalog.scenario_source("winxp-cnc-beacon") {
+    let source = match twin::tun::policy::ScenarioSource::from_catalog(catalog, &scenario) {
         Ok(s) => s,
         Err(e) => panic!("{e}"),
     };

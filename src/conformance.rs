@@ -26,6 +26,11 @@ use std::time::Duration;
 use twin::catalog::Catalog;
 use twin::world::WorldOptions;
 
+/// The file, in each run's folder, holding the cloud's store of the run
+/// (the events, statistics and uptime the twin's cloud recorded); a build's
+/// own store is `gateway.sqlite` beside it.
+pub const CLOUD_STORE: &str = "cloud.sqlite";
+
 /// What to run.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -136,15 +141,21 @@ fn run_scenario(
 ) -> Result<RunResult> {
     let scenario = catalog.scenario(id)?;
     let start = scenario.start;
-    let mut session = Session::new(scenario, WorldOptions { capture: false })?;
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    // The cloud's store of the run is kept, so the reference's and the
+    // build's can be compared table by table (statistics, uptime, logs).
+    let mut session = Session::with_store_file(
+        scenario,
+        WorldOptions { capture: false },
+        &dir.join(CLOUD_STORE),
+    )?;
     let wall = std::time::Instant::now();
     let mut result = RunResult::default();
-    if let Gateway::Build(program) = gateway {
-        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        if let Err(e) = crate::tun_cmd::attach_firmware(&mut session, catalog, program, dir) {
-            result.failure = Some(format!("{e:#}"));
-            return Ok(result);
-        }
+    if let Gateway::Build(program) = gateway
+        && let Err(e) = crate::tun_cmd::attach_firmware(&mut session, catalog, program, dir)
+    {
+        result.failure = Some(format!("{e:#}"));
+        return Ok(result);
     }
     if let Err(e) = session.run_to_end() {
         result.failure = Some(format!("{e:#}"));

@@ -138,6 +138,8 @@ impl Session {
     /// cloud, moves the cloud's clock to the world's, and delivers the report
     /// mails that fell due.
     fn flush(&mut self) -> Result<()> {
+        // A firmware under test keeps its own uptime: tell it the time first.
+        self.world.tell_gateway_clock();
         let events = self.world.drain_events();
         let access = self.world.drain_access();
         self.cloud.receive(&events, &access)?;

@@ -244,7 +244,7 @@ pub fn attach_firmware(
         Some(p) => p.to_path_buf(),
         None => twin::tun::firmware::default_firmware()?,
     };
-    let source = catalog.scenario_source(&session.scenario.id)?;
+    let source = twin::tun::policy::ScenarioSource::from_catalog(catalog, &session.scenario)?;
     let firmware = twin::tun::firmware::Firmware::start(&program, &session.scenario, &source, dir)
         .with_context(|| format!("starting firmware {}", program.display()))?;
     session.world.set_gateway_driver(Box::new(firmware));

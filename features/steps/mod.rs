@@ -11,6 +11,7 @@ mod network;
 mod network_protection;
 mod report;
 mod scenario;
+mod stores;
 mod tun;
 mod web;
 
@@ -31,6 +32,8 @@ pub struct TwinWorld {
     runs: Vec<RunOutput>,
     /// TUN mode: real programs, firmware runs, and why steps were skipped.
     tun: tun::TunState,
+    /// The stores of a memory and a firmware run, compared (`stores.rs`).
+    stores: stores::StoresState,
     /// An IPS rule file checked on its own.
     rules: network_protection::RuleCheck,
     /// Files and captures built to break the loaders.

@@ -23,8 +23,22 @@ pub struct TunState {
     failure: Option<String>,
     conformance: Option<officetwin::conformance::Report>,
     junit: Option<String>,
+    /// Where the last conformance run kept each run's files.
+    conformance_runs: Option<PathBuf>,
     /// Scratch directories this scenario made, removed with it.
     scratch: Vec<PathBuf>,
+}
+
+impl TunState {
+    /// The folder of the last conformance run's files (`SCENARIO/{reference,build}/`).
+    pub(super) fn conformance_runs(&self) -> Option<&std::path::Path> {
+        self.conformance_runs.as_deref()
+    }
+
+    /// The last conformance report.
+    pub(super) fn conformance_report(&self) -> Option<&officetwin::conformance::Report> {
+        self.conformance.as_ref()
+    }
 }
 
 impl Drop for TunState {
@@ -356,19 +370,20 @@ fn write_crashing_firmware(dir: &std::path::Path) -> Result<PathBuf> {
 
 fn conformance(
     world: &mut TwinWorld,
-    id: &str,
+    ids: Vec<String>,
     firmware: Option<PathBuf>,
     baseline: Option<PathBuf>,
     dir: PathBuf,
 ) -> Result<()> {
     let junit = dir.join("junit.xml");
+    world.tun.conformance_runs = Some(dir.clone());
     let report = officetwin::conformance::run(
         &catalog()?,
         &officetwin::conformance::Options {
             firmware,
             baseline,
             junit: Some(junit.clone()),
-            scenarios: vec![id.to_string()],
+            scenarios: ids,
             out: dir,
         },
     )
@@ -388,7 +403,7 @@ fn conformance_with_baseline(world: &mut TwinWorld, id: String) -> Result<()> {
     let dir = tun_cmd::scratch_dir("conformance")?;
     world.tun.scratch.push(dir.clone());
     let baseline = monitoring_firmware(&dir)?;
-    conformance(world, &id, None, Some(baseline), dir.join("runs"))
+    conformance(world, vec![id], None, Some(baseline), dir.join("runs"))
 }
 
 #[when(expr = "conformance runs {string} against the appliance build")]
@@ -396,7 +411,31 @@ fn conformance_plain(world: &mut TwinWorld, id: String) -> Result<()> {
     require_available(None)?;
     let dir = tun_cmd::scratch_dir("conformance-plain")?;
     world.tun.scratch.push(dir.clone());
-    conformance(world, &id, None, None, dir.join("runs"))
+    conformance(world, vec![id], None, None, dir.join("runs"))
+}
+
+/// Issue 15: the reference build against every scenario there is (the
+/// features name each of them), not one at a time.
+#[when("conformance runs every scenario of the catalog against the appliance build")]
+fn conformance_everything(world: &mut TwinWorld) -> Result<()> {
+    require_available(None)?;
+    let dir = tun_cmd::scratch_dir("conformance-all")?;
+    world.tun.scratch.push(dir.clone());
+    let ids = catalog()?.ids();
+    ensure!(!ids.is_empty(), "the catalog has no scenario");
+    let started = std::time::Instant::now();
+    conformance(world, ids, None, None, dir.join("runs"))?;
+    eprintln!(
+        "conformance of the whole catalog: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+#[then("the JUnit report lists 4 checks for each scenario of the catalog, with 0 failures")]
+fn junit_lists_catalog(world: &mut TwinWorld) -> Result<()> {
+    let n = catalog()?.ids().len();
+    junit_lists(world, 4 * n, 0)
 }
 
 #[when(expr = "conformance runs {string} against a build that crashes on the first frame")]
@@ -405,7 +444,7 @@ fn conformance_crashing(world: &mut TwinWorld, id: String) -> Result<()> {
     let dir = tun_cmd::scratch_dir("conformance-crash")?;
     world.tun.scratch.push(dir.clone());
     let build = write_crashing_firmware(&dir)?;
-    conformance(world, &id, Some(build), None, dir.join("runs"))
+    conformance(world, vec![id], Some(build), None, dir.join("runs"))
 }
 
 fn report(world: &TwinWorld) -> Result<&officetwin::conformance::Report> {

@@ -13,10 +13,15 @@
 //!            B <micros> <version> <json>
 //!                                 deploy the device block list <json> (FAQ Q2) as
 //!                                 policy <version>, the rest of the policy unchanged
+//!            C <from> <until> up|down
+//!                                 the time [from, until) passed with the link to the
+//!                                 cloud up|down: the firmware records it as its uptime
 //! appliance: R                    once, first: the ports are open, frames may come
 //!            O ok <version> | O failed <kept version> <reason>
 //!                                 after a B line: the deploy's outcome, then
 //!            A <json>             an alert mail (zero or more lines), then
+//!            S <json>             a request let through, for the access statistics
+//!                                 (zero or more lines), then
 //!            D <poll_at|-> <frames on LAN> <frames on WAN> <events recorded>
 //! ```
 //!
@@ -25,6 +30,7 @@
 //! is not one of the messages above. After an error the stream is out of
 //! step: both sides end the run.
 
+use appliance::AccessRecord;
 use appliance::alert::Alert;
 use appliance::gateway::DeployOutcome;
 use appliance::inspect::devices::BlockedDevice;
@@ -50,6 +56,15 @@ pub enum Command {
         version: u32,
         blocked: Vec<BlockedDevice>,
     },
+    /// `C <from> <until> up|down`: the world's time went from `from` to
+    /// `until` with the cloud reachable (`online`) or not. The gateway does
+    /// not run; the firmware records the span as its uptime, as the cloud
+    /// records the box's uptime in memory.
+    Clock {
+        from: Instant,
+        until: Instant,
+        online: bool,
+    },
 }
 
 /// What the firmware answers.
@@ -63,6 +78,9 @@ pub enum Reply {
     Deployed(DeployOutcome),
     /// `A <json>`: an alert mail the step produced.
     Alert(Alert),
+    /// `S <json>`: a request the step let through, for the cloud's access
+    /// statistics (the firmware's store holds only their sums).
+    Access(AccessRecord),
     /// `D <poll_at|-> <lan> <wan> <events>`: the step is over.
     Done(Done),
 }
@@ -117,6 +135,17 @@ struct AlertOut<'a> {
     body: &'a str,
 }
 
+/// An allowed request as it travels (`S` lines): the fields of
+/// [`AccessRecord`], the time in microseconds since the epoch.
+#[derive(Serialize, Deserialize)]
+struct AccessWire {
+    time: i64,
+    src_ip: std::net::Ipv4Addr,
+    host: Option<String>,
+    category: Option<String>,
+    bytes: u64,
+}
+
 #[derive(Deserialize)]
 struct AlertIn {
     time: i64,
@@ -159,6 +188,14 @@ impl Command {
                 })?;
                 let _ = writeln!(out, "B {} {version} {json}", now.as_micros());
             }
+            Command::Clock {
+                from,
+                until,
+                online,
+            } => {
+                let link = if *online { "up" } else { "down" };
+                let _ = writeln!(out, "C {} {} {link}", from.as_micros(), until.as_micros());
+            }
         }
         check_written(out, start)
     }
@@ -172,7 +209,7 @@ impl Command {
         };
         let mut fields = text.splitn(4, ' ');
         let verb = fields.next().unwrap_or_default();
-        if !matches!(verb, "H" | "P" | "B") {
+        if !matches!(verb, "H" | "P" | "B" | "C") {
             return Err(bad("unknown command"));
         }
         let now = fields
@@ -203,6 +240,26 @@ impl Command {
                     version,
                     blocked,
                 });
+            }
+            "C" => {
+                let until = fields
+                    .next()
+                    .and_then(|w| w.parse::<i64>().ok())
+                    .map(Instant::from_micros)
+                    .ok_or_else(|| bad("no end time in microseconds"))?;
+                if until < now {
+                    return Err(bad("the span ends before it starts"));
+                }
+                let online = match fields.next() {
+                    Some("up") => true,
+                    Some("down") => false,
+                    _ => return Err(bad("the cloud link is not up or down")),
+                };
+                Command::Clock {
+                    from: now,
+                    until,
+                    online,
+                }
             }
             _ => return Err(bad("unknown command")),
         };
@@ -249,6 +306,20 @@ impl Reply {
                     why: format!("the alert as JSON: {e}"),
                 })?;
                 let _ = writeln!(out, "A {json}");
+            }
+            Reply::Access(record) => {
+                let json = serde_json::to_string(&AccessWire {
+                    time: record.time.as_micros(),
+                    src_ip: record.src_ip,
+                    host: record.host.clone(),
+                    category: record.category.clone(),
+                    bytes: record.bytes,
+                })
+                .map_err(|e| Error::Bad {
+                    line: "S".to_string(),
+                    why: format!("the access record as JSON: {e}"),
+                })?;
+                let _ = writeln!(out, "S {json}");
             }
             Reply::Done(done) => {
                 let _ = match done.poll_at {
@@ -301,6 +372,17 @@ impl Reply {
                     to: alert.to,
                     subject: alert.subject,
                     body: alert.body,
+                }))
+            }
+            ("S", Some(json)) => {
+                let record: AccessWire = serde_json::from_str(json)
+                    .map_err(|e| bad(&format!("the access record: {e}")))?;
+                Ok(Reply::Access(AccessRecord {
+                    time: Instant::from_micros(record.time),
+                    src_ip: record.src_ip,
+                    host: record.host,
+                    category: record.category,
+                    bytes: record.bytes,
                 }))
             }
             ("D", Some(rest)) => {

@@ -35,6 +35,12 @@ pub trait GatewayDriver: Send {
     fn failure(&self) -> Option<String> {
         None
     }
+    /// The world's clock reached `now`; from now on the gateway reaches the
+    /// cloud (`cloud_online`) or not. Called at least at every change of
+    /// the cloud link and whenever the run hands its results to the cloud.
+    /// A driver whose gateway keeps its own store (a firmware process)
+    /// records its uptime from this; the in-process gateway has no store.
+    fn clock(&mut self, _now: Instant, _cloud_online: bool) {}
     /// The gateway's device list (endpoint identification), where the
     /// driver can read it.
     fn devices(&self) -> Option<&Devices> {

@@ -135,6 +135,12 @@ impl Catalog {
             })
     }
 
+    /// A file beside the scenarios by its relative name (`rules/qa.rules`, as
+    /// a scenario names it), or `None` when there is none.
+    pub fn file(&self, rel: &str) -> Result<Option<String>, LoadError> {
+        self.read(rel)
+    }
+
     /// Ids of the demo scripts (`demos/ID.yaml`), sorted.
     pub fn demo_ids(&self) -> Vec<String> {
         self.stems("demos")

@@ -439,8 +439,18 @@ impl World {
         std::mem::take(&mut self.access)
     }
 
+    /// Tells the gateway's driver the world's time and whether the gateway
+    /// reaches the cloud ([`GatewayDriver::clock`]).
+    pub fn tell_gateway_clock(&mut self) {
+        let online = self.offline_since.is_none();
+        self.gateway.clock(self.now, online);
+    }
+
     /// Takes the gateway off the cloud (`false`) or puts it back (`true`).
     pub fn set_gateway_online(&mut self, online: bool) {
+        if online == self.offline_since.is_some() {
+            self.gateway.clock(self.now, online);
+        }
         match (online, self.offline_since) {
             (false, None) => self.offline_since = Some(self.now),
             (true, Some(since)) => {

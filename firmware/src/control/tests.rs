@@ -55,7 +55,27 @@ fn commands() -> Vec<Command> {
             version: 0,
             blocked: Vec::new(),
         },
+        Command::Clock {
+            from: Instant::from_micros(1_704_067_200_000_000),
+            until: now(),
+            online: true,
+        },
+        Command::Clock {
+            from: now(),
+            until: now(),
+            online: false,
+        },
     ]
+}
+
+fn access() -> AccessRecord {
+    AccessRecord {
+        time: now(),
+        src_ip: "192.168.1.12".parse().expect("ip"),
+        host: Some("www.print-shop.example".to_string()),
+        category: Some("Business/Economy".to_string()),
+        bytes: 412,
+    }
 }
 
 fn replies() -> Vec<Reply> {
@@ -71,6 +91,12 @@ fn replies() -> Vec<Reply> {
             reason: String::new(),
         }),
         Reply::Alert(alert()),
+        Reply::Access(access()),
+        Reply::Access(AccessRecord {
+            host: None,
+            category: None,
+            ..access()
+        }),
         Reply::Done(Done {
             poll_at: Some(now()),
             lan: 1,
@@ -97,6 +123,8 @@ fn the_wire_lines_are_the_protocols() {
             "P 1704067200123456\n",
             "B 1704067200123456 7 [{\"ip\":\"192.168.1.99\",\"mac\":null,\"note\":\"not company equipment\"},{\"ip\":null,\"mac\":\"28:6c:07:01:02:03\",\"note\":null}]\n",
             "B 1704067200123456 0 []\n",
+            "C 1704067200000000 1704067200123456 up\n",
+            "C 1704067200123456 1704067200123456 down\n",
         ]
     );
     // The block list as the twin wrote it: serde_json of the list itself.
@@ -120,6 +148,8 @@ fn the_wire_lines_are_the_protocols() {
             "O failed 2 devices.blocked[0]: neither ip nor mac\n",
             "O failed 2 \n",
             "A {\"time\":1704067200123456,\"from\":\"gateway@office.example\",\"to\":\"desk@support.example\",\"subject\":\"【警告】C&C \\\"callback\\\"\",\"body\":\"line one\\nline two\\ttab\\n\"}\n",
+            "S {\"time\":1704067200123456,\"src_ip\":\"192.168.1.12\",\"host\":\"www.print-shop.example\",\"category\":\"Business/Economy\",\"bytes\":412}\n",
+            "S {\"time\":1704067200123456,\"src_ip\":\"192.168.1.12\",\"host\":null,\"category\":null,\"bytes\":412}\n",
             "D 1704067200123456 1 2 3\n",
             "D - 0 0 0\n",
         ]
@@ -242,6 +272,12 @@ fn garbage_is_refused_with_the_line_named() {
         b"P \xff\n",
         b"R\n",
         b"D - 0 0 0\n",
+        b"C 1\n",
+        b"C 1 2\n",
+        b"C 1 2 sideways\n",
+        b"C 2 1 up\n",
+        b"C 1 x up\n",
+        b"C 1 2 up extra\n",
     ];
     for line in bad_commands {
         let err = Command::decode(line).expect_err(&String::from_utf8_lossy(line));
@@ -274,6 +310,10 @@ fn garbage_is_refused_with_the_line_named() {
         b"D -  0 0 0\n",
         b"H 1 L\n",
         b"\xe3\x81\n",
+        b"S\n",
+        b"S {}\n",
+        b"S {\"time\":1,\"src_ip\":\"300.0.0.1\",\"host\":null,\"category\":null,\"bytes\":1}\n",
+        b"S {\"time\":1,\"src_ip\":\"10.0.0.1\",\"host\":null,\"category\":null,\"bytes\":-1}\n",
     ];
     for line in bad_replies {
         let err = Reply::decode(line).expect_err(&String::from_utf8_lossy(line));
@@ -352,4 +392,44 @@ fn io_errors_keep_their_kind_and_words() {
         back.to_string(),
         "control line cut off before its newline: \"D 1\""
     );
+}
+
+/// Class: any allowed request the gateway counts (any source, any host or
+/// category text, Unicode and control characters included, any size)
+/// crosses the control socket on one line and reads back as it was sent.
+mod access_property {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn every_access_record_round_trips(
+            time in any::<i64>(),
+            ip in any::<u32>(),
+            host in proptest::option::of(any::<String>()),
+            category in proptest::option::of(any::<String>()),
+            bytes in any::<u64>(),
+        ) {
+            let record = AccessRecord {
+                time: Instant::from_micros(time),
+                src_ip: std::net::Ipv4Addr::from(ip),
+                host,
+                category,
+                bytes,
+            };
+            let line = Reply::Access(record.clone()).encode().expect("encode");
+            prop_assert_eq!(line.matches('\n').count(), 1);
+            prop_assert!(line.ends_with('\n'));
+            prop_assert_eq!(Reply::decode(line.as_bytes()).expect("decode"), Reply::Access(record));
+        }
+
+        #[test]
+        fn every_clock_span_round_trips(from in any::<i64>(), len in 0i64..=i64::MAX, online in any::<bool>()) {
+            let from_i = Instant::from_micros(from);
+            let until = Instant::from_micros(from.saturating_add(len));
+            let command = Command::Clock { from: from_i, until, online };
+            let line = command.encode().expect("encode");
+            prop_assert_eq!(Command::decode(line.as_bytes()).expect("decode"), command);
+        }
+    }
 }

@@ -18,6 +18,7 @@
 //! is kept for the runner to report.
 
 use super::netns::{self, Netns, TapSpec};
+use super::policy::ScenarioSource;
 use crate::attach::GatewayDriver;
 use crate::model::Scenario;
 use appliance::gateway::{DeployOutcome, Emit};
@@ -52,13 +53,14 @@ pub struct FirmwareFiles {
 }
 
 impl FirmwareFiles {
-    /// Writes the scenario's policy and intel where the firmware reads them
-    /// (in the shapes of the scenario's `gateway:` and `intel:`), and clears
-    /// an old store. `source` is the scenario's YAML as written: the policy
-    /// is cut from it, completed as the loader completes it (the office's
-    /// gateway name, the scenario's seed), and read back to prove the
-    /// firmware will enforce exactly the scenario's configuration.
-    pub fn prepare(scenario: &Scenario, source: &str, dir: &Path) -> io::Result<FirmwareFiles> {
+    /// Writes the scenario's policy, intel and rule files where the firmware
+    /// reads them ([`super::policy::write`], which proves they give the
+    /// scenario's configuration), and clears an old store.
+    pub fn prepare(
+        scenario: &Scenario,
+        source: &ScenarioSource,
+        dir: &Path,
+    ) -> io::Result<FirmwareFiles> {
         let intel_dir = dir.join("intel");
         fs::create_dir_all(&intel_dir)?;
         let files = FirmwareFiles {
@@ -67,9 +69,12 @@ impl FirmwareFiles {
             store: dir.join("gateway.sqlite"),
             stderr: dir.join("firmware.stderr"),
         };
-        let (policy, intel) = policy_and_intel(scenario, source)?;
-        fs::write(&files.policy, policy)?;
-        fs::write(files.intel_dir.join("intel.yaml"), intel)?;
+        super::policy::write(
+            scenario,
+            source,
+            &files.policy,
+            &files.intel_dir.join("intel.yaml"),
+        )?;
         for suffix in ["", "-wal", "-shm"] {
             let mut path = files.store.as_os_str().to_owned();
             path.push(suffix);
@@ -80,41 +85,6 @@ impl FirmwareFiles {
         }
         Ok(files)
     }
-}
-
-/// The policy and intel files of `scenario`, from its YAML `source`.
-pub fn policy_and_intel(scenario: &Scenario, source: &str) -> io::Result<(String, String)> {
-    use serde_yaml::{Mapping, Value};
-    let bad = |what: String| io::Error::other(format!("scenario {}: {what}", scenario.id));
-    let doc: Value = serde_yaml::from_str(source).map_err(|e| bad(e.to_string()))?;
-    let section = |key: &str| match doc.get(key) {
-        None | Some(Value::Null) => Ok(Mapping::new()),
-        Some(Value::Mapping(m)) => Ok(m.clone()),
-        Some(_) => Err(bad(format!("`{key}:` is not a mapping"))),
-    };
-    let mut gateway = section("gateway")?;
-    gateway.insert("name".into(), scenario.gateway.name.clone().into());
-    if !gateway.contains_key("seed") {
-        gateway.insert("seed".into(), scenario.gateway.seed.into());
-    }
-    let intel = section("intel")?;
-    let policy = serde_yaml::to_string(&gateway).map_err(|e| bad(e.to_string()))?;
-    let intel_text = serde_yaml::to_string(&intel).map_err(|e| bad(e.to_string()))?;
-    let reread: appliance::Config =
-        serde_yaml::from_str(&policy).map_err(|e| bad(format!("policy for the firmware: {e}")))?;
-    if reread != scenario.gateway {
-        return Err(bad(
-            "the policy written for the firmware differs from the one the twin loaded".into(),
-        ));
-    }
-    let reread: appliance::FrozenIntel = serde_yaml::from_str(&intel_text)
-        .map_err(|e| bad(format!("intel for the firmware: {e}")))?;
-    if reread != scenario.intel {
-        return Err(bad(
-            "the intel written for the firmware differs from the one the twin loaded".into(),
-        ));
-    }
-    Ok((policy, intel_text))
 }
 
 /// The firmware process and the twin's ends of its ports.
@@ -139,6 +109,10 @@ pub struct Firmware {
     /// What the firmware put out while a deploy was answered, handed to the
     /// world with the next step's output.
     pending: Actions,
+    /// The firmware's uptime is recorded up to here (see [`GatewayDriver::clock`]).
+    clock_from: Instant,
+    /// Whether the box reaches the cloud since `clock_from`.
+    cloud_online: bool,
     /// Frames written to the firmware's ports, and read back from them.
     pub frames_in: u64,
     pub frames_out: u64,
@@ -155,12 +129,12 @@ impl std::fmt::Debug for Firmware {
 
 impl Firmware {
     /// Builds the firmware's namespace and ports and starts `program` there
-    /// with the scenario's policy and intel (`source`: the scenario's YAML),
-    /// its files in `dir`.
+    /// with the scenario's policy, intel and rule files (`source`: the
+    /// scenario as written), its files in `dir`.
     pub fn start(
         program: &Path,
         scenario: &Scenario,
-        source: &str,
+        source: &ScenarioSource,
         dir: &Path,
     ) -> io::Result<Firmware> {
         let files = FirmwareFiles::prepare(scenario, source, dir)?;
@@ -197,6 +171,8 @@ impl Firmware {
             .arg(&files.intel_dir)
             .arg("--store")
             .arg(&files.store)
+            .arg("--home-net")
+            .arg(super::policy::home_net(scenario).to_string())
             .arg("--control-fd")
             .arg(CONTROL_FD.to_string())
             .stdin(Stdio::null())
@@ -247,6 +223,8 @@ impl Firmware {
             running: scenario.gateway.clone(),
             last_now: scenario.start,
             pending: Actions::default(),
+            clock_from: scenario.start,
+            cloud_online: true,
             frames_in: 0,
             frames_out: 0,
         };
@@ -321,6 +299,7 @@ impl Firmware {
         out.frames.extend(pending.frames);
         out.events.extend(pending.events);
         out.alerts.extend(pending.alerts);
+        out.stats.extend(pending.stats);
         let command = match frame {
             Some((port, bytes)) => {
                 self.tap(port).send(bytes)?;
@@ -362,6 +341,10 @@ impl Firmware {
                     out.alerts.push(alert);
                     continue;
                 }
+                Some(Reply::Access(record)) => {
+                    out.stats.push(record);
+                    continue;
+                }
                 Some(Reply::Deployed(outcome)) => {
                     deployed = Some(outcome);
                     continue;
@@ -397,7 +380,30 @@ impl Firmware {
         pending.frames.extend(out.frames);
         pending.events.extend(out.events);
         pending.alerts.extend(out.alerts);
+        pending.stats.extend(out.stats);
         deployed.ok_or_else(|| io::Error::other("the firmware did not say how the deploy went"))
+    }
+
+    /// Tells the firmware the span `[clock_from, now)` passed (`C`), for
+    /// its uptime; what it answers waits for the next step.
+    fn send_clock(&mut self, now: Instant) -> io::Result<()> {
+        if now <= self.clock_from {
+            return Ok(());
+        }
+        self.send(&control::Command::Clock {
+            from: self.clock_from,
+            until: now,
+            online: self.cloud_online,
+        })?;
+        self.clock_from = now;
+        let mut out = Actions::default();
+        self.read_answer(now, &mut out)?;
+        let pending = &mut self.pending;
+        pending.frames.extend(out.frames);
+        pending.events.extend(out.events);
+        pending.alerts.extend(out.alerts);
+        pending.stats.extend(out.stats);
+        Ok(())
     }
 
     fn tap(&self, port: Port) -> &tun_rs::SyncDevice {
@@ -538,6 +544,19 @@ impl GatewayDriver for Firmware {
 
     fn failure(&self) -> Option<String> {
         self.failure.clone()
+    }
+
+    /// The firmware keeps its own uptime (its store's `uptime` table, as
+    /// the cloud's store has it in memory) from the spans the world says
+    /// passed.
+    fn clock(&mut self, now: Instant, cloud_online: bool) {
+        if self.failure.is_some() {
+            return;
+        }
+        if let Err(e) = self.send_clock(now) {
+            self.fail(&e.to_string());
+        }
+        self.cloud_online = cloud_online;
     }
 
     /// The lockstep protocol carries device-list deploys (FAQ Q2: a device

@@ -7,8 +7,11 @@
 //!   run on the wall clock.
 //! - [`firmware`]: a gateway build running as its own process on two TAP
 //!   ports, driven in lockstep with the world's clock.
+//! - [`policy`]: the policy, intel and rule files it is given, cut from the
+//!   scenario and proven to give the configuration the twin loaded.
 pub mod firmware;
 pub mod netns;
+pub mod policy;
 pub mod real_host;
 
 /// The lockstep control protocol's codec, as the twin speaks it to a

@@ -118,10 +118,14 @@ fn hold() {
     println!("pid {}", child.id());
     let mut firmware = None;
     if let Ok(program) = twin::tun::firmware::default_firmware() {
-        let source = fs::read_to_string(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/winxp-cnc-beacon.yaml"),
-        )
-        .expect("scenario source");
+        let source = twin::tun::policy::ScenarioSource {
+            yaml: fs::read_to_string(
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("../scenarios/winxp-cnc-beacon.yaml"),
+            )
+            .expect("scenario source"),
+            rule_files: Vec::new(),
+        };
         let fw =
             twin::tun::firmware::Firmware::start(&program, &scenario, &source, &dir.join("fw"))
                 .expect("firmware");

@@ -3,8 +3,12 @@
 //! its events to its SQLite log store, and reports alerts.
 //!
 //! ```text
-//! appliance --lan IF --wan IF --policy FILE --intel DIR --store FILE [--control-fd N]
+//! appliance --lan IF --wan IF --policy FILE --intel DIR --store FILE
+//!           [--home-net CIDR]... [--control-fd N]
 //! ```
+//!
+//! The policy's `ips.rule_files` are read from the policy file's folder
+//! ([`firmware::rules`]), `$HOME_NET` being the `--home-net` networks.
 //!
 //! Two clocks:
 //! - free-running (the default): the wall clock, as a box in an office runs;
@@ -54,6 +58,10 @@ struct Args {
     /// The SQLite log store (created if missing).
     #[arg(long, value_name = "FILE")]
     store: PathBuf,
+    /// The office LAN, `$HOME_NET` of the policy's rule files (repeatable)
+    /// [default: 192.168.0.0/16, 10.0.0.0/8 and 172.16.0.0/12].
+    #[arg(long, value_name = "CIDR")]
+    home_net: Vec<appliance::inspect::firewall::Cidr>,
     /// Lockstep mode: take time from a harness on this descriptor.
     #[arg(long, value_name = "N")]
     control_fd: Option<i32>,
@@ -74,7 +82,10 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<()> {
-    let config: Config = read_yaml(&args.policy)?;
+    let mut config: Config = read_yaml(&args.policy)?;
+    let policy_dir = args.policy.parent().unwrap_or(Path::new("."));
+    firmware::rules::load_rule_files(&mut config, policy_dir, &args.home_net)
+        .map_err(|e| anyhow!("{}: {e}", args.policy.display()))?;
     appliance::config::thresholds::check_thresholds(&config)
         .map_err(|e| anyhow!("{}: {e}", args.policy.display()))?;
     let intel: FrozenIntel = read_yaml(&args.intel.join("intel.yaml"))?;
@@ -103,6 +114,12 @@ struct Appliance {
     buf: Vec<u8>,
 }
 
+/// What one step hands to the harness (in lockstep) besides frames.
+struct Outbound {
+    alerts: Vec<appliance::alert::Alert>,
+    access: Vec<appliance::AccessRecord>,
+}
+
 /// What one step put out.
 struct Flushed {
     lan: u64,
@@ -118,11 +135,10 @@ impl Appliance {
         }
     }
 
-    /// Frames onto the wire, events into the store; alerts are returned.
-    fn flush(
-        &mut self,
-        store: &mut SqliteStore,
-    ) -> Result<(Flushed, Vec<appliance::alert::Alert>)> {
+    /// Frames onto the wire, events and access statistics into the store;
+    /// alerts and the requests let through (for the cloud's statistics)
+    /// are returned.
+    fn flush(&mut self, store: &mut SqliteStore) -> Result<(Flushed, Outbound)> {
         let mut out = Flushed {
             lan: 0,
             wan: 0,
@@ -147,10 +163,12 @@ impl Appliance {
         }
         if !self.actions.stats.is_empty() {
             store.record_access(&self.actions.stats)?;
-            self.actions.stats.clear();
         }
-        let alerts = std::mem::take(&mut self.actions.alerts);
-        Ok((out, alerts))
+        let outbound = Outbound {
+            alerts: std::mem::take(&mut self.actions.alerts),
+            access: std::mem::take(&mut self.actions.stats),
+        };
+        Ok((out, outbound))
     }
 
     fn lockstep(&mut self, fd: i32, store: &mut SqliteStore) -> Result<()> {
@@ -166,6 +184,7 @@ impl Appliance {
         reply
             .write_all(Reply::Ready.encode()?.as_bytes())
             .context("greeting the harness")?;
+        let mut uptime = Uptime::default();
         // The harness closes the control descriptor when the run is over.
         while let Some(command) = commands
             .read_command()
@@ -184,14 +203,22 @@ impl Appliance {
                     version,
                     blocked,
                 } => deployed = Some(self.deploy_devices(version, blocked)),
+                Command::Clock {
+                    from,
+                    until,
+                    online,
+                } => uptime.record(store, from, until, online)?,
             }
-            let (out, alerts) = self.flush(store)?;
+            let (out, outbound) = self.flush(store)?;
             let mut text = String::new();
             if let Some(outcome) = deployed {
                 Reply::Deployed(outcome).encode_into(&mut text)?;
             }
-            for alert in alerts {
+            for alert in outbound.alerts {
                 Reply::Alert(alert).encode_into(&mut text)?;
+            }
+            for record in outbound.access {
+                Reply::Access(record).encode_into(&mut text)?;
             }
             Reply::Done(Done {
                 poll_at: self.gateway.poll_at(),
@@ -273,11 +300,43 @@ impl Appliance {
             if self.gateway.poll_at().is_some_and(|at| at <= now) {
                 self.gateway.poll(now, &mut self.actions);
             }
-            let (_, alerts) = self.flush(store)?;
-            for alert in alerts {
+            let (_, outbound) = self.flush(store)?;
+            for alert in outbound.alerts {
                 eprintln!("appliance: alert to {}: {}", alert.to, alert.subject);
             }
         }
+    }
+}
+
+/// The box's uptime as its own store keeps it: the spans the harness's
+/// clock (`C` lines) says passed, online or offline towards the cloud, and
+/// the store's retention, enforced once per JST day as the cloud does.
+#[derive(Default)]
+struct Uptime {
+    retention_day: Option<i64>,
+}
+
+impl Uptime {
+    fn record(
+        &mut self,
+        store: &mut SqliteStore,
+        from: Instant,
+        until: Instant,
+        online: bool,
+    ) -> Result<()> {
+        if until > from {
+            store
+                .record_uptime(from, until, online)
+                .context("recording the uptime")?;
+        }
+        let today = cloud::store::stats::day_number(cloud::store::stats::jst_day(until));
+        if self.retention_day != Some(today) {
+            self.retention_day = Some(today);
+            store
+                .apply_retention(until)
+                .context("enforcing log retention")?;
+        }
+        Ok(())
     }
 }
 
