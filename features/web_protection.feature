@@ -50,6 +50,20 @@ Feature: The company's own site blocked by the video category (自社HPが動画
     And host "PC-05" opens "http://www.print-shop.example/movies/"
     Then host "PC-05" receives the page "http://www.print-shop.example/movies/"
 
+  # Seed 004: 「アクセス許可されたカテゴリから特定のサイトのみをブロック」: one site
+  # blocked inside a category the policy allows; other sites still load.
+  Scenario: one site of an allowed category (Shopping) put on the block list is blocked; other sites still load
+    Given the scenario "misblocked-company-site"
+    When the twin runs for 2 hours
+    And host "PC-05" opens "http://www.kami-shoji.example/"
+    Then host "PC-05" receives the page "http://www.kami-shoji.example/"
+    Given "www.kami-shoji.example" is on the block list
+    When the policy changes are deployed to all gateways
+    And host "PC-05" opens "http://www.kami-shoji.example/"
+    And host "PC-06" opens "http://www.search.example/"
+    Then host "PC-05" gets the block page for "http://www.kami-shoji.example/" with reason "block list"
+    And host "PC-06" receives the page "http://www.search.example/"
+
   Scenario Outline: an invalid policy is refused with its place, and the running policy stays in force
     Given the scenario "misblocked-company-site"
     When the twin runs for 2 hours

@@ -123,6 +123,17 @@ fn on_allow_list(world: &mut TwinWorld, entry: String) -> Result<()> {
     })
 }
 
+#[given(expr = "{string} is on the block list")]
+fn on_block_list(world: &mut TwinWorld, entry: String) -> Result<()> {
+    let entry = Entry::parse(&entry).map_err(|e| anyhow::anyhow!("{}: {}", e.message, e.help))?;
+    world.edit_policy(|p| {
+        let mut entries = p.lists.block().entries().to_vec();
+        entries.push(entry);
+        p.lists = p.lists.with_block(UrlList::new(entries));
+        Ok(())
+    })
+}
+
 #[when("the policy changes are deployed to all gateways")]
 fn deploy_changes(world: &mut TwinWorld) -> Result<()> {
     let staged = world.web.staged.take();
