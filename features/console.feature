@@ -96,9 +96,12 @@ Feature: The cloud console
   Scenario: a URL filtering rule edited in the security profile takes effect with deploy all; a bad one is refused at its place
     Given the console on scenario "misblocked-company-site" after 2 hours
     When I log in to the console
-    And I save the security profile:
+    # Seed 001: 「③「【50-1】初期設定のプロファイル」を選択します。」
+    And I GET "/policies"
+    Then the page says "【50-1】初期設定のプロファイル"
+    When I save the security profile:
       """
-      profile: "[50-1] 初期設定のプロファイル"
+      profile: "【50-1】初期設定のプロファイル"
       url_filtering:
         rules:
           - name: 業務時間帯の通販サイト禁止
@@ -111,7 +114,7 @@ Feature: The cloud console
     And the page says "Shoping"
     When I save the security profile:
       """
-      profile: "[50-1] 初期設定のプロファイル"
+      profile: "【50-1】初期設定のプロファイル"
       url_filtering:
         rules:
           - name: 業務時間帯の通販サイト禁止

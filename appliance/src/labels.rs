@@ -12,7 +12,7 @@ use crate::reason::Band;
 pub const MALWARE_SUBJECT_TAG: &str = "[ウイルス駆除済み]";
 
 /// The product's default profile name (seed 001).
-pub const DEFAULT_PROFILE: &str = "[50-1] 初期設定のプロファイル";
+pub const DEFAULT_PROFILE: &str = "【50-1】初期設定のプロファイル";
 
 /// The web reputation security levels as the console names them (高, 中, 低),
 /// accepted beside `high`, `medium`, `low` in a policy.

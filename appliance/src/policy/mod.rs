@@ -1,4 +1,4 @@
-//! The web policy: the security profile "[50-1] 初期設定のプロファイル" with
+//! The web policy: the security profile "【50-1】初期設定のプロファイル" with
 //! its web tabs (web reputation, URL filtering rules with sources, categories,
 //! applications and schedules, allow and block lists).
 //!
@@ -502,7 +502,7 @@ mod tests {
     fn a_full_policy_validates() {
         let p = parse(
             r#"
-profile: "[50-1] 初期設定のプロファイル"
+profile: "【50-1】初期設定のプロファイル"
 web_reputation: { level: high }
 url_filtering:
   rules:

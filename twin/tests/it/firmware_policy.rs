@@ -142,7 +142,7 @@ fn scenario_yaml(
     }
     if let Some((level, category)) = web {
         yaml.push_str(&format!(
-            "policy:\n  profile: \"[50-1] 初期設定のプロファイル\"\n  web_reputation:\n    level: {level}\n  \
+            "policy:\n  profile: \"【50-1】初期設定のプロファイル\"\n  web_reputation:\n    level: {level}\n  \
              url_filtering:\n    rules:\n      - name: generated\n        categories: [{category}]\n        action: block\n"
         ));
     }
