@@ -512,6 +512,11 @@ pub(super) const LABELS: &[(&str, &str, &str)] = &[
         "Provisional: based on data for {pct} of the month only.",
     ),
     (
+        "rating_before_summary",
+        "参考: サマリレポート(総合評価)の提供は2018年9月分からです。この月の評価は同じ式で参考として示します。",
+        "For reference: the summary report (overall rating) was offered from September 2018; this month is rated by the same formula for reference only.",
+    ),
+    (
         "rating_none",
         "今月はデータがないため評価できません。",
         "Not rated: there is no data for this month.",

@@ -583,6 +583,11 @@ fn day_ranges(days: &[String]) -> String {
         .join(", ")
 }
 
+/// The first month of the service's summary report: seed 000, 「サマリレポート
+/// (2018年9月~提供)」. Earlier months are rated too, by the same formula, and
+/// say that the real service gave no rating then.
+pub const SUMMARY_REPORT_SINCE: &str = "2018-09";
+
 /// The rating as lines of text: grade and score, then notes.
 pub fn rating_lines(report: &MonthlyReport, lang: Lang) -> Vec<String> {
     let r = &report.summary.rating;
@@ -615,6 +620,11 @@ pub fn rating_lines(report: &MonthlyReport, lang: Lang) -> Vec<String> {
             labels::t("not_rated", lang),
             labels::t("rating_none", lang)
         )),
+    }
+    // `YYYY-MM` compares as text in time order; the note follows the grade
+    // line, which the HTML shows as the headline.
+    if report.month.as_str() < SUMMARY_REPORT_SINCE {
+        out.push(labels::t("rating_before_summary", lang).to_string());
     }
     let d = r.deductions;
     out.push(labels::tf(
