@@ -33,3 +33,11 @@ Feature: The monthly report (月次レポート)
     # the offline half, not the threats).
     And the malicious-site section of the monthly report for "2017-09" counts between 170 and 220 blocks from 3 hosts
     And the monthly report for "2017-09" matches the golden file "offline-month-report-2017-09"
+
+  # Seed 000 Q20: 「ポリシー行:適用された上位のユーザ」 (the users the policies hit).
+  # Every 2017-09 golden shows the section empty: those months have no policy
+  # rule. The video rule of support case ② fills it.
+  Scenario: the policy section names the users the video rule blocked
+    Given the scenario "misblocked-company-site" without a packet capture
+    When the twin runs to the end of the scenario
+    Then the policy-users section of the monthly report for "2025-12" ranks the hosts as the log counts their policy hits

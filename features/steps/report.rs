@@ -326,3 +326,59 @@ fn no_uninspected_section(world: &mut TwinWorld, which: String) -> Result<()> {
     );
     Ok(())
 }
+
+/// Seed 000 Q20 「ポリシー行:適用された上位のユーザ」: the users the policies
+/// (URL filtering, application control) hit, ranked as the raw log counts
+/// them here, host by host.
+#[then(
+    expr = "the policy-users section of the monthly report for {string} ranks the hosts as the log counts their policy hits"
+)]
+fn policy_users_section(world: &mut TwinWorld, which: String) -> Result<()> {
+    let month = month(&which)?;
+    let session = world.session()?;
+    let from = day_start(month.first_day());
+    let until = day_start(month.next().first_day());
+    let mut per_host: std::collections::BTreeMap<String, u64> = Default::default();
+    for engine in [Engine::UrlFilter, Engine::AppControl] {
+        for e in session.cloud.store.events(&EventFilter {
+            from: Some(from),
+            until: Some(until),
+            engine: Some(engine),
+            src_ip: None,
+        })? {
+            *per_host.entry(e.src_ip.to_string()).or_default() += 1;
+        }
+    }
+    ensure!(
+        !per_host.is_empty(),
+        "no policy hit in {which}: the section proves nothing"
+    );
+    let mut expected: Vec<(String, u64)> = per_host.into_iter().collect();
+    expected.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    let report = report_of(session, month);
+    let shown: Vec<(String, u64)> = report
+        .policy_users
+        .rows
+        .iter()
+        .map(|r| (r.ip.clone(), r.count))
+        .collect();
+    let counts = |rows: &[(String, u64)]| rows.iter().map(|r| r.1).collect::<Vec<_>>();
+    let top = expected.len().min(cloud::report::TOP);
+    ensure!(
+        shown.len() == top && counts(&shown) == counts(&expected[..top]),
+        "the section shows {shown:?}, the log counts {expected:?}"
+    );
+    for (ip, n) in &shown {
+        ensure!(
+            expected.iter().any(|(e, m)| e == ip && m == n),
+            "{ip} with {n} in the section, the log counts {expected:?}"
+        );
+    }
+    ensure!(
+        report.policy_users.total == expected.iter().map(|r| r.1).sum::<u64>(),
+        "the section's total {} is not the log's {}",
+        report.policy_users.total,
+        expected.iter().map(|r| r.1).sum::<u64>()
+    );
+    Ok(())
+}
