@@ -80,6 +80,14 @@ Feature: The cloud console
     When I log in to the console
     Then the dashboard's top blocked users are the store's blocked events of the last 1 hour by user, led by "PC-XP"
 
+  # Seed 001, the dashboard's widgets 「実行された上位ポリシー」 and 「ブロックされた
+  # 上位のURLカテゴリ」: support case ②'s one rule and the one category it blocks.
+  Scenario: the dashboard ranks the video rule and its category first
+    Given the console on scenario "misblocked-company-site" after 4 hours
+    When I log in to the console
+    Then the dashboard's "top-policies" widget is led by "業務時間帯の動画サイト禁止"
+    And the dashboard's "top-blocked-categories" widget is led by "Streaming Media"
+
   # Seed 000 Q4: 「UIの仕様上、上限20件となっております。より詳細な分析をしたい場合、
   # ユーザ名や期間を細分化して表示してください。」
   Scenario: the internet access statistics show the top 20, and say to narrow by user or period for more

@@ -102,3 +102,25 @@ async fn top_blocked_users(
     );
     Ok(())
 }
+
+/// A ranking widget of the dashboard (seed 001: 実行された上位ポリシー,
+/// ブロックされた上位のURLカテゴリ, ...) led by a row whose label names
+/// `leader`, with a count.
+#[then(expr = "the dashboard's {string} widget is led by {string}")]
+async fn widget_led_over_http(world: &mut TwinWorld, widget: String, leader: String) -> Result<()> {
+    let c = world.console()?;
+    let cookie = c.cookie.clone().context("not logged in")?;
+    let reply = http(c.base(), "GET", "/dashboard", &[("Cookie", &cookie)], "").await?;
+    ensure!(reply.status == 200, "/dashboard answered {}", reply.status);
+    let (_, rows) = widget_rows(&reply.body, &widget)?;
+    match rows.first() {
+        Some((label, count)) => {
+            ensure!(
+                label.contains(&leader) && *count > 0,
+                "{widget} is led by {label:?} with {count}, not {leader:?}"
+            );
+            Ok(())
+        }
+        None => anyhow::bail!("{widget} is empty"),
+    }
+}
