@@ -30,3 +30,14 @@ Feature: Email reputation and anti-spam at the office's mail server (メール�
     When "198.51.100.80" sends the mail "partner-seminar-2.eml" to "info@print-shop.example"
     Then the mail from "198.51.100.80" is accepted
     And the mail to "info@print-shop.example" has no subject tag
+
+  # Seed 000: 「送信元の情報(メールアドレス、ドメイン、IPアドレス等)とブラックリストとの
+  # 突合によるブロック機能」: a sender on the block list is blocked, not tagged.
+  Scenario: a sender domain on the block list is refused, and logged as blocked
+    Given the scenario "spam-zombie-450"
+    When the sender "@partner-kikaku.example" is put on the spam block list
+    And "198.51.100.80" sends the mail "partner-seminar-2.eml" to "info@print-shop.example"
+    Then the connection from "198.51.100.80" is rejected with SMTP code 550
+    And no mail reaches "info@print-shop.example"
+    And the gateway logs 1 "anti-spam" detection from "198.51.100.80"
+    And every "anti-spam" detection from "198.51.100.80" has the action "block"

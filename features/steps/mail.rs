@@ -239,3 +239,15 @@ fn set_smtp_code(world: &mut TwinWorld, code: u16) -> Result<()> {
         other => bail!("the gateway refused the new policy: {other:?}"),
     }
 }
+
+#[when(expr = "the sender {string} is put on the spam block list")]
+fn block_sender(world: &mut TwinWorld, sender: String) -> Result<()> {
+    let session = world.session()?;
+    let mut config = session.world.gateway_config().clone();
+    config.version += 1;
+    config.mail.anti_spam.block_senders.push(sender);
+    match session.world.deploy_gateway(config) {
+        appliance::gateway::DeployOutcome::Success { .. } => Ok(()),
+        other => bail!("the gateway refused the new policy: {other:?}"),
+    }
+}

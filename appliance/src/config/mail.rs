@@ -104,7 +104,9 @@ pub struct AntiSpamPolicy {
     pub tag: String,
     /// Sender addresses or `@domain`s never tagged.
     pub allow_senders: Vec<String>,
-    /// Sender addresses or `@domain`s always tagged.
+    /// Sender addresses or `@domain`s whose mail is blocked (seed 000:
+    /// ブラックリストとの突合によるブロック): refused over SMTP, replaced by a
+    /// notice over POP3.
     pub block_senders: Vec<String>,
 }
 

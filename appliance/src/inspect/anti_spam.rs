@@ -137,18 +137,24 @@ pub fn inspect(mail: &Mail, policy: &AntiSpamPolicy) -> Verdict {
     if listed(&mail.from, &policy.allow_senders).is_some() {
         return Verdict::Pass;
     }
-    let detect = |reasons: Vec<Reason>| {
+    let detect = |action: Action, reasons: Vec<Reason>| {
         Verdict::Detect(Detection {
             engine: Engine::AntiSpam,
-            action: Action::Tag,
+            action,
             reasons,
             threat: "spam".to_string(),
             host: None,
             url: None,
         })
     };
+    // Seed 000: 「送信元の情報(メールアドレス、ドメイン、IPアドレス等)とブラック
+    // リストとの突合によるブロック機能」: a listed sender's mail is blocked, not
+    // tagged.
     if let Some(entry) = listed(&mail.from, &policy.block_senders) {
-        return detect(vec![Reason::SenderBlockList, Reason::Sender { entry }]);
+        return detect(
+            Action::Block,
+            vec![Reason::SenderBlockList, Reason::Sender { entry }],
+        );
     }
     let (points, why) = score(mail);
     let threshold = policy.sensitivity.threshold();
@@ -162,7 +168,7 @@ pub fn inspect(mail: &Mail, policy: &AntiSpamPolicy) -> Verdict {
             },
         ];
         reasons.extend(why.into_iter().map(|sign| Reason::SpamSign { sign }));
-        detect(reasons)
+        detect(Action::Tag, reasons)
     } else {
         Verdict::Pass
     }

@@ -9,6 +9,7 @@
 //! greeting.
 
 use super::{Relay, RelayOut};
+use crate::event::{Action, Engine};
 use crate::inspect::mail_security::{self, MailOutcome};
 use std::collections::VecDeque;
 
@@ -208,9 +209,15 @@ impl Smtp {
                 self.state = State::Command;
             }
             None => {
-                out.to_client.extend_from_slice(
-                    b"550 5.7.1 Message rejected by the security gateway: malware detected\r\n",
-                );
+                let sender_blocked = outcome
+                    .detections
+                    .iter()
+                    .any(|d| d.engine == Engine::AntiSpam && d.action == Action::Block);
+                out.to_client.extend_from_slice(if sender_blocked {
+                    &b"550 5.7.1 Message rejected by the security gateway: sender blocked\r\n"[..]
+                } else {
+                    &b"550 5.7.1 Message rejected by the security gateway: malware detected\r\n"[..]
+                });
                 out.reset_server = true;
                 self.state = State::Local;
             }

@@ -144,7 +144,12 @@ pub fn inspect(raw: &[u8], policy: &MailSecurityPolicy, scanner: &Scanner) -> Ma
         tags.push(&policy.subject_tag);
     }
     if let Verdict::Detect(d) = anti_spam::inspect(&outcome.mail, &policy.anti_spam) {
+        let blocked = d.action == Action::Block;
         outcome.detections.push(d);
+        if blocked {
+            outcome.deliver = None;
+            return outcome;
+        }
         tags.push(&policy.anti_spam.tag);
     }
     if removals.is_empty() && tags.is_empty() {
