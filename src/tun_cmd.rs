@@ -148,17 +148,10 @@ fn write_outputs(session: &Session, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// One event as a log line (the shape `officetwin replay` prints).
+/// One event as a log line (the shape `officetwin replay` prints), without
+/// its line end.
 pub fn event_line(event: &Event) -> String {
-    format!(
-        "{}  {:<15} {:<13} {:<7} {}  [{}]",
-        event.time.jst_string(),
-        event.src_ip,
-        event.engine.label(),
-        event.action.label(),
-        cloud::store::destination(event),
-        event.reason()
-    )
+    crate::replay::event_line(event).trim_end().to_string()
 }
 
 /// Where the gateway runs in `officetwin run`.
