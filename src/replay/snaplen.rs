@@ -83,7 +83,7 @@ pub fn cut(frame: &[u8]) -> Cut {
         // the IPv4 header's is ours to redo.
         out[24] = 0;
         out[25] = 0;
-        let sum = ipv4_header_sum(&out[14..14 + ihl]);
+        let sum = appliance::wire::checksum::checksum(&[&out[14..14 + ihl]], 0);
         out[24..26].copy_from_slice(&sum.to_be_bytes());
         return Cut::Payload(out);
     }
@@ -91,18 +91,6 @@ pub fn cut(frame: &[u8]) -> Cut {
         Some(fixed) => Cut::Payload(fixed),
         None => Cut::Headers,
     }
-}
-
-/// The IPv4 header checksum (RFC 1071) of `header` with its sum field zero.
-fn ipv4_header_sum(header: &[u8]) -> u16 {
-    let mut acc: u32 = header
-        .chunks(2)
-        .map(|c| u32::from(u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(0)])))
-        .sum();
-    while acc > 0xffff {
-        acc = (acc & 0xffff) + (acc >> 16);
-    }
-    !(acc as u16)
 }
 
 #[cfg(test)]

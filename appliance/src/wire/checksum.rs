@@ -45,8 +45,9 @@ pub fn fix_checksums(frame: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The Internet checksum (RFC 1071) over the concatenated parts.
-fn checksum(parts: &[&[u8]], init: u32) -> u16 {
+/// The Internet checksum (RFC 1071) over the concatenated parts (a header
+/// with its own sum field zero gives the value to write there).
+pub fn checksum(parts: &[&[u8]], init: u32) -> u16 {
     let mut acc = init;
     let mut odd: Option<u8> = None;
     for part in parts {
