@@ -173,3 +173,40 @@ pub fn inspect(mail: &Mail, policy: &AntiSpamPolicy) -> Verdict {
         Verdict::Pass
     }
 }
+
+#[cfg(test)]
+mod block_list_tests {
+    use super::*;
+    use crate::proto::mime;
+
+    fn mail_from(from: &str) -> Mail {
+        mime::parse(format!("From: {from}\r\nSubject: hello\r\n\r\nhello\r\n").as_bytes())
+    }
+
+    /// Class: a sender listed by address or by `@domain`, in any case, is
+    /// blocked; an unlisted sender of a listed domain's lookalike is not.
+    #[test]
+    fn listed_senders_are_blocked_by_address_or_domain_in_any_case() {
+        let policy = AntiSpamPolicy {
+            block_senders: vec!["Bad@Example.test".into(), "@spam.example".into()],
+            ..AntiSpamPolicy::default()
+        };
+        for from in [
+            "bad@example.test",
+            "BAD@EXAMPLE.TEST",
+            "x@spam.example",
+            "Name <y@SPAM.example>",
+        ] {
+            match inspect(&mail_from(from), &policy) {
+                Verdict::Detect(d) => assert_eq!(d.action, Action::Block, "{from}"),
+                Verdict::Pass => panic!("{from} passed"),
+            }
+        }
+        for from in ["good@example.test", "x@notspam.example.org"] {
+            assert!(
+                !matches!(inspect(&mail_from(from), &policy), Verdict::Detect(ref d) if d.action == Action::Block),
+                "{from} blocked"
+            );
+        }
+    }
+}
