@@ -4,10 +4,17 @@
 # gateway was offline, and the report must say so.
 Feature: The monthly report (月次レポート)
 
-  Scenario: September 2017 at the print shop: the XP PC leads the C&C section
+  # Support case ①: the box has been online since its licence began
+  # (「Cloud Edge 50 … 製品版 2017/06/19」, seed 000) and the report is the
+  # one mailed on 1 October, the month over: the whole month is covered, so
+  # it is graded and warns of nothing missing (issue 16).
+  Scenario: September 2017 at the print shop: the XP PC leads the C&C section of a graded month
     Given the scenario "winxp-cnc-beacon" without a packet capture
     When the twin runs to the end of the scenario
-    Then the C&C section of the monthly report for "2017-09" is led by "192.168.1.11" with 1146 detections
+    And the twin runs for 4 days
+    Then the office admin receives the monthly report for "2017-09"
+    And the monthly report for "2017-09" covers the whole month and gives the grade "D"
+    And the C&C section of the monthly report for "2017-09" is led by "192.168.1.11" with 1146 detections
     And the monthly report for "2017-09" matches the golden file "winxp-cnc-beacon-report-2017-09"
     And the English monthly report for "2017-09" matches the golden file "winxp-cnc-beacon-report-2017-09-en"
 
@@ -41,3 +48,28 @@ Feature: The monthly report (月次レポート)
     Given the scenario "misblocked-company-site" without a packet capture
     When the twin runs to the end of the scenario
     Then the policy-users section of the monthly report for "2025-12" ranks the hosts as the log counts their policy hits
+
+  # Seed 000 FAQ Q5: 「月次レポートの検出された不正サイトに自社HPのURLが表示される
+  # のですが」 — 「判定理由は「SSL証明書の期限切れ」などが考えられます。まずはHPの
+  # SSL証明書の期限のご確認を実施してください。」 The report lists the sites, with why.
+  Scenario: the company's own site is in the report's malicious sites, with its expired certificate as the reason
+    Given the scenario "expired-certificate-own-site" without a packet capture
+    When the twin runs to the end of the scenario
+    Then the by-site table of the monthly report for "2025-12" lists "www.print-shop.example" with reason "SSL証明書の期限切れ" as often as the log blocked it
+
+  # Issue 16: 「a mail-security section (viruses removed, spam tagged, reputation
+  # rejects)」. Seed 001: RBL+ and Zombie senders refused; seed 000 FAQ Q18:
+  # the partner's first mail tagged [SPAM], the second not.
+  Scenario: the mail-security section counts the refused senders and the tagged mail
+    Given the scenario "spam-zombie-450" without a packet capture
+    When the twin runs to the end of the scenario
+    Then the mail-security section of the monthly report for "2024-10" counts 2 "email reputation" detections with the action "reject"
+    And the mail-security section of the monthly report for "2024-10" counts 1 "anti-spam" detection with the action "tag"
+    And the mail-security section of the monthly report for "2024-10" counts 3 detections in all
+
+  # Seed 001: the Emotet reply mail's macro document is removed and the
+  # subject tagged [ウイルス駆除済み]; that is anti-malware on mail.
+  Scenario: the mail-security section counts the virus removed from an Emotet mail
+    Given the scenario "emotet-2019-macro-reply" without a packet capture
+    When the twin runs to the end of the scenario
+    Then the mail-security section of the monthly report for "2019-12" counts 1 "anti-malware" detection with the action "tag"

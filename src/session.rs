@@ -68,7 +68,10 @@ impl Session {
     /// A session with an in-memory log store.
     pub fn new(scenario: Scenario, options: WorldOptions) -> Result<Session> {
         let world = Session::world(&scenario, options)?;
-        let cloud = Service::in_memory(office_info(&scenario), world.now())?;
+        let cloud = Session::history(
+            &scenario,
+            Service::in_memory(office_info(&scenario), world.now())?,
+        );
         Ok(Session {
             scenario,
             world,
@@ -83,12 +86,24 @@ impl Session {
         path: &Path,
     ) -> Result<Session> {
         let world = Session::world(&scenario, options)?;
-        let cloud = Service::with_store_file(office_info(&scenario), world.now(), path)?;
+        let cloud = Session::history(
+            &scenario,
+            Service::with_store_file(office_info(&scenario), world.now(), path)?,
+        );
         Ok(Session {
             scenario,
             world,
             cloud,
         })
+    }
+
+    /// The gateway's life before the scenario (`online_since:`) reaches
+    /// the cloud as uptime.
+    fn history(scenario: &Scenario, cloud: Service) -> Service {
+        match scenario.online_since {
+            Some(since) => cloud.online_since(since),
+            None => cloud,
+        }
     }
 
     fn world(scenario: &Scenario, options: WorldOptions) -> Result<World> {

@@ -47,6 +47,14 @@ impl Service {
         }
     }
 
+    /// The gateway has been in service and online since `since` (before
+    /// the clock's start): the next [`Service::advance`] records that span
+    /// as uptime. Reports are still mailed only from the start's month on.
+    pub fn online_since(mut self, since: Instant) -> Service {
+        self.reported_until = self.reported_until.min(since);
+        self
+    }
+
     /// A service with an in-memory log store.
     pub fn in_memory(office: OfficeInfo, now: Instant) -> Result<Service> {
         let store = SqliteStore::in_memory().context("opening the in-memory log store")?;

@@ -92,6 +92,11 @@ pub struct Scenario {
     pub start: Instant,
     /// How long `officetwin run` simulates.
     pub duration: Duration,
+    /// Since when the gateway has been in service and reaching the cloud
+    /// before `start` (`online_since:`): the cloud records that span as
+    /// uptime, without simulating its traffic, so a month's report is not
+    /// short of data only because the scenario tells one day of it.
+    pub online_since: Option<Instant>,
     /// Seed of every random choice of the twin (jitter, ports, sequence numbers).
     pub seed: u64,
     /// The gateway's policy.

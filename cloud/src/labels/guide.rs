@@ -73,6 +73,7 @@ pub fn guide(section: &str, lang: Lang) -> (&'static [&'static str], &'static [&
                 "本ページでは、Webサイトアクセスブロック機能により、Cloud Edgeが1ヶ月以内に不正サイトへの接続を検知・ブロックした結果を把握することができます。",
                 "IPアドレスにより、どのユーザが不正サイトへのアクセスを試みているのか、把握することができます。",
                 "Cloud Edgeでブロックした不正サイトアクセスが多いユーザのうち、上位10件の結果です。横軸: 検出した件数、縦軸: 検出件数が多い上位10件のユーザ。",
+                "「Webサイト別」の表は、検出された不正サイトを判定理由 (SSL証明書の期限切れ、Webレピュテーションの評価など) とともに多い順に示します。",
             ],
             &[
                 "件数が突出しているユーザには、不審なメールのリンクや広告を開いていないか確認してください。",
@@ -84,6 +85,7 @@ pub fn guide(section: &str, lang: Lang) -> (&'static [&'static str], &'static [&
                 "What the gateway's malicious-site blocking (web reputation) found and blocked this month.",
                 "The IP address tells which user tried to reach malicious sites.",
                 "The top 10 users by blocked malicious-site accesses. x axis: detections; y axis: the 10 users with the most.",
+                "The \"by site\" table lists the malicious sites detected, most first, with why each was judged malicious (an expired SSL certificate, its web reputation rating, ...).",
             ],
             &[
                 "Ask users who stand out whether they opened links in suspicious mail or ads.",
@@ -176,6 +178,26 @@ pub fn guide(section: &str, lang: Lang) -> (&'static [&'static str], &'static [&
             ],
             &[
                 "If categories not needed for work get many accesses, review how the office works or the settings.",
+            ],
+        ),
+        ("mail", Lang::Ja) => (
+            &[
+                "メールセキュリティ機能 (不正プログラム対策、スパムメール対策、メールレピュテーション) がメールで検出した件数を、機能と処理ごとに示します。",
+                "「タグの追加」は件名に [SPAM] や [ウイルス駆除済み] などのタグを付けて届けたもの、「拒否」は送信元サーバとの接続を拒否したもの (メールレピュテーション) です。",
+            ],
+            &[
+                "タグの付いたメールの添付ファイルやURLは開かないよう、社内に周知してください。",
+                "取引先のメールに [SPAM] が付いたり付かなかったりする場合は、判定が複数の要素によることをご確認ください (FAQ Q18)。",
+            ],
+        ),
+        ("mail", Lang::En) => (
+            &[
+                "What the mail security functions (anti-malware, anti-spam, email reputation) found on mail, per function and action.",
+                "\"Add tag\" mails were delivered with a tag such as [SPAM] or [ウイルス駆除済み] in their subject; \"Reject\" means the sending server's connection was refused (email reputation).",
+            ],
+            &[
+                "Tell staff not to open the attachments or links of tagged mail.",
+                "If a partner's mail is tagged [SPAM] one time and not the next, remember the verdict weighs several signs (FAQ Q18).",
             ],
         ),
         ("uninspected", Lang::Ja) => (

@@ -541,6 +541,46 @@ pub(super) const LABELS: &[(&str, &str, &str)] = &[
         "合計 {requests} アクセス、{bytes} バイト、{keys} 種類",
         "{requests} requests, {bytes} bytes, {keys} keys in all",
     ),
+    // Mail security (issue 16: viruses removed, spam tagged, reputation rejects).
+    (
+        "sec_mail",
+        "メールセキュリティに関する情報",
+        "Mail security",
+    ),
+    ("mail_action", "処理", "Action"),
+    (
+        "mail_total",
+        "メールでの検出 合計 {total} 件",
+        "{total} detections on mail in all",
+    ),
+    // Malicious sites by site, with why (seed 000 FAQ Q5).
+    (
+        "sec_malicious_urls",
+        "検出された不正サイト (Webサイト別)",
+        "Malicious sites detected, by site",
+    ),
+    ("malicious_site", "Webサイト", "Web site"),
+    ("malicious_why", "判定理由", "Why"),
+    (
+        "why_certificate_expired",
+        "SSL証明書の期限切れ",
+        "SSL certificate expired",
+    ),
+    (
+        "why_certificate_not_yet_valid",
+        "SSL証明書の有効期間前",
+        "SSL certificate not yet valid",
+    ),
+    (
+        "why_certificate_invalid",
+        "SSL証明書が無効",
+        "SSL certificate invalid",
+    ),
+    (
+        "why_score",
+        "Webレピュテーションの評価 (スコア{score})",
+        "Web reputation rating (score {score})",
+    ),
     // Traffic passed uninspected (issue 16: "uninspected traffic if any").
     (
         "sec_uninspected",

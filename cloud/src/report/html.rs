@@ -102,7 +102,11 @@ pub fn render(report: &MonthlyReport, lang: Lang) -> String {
         match guide {
             "summary" => summary(&mut h, report, lang),
             "cnc" => hosts(&mut h, &report.cnc, lang, "#c00"),
-            "malicious" => hosts(&mut h, &report.malicious_sites, lang, "#d35400"),
+            "malicious" => {
+                hosts(&mut h, &report.malicious_sites, lang, "#d35400");
+                let _ = writeln!(h, "<h3>{}</h3>", escape(t("sec_malicious_urls", lang)));
+                sites(&mut h, &report.malicious_urls, lang);
+            }
             "categories" => keys(&mut h, &report.blocked_categories, "category", lang),
             "policies" => {
                 let mut named = report.policies.clone();
@@ -114,6 +118,7 @@ pub fn render(report: &MonthlyReport, lang: Lang) -> String {
             "policy_users" => hosts(&mut h, &report.policy_users, lang, "#2e86c1"),
             "security_users" => hosts(&mut h, &report.security_users, lang, "#8e44ad"),
             "threats" => keys(&mut h, &report.threats, "threat", lang),
+            "mail" => mail(&mut h, &report.mail, lang),
             "daily" => daily(&mut h, report, lang),
             "access" => {
                 access(&mut h, &report.internet_access, "category", lang);
@@ -142,6 +147,70 @@ pub fn render(report: &MonthlyReport, lang: Lang) -> String {
     }
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// Mail security: detections on mail per engine and action.
+fn mail(h: &mut String, section: &super::MailSection, lang: Lang) {
+    if section.rows.is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", escape(t("empty_section", lang)));
+        return;
+    }
+    let _ = write!(
+        h,
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        escape(t("function", lang)),
+        escape(t("mail_action", lang)),
+        escape(t("detections", lang)),
+        escape(t("share", lang))
+    );
+    for r in &section.rows {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            escape(labels::report_engine(r.engine, lang)),
+            escape(lang.action(r.action)),
+            thousands(r.count),
+            percent(r.count, section.total)
+        );
+    }
+    let _ = writeln!(
+        h,
+        "</table><p>{}</p>",
+        escape(&tf(
+            "mail_total",
+            lang,
+            &[("total", thousands(section.total))]
+        ))
+    );
+}
+
+/// Malicious sites by site, with why (FAQ Q5).
+fn sites(h: &mut String, section: &super::SiteSection, lang: Lang) {
+    if section.rows.is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", escape(t("empty_section", lang)));
+        return;
+    }
+    let _ = write!(
+        h,
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        escape(t("rank", lang)),
+        escape(t("malicious_site", lang)),
+        escape(t("malicious_why", lang)),
+        escape(t("detections", lang)),
+        escape(t("share", lang))
+    );
+    for (i, r) in section.rows.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            i + 1,
+            escape(&r.site),
+            escape(&super::site_why(&r.why, lang)),
+            thousands(r.count),
+            percent(r.count, section.total)
+        );
+    }
+    let _ = writeln!(h, "</table>");
 }
 
 /// Traffic passed uninspected: only in a month that had some.

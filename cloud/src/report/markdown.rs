@@ -69,7 +69,12 @@ pub fn render(report: &MonthlyReport, lang: Lang) -> String {
         match guide {
             "summary" => summary(out, report, lang),
             "cnc" => hosts(out, &report.cnc, lang, true),
-            "malicious" => hosts(out, &report.malicious_sites, lang, true),
+            "malicious" => {
+                hosts(out, &report.malicious_sites, lang, true);
+                line(out, &format!("### {}", t("sec_malicious_urls", lang)));
+                line(out, "");
+                sites(out, &report.malicious_urls, lang);
+            }
             "categories" => keys(out, &report.blocked_categories, "category", lang),
             "policies" => {
                 let mut named = report.policies.clone();
@@ -81,6 +86,7 @@ pub fn render(report: &MonthlyReport, lang: Lang) -> String {
             "policy_users" => hosts(out, &report.policy_users, lang, false),
             "security_users" => hosts(out, &report.security_users, lang, false),
             "threats" => keys(out, &report.threats, "threat", lang),
+            "mail" => mail(out, &report.mail, lang),
             "daily" => daily(out, report, lang),
             "access" => {
                 access(out, &report.internet_access, "category", lang);
@@ -108,6 +114,79 @@ pub fn render(report: &MonthlyReport, lang: Lang) -> String {
         uninspected(out, section, lang);
     }
     md
+}
+
+/// Mail security: detections on mail per engine and action.
+fn mail(out: &mut String, section: &super::MailSection, lang: Lang) {
+    if section.rows.is_empty() {
+        line(out, t("empty_section", lang));
+        line(out, "");
+        return;
+    }
+    line(
+        out,
+        &format!(
+            "| {} | {} | {} | {} |",
+            t("function", lang),
+            t("mail_action", lang),
+            t("detections", lang),
+            t("share", lang)
+        ),
+    );
+    line(out, "|---|---|---:|---:|");
+    for r in &section.rows {
+        line(
+            out,
+            &format!(
+                "| {} | {} | {} | {} |",
+                labels::report_engine(r.engine, lang),
+                lang.action(r.action),
+                thousands(r.count),
+                percent(r.count, section.total)
+            ),
+        );
+    }
+    line(out, "");
+    line(
+        out,
+        &tf("mail_total", lang, &[("total", thousands(section.total))]),
+    );
+    line(out, "");
+}
+
+/// Malicious sites by site, with why (FAQ Q5).
+fn sites(out: &mut String, section: &super::SiteSection, lang: Lang) {
+    if section.rows.is_empty() {
+        line(out, t("empty_section", lang));
+        line(out, "");
+        return;
+    }
+    line(
+        out,
+        &format!(
+            "| {} | {} | {} | {} | {} |",
+            t("rank", lang),
+            t("malicious_site", lang),
+            t("malicious_why", lang),
+            t("detections", lang),
+            t("share", lang)
+        ),
+    );
+    line(out, "|---:|---|---|---:|---:|");
+    for (i, r) in section.rows.iter().enumerate() {
+        line(
+            out,
+            &format!(
+                "| {} | {} | {} | {} | {} |",
+                i + 1,
+                cell(&r.site),
+                cell(&super::site_why(&r.why, lang)),
+                thousands(r.count),
+                percent(r.count, section.total)
+            ),
+        );
+    }
+    line(out, "");
 }
 
 /// Traffic passed uninspected: only in a month that had some.

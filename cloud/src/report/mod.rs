@@ -111,11 +111,16 @@ pub struct MonthlyReport {
     pub summary: Summary,
     pub cnc: HostSection,
     pub malicious_sites: HostSection,
+    /// The same detections by the site reached and why (FAQ Q5: the
+    /// customer finds their own site here, with the reason).
+    pub malicious_urls: SiteSection,
     pub blocked_categories: KeySection,
     pub policies: KeySection,
     pub policy_users: HostSection,
     pub security_users: HostSection,
     pub threats: KeySection,
+    /// Mail security: what the mail engines found on mail, by action.
+    pub mail: MailSection,
     pub daily: Vec<DayRow>,
     pub internet_access: AccessSection,
     pub top_sites: AccessSection,
@@ -195,6 +200,34 @@ pub struct HostRow {
     /// The device's name in the office, when known.
     pub name: Option<String>,
     pub count: u64,
+}
+
+/// A top-N of malicious sites with why each was judged malicious.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SiteSection {
+    /// All detections of the section, not only the top rows'.
+    pub total: u64,
+    /// Distinct (site, why) pairs.
+    pub keys: u64,
+    pub rows: Vec<crate::store::SiteRow>,
+}
+
+/// Detections on mail (viruses removed, spam tagged or blocked, senders
+/// refused by email reputation), per engine and action.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MailSection {
+    pub total: u64,
+    pub rows: Vec<crate::store::MailCount>,
+}
+
+/// Why a site was judged malicious, in words.
+pub fn site_why(why: &str, lang: Lang) -> String {
+    use crate::store::SiteRow;
+    match why.strip_prefix(SiteRow::SCORE_PREFIX) {
+        Some(score) => labels::tf("why_score", lang, &[("score", score.to_string())]),
+        None if why.is_empty() => "-".to_string(),
+        None => labels::t(&format!("why_{why}"), lang).to_string(),
+    }
 }
 
 /// A top-N of names (categories, policies, threats).
@@ -365,6 +398,16 @@ impl MonthlyReport {
             b.read("malicious_sites", by_host(&[Engine::WebReputation])),
             office,
         );
+        let malicious_urls = {
+            let page = b.read("malicious_urls", |s, f| {
+                s.site_top(&f.clone().engines(&[Engine::WebReputation]), top)
+            });
+            SiteSection {
+                total: page.total_count,
+                keys: page.total_keys,
+                rows: page.rows,
+            }
+        };
         let security_users = hosts(b.read("security_users", by_host(&SECURITY)), office);
         let policy_users = hosts(b.read("policy_users", by_host(&POLICY)), office);
         let blocked_categories = keys(b.read("blocked_categories", |s, f| {
@@ -372,6 +415,13 @@ impl MonthlyReport {
         }));
         let policies = keys(b.read("policies", |s, f| s.top(Dimension::Policy, f, top)));
         let threats = keys(b.read("threats", |s, f| s.top(Dimension::Threat, f, top)));
+        let mail = {
+            let rows = b.read("mail", |s, f| s.mail_counts(f));
+            MailSection {
+                total: rows.iter().map(|r| r.count).sum(),
+                rows,
+            }
+        };
         let internet_access = access(b.read("internet_access", |s, f| {
             s.access_top(AccessDimension::Category, f, Paging::ALL)
         }));
@@ -486,11 +536,13 @@ impl MonthlyReport {
             summary,
             cnc,
             malicious_sites: malicious,
+            malicious_urls,
             blocked_categories,
             policies,
             policy_users,
             security_users,
             threats,
+            mail,
             daily,
             internet_access,
             top_sites,
@@ -642,7 +694,7 @@ pub fn rating_lines(report: &MonthlyReport, lang: Lang) -> Vec<String> {
 }
 
 /// The report's sections in order: (guide key, title key).
-pub const SECTIONS: [(&str, &str); 10] = [
+pub const SECTIONS: [(&str, &str); 11] = [
     ("summary", "sec_summary"),
     ("cnc", "sec_cnc"),
     ("malicious", "sec_malicious"),
@@ -651,6 +703,7 @@ pub const SECTIONS: [(&str, &str); 10] = [
     ("policy_users", "sec_policy_users"),
     ("security_users", "sec_security_users"),
     ("threats", "sec_threats"),
+    ("mail", "sec_mail"),
     ("daily", "sec_daily"),
     ("access", "sec_access"),
 ];

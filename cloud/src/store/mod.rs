@@ -15,8 +15,8 @@ pub mod stats;
 pub use export::{CSV_HEADER, destination, write_csv_header, write_csv_row};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 pub use stats::{
-    AccessDimension, AccessPage, AccessRow, DailyCount, DayUptime, Dimension, Paging, Purged,
-    STATS_RETENTION_DAYS, StatsFilter, TopPage, TopRow, Uninspected,
+    AccessDimension, AccessPage, AccessRow, DailyCount, DayUptime, Dimension, MailCount, Paging,
+    Purged, STATS_RETENTION_DAYS, SiteRow, SitesPage, StatsFilter, TopPage, TopRow, Uninspected,
 };
 
 use appliance::AccessRecord;
@@ -98,6 +98,14 @@ pub trait LogStore {
     /// Traffic passed uninspected in the filter's days, by why (the filter's
     /// engines and host do not apply): empty when none passed.
     fn uninspected(&self, filter: &StatsFilter) -> Result<Vec<Uninspected>, StoreError>;
+
+    /// Web reputation's detections by the site reached and why it was
+    /// judged malicious, most first (the filter's host does not apply).
+    fn site_top(&self, filter: &StatsFilter, page: Paging) -> Result<SitesPage, StoreError>;
+
+    /// Detections on mail per engine and action (the filter's engines and
+    /// host do not apply).
+    fn mail_counts(&self, filter: &StatsFilter) -> Result<Vec<MailCount>, StoreError>;
 
     /// The gateway's online and offline time per day, for the days it reported.
     fn uptime(&self, filter: &StatsFilter) -> Result<Vec<DayUptime>, StoreError>;

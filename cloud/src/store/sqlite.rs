@@ -29,6 +29,8 @@
 //! after the fact, so an older file that holds events is refused with a
 //! clear error (an empty one is upgraded).
 
+mod mail;
+mod sites;
 mod stats;
 
 use super::{
@@ -36,8 +38,8 @@ use super::{
     export,
 };
 use crate::store::stats::{
-    AccessDimension, AccessPage, DailyCount, DayUptime, Dimension, Paging, StatsFilter, TopPage,
-    Uninspected,
+    AccessDimension, AccessPage, DailyCount, DayUptime, Dimension, MailCount, Paging, SitesPage,
+    StatsFilter, TopPage, Uninspected,
 };
 use appliance::AccessRecord;
 use appliance::Instant;
@@ -243,6 +245,8 @@ impl SqliteStore {
             return self
                 .conn
                 .execute_batch(stats::SCHEMA_UNINSPECTED)
+                .and_then(|()| self.conn.execute_batch(sites::SCHEMA_SITES))
+                .and_then(|()| self.conn.execute_batch(mail::SCHEMA_MAIL))
                 .map_err(|e| self.sqlite(e));
         }
         if from > 0 && from < 3 {
@@ -266,6 +270,8 @@ impl SqliteStore {
         tx.execute_batch(SCHEMA_V1)
             .and_then(|()| tx.execute_batch(stats::SCHEMA_V2))
             .and_then(|()| tx.execute_batch(stats::SCHEMA_UNINSPECTED))
+            .and_then(|()| tx.execute_batch(sites::SCHEMA_SITES))
+            .and_then(|()| tx.execute_batch(mail::SCHEMA_MAIL))
             .and_then(|()| tx.pragma_update(None, "user_version", SCHEMA_VERSION))
             .and_then(|()| tx.commit())
             .map_err(|e| self.sqlite(e))
@@ -308,6 +314,8 @@ impl SqliteStore {
         }
         stats::add_detections(&tx, events)?;
         stats::add_uninspected(&tx, events)?;
+        sites::add_sites(&tx, events)?;
+        mail::add_mail(&tx, events)?;
         tx.commit()?;
         Ok(())
     }
@@ -485,6 +493,14 @@ impl LogStore for SqliteStore {
 
     fn uninspected(&self, filter: &StatsFilter) -> Result<Vec<Uninspected>, StoreError> {
         self.uninspected_inner(filter).map_err(|e| self.wrap(e))
+    }
+
+    fn site_top(&self, filter: &StatsFilter, page: Paging) -> Result<SitesPage, StoreError> {
+        self.site_top_inner(filter, page).map_err(|e| self.wrap(e))
+    }
+
+    fn mail_counts(&self, filter: &StatsFilter) -> Result<Vec<MailCount>, StoreError> {
+        self.mail_counts_inner(filter).map_err(|e| self.wrap(e))
     }
 
     fn daily_counts(&self, filter: &StatsFilter) -> Result<Vec<DailyCount>, StoreError> {

@@ -178,6 +178,43 @@ pub struct TopPage {
     pub total_count: u64,
 }
 
+/// Malicious-site detections of one site for one reason, over some days
+/// (the report's per-URL table, FAQ Q5).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SiteRow {
+    /// The host name asked for, else the server's address.
+    pub site: String,
+    /// [`SiteRow::CERTIFICATE_EXPIRED`] and the other certificate reasons,
+    /// `score:N` for the site's web reputation score, or empty.
+    pub why: String,
+    pub count: u64,
+}
+
+impl SiteRow {
+    pub const CERTIFICATE_EXPIRED: &'static str = "certificate_expired";
+    pub const CERTIFICATE_NOT_YET_VALID: &'static str = "certificate_not_yet_valid";
+    pub const CERTIFICATE_INVALID: &'static str = "certificate_invalid";
+    pub const SCORE_PREFIX: &'static str = "score:";
+}
+
+/// A page of the most detected malicious sites.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SitesPage {
+    pub rows: Vec<SiteRow>,
+    /// Distinct (site, why) pairs in all pages.
+    pub total_keys: u64,
+    /// The sum of the counts of all pages.
+    pub total_count: u64,
+}
+
+/// Detections on mail of one engine with one action, over some days.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MailCount {
+    pub engine: Engine,
+    pub action: appliance::Action,
+    pub count: u64,
+}
+
 /// Detections of one engine on one day.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DailyCount {

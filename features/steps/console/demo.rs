@@ -109,3 +109,37 @@ fn moment_says(world: &mut TwinWorld, n: usize, text: String) -> Result<()> {
     );
     Ok(())
 }
+
+/// Support case ③: the report the customer deleted is shown again from the
+/// console's archive, and it is the very report that was mailed (the mail's
+/// Markdown part, read from the admin's mailbox in the twin's internet).
+#[then(expr = "the console's archive gives the report for {string} that was mailed to the admin")]
+fn archive_matches_mail(world: &mut TwinWorld, which: String) -> Result<()> {
+    let c = world.console()?;
+    let cookie = c.cookie.clone().context("not logged in")?;
+    let base = c.base().to_string();
+    let path = format!("/reports/{which}.md");
+    let response = at_home(move || get_blocking(&base, &path, &cookie))?;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .context("the archive's answer has no body")?;
+    ensure!(
+        head.starts_with("HTTP/1.1 200"),
+        "the archive answers {}",
+        head.lines().next().unwrap_or_default()
+    );
+    let twin = c.twin();
+    let admin = twin.session.scenario.office.admin_mail.clone();
+    let mails = twin.session.world.mailbox(&admin);
+    let mail = mails
+        .iter()
+        .find(|m| m.subject.contains(&which))
+        .with_context(|| format!("no report mail for {which} in {admin}'s mailbox"))?;
+    let mailed = mail.raw.replace("\r\n", "\n");
+    ensure!(
+        body.trim().len() > 200 && mailed.contains(body.trim()),
+        "the archive's report for {which} ({} bytes) is not the one mailed",
+        body.len()
+    );
+    Ok(())
+}

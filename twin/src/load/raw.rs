@@ -74,6 +74,9 @@ pub(crate) struct RawScenario {
     pub start: JstTime,
     pub duration: HumanDuration,
     pub seed: u64,
+    /// Since when the gateway has been in service and online before `start`.
+    #[serde(default)]
+    pub online_since: Option<JstTime>,
     #[serde(default)]
     pub gateway: Option<Config>,
     /// The web policy (security profile), validated by `appliance::policy`.

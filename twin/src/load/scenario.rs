@@ -52,6 +52,17 @@ impl ScenarioCheck<'_, '_> {
             start: raw.start.0,
             end: raw.start.0 + raw.duration.0,
         };
+        let online_since = raw.online_since.map(|t| t.0);
+        if online_since.is_some_and(|t| t > window.start) {
+            return Err(doc
+                .error_at(
+                    "online_since",
+                    "the gateway must be online since before `start`",
+                )
+                .label("after the start")
+                .help("leave `online_since` out if the gateway comes online at `start`")
+                .into());
+        }
         let mut gateway = self.gateway(raw.gateway, raw.seed)?;
         self.rule_files(&mut gateway, self.files)?;
         if let Some(p) = &raw.policy {
@@ -73,6 +84,7 @@ impl ScenarioCheck<'_, '_> {
             office: self.office.clone(),
             start: window.start,
             duration: raw.duration.0,
+            online_since,
             seed: raw.seed,
             gateway,
             internet,

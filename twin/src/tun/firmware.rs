@@ -223,7 +223,9 @@ impl Firmware {
             running: scenario.gateway.clone(),
             last_now: scenario.start,
             pending: Actions::default(),
-            clock_from: scenario.start,
+            // The box's life before the scenario is uptime, as the cloud
+            // records it in memory (`online_since:`).
+            clock_from: scenario.online_since.unwrap_or(scenario.start),
             cloud_online: true,
             frames_in: 0,
             frames_out: 0,

@@ -469,6 +469,33 @@ fn the_gateway_goes_offline_and_back_online() {
     assert!(scenario(&bad).is_err());
 }
 
+/// `online_since:` is the gateway's life before the scenario: at or before
+/// its start, never after.
+#[test]
+fn the_gateway_is_online_since_before_the_start() {
+    let before = edit(
+        SCENARIO,
+        "seed: 7\n",
+        "seed: 7\nonline_since: 2017-06-19 00:00:00\n",
+    );
+    let s = scenario(&before).expect("loads");
+    assert_eq!(
+        s.online_since.map(|t| s.start.as_micros() - t.as_micros()),
+        Some(99 * 86_400 * 1_000_000)
+    );
+    assert_eq!(scenario(SCENARIO).expect("loads").online_since, None);
+    let after = edit(
+        SCENARIO,
+        "seed: 7\n",
+        "seed: 7\nonline_since: 2017-09-27 00:00:00\n",
+    );
+    assert_refused(
+        scenario(&after),
+        "scenarios/test-scenario.yaml:7:15: ",
+        "must be online since before `start`",
+    );
+}
+
 #[test]
 fn the_test_scenario_itself_is_fine() {
     let s = scenario(SCENARIO).expect("loads");

@@ -156,6 +156,7 @@ fn small_scenario() -> Scenario {
         office: office(2),
         start: jst(10, 0, 0),
         duration: Duration::from_secs(2 * 3600),
+        online_since: None,
         seed: 2017,
         gateway: Config::default(),
         internet: internet(),

@@ -171,7 +171,7 @@ fn uninspected_why(e: &Event) -> Option<&'static str> {
 }
 
 /// The `WHERE` clause over a statistics table, and its values.
-fn stats_where(filter: &StatsFilter, extra: &[&str]) -> (String, Vec<Value>) {
+pub(super) fn stats_where(filter: &StatsFilter, extra: &[&str]) -> (String, Vec<Value>) {
     let mut terms: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
     let mut values = Vec::new();
     if let Some(from) = filter.from {
@@ -453,6 +453,8 @@ impl SqliteStore {
             "access_stats",
             "uptime",
             "uninspected_stats",
+            "site_stats",
+            "mail_stats",
         ] {
             gone += tx.execute(&format!("DELETE FROM {table} WHERE day < ?1"), [n])? as u64;
         }

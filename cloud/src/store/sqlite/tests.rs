@@ -776,3 +776,130 @@ fn uninspected_traffic_is_summed_per_reason_from_the_episodes_events() {
         vec![row(Uninspected::OVERLOAD, 10, 40, 4_000)]
     );
 }
+
+/// FAQ Q5: web reputation's detections are kept by site and why, the
+/// certificate's reason before the score; other engines' are not.
+#[test]
+fn malicious_sites_are_kept_by_site_and_why() {
+    use crate::store::SiteRow;
+    use appliance::reason::{Band, ValidityBound};
+    let mut s = mem();
+    let month = StatsFilter::month(NaiveDate::from_ymd_opt(2024, 4, 1).unwrap());
+    let expired = |secs, host: &str| Event {
+        host: Some(host.into()),
+        reasons: vec![
+            Reason::WebReputation,
+            Reason::ReputationScore {
+                score: 92,
+                band: Band::Safe,
+            },
+            Reason::InvalidCertificate,
+            Reason::CertificateValidity {
+                bound: ValidityBound::NotAfter,
+                at: Instant::from_secs(T0 + secs),
+            },
+        ],
+        ..ev(secs, Engine::WebReputation, 3)
+    };
+    let scored = |secs, host: Option<&str>| Event {
+        host: host.map(str::to_string),
+        reasons: vec![
+            Reason::WebReputation,
+            Reason::ReputationScore {
+                score: 12,
+                band: Band::Dangerous,
+            },
+        ],
+        ..ev(secs, Engine::WebReputation, 4)
+    };
+    s.record(&[
+        expired(10, "WWW.Print-Shop.example"),
+        expired(20, "www.print-shop.example"),
+        scored(30, Some("login.bank-secure.example")),
+        scored(40, None),
+        ev(50, Engine::Cnc, 5),
+    ])
+    .unwrap();
+    let page = s.site_top(&month, Paging::first(10)).unwrap();
+    let rows: Vec<(&str, &str, u64)> = page
+        .rows
+        .iter()
+        .map(|r| (r.site.as_str(), r.why.as_str(), r.count))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("www.print-shop.example", SiteRow::CERTIFICATE_EXPIRED, 2),
+            ("203.0.113.7", "score:12", 1),
+            ("login.bank-secure.example", "score:12", 1),
+        ]
+    );
+    assert_eq!((page.total_count, page.total_keys), (4, 3));
+    // Retention purges the table with the others.
+    s.purge_statistics_before(NaiveDate::from_ymd_opt(2024, 5, 1).unwrap())
+        .unwrap();
+    assert!(
+        s.site_top(&month, Paging::first(10))
+            .unwrap()
+            .rows
+            .is_empty()
+    );
+}
+
+/// Issue 16's mail-security section: detections on mail per engine and
+/// action; anti-malware counts only when it looked at a mail.
+#[test]
+fn mail_detections_are_counted_per_engine_and_action() {
+    use appliance::Action;
+    let mut s = mem();
+    let month = StatsFilter::month(NaiveDate::from_ymd_opt(2024, 4, 1).unwrap());
+    let with = |secs, engine, action, reasons: Vec<Reason>| Event {
+        action,
+        reasons,
+        ..ev(secs, engine, 6)
+    };
+    let mail = || Reason::Mail {
+        from: "a@partner.example".into(),
+        to: "info@print-shop.example".into(),
+    };
+    s.record(&[
+        with(1, Engine::EmailReputation, Action::Reject, vec![]),
+        with(2, Engine::EmailReputation, Action::Reject, vec![]),
+        with(3, Engine::AntiSpam, Action::Tag, vec![mail()]),
+        with(
+            4,
+            Engine::AntiMalware,
+            Action::Tag,
+            vec![
+                mail(),
+                Reason::Attachment {
+                    name: "a.doc".into(),
+                },
+            ],
+        ),
+        // A web download: not mail.
+        with(
+            5,
+            Engine::AntiMalware,
+            Action::Block,
+            vec![Reason::File {
+                name: "a.exe".into(),
+            }],
+        ),
+    ])
+    .unwrap();
+    let counts: Vec<(Engine, Action, u64)> = s
+        .mail_counts(&month)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.engine, c.action, c.count))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            (Engine::AntiMalware, Action::Tag, 1),
+            (Engine::AntiSpam, Action::Tag, 1),
+            (Engine::EmailReputation, Action::Reject, 2),
+        ]
+    );
+}
