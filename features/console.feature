@@ -80,6 +80,13 @@ Feature: The cloud console
     When I log in to the console
     Then the dashboard's top blocked users are the store's blocked events of the last 1 hour by user, led by "PC-XP"
 
+  # Issue 16: the same widget names the office's users only: the senders that
+  # email reputation refused (seed 001: Zombie 450, RBL+) are on the internet.
+  Scenario: the top users blocked by internet security are the office's, not the senders refused
+    Given the console on scenario "spam-zombie-450" after 10 minutes
+    When I log in to the console
+    Then the dashboard's top blocked users name no one outside the office, though the store has blocks from the internet
+
   # Seed 001, the dashboard's widgets 「実行された上位ポリシー」 and 「ブロックされた
   # 上位のURLカテゴリ」: support case ②'s one rule and the one category it blocks.
   Scenario: the dashboard ranks the video rule and its category first

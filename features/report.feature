@@ -66,6 +66,8 @@ Feature: The monthly report (月次レポート)
     Then the mail-security section of the monthly report for "2024-10" counts 2 "email reputation" detections with the action "reject"
     And the mail-security section of the monthly report for "2024-10" counts 1 "anti-spam" detection with the action "tag"
     And the mail-security section of the monthly report for "2024-10" counts 3 detections in all
+    # The refused senders are on the internet: not the office's users.
+    And the blocked-users section of the monthly report for "2024-10" lists only office devices, though the log has detections from the internet
 
   # Seed 001: the Emotet reply mail's macro document is removed and the
   # subject tagged [ウイルス駆除済み]; that is anti-malware on mail.
@@ -73,3 +75,11 @@ Feature: The monthly report (月次レポート)
     Given the scenario "emotet-2019-macro-reply" without a packet capture
     When the twin runs to the end of the scenario
     Then the mail-security section of the monthly report for "2019-12" counts 1 "anti-malware" detection with the action "tag"
+
+  # Issue 16: the report's 「ブロックされた上位ユーザ」 counted a scanner on the
+  # internet as a user. A port scan from outside is blocked and logged, and
+  # the section names no one outside the office.
+  Scenario: a port scan from the internet is not a blocked user of the office
+    Given the scenario "external-port-scan" without a packet capture
+    When the twin runs to the end of the scenario
+    Then the blocked-users section of the monthly report for "2017-10" lists only office devices, though the log has detections from the internet

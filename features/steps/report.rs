@@ -342,6 +342,54 @@ fn mail_section_total(world: &mut TwinWorld, which: String, n: u64) -> Result<()
     Ok(())
 }
 
+/// Issue 16: 「ブロックされた上位ユーザ」 names the office's devices the
+/// security engines stopped. The log must hold blocks from the internet
+/// (senders, scanners) or tagged detections, so the step proves the section
+/// leaves them out rather than never having seen any.
+#[then(
+    expr = "the blocked-users section of the monthly report for {string} lists only office devices, though the log has detections from the internet"
+)]
+fn blocked_users_lan_only(world: &mut TwinWorld, which: String) -> Result<()> {
+    let month = month(&which)?;
+    let session = world.session()?;
+    let lan = &session.scenario.office;
+    let in_lan = |ip: std::net::Ipv4Addr| {
+        let mask = u32::MAX
+            .checked_shl(32 - u32::from(lan.lan_prefix))
+            .unwrap_or(0);
+        u32::from(ip) & mask == u32::from(lan.lan) & mask
+    };
+    let outside = session
+        .cloud
+        .store
+        .events(&EventFilter {
+            from: Some(day_start(month.first_day())),
+            until: Some(day_start(month.next().first_day())),
+            engine: None,
+            src_ip: None,
+        })?
+        .iter()
+        .filter(|e| !in_lan(e.src_ip))
+        .count();
+    ensure!(
+        outside > 0,
+        "the log of {which} has no detection from outside the LAN: the step proves nothing"
+    );
+    let report = report_of(session, month);
+    let strays: Vec<&str> = report
+        .security_users
+        .rows
+        .iter()
+        .map(|r| r.ip.as_str())
+        .filter(|ip| ip.parse().map_or(true, |ip| !in_lan(ip)))
+        .collect();
+    ensure!(
+        strays.is_empty(),
+        "the blocked-users section lists {strays:?}, outside the office's LAN"
+    );
+    Ok(())
+}
+
 /// Issue 16: a month the box was online throughout is graded and carries
 /// no missing-data warning (the converse of FAQ Q21's offline month). The
 /// grade is the one the report's own inputs give (it is the project's

@@ -179,10 +179,16 @@ pub fn dashboard(source: &dyn Source, lang: Lang) -> Result<Dashboard, StoreErro
         category_of(e).map(|c| (c, String::new()))
     });
     let last_hour = now - BLOCKED_USERS_WINDOW;
+    // Blocked by internet security: the security engines' blocks of the
+    // office's own devices; policy rules have their own widget, and senders
+    // or scanners on the internet are not users (issue 16).
     let top_blocked_users = rank(
-        events
-            .iter()
-            .filter(|e| e.time >= last_hour && is_blocked(e.action)),
+        events.iter().filter(|e| {
+            e.time >= last_hour
+                && is_blocked(e.action)
+                && !stats::is_policy_engine(e.engine)
+                && e.src_ip.is_private()
+        }),
         10,
         |e| Some(device_label(source, e.src_ip)),
     );

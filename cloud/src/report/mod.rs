@@ -342,6 +342,22 @@ fn hosts(page: TopPage, office: &OfficeInfo) -> HostSection {
     }
 }
 
+/// The rows of a top-N by source whose source is an office device (a
+/// private address: RFC 1918, as every office LAN behind the box), the top
+/// [`TOP`] of them, with the totals recounted over those rows alone.
+fn lan_only(page: TopPage) -> TopPage {
+    let lan: Vec<_> = page
+        .rows
+        .into_iter()
+        .filter(|r| r.key.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_private()))
+        .collect();
+    TopPage {
+        total_keys: lan.len() as u64,
+        total_count: lan.iter().map(|r| r.count).sum(),
+        rows: lan.into_iter().take(TOP).collect(),
+    }
+}
+
 fn keys(page: TopPage) -> KeySection {
     KeySection {
         total: page.total_count,
@@ -408,7 +424,19 @@ impl MonthlyReport {
                 rows: page.rows,
             }
         };
-        let security_users = hosts(b.read("security_users", by_host(&SECURITY)), office);
+        // 「ブロックされた上位ユーザ」: the office's own devices the security
+        // engines stopped. Senders and scanners on the internet are not users,
+        // and a tagged or only-logged detection was not blocked (issue 16).
+        let security_users = hosts(
+            lan_only(b.read("security_users", |s, f| {
+                s.top(
+                    Dimension::SrcIp,
+                    &f.clone().engines(&SECURITY).blocking(),
+                    Paging::ALL,
+                )
+            })),
+            office,
+        );
         let policy_users = hosts(b.read("policy_users", by_host(&POLICY)), office);
         let blocked_categories = keys(b.read("blocked_categories", |s, f| {
             s.top(Dimension::Category, &f.clone().engines(&POLICY), top)

@@ -124,6 +124,9 @@ pub struct StatsFilter {
     pub until: Option<NaiveDate>,
     pub engines: Vec<Engine>,
     pub src_ip: Option<Ipv4Addr>,
+    /// Only detections the gateway stopped (block, reset, reject, drop), not
+    /// those it tagged or only logged; detection counts only.
+    pub blocking_only: bool,
 }
 
 impl StatsFilter {
@@ -138,6 +141,12 @@ impl StatsFilter {
 
     pub fn engines(mut self, engines: &[Engine]) -> StatsFilter {
         self.engines = engines.to_vec();
+        self
+    }
+
+    /// Only the detections the gateway stopped.
+    pub fn blocking(mut self) -> StatsFilter {
+        self.blocking_only = true;
         self
     }
 }

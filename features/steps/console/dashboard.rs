@@ -4,7 +4,7 @@
 use super::{TwinWorld, http, unescape};
 use crate::steps::DurationParam;
 use anyhow::{Context, Result, ensure};
-use appliance::Action;
+use appliance::{Action, Engine};
 use cloud::store::{EventFilter, LogStore};
 use cucumber::then;
 use std::collections::BTreeMap;
@@ -33,6 +33,59 @@ fn widget_rows(page: &str, id: &str) -> Result<(String, Vec<(String, u64)>)> {
     Ok((section.to_string(), rows))
 }
 
+/// Blocked (not tagged or only logged) by an internet security engine: the
+/// policy rules (URL filtering, application control) have their own widget.
+fn blocked_by_security(e: &appliance::Event) -> bool {
+    matches!(
+        e.action,
+        Action::Block | Action::Reset | Action::Reject | Action::Drop
+    ) && !matches!(e.engine, Engine::UrlFilter | Engine::AppControl)
+}
+
+/// Whether `ip` is in the office's LAN (a user), not on the internet.
+fn in_lan(office: &twin::model::Office, ip: std::net::Ipv4Addr) -> bool {
+    let mask = u32::MAX
+        .checked_shl(32 - u32::from(office.lan_prefix))
+        .unwrap_or(0);
+    u32::from(ip) & mask == u32::from(office.lan) & mask
+}
+
+/// Issue 16: the widget of users blocked by internet security names no
+/// sender or scanner on the internet, though the store holds their blocks.
+#[then(
+    "the dashboard's top blocked users name no one outside the office, though the store has blocks from the internet"
+)]
+async fn top_blocked_users_lan_only(world: &mut TwinWorld) -> Result<()> {
+    let c = world.console()?;
+    let cookie = c.cookie.clone().context("not logged in")?;
+    let outside = {
+        let twin = c.twin();
+        let office = twin.session.scenario.office.clone();
+        twin.session
+            .cloud
+            .store
+            .events(&EventFilter::default())?
+            .iter()
+            .filter(|e| blocked_by_security(e) && !in_lan(&office, e.src_ip))
+            .map(|e| e.src_ip.to_string())
+            .collect::<Vec<_>>()
+    };
+    ensure!(
+        !outside.is_empty(),
+        "the store has no block from the internet: the step proves nothing"
+    );
+    let reply = http(c.base(), "GET", "/dashboard", &[("Cookie", &cookie)], "").await?;
+    ensure!(reply.status == 200, "/dashboard answered {}", reply.status);
+    let (_, shown) = widget_rows(&reply.body, "top-blocked-users")?;
+    for (label, n) in &shown {
+        ensure!(
+            !outside.iter().any(|ip| label.contains(ip.as_str())),
+            "the widget lists {label:?} ({n}), a source on the internet"
+        );
+    }
+    Ok(())
+}
+
 /// Seed 001: 「インターネットセキュリティによってブロックされた上位ユーザ / Root
 /// 過去1時間 10」: the blocked events of the window, counted per source
 /// address, the busiest ten.
@@ -54,13 +107,12 @@ async fn top_blocked_users(
             until: Some(now + Duration::from_secs(1)),
             ..EventFilter::default()
         })?;
+        let office = &twin.session.scenario.office;
         let mut per_ip: BTreeMap<String, u64> = BTreeMap::new();
-        for e in events.iter().filter(|e| {
-            matches!(
-                e.action,
-                Action::Block | Action::Reset | Action::Reject | Action::Drop
-            )
-        }) {
+        for e in events
+            .iter()
+            .filter(|e| blocked_by_security(e) && in_lan(office, e.src_ip))
+        {
             *per_ip.entry(e.src_ip.to_string()).or_default() += 1;
         }
         let mut ranked: Vec<(String, u64)> = per_ip.into_iter().collect();

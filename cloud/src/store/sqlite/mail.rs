@@ -78,6 +78,7 @@ impl SqliteStore {
         let mut scoped = filter.clone();
         scoped.engines.clear();
         scoped.src_ip = None;
+        scoped.blocking_only = false;
         let (clause, values) = super::stats::stats_where(&scoped, &[]);
         let sql = format!(
             "SELECT engine, action, sum(count) FROM mail_stats{clause} GROUP BY engine, action"

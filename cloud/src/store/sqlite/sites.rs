@@ -114,6 +114,7 @@ impl SqliteStore {
         }
         let mut scoped = filter.clone();
         scoped.src_ip = None;
+        scoped.blocking_only = false;
         let (clause, mut values) = super::stats::stats_where(&scoped, &[]);
         let totals = format!(
             "SELECT count(*), coalesce(sum(n), 0) FROM \

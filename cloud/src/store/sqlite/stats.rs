@@ -193,6 +193,9 @@ pub(super) fn stats_where(filter: &StatsFilter, extra: &[&str]) -> (String, Vec<
         terms.push("src_ip = ?".into());
         values.push(Value::Text(ip.to_string()));
     }
+    if filter.blocking_only {
+        terms.push("action IN ('block', 'reset', 'reject', 'drop')".into());
+    }
     if terms.is_empty() {
         (String::new(), values)
     } else {
@@ -345,6 +348,7 @@ impl SqliteStore {
         // Allowed traffic has no engine; an engine filter would match nothing.
         let filter = StatsFilter {
             engines: Vec::new(),
+            blocking_only: false,
             ..filter.clone()
         };
         let (clause, values) = stats_where(&filter, &[]);
@@ -389,6 +393,7 @@ impl SqliteStore {
         let filter = StatsFilter {
             engines: Vec::new(),
             src_ip: None,
+            blocking_only: false,
             ..filter.clone()
         };
         let (clause, values) = stats_where(&filter, &[]);
@@ -425,6 +430,7 @@ impl SqliteStore {
         let mut scoped = filter.clone();
         scoped.engines.clear();
         scoped.src_ip = None;
+        scoped.blocking_only = false;
         let (clause, values) = stats_where(&scoped, &[]);
         let sql = format!(
             "SELECT why, sum(flows), sum(packets), sum(bytes) FROM uninspected_stats{clause} \
