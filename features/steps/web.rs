@@ -212,3 +212,75 @@ fn runs_version(world: &mut TwinWorld, version: u32) -> Result<()> {
     );
     Ok(())
 }
+
+#[when(expr = "{string} is added to the allow list and deployed to all gateways")]
+fn allow_and_deploy(world: &mut TwinWorld, entry: String) -> Result<()> {
+    on_allow_list(world, entry)?;
+    deploy_changes(world)
+}
+
+/// One gateway's part in the last "deploy all" (issue 16: an office with a
+/// head office and a branch): its statuses in order, and the version it
+/// runs now, read from the world's record of that gateway (the head
+/// office's or the branch's), not from the deployment report.
+#[then(expr = "the deployment to {string} went {string} and it runs policy version {int}")]
+fn deployment_to(world: &mut TwinWorld, gateway: String, path: String, version: u32) -> Result<()> {
+    let session = world.session()?;
+    let d = session
+        .world
+        .deployments()
+        .iter()
+        .find(|d| d.gateway == gateway)
+        .with_context(|| {
+            let names: Vec<&str> = session
+                .world
+                .deployments()
+                .iter()
+                .map(|d| d.gateway.as_str())
+                .collect();
+            format!("no deployment to {gateway}; the last one reached {names:?}")
+        })?;
+    let went: Vec<&str> = d.history.iter().map(|s| s.label()).collect();
+    let went_ja: Vec<&str> = d.history.iter().map(|s| s.ja()).collect();
+    ensure!(
+        went.join(" -> ") == path || went_ja.join(" -> ") == path,
+        "{gateway} went {} ({}), not {path}",
+        went.join(" -> "),
+        went_ja.join(" -> ")
+    );
+    let running = match session.world.branch_config(&gateway) {
+        Some(config) => config.version,
+        None if session.world.gateway_config().name == gateway => {
+            session.world.gateway_config().version
+        }
+        None => anyhow::bail!("the office has no gateway {gateway}"),
+    };
+    ensure!(
+        running == version && d.running_version == version,
+        "{gateway} runs version {running} (the deployment says {}), not {version}",
+        d.running_version
+    );
+    Ok(())
+}
+
+#[then(expr = "the deployment to {string} failed because {string}")]
+fn deployment_failed_because(world: &mut TwinWorld, gateway: String, needle: String) -> Result<()> {
+    let session = world.session()?;
+    let d = session
+        .world
+        .deployments()
+        .iter()
+        .find(|d| d.gateway == gateway)
+        .with_context(|| format!("no deployment to {gateway}"))?;
+    ensure!(
+        d.status() == DeployStatus::Failed,
+        "{gateway} is {}, not failed",
+        d.status().label()
+    );
+    let reason = d.reason.as_deref().unwrap_or_default();
+    ensure!(
+        reason.contains(&needle),
+        "{gateway} failed because {reason:?}, which does not say {needle:?}"
+    );
+    Ok(())
+}

@@ -2,9 +2,11 @@
 //! of the office, and the per-gateway deployment status the console shows
 //! (配信中 deploying -> 成功 success, or 失敗 failed with the reason).
 //!
-//! Atomic across the office: the policy is validated once, every gateway is
-//! checked to accept the new version, and only then is each one switched.
-//! A refused policy leaves every gateway on the policy it was running.
+//! The policy is validated once: a refused policy leaves every gateway on
+//! the policy it was running. Then each gateway of the office (its own and
+//! its branches', `branch_gateways:`) is switched to one new version; a
+//! gateway that is offline (cut off from the cloud) or whose driver refuses
+//! fails with the reason and keeps its policy, and the others still switch.
 
 use crate::attach::GatewayDriver;
 use appliance::gateway::DeployOutcome;
@@ -73,21 +75,64 @@ impl GatewayDeployment {
     }
 }
 
-/// A gateway "deploy all" reaches: its driver, and the configuration it
-/// runs (replaced when the gateway takes a new one).
+/// A gateway "deploy all" reaches: its driver, the configuration it runs
+/// (replaced when the gateway takes a new one), and since when it has been
+/// offline (cut off from the cloud console), if it is.
 pub struct Target<'a> {
     pub driver: &'a mut dyn GatewayDriver,
     pub config: &'a mut Config,
+    pub offline_since: Option<Instant>,
 }
 
 impl Target<'_> {
-    /// Deploys `config` through the driver; on success it is the running one.
+    /// Deploys `config` through the driver; on success it is the running
+    /// one. A gateway the cloud cannot reach does not get it: it keeps the
+    /// policy it runs (FAQ Q21's box whose 「Cloud Consoleに接続」 light is out).
     pub fn deploy(&mut self, config: Config) -> DeployOutcome {
+        if let Some(since) = self.offline_since {
+            return DeployOutcome::Failed {
+                kept_version: self.config.version,
+                reason: format!(
+                    "offline: the gateway has not reached the Cloud Console since {} (JST)",
+                    since.jst_string()
+                ),
+            };
+        }
         let outcome = self.driver.deploy(config.clone());
         if matches!(outcome, DeployOutcome::Success { .. }) {
             *self.config = config;
         }
         outcome
+    }
+}
+
+/// The gateway of one of the office's other sites (a branch): it runs in
+/// process, with no LAN simulated behind it, so that "deploy all" reaches
+/// every gateway of the office as the console's does.
+pub struct BranchGateway {
+    pub gateway: appliance::Gateway,
+    pub config: Config,
+    pub offline_since: Option<Instant>,
+}
+
+impl BranchGateway {
+    /// A branch named `name` running the head office's configuration.
+    pub fn new(name: &str, head: &Config, intel: &appliance::FrozenIntel) -> BranchGateway {
+        let mut config = head.clone();
+        config.name = name.to_string();
+        BranchGateway {
+            gateway: appliance::Gateway::new(config.clone(), intel.clone()),
+            config,
+            offline_since: None,
+        }
+    }
+
+    pub fn target(&mut self) -> Target<'_> {
+        Target {
+            driver: &mut self.gateway,
+            config: &mut self.config,
+            offline_since: self.offline_since,
+        }
     }
 }
 
@@ -161,6 +206,7 @@ mod tests {
         let mut g = Target {
             driver: &mut gateway,
             config: &mut config,
+            offline_since: None,
         };
         let policy = Policy {
             profile: "test".into(),
@@ -198,6 +244,38 @@ mod tests {
         assert_eq!(
             DeployStatus::from_label("成功"),
             Some(DeployStatus::Success)
+        );
+    }
+
+    #[test]
+    fn an_offline_gateway_fails_and_keeps_its_policy_while_the_others_switch() {
+        let intel = FrozenIntel::default();
+        let mut head = BranchGateway::new("head", &Config::default(), &intel);
+        let mut branch = BranchGateway::new("branch", &Config::default(), &intel);
+        branch.offline_since = Some(Instant::from_secs(100));
+        let policy = Policy {
+            profile: "new".into(),
+            ..Policy::default()
+        };
+        let r = deploy_all(
+            &mut [head.target(), branch.target()],
+            Ok(policy),
+            Instant::from_secs(200),
+        );
+        assert_eq!(r[0].status(), DeployStatus::Success);
+        assert_eq!(r[1].status(), DeployStatus::Failed);
+        assert!(
+            r[1].reason
+                .as_deref()
+                .is_some_and(|x| x.starts_with("offline"))
+        );
+        assert_eq!((head.config.version, branch.config.version), (2, 1));
+        assert_eq!(head.config.policy.profile, "new");
+        assert_ne!(branch.config.policy.profile, "new");
+        assert_eq!(
+            branch.gateway.config(),
+            &branch.config,
+            "the branch runs its old policy"
         );
     }
 }

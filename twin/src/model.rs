@@ -42,6 +42,9 @@ pub struct Office {
     pub dns_server: Ipv4Addr,
     /// The gateway's name in logs and alerts.
     pub gateway_name: String,
+    /// The gateways of the office's other sites (a head office's branch):
+    /// "deploy all" reaches them too. Their LANs are not simulated.
+    pub branch_gateways: Vec<String>,
     /// The office administrator's mailbox (monthly reports land there).
     pub admin_mail: String,
     pub hosts: Vec<HostSpec>,
@@ -305,6 +308,11 @@ pub enum TimelineAction {
     GatewayOffline,
     /// The gateway reports to the cloud again.
     GatewayOnline,
+    /// A branch's gateway loses its link to the cloud console: "deploy
+    /// all" cannot reach it.
+    BranchOffline { gateway: String },
+    /// The branch's gateway reaches the cloud again.
+    BranchOnline { gateway: String },
     /// The administrator blocks a device by MAC or IP on the gateway (FAQ
     /// Q2): a new policy version is deployed with the device on the list.
     BlockDevice {

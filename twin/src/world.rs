@@ -147,6 +147,8 @@ pub struct World {
     gateway_config: Config,
     /// Whether a gateway build outside this process plays the gateway.
     gateway_external: bool,
+    /// The gateways of the office's other sites, reached by "deploy all".
+    branches: Vec<crate::deploy::BranchGateway>,
     gateway_wake: Option<Instant>,
     actions: Actions,
     internet: Internet,
@@ -249,7 +251,10 @@ impl World {
                 TimelineAction::Isolate { host } | TimelineAction::Reconnect { host } => {
                     find(host)?;
                 }
-                TimelineAction::GatewayOffline | TimelineAction::GatewayOnline => {}
+                TimelineAction::GatewayOffline
+                | TimelineAction::GatewayOnline
+                | TimelineAction::BranchOffline { .. }
+                | TimelineAction::BranchOnline { .. } => {}
                 TimelineAction::BlockDevice { .. } => {}
             }
             agenda.schedule(entry.at.max(now), Due::Timeline(i));
@@ -278,6 +283,13 @@ impl World {
             )),
             gateway_config: scenario.gateway.clone(),
             gateway_external: false,
+            branches: office
+                .branch_gateways
+                .iter()
+                .map(|name| {
+                    crate::deploy::BranchGateway::new(name, &scenario.gateway, &scenario.intel)
+                })
+                .collect(),
             gateway_wake: None,
             actions: Actions::default(),
             internet: Internet::new(scenario, now),
@@ -612,20 +624,49 @@ impl World {
         crate::deploy::Target {
             driver: self.gateway.as_mut(),
             config: &mut self.gateway_config,
+            offline_since: self.offline_since,
         }
     }
 
     /// "Deploy all": `policy` (or why it was refused) to every gateway of
-    /// the office (today one), now; see [`crate::deploy`]. Each gateway's
-    /// driver answers for it (a firmware under test refuses what its
-    /// control protocol cannot carry).
+    /// the office (its own, then its branches'), now; see
+    /// [`crate::deploy`]. Each gateway's driver answers for it (a firmware
+    /// under test refuses what its control protocol cannot carry); one the
+    /// cloud cannot reach fails and keeps its policy.
     pub fn deploy_all(
         &mut self,
         policy: Result<appliance::policy::Policy, String>,
     ) -> &[crate::deploy::GatewayDeployment] {
         let now = self.now;
-        self.deployments = crate::deploy::deploy_all(&mut [self.deploy_target()], policy, now);
+        let head = crate::deploy::Target {
+            driver: self.gateway.as_mut(),
+            config: &mut self.gateway_config,
+            offline_since: self.offline_since,
+        };
+        let mut targets = vec![head];
+        targets.extend(self.branches.iter_mut().map(|b| b.target()));
+        self.deployments = crate::deploy::deploy_all(&mut targets, policy, now);
         &self.deployments
+    }
+
+    /// The configuration the branch gateway `name` runs, if the office has it.
+    pub fn branch_config(&self, name: &str) -> Option<&Config> {
+        self.branches
+            .iter()
+            .find(|b| b.config.name == name)
+            .map(|b| &b.config)
+    }
+
+    /// Takes a branch's gateway off the cloud (`false`) or puts it back.
+    pub fn set_branch_online(&mut self, name: &str, online: bool) {
+        let now = self.now;
+        if let Some(b) = self.branches.iter_mut().find(|b| b.config.name == name) {
+            b.offline_since = if online {
+                None
+            } else {
+                b.offline_since.or(Some(now))
+            };
+        }
     }
 
     /// Each gateway's status after the last "deploy all" (empty before any).

@@ -47,6 +47,18 @@ pub(super) fn validate_office(doc: &Doc<'_>, raw: RawOffice) -> Result<Office, L
 
     require_text(doc, "title", &raw.title)?;
     require_text(doc, "gateway_name", &raw.gateway_name)?;
+    let mut gateway_names = vec![raw.gateway_name.clone()];
+    for (i, name) in raw.branch_gateways.iter().enumerate() {
+        let at = format!("branch_gateways[{i}]");
+        require_text(doc, &at, name)?;
+        if gateway_names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            return Err(doc
+                .error_at(&at, format!("gateway name `{name}` is used twice"))
+                .label("each gateway has its own name")
+                .into());
+        }
+        gateway_names.push(name.clone());
+    }
     require_mail(doc, "admin_mail", &raw.admin_mail)?;
     in_lan("router.ip", "the router's address", raw.router.ip)?;
     usable_mac("router.mac", raw.router.mac.0)?;
@@ -116,6 +128,7 @@ pub(super) fn validate_office(doc: &Doc<'_>, raw: RawOffice) -> Result<Office, L
         router_mac: raw.router.mac.0,
         dns_server: raw.dns_server,
         gateway_name: raw.gateway_name,
+        branch_gateways: raw.branch_gateways,
         admin_mail: raw.admin_mail,
         hosts,
     })

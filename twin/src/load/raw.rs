@@ -31,6 +31,10 @@ pub(crate) struct RawOffice {
     pub router: RawRouter,
     pub dns_server: Ipv4Addr,
     pub gateway_name: String,
+    /// The gateways of the office's other sites (a branch), which "deploy
+    /// all" reaches too; their LANs are not simulated.
+    #[serde(default)]
+    pub branch_gateways: Vec<String>,
     pub admin_mail: String,
     pub hosts: Vec<RawHost>,
 }
@@ -236,6 +240,10 @@ pub(crate) struct RawTimelineEntry {
     /// `offline` or `online`: the gateway's link to the cloud console.
     #[serde(default)]
     pub gateway: Option<RawGatewayState>,
+    /// Which gateway goes offline or online: one of the office's
+    /// `branch_gateways` (the office's own gateway if left out).
+    #[serde(default)]
+    pub branch: Option<String>,
     #[serde(default)]
     pub block_device: Option<traffic::RawBlockDevice>,
     #[serde(default)]

@@ -427,6 +427,7 @@ impl ScenarioCheck<'_, '_> {
         let doc = self.doc;
         let mut isolated: Vec<String> = Vec::new();
         let mut offline = false;
+        let mut branches_offline: Vec<String> = Vec::new();
         let mut previous: Option<Instant> = None;
         let mut entries = Vec::with_capacity(raw.len());
         for (i, entry) in raw.into_iter().enumerate() {
@@ -458,6 +459,63 @@ impl ScenarioCheck<'_, '_> {
                 entries.push(TimelineEntry {
                     at: when,
                     action: TimelineAction::BlockDevice { mac, ip },
+                    note: entry.note,
+                });
+                continue;
+            }
+            if let Some(branch) = entry.branch {
+                let (None, None, Some(state)) = (&entry.isolate, &entry.reconnect, entry.gateway)
+                else {
+                    return Err(doc
+                        .error_at(
+                            &at("branch"),
+                            "`branch` names whose `gateway` goes offline or online",
+                        )
+                        .label("without `gateway: offline` or `online`")
+                        .into());
+                };
+                let Some(name) = self
+                    .office
+                    .branch_gateways
+                    .iter()
+                    .find(|g| g.eq_ignore_ascii_case(branch.trim()))
+                else {
+                    return Err(doc
+                        .error_at(
+                            &at("branch"),
+                            format!("no branch gateway `{branch}` in the office"),
+                        )
+                        .label("unknown gateway")
+                        .help(format!(
+                            "the office's branch gateways: {}",
+                            if self.office.branch_gateways.is_empty() {
+                                "none (`branch_gateways:` in the office file)".to_string()
+                            } else {
+                                self.office.branch_gateways.join(", ")
+                            }
+                        ))
+                        .into());
+                };
+                let going_offline = state == RawGatewayState::Offline;
+                let was_offline = branches_offline.contains(name);
+                if going_offline == was_offline {
+                    let now = if was_offline { "offline" } else { "online" };
+                    return Err(doc
+                        .error_at(&at("gateway"), format!("{name} is already {now}"))
+                        .label("no change")
+                        .into());
+                }
+                let gateway = name.clone();
+                let action = if going_offline {
+                    branches_offline.push(gateway.clone());
+                    TimelineAction::BranchOffline { gateway }
+                } else {
+                    branches_offline.retain(|g| *g != gateway);
+                    TimelineAction::BranchOnline { gateway }
+                };
+                entries.push(TimelineEntry {
+                    at: when,
+                    action,
                     note: entry.note,
                 });
                 continue;

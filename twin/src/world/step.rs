@@ -75,6 +75,14 @@ impl World {
                         self.set_gateway_online(true);
                         Ok(())
                     }
+                    TimelineAction::BranchOffline { gateway } => {
+                        self.set_branch_online(&gateway, false);
+                        Ok(())
+                    }
+                    TimelineAction::BranchOnline { gateway } => {
+                        self.set_branch_online(&gateway, true);
+                        Ok(())
+                    }
                     TimelineAction::BlockDevice { mac, ip } => {
                         self.block_device(mac, ip);
                         Ok(())

@@ -61,6 +61,7 @@ fn office(pcs: usize) -> Office {
         router_mac: Mac([0x00, 0x24, 0xa5, 0x00, 0x00, 0x01]),
         dns_server: Ipv4Addr::new(198, 51, 100, 53),
         gateway_name: "CloudEdge50-printshop".into(),
+        branch_gateways: Vec::new(),
         admin_mail: "admin@print-shop.example".into(),
         hosts,
     }
