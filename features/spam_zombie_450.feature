@@ -1,6 +1,9 @@
-# Seed 001 (NTT West, Emotet対策推奨設定): email reputation always rejects
-# RBL+ matches (550) and temporarily rejects Zombie matches with the
-# configured SMTP code (450 by default, 400-599). Seed 000 FAQ Q18: the
+# Seed 001 (NTT West, Emotet対策推奨設定): email reputation's recommended
+# treatment always rejects RBL+ matches (550: the seed gives no code for
+# 「常時拒否」; a permanent refusal is 5xx, and 550 is this project's choice)
+# and temporarily rejects Zombie matches (450, 「一時的に拒否」). The other
+# treatment applies the configured code (400-599) and string to every
+# match. Seed 000 FAQ Q18: the
 # "[SPAM]" tag on a partner's mails comes and goes, because several weak
 # factors add up in one mail and not in the next.
 Feature: Email reputation and anti-spam at the office's mail server (メールレピュテーション・スパム対策)
@@ -22,14 +25,29 @@ Feature: Email reputation and anti-spam at the office's mail server (メール�
     And the gateway logs 1 "anti-spam" detection from "198.51.100.80"
     And the "threat" log matches the golden file "spam-zombie-450-threats"
 
-  Scenario: the Zombie code is configurable
+  # Seed 001 gives two treatments: 「初期設定の推奨処理」 (RBL+に一致する接続を常時
+  # 拒否 / Zombieに一致する接続を一時的に拒否) and 「一致するすべての接続に適用する
+  # 処理」 with 「SMTPのエラーコード (範囲400~599、初期設定値=450)」 and 「SMTPの
+  # エラー文字列」. The code and string belong to the second: every listed
+  # sender, RBL+ or Zombie, gets them.
+  Scenario: applied to all matching connections, the configured code and string answer every listed sender
     Given the scenario "spam-zombie-450"
-    When the email reputation SMTP error code is set to 421
+    When email reputation applies to all matching connections the SMTP error code 421 and the string "Try again later"
     And "203.0.113.77" sends the mail "zombie-sender.eml" to "info@print-shop.example"
-    Then the connection from "203.0.113.77" is rejected with SMTP code 421
+    Then the connection from "203.0.113.77" is rejected with the SMTP reply "421 Try again later"
+    When "203.0.113.66" sends the mail "zombie-sender.eml" to "info@print-shop.example"
+    Then the connection from "203.0.113.66" is rejected with the SMTP reply "421 Try again later"
     When "198.51.100.80" sends the mail "partner-seminar-2.eml" to "info@print-shop.example"
     Then the mail from "198.51.100.80" is accepted
     And the mail to "info@print-shop.example" has no subject tag
+
+  Scenario: the recommended treatment keeps its own codes: the configured code is the other mode's
+    Given the scenario "spam-zombie-450"
+    When the email reputation SMTP error code is set to 421
+    And "203.0.113.77" sends the mail "zombie-sender.eml" to "info@print-shop.example"
+    Then the connection from "203.0.113.77" is rejected with SMTP code 450
+    When "203.0.113.66" sends the mail "zombie-sender.eml" to "info@print-shop.example"
+    Then the connection from "203.0.113.66" is rejected with SMTP code 550
 
   # Seed 000: 「送信元の情報(メールアドレス、ドメイン、IPアドレス等)とブラックリストとの
   # 突合によるブロック機能」: a sender on the block list is blocked, not tagged.

@@ -177,6 +177,26 @@ fn rejected_with(world: &mut TwinWorld, who: String, code: u16) -> Result<()> {
     }
 }
 
+#[then(expr = "the connection from {string} is rejected with the SMTP reply {string}")]
+fn rejected_with_reply(world: &mut TwinWorld, who: String, line: String) -> Result<()> {
+    let ip = world.resolve_host(&who)?;
+    let session = world.session()?;
+    let last = session
+        .world
+        .mail_sessions()
+        .into_iter()
+        .rfind(|r| r.client == ip)
+        .with_context(|| format!("{who} ({ip}) never opened a mail session"))?;
+    match &last.result {
+        Some(ClientResult::Refused { code, reply, .. })
+            if format!("{code} {}", reply.trim()) == line || reply.trim() == line =>
+        {
+            Ok(())
+        }
+        other => bail!("the last mail session of {who} ({ip}) ended {other:?}, not with {line:?}"),
+    }
+}
+
 #[then(expr = "the mail from {string} is accepted")]
 fn accepted(world: &mut TwinWorld, who: String) -> Result<()> {
     let ip = world.resolve_host(&who)?;
@@ -227,6 +247,29 @@ fn download_complete(world: &mut TwinWorld, host: String, url: String) -> Result
     Ok(())
 }
 
+/// Seed 001: 「一致するすべての接続に適用する処理」 with 「SMTPのエラーコード (範囲
+/// 400~599、初期設定値=450)」 and 「SMTPのエラー文字列」.
+#[when(
+    expr = "email reputation applies to all matching connections the SMTP error code {int} and the string {string}"
+)]
+fn set_smtp_all(world: &mut TwinWorld, code: u16, text: String) -> Result<()> {
+    let code = appliance::config::SmtpCode::new(code).map_err(anyhow::Error::msg)?;
+    let text = appliance::config::SmtpText::new(&text).map_err(anyhow::Error::msg)?;
+    let session = world.session()?;
+    let mut config = session.world.gateway_config().clone();
+    config.version += 1;
+    let rep = &mut config.mail.email_reputation;
+    rep.mode = appliance::config::ReputationMode::All;
+    rep.smtp_error_code = code;
+    rep.smtp_error_string = Some(text);
+    match session.world.deploy_gateway(config) {
+        appliance::gateway::DeployOutcome::Success { .. } => Ok(()),
+        other => bail!("the gateway refused the new policy: {other:?}"),
+    }
+}
+
+/// The recommended treatment's code is not the configured one: setting the
+/// code alone (the other mode's field) changes nothing.
 #[when(expr = "the email reputation SMTP error code is set to {int}")]
 fn set_smtp_code(world: &mut TwinWorld, code: u16) -> Result<()> {
     let code = appliance::config::SmtpCode::new(code).map_err(anyhow::Error::msg)?;

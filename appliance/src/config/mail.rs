@@ -156,27 +156,92 @@ impl Sensitivity {
     }
 }
 
-/// メールレピュテーション.
+/// メールレピュテーション. Seed 001 gives the console's two choices: 「初期設定
+/// の推奨処理」 (RBL+に一致する接続を常時拒否 / Zombieに一致する接続を一時的に
+/// 拒否) and 「一致するすべての接続に適用する処理」 with its 「SMTPのエラーコード
+/// (範囲400~599、初期設定値=450)」 and 「SMTPのエラー文字列」.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct EmailReputationPolicy {
     pub enabled: bool,
-    /// RBL+に一致する接続を常時拒否 (550).
+    pub mode: ReputationMode,
+    /// Recommended mode: RBL+に一致する接続を常時拒否 (550: a permanent
+    /// refusal; the seed gives no code, 550 is this project's choice).
     pub reject_rbl_plus: bool,
-    /// Zombieに一致する接続を一時的に拒否.
+    /// Recommended mode: Zombieに一致する接続を一時的に拒否 (450: temporary).
     pub reject_zombie: bool,
-    /// SMTPのエラーコード for Zombie (400-599, default 450).
+    /// `all` mode: SMTPのエラーコード for every matching connection
+    /// (400-599, default 450).
     pub smtp_error_code: SmtpCode,
+    /// `all` mode: SMTPのエラー文字列, the reply text after the code; the
+    /// gateway's own text when left out.
+    pub smtp_error_string: Option<SmtpText>,
+}
+
+/// How email reputation treats a listed sender.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReputationMode {
+    /// 初期設定の推奨処理: RBL+ refused for good (550), Zombie for now (450).
+    #[default]
+    Recommended,
+    /// 一致するすべての接続に適用する処理: every listed sender refused with
+    /// the configured code and string.
+    All,
 }
 
 impl Default for EmailReputationPolicy {
     fn default() -> Self {
         EmailReputationPolicy {
             enabled: true,
+            mode: ReputationMode::Recommended,
             reject_rbl_plus: true,
             reject_zombie: true,
             smtp_error_code: SmtpCode(450),
+            smtp_error_string: None,
         }
+    }
+}
+
+/// The text of an SMTP reply line: printable ASCII (RFC 5321 4.2), at most
+/// 200 characters, not empty; anything else is refused when the
+/// configuration is read, so no configured text can break the reply line.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct SmtpText(String);
+
+impl SmtpText {
+    pub const MAX: usize = 200;
+
+    pub fn new(text: &str) -> Result<SmtpText, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("the SMTP error string is empty".into());
+        }
+        if text.len() > SmtpText::MAX {
+            return Err(format!(
+                "the SMTP error string is {} characters long; at most {}",
+                text.len(),
+                SmtpText::MAX
+            ));
+        }
+        if let Some(c) = text.chars().find(|c| !(' '..='~').contains(c)) {
+            return Err(format!(
+                "the SMTP error string holds {c:?}: only printable ASCII fits in an SMTP reply"
+            ));
+        }
+        Ok(SmtpText(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for SmtpText {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        SmtpText::new(&text)
     }
 }
 
@@ -218,6 +283,19 @@ mod tests {
         assert!(SmtpCode::new(399).is_err());
         assert!(SmtpCode::new(600).is_err());
         assert_eq!(SmtpCode::new(599).map(SmtpCode::get), Ok(599));
+    }
+
+    #[test]
+    fn smtp_text_is_one_printable_ascii_line() {
+        assert_eq!(
+            SmtpText::new(" Try again later ").map(|t| t.as_str().to_string()),
+            Ok("Try again later".to_string())
+        );
+        for bad in ["", "   ", "two\r\nlines", "nul\0", "再送してください"] {
+            assert!(SmtpText::new(bad).is_err(), "{bad:?}");
+        }
+        assert!(SmtpText::new(&"x".repeat(SmtpText::MAX)).is_ok());
+        assert!(SmtpText::new(&"x".repeat(SmtpText::MAX + 1)).is_err());
     }
 
     /// serde_yaml is not a dependency of the appliance: read `key: n` by hand

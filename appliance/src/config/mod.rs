@@ -28,7 +28,7 @@ use std::net::Ipv4Addr;
 
 pub use mail::{
     AntiMalwarePolicy, AntiSpamPolicy, EmailReputationPolicy, MailSecurityPolicy,
-    MalwareMailAction, Sensitivity, SmtpCode, UnscannableAction,
+    MalwareMailAction, ReputationMode, Sensitivity, SmtpCode, SmtpText, UnscannableAction,
 };
 
 /// Everything a gateway needs to run; replaced as a whole by `Gateway::deploy`.

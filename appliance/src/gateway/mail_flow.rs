@@ -107,16 +107,20 @@ impl Gateway {
             if let Verdict::Detect(d) = rep.verdict {
                 match rep.smtp_code {
                     Some(code) => {
-                        let list = if code == 550 && d.threat.starts_with("RBL+") {
+                        let list = if d.threat.starts_with("RBL+") {
                             "RBL+"
                         } else {
                             "Zombie"
                         };
                         let class = if code >= 500 { 5 } else { 4 };
-                        let line = format!(
-                            "{code} {class}.7.1 Service unavailable; client host [{}] blocked using {list}\r\n",
-                            packet.src
-                        );
+                        let line = match &rep.smtp_text {
+                            // SMTPのエラー文字列 (checked printable ASCII on load).
+                            Some(text) => format!("{code} {text}\r\n"),
+                            None => format!(
+                                "{code} {class}.7.1 Service unavailable; client host [{}] blocked using {list}\r\n",
+                                packet.src
+                            ),
+                        };
                         refusal = Some((line, d));
                     }
                     None => self.report_mail(now, &d, &parties_of(&from_client), out),

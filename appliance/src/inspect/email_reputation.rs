@@ -10,7 +10,7 @@
 //! both lists is rejected permanently.
 
 use super::{Detection, Verdict};
-use crate::config::EmailReputationPolicy;
+use crate::config::{EmailReputationPolicy, ReputationMode};
 use crate::event::{Action, Engine};
 use crate::intel::Intel;
 use crate::reason::Reason;
@@ -62,6 +62,8 @@ pub fn lookup(intel: &dyn Intel, ip: Ipv4Addr, zone: &str) -> Lookup {
 pub struct Outcome {
     pub verdict: Verdict,
     pub smtp_code: Option<u16>,
+    /// The configured reply text (`all` mode's SMTPのエラー文字列), if any.
+    pub smtp_text: Option<String>,
     pub errors: Vec<String>,
 }
 
@@ -70,20 +72,31 @@ pub fn inspect(server: Ipv4Addr, policy: &EmailReputationPolicy, intel: &dyn Int
     let mut outcome = Outcome {
         verdict: Verdict::Pass,
         smtp_code: None,
+        smtp_text: None,
         errors: Vec::new(),
     };
     if !policy.enabled {
         return outcome;
     }
-    let lists = [
-        ("RBL+", RBL_PLUS_ZONE, policy.reject_rbl_plus, 550u16),
-        (
-            "Zombie",
-            ZOMBIE_ZONE,
-            policy.reject_zombie,
-            policy.smtp_error_code.get(),
-        ),
-    ];
+    let all = policy.mode == ReputationMode::All;
+    let configured = policy.smtp_error_code.get();
+    let lists = if all {
+        [
+            ("RBL+", RBL_PLUS_ZONE, true, configured),
+            ("Zombie", ZOMBIE_ZONE, true, configured),
+        ]
+    } else {
+        [
+            ("RBL+", RBL_PLUS_ZONE, policy.reject_rbl_plus, 550u16),
+            ("Zombie", ZOMBIE_ZONE, policy.reject_zombie, 450u16),
+        ]
+    };
+    if all {
+        outcome.smtp_text = policy
+            .smtp_error_string
+            .as_ref()
+            .map(|t| t.as_str().to_string());
+    }
     for (list, zone, reject, code) in lists {
         match lookup(intel, server, zone) {
             Lookup::Listed { code: ret } => {
@@ -177,9 +190,21 @@ mod tests {
         let mut policy = EmailReputationPolicy::default();
         assert_eq!(inspect(rbl, &policy, &intel).smtp_code, Some(550));
         assert_eq!(inspect(zombie, &policy, &intel).smtp_code, Some(450));
+        // The configured code belongs to the other mode: the recommended
+        // treatment keeps 450 for Zombie.
         policy.smtp_error_code =
             crate::config::SmtpCode::new(421).unwrap_or(policy.smtp_error_code);
-        assert_eq!(inspect(zombie, &policy, &intel).smtp_code, Some(421));
+        assert_eq!(inspect(zombie, &policy, &intel).smtp_code, Some(450));
+        assert_eq!(inspect(zombie, &policy, &intel).smtp_text, None);
+        // 一致するすべての接続に適用する処理: both lists, the code and string.
+        policy.mode = crate::config::ReputationMode::All;
+        policy.reject_rbl_plus = false;
+        policy.smtp_error_string = crate::config::SmtpText::new("Try again later").ok();
+        for listed in [rbl, zombie] {
+            let o = inspect(listed, &policy, &intel);
+            assert_eq!(o.smtp_code, Some(421), "{listed}");
+            assert_eq!(o.smtp_text.as_deref(), Some("Try again later"));
+        }
         let o = inspect(refused, &policy, &intel);
         assert_eq!(o.verdict, Verdict::Pass);
         assert_eq!(o.smtp_code, None);

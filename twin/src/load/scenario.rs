@@ -120,6 +120,20 @@ impl ScenarioCheck<'_, '_> {
             config.seed = seed;
         }
         check_thresholds(doc, "gateway.", &config)?;
+        // Seed 001: the code and string belong to 「一致するすべての接続に適用する
+        // 処理」; with the recommended treatment they would silently do nothing.
+        if config.mail.email_reputation.mode != appliance::config::ReputationMode::All {
+            for key in ["smtp_error_code", "smtp_error_string"] {
+                let path = format!("gateway.mail.email_reputation.{key}");
+                if doc.has(&path) {
+                    return Err(doc
+                        .error_at(&path, format!("`{key}` applies only with `mode: all`"))
+                        .label("not used by the recommended treatment")
+                        .help("the recommended treatment refuses RBL+ with 550 and Zombie with 450; set `mode: all` to apply your own code and string to every listed sender")
+                        .into());
+                }
+            }
+        }
         if config.alerts.enabled {
             require_mail(doc, "gateway.alerts.to", &config.alerts.to)?;
             require_mail(doc, "gateway.alerts.from", &config.alerts.from)?;

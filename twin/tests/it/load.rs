@@ -496,6 +496,41 @@ fn the_gateway_is_online_since_before_the_start() {
     );
 }
 
+/// Seed 001: the SMTP code and string are the "apply to all matching
+/// connections" treatment's; with the recommended one they are refused at
+/// their place rather than silently ignored.
+#[test]
+fn the_smtp_code_needs_the_all_mode() {
+    let with = |block: &str| {
+        edit(
+            SCENARIO,
+            "seed: 7\n",
+            &format!("seed: 7\ngateway:\n  mail:\n    email_reputation:\n{block}"),
+        )
+    };
+    assert_refused(
+        scenario(&with("      smtp_error_code: 421\n")),
+        "scenarios/test-scenario.yaml:10:24: ",
+        "applies only with `mode: all`",
+    );
+    let all = scenario(&with(
+        "      mode: all\n      smtp_error_code: 421\n      smtp_error_string: Try again later\n",
+    ))
+    .expect("loads");
+    let rep = &all.gateway.mail.email_reputation;
+    assert_eq!(rep.smtp_error_code.get(), 421);
+    assert_eq!(
+        rep.smtp_error_string.as_ref().map(|t| t.as_str()),
+        Some("Try again later")
+    );
+    assert!(
+        scenario(&with(
+            "      mode: all\n      smtp_error_string: \"two\\r\\nlines\"\n"
+        ))
+        .is_err()
+    );
+}
+
 #[test]
 fn the_test_scenario_itself_is_fine() {
     let s = scenario(SCENARIO).expect("loads");
