@@ -80,6 +80,14 @@ Feature: The cloud console
     When I log in to the console
     Then the dashboard's top blocked users are the store's blocked events of the last 1 hour by user, led by "PC-XP"
 
+  # Seed 001, the dashboard's other widgets: 「セキュリティ状況」 and the APT
+  # widget (C&C callbacks, intrusion prevention and anti-malware, newest first).
+  Scenario: the security status and the APT widget count the store's week
+    Given the console on scenario "winxp-cnc-beacon" after 12 hours
+    When I log in to the console
+    Then the dashboard's APT widget counts the store's C&C, IPS and anti-malware events of 7 days, the newest from "PC-XP"
+    And the dashboard's security status counts each engine's events of 7 days as the store does
+
   # Issue 16: the same widget names the office's users only: the senders that
   # email reputation refused (seed 001: Zombie 450, RBL+) are on the internet.
   Scenario: the top users blocked by internet security are the office's, not the senders refused

@@ -90,3 +90,23 @@ Feature: The company's own site blocked by the video category (自社HPが動画
     And host "PC-06" opens "http://www.douga.example/"
     Then host "PC-05" receives the page "http://www.print-shop.example/movies/"
     And host "PC-06" gets the block page for "http://www.douga.example/" with reason "URLフィルタリング"
+
+  # Seed 000 FAQ Q10: 「「許可リスト」や「カテゴリ単位の許可」「時間帯別ポリシー」など
+  # 柔軟な運用が可能です。業務に必要なサイトはまとめて許可リスト登録することもできます。」
+  # A category allowed for one PC above the business-hours block, and several
+  # sites put on the allow list at once; everyone else stays blocked.
+  Scenario: a category allowed for one PC above the block, and several sites allowed at once
+    Given the scenario "misblocked-company-site"
+    And the category "Streaming Media" is allowed for "PC-05" above the other rules
+    When the policy changes are deployed to all gateways
+    And the twin runs for 2 hours
+    And host "PC-05" opens "http://www.douga.example/"
+    And host "PC-06" opens "http://www.douga.example/"
+    Then host "PC-05" receives the page "http://www.douga.example/"
+    And host "PC-06" gets the block page for "http://www.douga.example/" with reason "category Streaming Media"
+    Given the sites "www.print-shop.example, www.douga.example" are put on the allow list at once
+    When the policy changes are deployed to all gateways
+    And host "PC-06" opens "http://www.douga.example/"
+    And host "PC-07" opens "http://www.print-shop.example/movies/"
+    Then host "PC-06" receives the page "http://www.douga.example/"
+    And host "PC-07" receives the page "http://www.print-shop.example/movies/"

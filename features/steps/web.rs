@@ -112,6 +112,41 @@ fn category_blocked(world: &mut TwinWorld, category: String) -> Result<()> {
     })
 }
 
+/// Seed 000 FAQ Q10: 「カテゴリ単位の許可」: a rule allowing a category for
+/// some sources, above the rules that block it (rules are read top-down).
+#[given(expr = "the category {string} is allowed for {string} above the other rules")]
+fn category_allowed_for(world: &mut TwinWorld, category: String, who: String) -> Result<()> {
+    let ip = world.resolve_host(&who)?;
+    world.edit_policy(|p| {
+        let cat = p
+            .categories
+            .get(&category)
+            .with_context(|| format!("unknown URL category {category:?}"))?
+            .clone();
+        p.url_filtering.rules.insert(
+            0,
+            Rule {
+                name: format!("{}を{who}に許可", cat.ja),
+                sources: vec![appliance::policy::Source::Ip(ip)],
+                categories: vec![cat.name],
+                applications: Vec::new(),
+                schedule: None,
+                action: RuleAction::Allow,
+            },
+        );
+        Ok(())
+    })
+}
+
+/// Seed 000 FAQ Q10: 「業務に必要なサイトはまとめて許可リスト登録することもできます」.
+#[given(expr = "the sites {string} are put on the allow list at once")]
+fn allow_many(world: &mut TwinWorld, sites: String) -> Result<()> {
+    for site in sites.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        on_allow_list(world, site.to_string())?;
+    }
+    Ok(())
+}
+
 #[given(expr = "{string} is on the allow list")]
 fn on_allow_list(world: &mut TwinWorld, entry: String) -> Result<()> {
     let entry = Entry::parse(&entry).map_err(|e| anyhow::anyhow!("{}: {}", e.message, e.help))?;

@@ -176,3 +176,92 @@ async fn widget_led_over_http(world: &mut TwinWorld, widget: String, leader: Str
         None => anyhow::bail!("{widget} is empty"),
     }
 }
+
+/// The events of the dashboard's 7-day window, from the store directly.
+fn week_of_events(c: &super::ConsoleWorld) -> Result<Vec<appliance::Event>> {
+    let twin = c.twin();
+    let now = twin.session.now();
+    Ok(twin.session.cloud.store.events(&EventFilter {
+        from: Some(now - Duration::from_secs(7 * 86_400)),
+        until: Some(now + Duration::from_secs(1)),
+        ..EventFilter::default()
+    })?)
+}
+
+/// Seed 001's dashboard: the APT widget (標的型攻撃の検出: C&C callbacks,
+/// intrusion prevention and anti-malware) counts the store's events of the
+/// 7 days and lists the newest first.
+#[then(
+    expr = "the dashboard's APT widget counts the store's C&C, IPS and anti-malware events of 7 days, the newest from {string}"
+)]
+async fn apt_widget(world: &mut TwinWorld, leader: String) -> Result<()> {
+    let c = world.console()?;
+    let cookie = c.cookie.clone().context("not logged in")?;
+    let apt: Vec<appliance::Event> = week_of_events(c)?
+        .into_iter()
+        .filter(|e| matches!(e.engine, Engine::Cnc | Engine::Ips | Engine::AntiMalware))
+        .collect();
+    let newest = apt
+        .last()
+        .context("no APT event in the store: the widget proves nothing")?;
+    let reply = http(c.base(), "GET", "/dashboard", &[("Cookie", &cookie)], "").await?;
+    ensure!(reply.status == 200, "/dashboard answered {}", reply.status);
+    let page = unescape(&reply.body);
+    let start = page
+        .find("<section class=\"widget\" id=\"apt-events\">")
+        .context("no APT widget")?;
+    let section = &page[start..];
+    let section = &section[..section.find("</section>").unwrap_or(section.len())];
+    ensure!(
+        section.contains(&format!(": {}</span>", apt.len())),
+        "the APT widget does not count the store's {} events",
+        apt.len()
+    );
+    let first_row = section
+        .split("<tr><td>")
+        .nth(1)
+        .context("the APT widget lists no event")?;
+    ensure!(
+        first_row.starts_with(&newest.time.jst_string()) && first_row.contains(&leader),
+        "the APT widget's first row {:?} is not the newest event ({} from {leader})",
+        first_row.split("</tr>").next().unwrap_or_default(),
+        newest.time.jst_string()
+    );
+    Ok(())
+}
+
+/// Seed 001's dashboard 「セキュリティ状況」: each engine's events of the 7 days,
+/// as the store counts them.
+#[then("the dashboard's security status counts each engine's events of 7 days as the store does")]
+async fn security_status(world: &mut TwinWorld) -> Result<()> {
+    let c = world.console()?;
+    let cookie = c.cookie.clone().context("not logged in")?;
+    let mut per_engine: BTreeMap<Engine, u64> = BTreeMap::new();
+    for e in week_of_events(c)? {
+        *per_engine.entry(e.engine).or_default() += 1;
+    }
+    ensure!(
+        !per_engine.is_empty(),
+        "no event in the store: the widget proves nothing"
+    );
+    let reply = http(c.base(), "GET", "/dashboard", &[("Cookie", &cookie)], "").await?;
+    ensure!(reply.status == 200, "/dashboard answered {}", reply.status);
+    let page = unescape(&reply.body);
+    let start = page
+        .find("<section class=\"widget\" id=\"security-status\">")
+        .context("no security status widget")?;
+    let section = &page[start..];
+    let section = &section[..section.find("</section>").unwrap_or(section.len())];
+    for engine in Engine::ALL {
+        let want = per_engine.get(&engine).copied().unwrap_or(0);
+        let row = format!(
+            "<tr><td>{}</td><td class=\"n\">{want}</td></tr>",
+            cloud::labels::Lang::Ja.engine(engine)
+        );
+        ensure!(
+            section.contains(&row),
+            "the security status has no row {row:?} (the store counts {want} {engine})"
+        );
+    }
+    Ok(())
+}
