@@ -59,3 +59,27 @@ Feature: Email reputation and anti-spam at the office's mail server (メール�
     And no mail reaches "info@print-shop.example"
     And the gateway logs 1 "anti-spam" detection from "198.51.100.80"
     And every "anti-spam" detection from "198.51.100.80" has the action "block"
+
+  # Seed 000: 「本文の解析によってスパム判定されたメールの削除や隔離を行う」. Besides the
+  # tag (the default, FAQ Q11/Q18), anti-spam can delete or quarantine: the
+  # sender is told the mail was accepted, the mailbox never gets it, and the
+  # log says which.
+  Scenario: spam set to be deleted is accepted from the sender and never delivered
+    Given the scenario "spam-zombie-450"
+    When anti-spam is set to delete spam
+    And "198.51.100.80" sends the mail "partner-seminar-1.eml" to "info@print-shop.example"
+    Then the mail from "198.51.100.80" is accepted
+    And no mail reaches "info@print-shop.example"
+    And the gateway logs 1 "anti-spam" detection from "198.51.100.80"
+    And every "anti-spam" detection from "198.51.100.80" has the action "delete"
+    When "198.51.100.80" sends the mail "partner-seminar-2.eml" to "info@print-shop.example"
+    Then the mail to "info@print-shop.example" has no subject tag
+
+  Scenario: spam set to be quarantined is kept at the gateway and never delivered
+    Given the scenario "spam-zombie-450"
+    When anti-spam is set to quarantine spam
+    And "198.51.100.80" sends the mail "partner-seminar-1.eml" to "info@print-shop.example"
+    Then the mail from "198.51.100.80" is accepted
+    And no mail reaches "info@print-shop.example"
+    And every "anti-spam" detection from "198.51.100.80" has the action "quarantine"
+    And the gateway's quarantine holds the mail "partner-seminar-1.eml" from "198.51.100.80"

@@ -80,6 +80,12 @@ pub enum Action {
     Tag,
     /// Let through and logged only.
     Monitor,
+    /// A mail accepted from the sender and not delivered (seed 000:
+    /// スパム判定されたメールの削除).
+    Delete,
+    /// A mail accepted from the sender, kept at the gateway and not
+    /// delivered (seed 000: スパム判定されたメールの隔離).
+    Quarantine,
 }
 
 impl Action {
@@ -91,7 +97,15 @@ impl Action {
             Action::Drop => "drop",
             Action::Tag => "tag",
             Action::Monitor => "monitor",
+            Action::Delete => "delete",
+            Action::Quarantine => "quarantine",
         }
+    }
+
+    /// Whether the traffic or mail was stopped (not let through, tagged or
+    /// only logged): what "blocked" counts in the console and the report.
+    pub fn stops(self) -> bool {
+        !matches!(self, Action::Tag | Action::Monitor)
     }
 }
 

@@ -58,3 +58,20 @@ pub fn blocked_mail_notice(subject: &str) -> String {
         "元のメール(件名: {subject})から不正プログラムが検出されたため、Cloud Edge がメールを削除しました。\r\n"
     )
 }
+
+/// The notice a mail program gets instead of a message the sender block
+/// list stopped (seed 000: ブラックリストとの突合によるブロック).
+pub fn sender_blocked_mail_notice(subject: &str) -> String {
+    format!(
+        "元のメール(件名: {subject})の送信元がブロックリストに一致したため、Cloud Edge がメールをブロックしました。\r\n"
+    )
+}
+
+/// The notice a mail program gets instead of spam the policy deletes or
+/// quarantines (seed 000: スパム判定されたメールの削除や隔離).
+pub fn spam_withheld_notice(subject: &str, quarantined: bool) -> String {
+    let done = if quarantined { "隔離" } else { "削除" };
+    format!(
+        "元のメール(件名: {subject})はスパムメールと判定されたため、Cloud Edge がメールを{done}しました。\r\n"
+    )
+}

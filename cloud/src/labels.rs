@@ -75,6 +75,8 @@ impl Lang {
             Action::Drop => "action_drop",
             Action::Tag => "action_tag",
             Action::Monitor => "action_monitor",
+            Action::Delete => "action_delete",
+            Action::Quarantine => "action_quarantine",
         })
     }
 }

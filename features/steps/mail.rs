@@ -268,6 +268,56 @@ fn set_smtp_all(world: &mut TwinWorld, code: u16, text: String) -> Result<()> {
     }
 }
 
+/// Seed 000: 「スパム判定されたメールの削除や隔離」: anti-spam's action for
+/// mail its content score calls spam.
+#[when(expr = "anti-spam is set to {word} spam")]
+fn set_spam_action(world: &mut TwinWorld, action: String) -> Result<()> {
+    use appliance::config::SpamAction;
+    let action = match action.as_str() {
+        "tag" => SpamAction::Tag,
+        "delete" => SpamAction::Delete,
+        "quarantine" => SpamAction::Quarantine,
+        other => bail!("anti-spam cannot {other:?} spam: tag, delete or quarantine"),
+    };
+    let session = world.session()?;
+    let mut config = session.world.gateway_config().clone();
+    config.version += 1;
+    config.mail.anti_spam.action = action;
+    match session.world.deploy_gateway(config) {
+        appliance::gateway::DeployOutcome::Success { .. } => Ok(()),
+        other => bail!("the gateway refused the new policy: {other:?}"),
+    }
+}
+
+/// The quarantined mail is the one the sender sent, byte for byte as the
+/// twin's scenario file holds it (dot-stuffing aside).
+#[then(expr = "the gateway's quarantine holds the mail {string} from {string}")]
+fn quarantine_holds(world: &mut TwinWorld, file: String, sender: String) -> Result<()> {
+    let session = world.session()?;
+    let Some(kept) = session.world.gateway_quarantine() else {
+        bail!(
+            "this gateway's quarantine cannot be read (a firmware build's control protocol carries none)"
+        );
+    };
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/mails")
+        .join(&file);
+    let sent = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let normalise = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .replace("\r\n", "\n")
+            .trim_end()
+            .to_string()
+    };
+    ensure!(
+        kept.iter().any(|m| normalise(&m.raw) == normalise(&sent)),
+        "the quarantine holds {} mail(s) ({:?}), none of them {file} as sent by {sender}",
+        kept.len(),
+        kept.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>()
+    );
+    Ok(())
+}
+
 /// The recommended treatment's code is not the configured one: setting the
 /// code alone (the other mode's field) changes nothing.
 #[when(expr = "the email reputation SMTP error code is set to {int}")]

@@ -54,6 +54,12 @@ pub trait GatewayDriver: Send {
     fn net_stats(&self) -> Option<NetStats> {
         None
     }
+    /// The spam kept at the gateway (anti-spam's quarantine), oldest first,
+    /// where the driver can read it (the firmware's control protocol
+    /// carries no quarantine).
+    fn quarantine(&self) -> Option<Vec<appliance::gateway::QuarantinedMail>> {
+        None
+    }
     /// Gives the gateway new intel (a scenario step re-rating a site).
     fn replace_intel(&mut self, _intel: FrozenIntel) -> Result<(), String> {
         Err("this gateway driver cannot replace the gateway's intel during a run".to_string())
@@ -81,6 +87,9 @@ impl GatewayDriver for Gateway {
     }
     fn net_stats(&self) -> Option<NetStats> {
         Some(Gateway::net_stats(self))
+    }
+    fn quarantine(&self) -> Option<Vec<appliance::gateway::QuarantinedMail>> {
+        Some(Gateway::quarantine(self).cloned().collect())
     }
     fn replace_intel(&mut self, intel: FrozenIntel) -> Result<(), String> {
         Gateway::replace_intel(self, intel);

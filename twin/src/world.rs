@@ -649,6 +649,12 @@ impl World {
         &self.deployments
     }
 
+    /// The spam the gateway quarantined, oldest first (`None`: the driver
+    /// cannot read it, e.g. a firmware build).
+    pub fn gateway_quarantine(&self) -> Option<Vec<appliance::gateway::QuarantinedMail>> {
+        self.gateway.quarantine()
+    }
+
     /// The configuration the branch gateway `name` runs, if the office has it.
     pub fn branch_config(&self, name: &str) -> Option<&Config> {
         self.branches

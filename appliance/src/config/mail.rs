@@ -101,6 +101,10 @@ pub struct AntiSpamPolicy {
     pub enabled: bool,
     /// 検出率 (セキュリティレベル).
     pub sensitivity: Sensitivity,
+    /// What becomes of a mail the content score calls spam (seed 000:
+    /// 「スパム判定されたメールの削除や隔離」; FAQ Q11 and Q18: the default
+    /// tags the subject).
+    pub action: SpamAction,
     pub tag: String,
     /// Sender addresses or `@domain`s never tagged.
     pub allow_senders: Vec<String>,
@@ -115,11 +119,26 @@ impl Default for AntiSpamPolicy {
         AntiSpamPolicy {
             enabled: true,
             sensitivity: Sensitivity::Low,
+            action: SpamAction::Tag,
             tag: "[SPAM]".to_string(),
             allow_senders: Vec::new(),
             block_senders: Vec::new(),
         }
     }
+}
+
+/// What anti-spam does with a mail its content score calls spam.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SpamAction {
+    /// Deliver it with the tag in its subject (the default).
+    #[default]
+    Tag,
+    /// Accept it from the sender and deliver nothing (削除).
+    Delete,
+    /// Accept it from the sender, keep it at the gateway, deliver nothing
+    /// (隔離).
+    Quarantine,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]

@@ -28,7 +28,8 @@ use std::net::Ipv4Addr;
 
 pub use mail::{
     AntiMalwarePolicy, AntiSpamPolicy, EmailReputationPolicy, MailSecurityPolicy,
-    MalwareMailAction, ReputationMode, Sensitivity, SmtpCode, SmtpText, UnscannableAction,
+    MalwareMailAction, ReputationMode, Sensitivity, SmtpCode, SmtpText, SpamAction,
+    UnscannableAction,
 };
 
 /// Everything a gateway needs to run; replaced as a whole by `Gateway::deploy`.

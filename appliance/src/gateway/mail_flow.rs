@@ -157,6 +157,18 @@ impl Gateway {
             self.report_mail(now, d, parties, out);
         }
         for mail in &output.mails {
+            if let Some(raw) = &mail.quarantined {
+                if self.quarantine.len() >= super::QUARANTINE_MAILS {
+                    self.quarantine.pop_front();
+                }
+                self.quarantine.push_back(super::QuarantinedMail {
+                    time: now,
+                    from: mail.mail.from.clone(),
+                    to: mail.mail.to.clone(),
+                    subject: mail.mail.subject.clone(),
+                    raw: raw.clone(),
+                });
+            }
             let context = Reason::Mail {
                 from: if mail.mail.from.is_empty() {
                     "(unknown)".to_string()

@@ -236,6 +236,22 @@ pub struct Gateway {
     scanner: Scanner,
     /// DNS lookups of listed names waiting for their call (`dns_flow`).
     lookups: BTreeMap<(Ipv4Addr, String), dns_flow::Lookup>,
+    /// Spam kept at the gateway (`anti_spam.action: quarantine`), oldest
+    /// first, at most [`QUARANTINE_MAILS`] (the oldest goes first).
+    quarantine: std::collections::VecDeque<QuarantinedMail>,
+}
+
+/// Mails the quarantine keeps before the oldest is let go.
+pub const QUARANTINE_MAILS: usize = 100;
+
+/// A mail anti-spam quarantined: when, between whom, and its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuarantinedMail {
+    pub time: Instant,
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub raw: Vec<u8>,
 }
 
 impl Gateway {
@@ -251,7 +267,13 @@ impl Gateway {
             forge_counter: 0,
             stats: Stats::default(),
             lookups: BTreeMap::new(),
+            quarantine: std::collections::VecDeque::new(),
         }
+    }
+
+    /// The spam kept at the gateway, oldest first.
+    pub fn quarantine(&self) -> impl Iterator<Item = &QuarantinedMail> {
+        self.quarantine.iter()
     }
 
     pub fn config(&self) -> &Config {

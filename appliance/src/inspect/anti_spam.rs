@@ -18,7 +18,7 @@
 //! partner falls under the threshold.
 
 use super::{Detection, Verdict};
-use crate::config::AntiSpamPolicy;
+use crate::config::{AntiSpamPolicy, SpamAction};
 use crate::event::{Action, Engine};
 use crate::proto::mime::Mail;
 use crate::reason::{Reason, SpamSign};
@@ -168,7 +168,12 @@ pub fn inspect(mail: &Mail, policy: &AntiSpamPolicy) -> Verdict {
             },
         ];
         reasons.extend(why.into_iter().map(|sign| Reason::SpamSign { sign }));
-        detect(Action::Tag, reasons)
+        let action = match policy.action {
+            SpamAction::Tag => Action::Tag,
+            SpamAction::Delete => Action::Delete,
+            SpamAction::Quarantine => Action::Quarantine,
+        };
+        detect(action, reasons)
     } else {
         Verdict::Pass
     }
@@ -207,6 +212,34 @@ mod block_list_tests {
                 !matches!(inspect(&mail_from(from), &policy), Verdict::Detect(ref d) if d.action == Action::Block),
                 "{from} blocked"
             );
+        }
+    }
+
+    /// Seed 000: 「スパム判定されたメールの削除や隔離」: the configured action is
+    /// the detection's, for a mail the content score calls spam; a mail
+    /// under the threshold passes whatever the action.
+    #[test]
+    fn spam_is_tagged_deleted_or_quarantined_as_configured() {
+        let spam = mime::parse(
+            "From: a@partner.example\r\nSubject: FREE OFFER!!! act now\r\n\r\nlimited time offer, click here, act now\r\n"
+                .as_bytes(),
+        );
+        let ham = mail_from("colleague@print-shop.example");
+        for (configured, want) in [
+            (SpamAction::Tag, Action::Tag),
+            (SpamAction::Delete, Action::Delete),
+            (SpamAction::Quarantine, Action::Quarantine),
+        ] {
+            let policy = AntiSpamPolicy {
+                sensitivity: crate::config::Sensitivity::High,
+                action: configured,
+                ..AntiSpamPolicy::default()
+            };
+            match inspect(&spam, &policy) {
+                Verdict::Detect(d) => assert_eq!(d.action, want, "{configured:?}"),
+                Verdict::Pass => panic!("the spam passed at {configured:?}"),
+            }
+            assert_eq!(inspect(&ham, &policy), Verdict::Pass, "{configured:?}");
         }
     }
 }

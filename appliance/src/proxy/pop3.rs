@@ -145,7 +145,7 @@ impl Pop3 {
                     let outcome = mail_security::inspect(&raw, ctx.policy, ctx.scanner);
                     let deliver = match &outcome.deliver {
                         Some(bytes) => bytes.clone(),
-                        None => blocked_notice(&outcome.mail.subject, ctx.policy),
+                        None => blocked_notice(&outcome, ctx.policy),
                     };
                     out.to_client.append(&mut self.status);
                     out.to_client.extend_from_slice(&stuff(&deliver));
@@ -176,13 +176,42 @@ impl Pop3 {
     }
 }
 
-/// What the client gets instead of a message the policy blocks.
-fn blocked_notice(subject: &str, policy: &crate::config::MailSecurityPolicy) -> Vec<u8> {
-    let body = crate::labels::blocked_mail_notice(subject);
+/// What the client gets instead of a message the policy blocks, deletes or
+/// quarantines: a notice saying which, under the subject tag of the engine
+/// that withheld it.
+fn blocked_notice(
+    outcome: &mail_security::MailOutcome,
+    policy: &crate::config::MailSecurityPolicy,
+) -> Vec<u8> {
+    use crate::event::{Action, Engine};
+    use mail_security::Withheld;
+    let subject = &outcome.mail.subject;
+    let sender_blocked = outcome
+        .detections
+        .iter()
+        .any(|d| d.engine == Engine::AntiSpam && d.action == Action::Block);
+    let (tag, body) = match outcome.withheld {
+        Some(Withheld::Deleted) => (
+            &policy.anti_spam.tag,
+            crate::labels::spam_withheld_notice(subject, false),
+        ),
+        Some(Withheld::Quarantined) => (
+            &policy.anti_spam.tag,
+            crate::labels::spam_withheld_notice(subject, true),
+        ),
+        _ if sender_blocked => (
+            &policy.anti_spam.tag,
+            crate::labels::sender_blocked_mail_notice(subject),
+        ),
+        _ => (
+            &policy.subject_tag,
+            crate::labels::blocked_mail_notice(subject),
+        ),
+    };
     format!(
         "From: cloudedge@gateway.invalid\r\nSubject: =?UTF-8?B?{}?=\r\nMIME-Version: 1.0\r\n\
          Content-Type: text/plain; charset=\"UTF-8\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
-        rewrite::base64(format!("{} {subject}", policy.subject_tag).as_bytes()),
+        rewrite::base64(format!("{tag} {subject}").as_bytes()),
         rewrite::base64(body.as_bytes())
     )
     .into_bytes()

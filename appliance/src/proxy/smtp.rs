@@ -213,7 +213,15 @@ impl Smtp {
                     .detections
                     .iter()
                     .any(|d| d.engine == Engine::AntiSpam && d.action == Action::Block);
-                out.to_client.extend_from_slice(if sender_blocked {
+                // Deleted or quarantined spam: the sender is told it was
+                // accepted (a refusal would bounce to a forged sender).
+                let kept = matches!(
+                    outcome.withheld,
+                    Some(mail_security::Withheld::Deleted | mail_security::Withheld::Quarantined)
+                );
+                out.to_client.extend_from_slice(if kept {
+                    &b"250 2.0.0 Message accepted\r\n"[..]
+                } else if sender_blocked {
                     &b"550 5.7.1 Message rejected by the security gateway: sender blocked\r\n"[..]
                 } else {
                     &b"550 5.7.1 Message rejected by the security gateway: malware detected\r\n"[..]

@@ -112,10 +112,7 @@ pub fn event_row(source: &dyn Source, lang: Lang, e: &Event) -> EventRow {
 }
 
 fn is_blocked(action: Action) -> bool {
-    matches!(
-        action,
-        Action::Block | Action::Reset | Action::Reject | Action::Drop
-    )
+    action.stops()
 }
 
 /// Counts of `key` over `events`, largest first (ties by label), at most `top`.

@@ -204,6 +204,8 @@ pub(super) const LABELS: &[(&str, &str, &str)] = &[
     ("action_drop", "破棄", "Drop"),
     ("action_tag", "タグの追加", "Add tag"),
     ("action_monitor", "ログのみ", "Log only"),
+    ("action_delete", "削除", "Delete"),
+    ("action_quarantine", "隔離", "Quarantine"),
     ("engine_firewall", "ファイアウォール", "Firewall"),
     (
         "engine_ips",

@@ -599,13 +599,15 @@ fn parse_engine(name: &str) -> Option<Engine> {
 
 /// Every action, for parsing; `action_name`'s exhaustive match is what makes
 /// a new variant impossible to forget there, and the round-trip test here.
-const ACTIONS: [Action; 6] = [
+const ACTIONS: [Action; 8] = [
     Action::Block,
     Action::Reset,
     Action::Reject,
     Action::Drop,
     Action::Tag,
     Action::Monitor,
+    Action::Delete,
+    Action::Quarantine,
 ];
 
 fn action_name(action: Action) -> &'static str {
@@ -616,6 +618,8 @@ fn action_name(action: Action) -> &'static str {
         Action::Drop => "drop",
         Action::Tag => "tag",
         Action::Monitor => "monitor",
+        Action::Delete => "delete",
+        Action::Quarantine => "quarantine",
     }
 }
 

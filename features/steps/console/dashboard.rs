@@ -38,7 +38,12 @@ fn widget_rows(page: &str, id: &str) -> Result<(String, Vec<(String, u64)>)> {
 fn blocked_by_security(e: &appliance::Event) -> bool {
     matches!(
         e.action,
-        Action::Block | Action::Reset | Action::Reject | Action::Drop
+        Action::Block
+            | Action::Reset
+            | Action::Reject
+            | Action::Drop
+            | Action::Delete
+            | Action::Quarantine
     ) && !matches!(e.engine, Engine::UrlFilter | Engine::AppControl)
 }
 

@@ -36,10 +36,29 @@ pub struct MailOutcome {
     pub attachments: Vec<AttachmentResult>,
     /// Detections to log (anti-malware, anti-spam), in order.
     pub detections: Vec<Detection>,
-    /// The message to deliver; `None` when the message is refused.
+    /// The message to deliver; `None` when the message is refused,
+    /// deleted or quarantined.
     pub deliver: Option<Vec<u8>>,
     /// Whether the delivered bytes differ from the original.
     pub rewritten: bool,
+    /// Why nothing is delivered, when nothing is.
+    pub withheld: Option<Withheld>,
+    /// The original message, when it is quarantined (kept at the gateway).
+    pub quarantined: Option<Vec<u8>>,
+}
+
+/// Why a mail is not delivered: the sender hears a refusal for a blocked
+/// message, and success for one anti-spam deleted or quarantined (the
+/// sender of spam is not told; seed 000: 削除や隔離).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Withheld {
+    /// Malware, or a sender on the block list: refused.
+    Refused,
+    /// Spam, deleted at the gateway.
+    Deleted,
+    /// Spam, kept at the gateway (its copy is `MailOutcome::deliver`'s
+    /// original bytes, handed to the gateway's quarantine).
+    Quarantined,
 }
 
 /// Scans `raw` and decides what to deliver.
@@ -50,6 +69,8 @@ pub fn inspect(raw: &[u8], policy: &MailSecurityPolicy, scanner: &Scanner) -> Ma
         detections: Vec::new(),
         deliver: Some(raw.to_vec()),
         rewritten: false,
+        withheld: None,
+        quarantined: None,
         mail,
     };
     if !policy.enabled {
@@ -137,6 +158,7 @@ pub fn inspect(raw: &[u8], policy: &MailSecurityPolicy, scanner: &Scanner) -> Ma
     }
     if block {
         outcome.deliver = None;
+        outcome.withheld = Some(Withheld::Refused);
         return outcome;
     }
     let mut tags: Vec<&str> = Vec::new();
@@ -144,10 +166,19 @@ pub fn inspect(raw: &[u8], policy: &MailSecurityPolicy, scanner: &Scanner) -> Ma
         tags.push(&policy.subject_tag);
     }
     if let Verdict::Detect(d) = anti_spam::inspect(&outcome.mail, &policy.anti_spam) {
-        let blocked = d.action == Action::Block;
+        let withheld = match d.action {
+            Action::Block => Some(Withheld::Refused),
+            Action::Delete => Some(Withheld::Deleted),
+            Action::Quarantine => Some(Withheld::Quarantined),
+            _ => None,
+        };
         outcome.detections.push(d);
-        if blocked {
+        if let Some(why) = withheld {
             outcome.deliver = None;
+            outcome.withheld = Some(why);
+            if why == Withheld::Quarantined {
+                outcome.quarantined = Some(raw.to_vec());
+            }
             return outcome;
         }
         tags.push(&policy.anti_spam.tag);

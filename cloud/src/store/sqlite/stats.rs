@@ -194,7 +194,8 @@ pub(super) fn stats_where(filter: &StatsFilter, extra: &[&str]) -> (String, Vec<
         values.push(Value::Text(ip.to_string()));
     }
     if filter.blocking_only {
-        terms.push("action IN ('block', 'reset', 'reject', 'drop')".into());
+        // Every action that stops (`Action::stops`): all but tag and monitor.
+        terms.push("action NOT IN ('tag', 'monitor')".into());
     }
     if terms.is_empty() {
         (String::new(), values)
