@@ -78,6 +78,7 @@ fn internet() -> Internet {
                 ],
                 certificate: None,
                 ports: Vec::new(),
+                bittorrent: Vec::new(),
                 in_dns: true,
             },
             Site {
@@ -86,6 +87,7 @@ fn internet() -> Internet {
                 pages: vec![page("/account.asp?qu=cmd", "cmd=sleep")],
                 certificate: None,
                 ports: Vec::new(),
+                bittorrent: Vec::new(),
                 in_dns: true,
             },
             Site {
@@ -94,6 +96,7 @@ fn internet() -> Internet {
                 pages: vec![page("/login.asp", "ok")],
                 certificate: None,
                 ports: Vec::new(),
+                bittorrent: Vec::new(),
                 in_dns: true,
             },
         ],
