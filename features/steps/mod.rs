@@ -1,5 +1,6 @@
 //! The world the steps share, and the parameter types of the vocabulary.
 
+mod app_control;
 mod beacons;
 mod certificates;
 mod cnc;
