@@ -1,6 +1,7 @@
 //! Integration tests of the gateway through its public seam only: frames and
 //! time in, frames, events and alerts out.
 
+mod app_control;
 mod bad_mail;
 mod beacon_day;
 mod block;
