@@ -10,6 +10,7 @@ mod logs;
 mod mail;
 mod network;
 mod network_protection;
+mod phishing;
 mod report;
 mod scenario;
 mod stores;
