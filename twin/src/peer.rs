@@ -36,14 +36,15 @@ pub fn read_handshake(buf: &[u8]) -> Read {
     if buf.get(..n) != PROTOCOL.get(..n) {
         return Read::Other;
     }
-    match buf.get(48..HANDSHAKE_LEN) {
-        None => Read::Partial,
-        Some(hash) => {
-            let mut info_hash = [0; 20];
-            info_hash.copy_from_slice(hash);
-            Read::Handshake { info_hash }
-        }
+    if buf.len() < HANDSHAKE_LEN {
+        return Read::Partial;
     }
+    // Protocol (20), reserved (8), then the info hash.
+    let mut info_hash = [0; 20];
+    if let Some(hash) = buf.get(28..48) {
+        info_hash.copy_from_slice(hash);
+    }
+    Read::Handshake { info_hash }
 }
 
 /// One connection a peer accepted, and every byte it received on it.

@@ -528,7 +528,7 @@ fn scenario_url_of_an_unknown_site() {
     assert_refused(
         scenario(&text),
         "scenarios/test-scenario.yaml:27:16: ",
-        "not an http:// or https:// URL",
+        "not an http://, https:// or bittorrent:// URL",
     );
 }
 
