@@ -20,6 +20,7 @@
 //! | `INV-2022-04.zip` | Emotet 2022: a shortcut starting a script host | the `.lnk` runs `cmd /c echo` |
 //! | `minutes-2023-03.one` | Emotet 2023 OneNote with an embedded script | the embedded `.bat` only echoes |
 //! | `report-2023-03.zip` | Emotet 2023: a .doc padded to 110 MiB so scanners skip it | the padding is zeros after the harmless .doc |
+//! | `mails/phishing-hikari-bank*.eml` | a phishing mail posing as a bank (FAQ Q11), its lure rated and not yet rated | its links lead to sites of the simulated internet only |
 //!
 //! The mails are RFC 5322 text as Japanese mail programs write it:
 //! ISO-2022-JP bodies, RFC 2047 subjects, RFC 2231 file names.
@@ -229,6 +230,57 @@ fn mail(m: &MailText<'_>) -> Vec<u8> {
     out
 }
 
+/// Quoted-printable (RFC 2045 §6.7): printable ASCII but `=` as is, every
+/// other byte as `=XX`, lines kept under 76 with soft breaks; CRLF stays.
+fn quoted_printable(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.split('\n') {
+        let mut width = 0;
+        for &b in line.as_bytes() {
+            let piece = if (b == b' ' || b.is_ascii_graphic()) && b != b'=' {
+                (b as char).to_string()
+            } else {
+                format!("={b:02X}")
+            };
+            if width + piece.len() > 75 {
+                out.push_str("=\r\n");
+                width = 0;
+            }
+            width += piece.len();
+            out.push_str(&piece);
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// Seed 000 FAQ Q11: a phishing mail posing as the shop's bank, as such
+/// mails come: multipart/alternative, the text part quoted-printable UTF-8
+/// with the lure's URL and the real bank's, the HTML part base64 with the
+/// lure behind a link.
+fn phishing_mail(lure: &str, real: &str) -> Vec<u8> {
+    let boundary = "----=_officetwin_phish_0001";
+    let text = format!(
+        "田中様\n\nひかり銀行 法人インターネットバンキングをご利用いただきありがとうございます。\nお客様の口座で不審なログインが確認されたため、お取引を一時的に制限しております。\n下記URLより本人確認を行ってください。\n\n{lure}\n\n24時間以内に本人確認が完了しない場合、口座のご利用を停止させていただきます。\n\nひかり銀行\n{real}\n"
+    );
+    let html = format!(
+        "<html><body><p>田中様</p><p>お客様の口座で不審なログインが確認されました。</p><p><a href=\"{lure}\">本人確認はこちら</a></p><p>ひかり銀行 <a href=\"{real}\">{real}</a></p></body></html>\n"
+    );
+    let mut out = format!(
+        "From: \"Hikari Bank\" <info@hikari-bank-secure.example>\r\nTo: tanaka@print-shop.example\r\nSubject: {}\r\nDate: Fri, 05 Dec 2025 09:47:12 +0900\r\nMessage-ID: <20251205094712.3307@hikari-bank-secure.example>\r\nMIME-Version: 1.0\r\nX-Mailer: officetwin make_test_files\r\nContent-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n",
+        subject("【ひかり銀行】ご本人確認のお願い")
+    );
+    out.push_str(&format!(
+        "--{boundary}\r\nContent-Type: text/plain; charset=\"UTF-8\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{}",
+        quoted_printable(&text)
+    ));
+    out.push_str(&format!(
+        "--{boundary}\r\nContent-Type: text/html; charset=\"UTF-8\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--{boundary}--\r\n",
+        wrap76(&base64(html.as_bytes())).trim_end()
+    ));
+    out.into_bytes()
+}
+
 fn write(root: &Path, rel: &str, bytes: &[u8]) -> Res<()> {
     let path = root.join(rel);
     if let Some(dir) = path.parent() {
@@ -378,6 +430,25 @@ fn main() -> Res<()> {
             text: "第2回の無料セミナーのご案内です。\n",
             attachment: None,
         }),
+    )?;
+    // Seed 000 FAQ Q11: the phishing mail whose link is clicked.
+    write(
+        root,
+        "mails/phishing-hikari-bank.eml",
+        &phishing_mail(
+            "http://login.hikari-bank-secure.example/verify?id=8841",
+            "https://www.hikari-bank.example/",
+        ),
+    )?;
+    // The same lure on a domain registered this morning, not yet rated
+    // (FAQ Q11: 「100%防げるものではありません」).
+    write(
+        root,
+        "mails/phishing-hikari-bank-unrated.eml",
+        &phishing_mail(
+            "http://login.hikari-bank-verify.example/verify?id=8841",
+            "https://www.hikari-bank.example/",
+        ),
     )?;
     // An office PC sending the EICAR file out (outgoing mail is scanned too).
     write(

@@ -193,6 +193,9 @@ pub enum Reason {
     },
     /// A rule of the content score that fired.
     SpamSign { sign: SpamSign },
+    /// A link in the mail's body, rated by web reputation (the reasons
+    /// after it are the rating's).
+    MailLink { url: String },
     /// The SMTP client is on a DNSBL list (RBL+ or Zombie).
     DnsblList { list: String },
     /// The client's address and the DNSBL's answer.
@@ -484,6 +487,7 @@ impl Reason {
             Reason::ContentScore => "content_score",
             Reason::SpamScore { .. } => "spam_score",
             Reason::SpamSign { .. } => "spam_sign",
+            Reason::MailLink { .. } => "mail_link",
             Reason::DnsblList { .. } => "dnsbl_list",
             Reason::DnsblAnswer { .. } => "dnsbl_answer",
             Reason::SmtpReply { .. } => "smtp_reply",
@@ -751,6 +755,7 @@ impl fmt::Display for Reason {
                 level.label()
             ),
             Reason::SpamSign { sign } => sign.fmt(f),
+            Reason::MailLink { url } => write!(f, "link {url}"),
             Reason::DnsblList { list } => write!(f, "{list} list"),
             Reason::DnsblAnswer { ip, answer } => {
                 write!(f, "IP {ip} (DNSBL answer 127.0.0.{answer})")

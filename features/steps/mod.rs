@@ -1,5 +1,6 @@
 //! The world the steps share, and the parameter types of the vocabulary.
 
+mod app_control;
 mod beacons;
 mod certificates;
 mod cnc;
@@ -9,6 +10,7 @@ mod logs;
 mod mail;
 mod network;
 mod network_protection;
+mod phishing;
 mod report;
 mod scenario;
 mod stores;

@@ -314,6 +314,24 @@ fn crashing_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
     Ok(())
 }
 
+/// The scenario with the firmware build as its gateway on TUN interfaces,
+/// whatever `OFFICETWIN_NET` says: the in-memory steps (`When the twin runs
+/// for`, `When host ... opens`, the log and the peers' Thens) then run
+/// against the build.
+#[given(expr = "the scenario {string} through the firmware build")]
+fn scenario_through_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
+    require_available(None)?;
+    tun_cmd::enter_tun_mode()?;
+    let dir = tun_cmd::scratch_dir("firmware-scenario")?;
+    world.tun.scratch.push(dir.clone());
+    let catalog = catalog()?;
+    let scenario = catalog.scenario(&id)?;
+    let mut session = Session::new(scenario, twin::world::WorldOptions { capture: false })?;
+    tun_cmd::attach_firmware(&mut session, &catalog, None, &dir.join("run"))?;
+    world.session = Some(session);
+    Ok(())
+}
+
 #[when(expr = "the scenario runs through the firmware for {duration}")]
 fn runs_through_firmware(world: &mut TwinWorld, duration: DurationParam) -> Result<()> {
     let result = world.session()?.run_for(duration.0);

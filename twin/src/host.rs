@@ -1,6 +1,7 @@
 //! An office host: one smoltcp interface on the LAN, a DNS stub resolver and
-//! an HTTP/1.1 client (inside TLS 1.2 for `https://`, see `crate::tls`),
-//! recording every exchange it makes.
+//! an HTTP/1.1 client (inside TLS 1.2 for `https://`, see `crate::tls`; a
+//! BitTorrent client for `bittorrent://`, see `crate::peer`), recording
+//! every exchange it makes.
 //!
 //! The host is driven by the world: frames are pushed into its device, it is
 //! polled at the instants it asks for, and the frames it sends are collected
@@ -349,7 +350,14 @@ impl Host {
         match socket.connect(self.iface.context(), (ip, target.port), port) {
             Ok(()) => {
                 let http = web::get_request(target, self.user_agent);
-                let (request, tls) = if target.tls {
+                let (request, tls) = if target.peer {
+                    // A BitTorrent client: its handshake for one torrent,
+                    // with a uTorrent-style peer id.
+                    let info_hash: [u8; 20] = self.rng.random();
+                    let mut peer_id = *b"-UT3550-000000000000";
+                    self.rng.fill_bytes(&mut peer_id[8..]);
+                    (crate::peer::handshake(&info_hash, &peer_id), None)
+                } else if target.tls {
                     let random: [u8; 32] = self.rng.random();
                     let hello = tls::client_hello(&random, &target.host);
                     let client = TlsClient {
@@ -454,6 +462,7 @@ impl Host {
                 .target
                 .tls
                 .then(|| self.fetches[i].target.host.clone());
+            let peer = self.fetches[i].target.peer;
             match &mut self.fetches[i].state {
                 FetchState::Resolving {
                     tries, retry_at, ..
@@ -566,7 +575,12 @@ impl Host {
                     if let Some(outcome) = done {
                         moved = true;
                         let status = head.map(|h| h.status);
-                        let body = head.map(|h| h.body(http)).unwrap_or_default();
+                        let body = if peer {
+                            // A peer's answer is its own handshake.
+                            String::from_utf8_lossy(http).into_owned()
+                        } else {
+                            head.map(|h| h.body(http)).unwrap_or_default()
+                        };
                         self.closing_tcp.push(*handle);
                         self.fetches[i].state = FetchState::Done(outcome, status, body);
                     }

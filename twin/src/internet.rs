@@ -10,6 +10,10 @@
 //! with its certificate (the validity dates of the scenario), then serves
 //! the page inside application data records. A client's alert (a browser
 //! refusing an expired certificate) ends the connection.
+//!
+//! A site's `bittorrent` ports are a BitTorrent peer's (`crate::peer`): it
+//! answers a client's handshake with its own and closes, and records every
+//! connection it accepted with every byte it received.
 
 use crate::actor::{MAIL_STREAM, TLS_STREAM, stream_rng};
 use crate::dns;
@@ -19,6 +23,7 @@ use crate::mail::MailServer;
 use crate::mail_net::{MailNode, POP3_PORT, SMTP_PORT, SessionKind};
 use crate::mail_proto::SmtpClient;
 use crate::model::{CertificateSpec, Office, Scenario, Site};
+use crate::peer::{self, PeerContact};
 use crate::tls::{self, SiteCertificate};
 use crate::web;
 use appliance::Instant;
@@ -42,6 +47,8 @@ const DEFAULT_CERT_BEFORE: std::time::Duration = std::time::Duration::from_secs(
 /// ... to this long after it.
 const DEFAULT_CERT_AFTER: std::time::Duration = std::time::Duration::from_secs(275 * 86_400);
 const TCP_RX: usize = 8 * 1024;
+/// The peer id the simulated internet's BitTorrent peers answer with.
+const PEER_ID: &[u8; 20] = b"-TW0100-officetwin01";
 const TCP_TX: usize = 64 * 1024;
 
 /// The internet node.
@@ -54,8 +61,11 @@ pub struct Internet {
     dns_server: Ipv4Addr,
     zone: HashMap<String, Ipv4Addr>,
     sites: Vec<Site>,
-    /// The web ports listened on: 80, 443 and every site's further ports.
+    /// The ports listened on: 80, 443, every site's further web ports and
+    /// its BitTorrent ports.
     web_ports: Vec<u16>,
+    /// Every connection a BitTorrent peer accepted, oldest first.
+    peer_contacts: Vec<PeerContact>,
     by_host: HashMap<String, usize>,
     by_ip: HashMap<Ipv4Addr, usize>,
     lan: Ipv4Cidr,
@@ -93,6 +103,8 @@ struct Slot {
     response: Vec<u8>,
     sent: usize,
     tls: TlsPhase,
+    /// A BitTorrent peer's connection: its entry in `peer_contacts`.
+    contact: Option<usize>,
 }
 
 /// Where a port 443 connection is.
@@ -168,7 +180,7 @@ impl Internet {
             .collect();
         let mut web_ports = vec![HTTP_PORT, HTTPS_PORT];
         for site in &scenario.internet.sites {
-            for &port in &site.ports {
+            for &port in site.ports.iter().chain(&site.bittorrent) {
                 if !web_ports.contains(&port) {
                     web_ports.push(port);
                 }
@@ -176,6 +188,7 @@ impl Internet {
         }
         let mut internet = Internet {
             web_ports,
+            peer_contacts: Vec::new(),
             device,
             iface,
             sockets,
@@ -311,6 +324,7 @@ impl Internet {
                 slot.response.clear();
                 slot.sent = 0;
                 slot.tls = TlsPhase::Off;
+                slot.contact = None;
             }
             return false;
         }
@@ -318,6 +332,24 @@ impl Internet {
             slot.phase = Phase::Reading;
             if socket.local_endpoint().map(|e| e.port) == Some(HTTPS_PORT) {
                 slot.tls = TlsPhase::AwaitHello;
+            }
+            // A peer records the connection from its SYN on: a gateway may
+            // reset it before any byte arrives.
+            if let (Some(local), Some(remote)) = (socket.local_endpoint(), socket.remote_endpoint())
+                && let (IpAddress::Ipv4(ip), IpAddress::Ipv4(client)) = (local.addr, remote.addr)
+                && self
+                    .by_ip
+                    .get(&ip)
+                    .and_then(|&s| self.sites.get(s))
+                    .is_some_and(|s| s.bittorrent.contains(&local.port))
+            {
+                slot.contact = Some(self.peer_contacts.len());
+                self.peer_contacts.push(PeerContact {
+                    peer: (ip, local.port),
+                    client,
+                    received: Vec::new(),
+                    answered: false,
+                });
             }
         }
         // Wait for the handshake: only then does the request start arriving.
@@ -333,7 +365,10 @@ impl Internet {
             let served = |s: usize| {
                 port == HTTP_PORT
                     || port == HTTPS_PORT
-                    || self.sites.get(s).is_some_and(|s| s.ports.contains(&port))
+                    || self
+                        .sites
+                        .get(s)
+                        .is_some_and(|s| s.ports.contains(&port) || s.bittorrent.contains(&port))
             };
             if !site.is_some_and(served) {
                 // Nobody serves that address (or that port of it): refuse,
@@ -352,47 +387,69 @@ impl Internet {
                     _ => break,
                 }
             }
-            let answer = match slot.tls {
-                TlsPhase::Off => http_answer(&self.sites, &self.by_host, site, now, &slot.request),
-                TlsPhase::AwaitHello => match tls::read_client_hello(&slot.request) {
-                    None => None,
-                    Some(hello) => {
-                        let Some(cert) = site
-                            .and_then(|s| self.certs.get(s))
-                            .and_then(|c| c.as_ref())
-                        else {
-                            socket.abort();
-                            slot.phase = Phase::Closing;
-                            return true;
-                        };
-                        let server_random: [u8; 32] = self.rng.random();
-                        let share: [u8; 32] = self.rng.random();
-                        slot.request.drain(..hello.len.min(slot.request.len()));
-                        slot.tls = TlsPhase::AwaitRequest;
-                        Some(tls::server_flight(
-                            cert,
-                            &hello.random,
-                            &server_random,
-                            &share,
-                        ))
+            let answer = if let Some(c) = slot.contact {
+                if let Some(contact) = self.peer_contacts.get_mut(c) {
+                    contact.received.clone_from(&slot.request);
+                }
+                match peer::read_handshake(&slot.request) {
+                    peer::Read::Partial => None,
+                    peer::Read::Handshake { info_hash } => {
+                        if let Some(contact) = self.peer_contacts.get_mut(c) {
+                            contact.answered = true;
+                        }
+                        Some(peer::handshake(&info_hash, PEER_ID))
                     }
-                },
-                TlsPhase::AwaitRequest => {
-                    let (data, alert) = tls::application_data(&slot.request);
-                    if alert {
-                        // The browser refused the certificate.
+                    peer::Read::Other => {
                         socket.close();
                         slot.phase = Phase::Closing;
                         return true;
                     }
-                    http_answer(&self.sites, &self.by_host, site, now, &data).map(|resp| {
-                        let mut finished = [0u8; 40];
-                        self.rng.fill_bytes(&mut finished);
-                        slot.tls = TlsPhase::Done;
-                        tls::server_finish(&finished, &resp)
-                    })
                 }
-                TlsPhase::Done => None,
+            } else {
+                match slot.tls {
+                    TlsPhase::Off => {
+                        http_answer(&self.sites, &self.by_host, site, now, &slot.request)
+                    }
+                    TlsPhase::AwaitHello => match tls::read_client_hello(&slot.request) {
+                        None => None,
+                        Some(hello) => {
+                            let Some(cert) = site
+                                .and_then(|s| self.certs.get(s))
+                                .and_then(|c| c.as_ref())
+                            else {
+                                socket.abort();
+                                slot.phase = Phase::Closing;
+                                return true;
+                            };
+                            let server_random: [u8; 32] = self.rng.random();
+                            let share: [u8; 32] = self.rng.random();
+                            slot.request.drain(..hello.len.min(slot.request.len()));
+                            slot.tls = TlsPhase::AwaitRequest;
+                            Some(tls::server_flight(
+                                cert,
+                                &hello.random,
+                                &server_random,
+                                &share,
+                            ))
+                        }
+                    },
+                    TlsPhase::AwaitRequest => {
+                        let (data, alert) = tls::application_data(&slot.request);
+                        if alert {
+                            // The browser refused the certificate.
+                            socket.close();
+                            slot.phase = Phase::Closing;
+                            return true;
+                        }
+                        http_answer(&self.sites, &self.by_host, site, now, &data).map(|resp| {
+                            let mut finished = [0u8; 40];
+                            self.rng.fill_bytes(&mut finished);
+                            slot.tls = TlsPhase::Done;
+                            tls::server_finish(&finished, &resp)
+                        })
+                    }
+                    TlsPhase::Done => None,
+                }
             };
             if let Some(resp) = answer {
                 slot.response = resp;
@@ -461,6 +518,7 @@ impl Internet {
                         response: Vec::new(),
                         sent: 0,
                         tls: TlsPhase::Off,
+                        contact: None,
                     });
                     self.slots.len() - 1
                 }
@@ -507,6 +565,12 @@ impl Internet {
             not_before: cert.not_before,
             not_after: cert.not_after,
         })
+    }
+
+    /// Every connection a BitTorrent peer (a site's `bittorrent` port)
+    /// accepted, with the bytes it received, oldest first.
+    pub fn peer_contacts(&self) -> &[PeerContact] {
+        &self.peer_contacts
     }
 
     /// Sockets the node holds (listening, serving, closing).

@@ -19,6 +19,7 @@ pub mod mail_net;
 pub mod mail_proto;
 pub mod model;
 pub mod ntp;
+pub mod peer;
 pub mod scripted;
 pub mod smtp_data;
 pub mod tls;

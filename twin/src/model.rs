@@ -211,6 +211,9 @@ pub struct Site {
     pub certificate: Option<CertificateSpec>,
     /// Further TCP ports it serves plain HTTP on, besides 80 (TLS is 443).
     pub ports: Vec<u16>,
+    /// TCP ports it is a BitTorrent peer on (`crate::peer`): it answers
+    /// the handshake and records what it received.
+    pub bittorrent: Vec<u16>,
     /// Whether the internet's resolver knows its name (false: NXDOMAIN).
     pub in_dns: bool,
 }

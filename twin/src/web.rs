@@ -6,7 +6,9 @@ use appliance::Instant;
 use chrono::{TimeZone, Utc};
 use std::fmt::Write as _;
 
-/// An `http://` or `https://` URL split for a client.
+/// An `http://` or `https://` URL split for a client, or a
+/// `bittorrent://PEER:PORT/` address (a BitTorrent client's connection to
+/// a peer: the peer wire handshake instead of an HTTP request).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpUrl {
     /// Lower-case host name or IPv4 literal.
@@ -16,11 +18,17 @@ pub struct HttpUrl {
     pub target: String,
     /// `https://`: the request goes inside TLS (see `crate::tls`).
     pub tls: bool,
+    /// `bittorrent://`: the client sends the BitTorrent handshake.
+    pub peer: bool,
 }
+
+/// The port a `bittorrent://` URL without one connects to (the clients'
+/// historical default).
+pub const BITTORRENT_PORT: u16 = 6881;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
-    #[error("only http:// and https:// URLs are simulated: {0}")]
+    #[error("only http://, https:// and bittorrent:// URLs are simulated: {0}")]
     Scheme(String),
     #[error("URL without a host: {0}")]
     NoHost(String),
@@ -30,7 +38,12 @@ pub enum UrlError {
 
 impl HttpUrl {
     pub fn parse(url: &str) -> Result<HttpUrl, UrlError> {
+        const PEER: &str = "bittorrent://";
+        let peer = url
+            .get(..PEER.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(PEER));
         let (rest, tls) = match (url.get(..7), url.get(..8)) {
+            _ if peer => (&url[PEER.len()..], false),
             (Some(s), _) if s.eq_ignore_ascii_case("http://") => (&url[7..], false),
             (_, Some(s)) if s.eq_ignore_ascii_case("https://") => (&url[8..], true),
             _ => return Err(UrlError::Scheme(url.to_string())),
@@ -51,6 +64,7 @@ impl HttpUrl {
                     .filter(|&p| p != 0)
                     .ok_or_else(|| UrlError::Port(url.to_string()))?,
             ),
+            None if peer => (authority, BITTORRENT_PORT),
             None => (authority, if tls { 443 } else { 80 }),
         };
         if host.is_empty() {
@@ -61,6 +75,7 @@ impl HttpUrl {
             port,
             target,
             tls,
+            peer,
         })
     }
 
@@ -292,6 +307,11 @@ mod tests {
         assert!(HttpUrl::parse("http:///x").is_err());
         assert!(HttpUrl::parse("http://a:99999/").is_err());
         assert!(HttpUrl::parse("ht").is_err());
+        let u = HttpUrl::parse("BitTorrent://203.0.113.66/").expect("peer");
+        assert_eq!((u.port, u.peer, u.tls), (BITTORRENT_PORT, true, false));
+        let u = HttpUrl::parse("bittorrent://203.0.113.66:51413").expect("peer");
+        assert_eq!((u.host.as_str(), u.port), ("203.0.113.66", 51413));
+        assert!(!HttpUrl::parse("http://a.example/").expect("url").peer);
     }
 
     #[test]

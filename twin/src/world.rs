@@ -563,6 +563,12 @@ impl World {
         self.internet.certificate(host)
     }
 
+    /// Every connection a BitTorrent peer of the internet accepted, with
+    /// every byte it received (the oracle of application control).
+    pub fn peer_contacts(&self) -> &[crate::peer::PeerContact] {
+        self.internet.peer_contacts()
+    }
+
     /// Every finished exchange of `host`, in order of completion (empty for
     /// an unknown host).
     pub fn exchanges(&self, host: &str) -> &[HttpExchange] {

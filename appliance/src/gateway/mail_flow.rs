@@ -36,6 +36,10 @@ impl MailFlow {
         let mut ctx = Ctx {
             policy: &gw.config.mail,
             scanner: &gw.scanner,
+            links: Some(crate::inspect::mail_links::Links {
+                reputation: &gw.config.policy.web_reputation,
+                intel: gw.intel.as_ref(),
+            }),
         };
         let output = self.proxy.handle(now, port, seg, &mut ctx);
         self.idle_until = now

@@ -16,6 +16,7 @@ pub mod dos;
 pub mod email_reputation;
 pub mod firewall;
 pub mod ips;
+pub mod mail_links;
 pub mod mail_security;
 pub mod network;
 pub mod notify;

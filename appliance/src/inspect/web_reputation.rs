@@ -32,7 +32,7 @@ impl Band {
     }
 }
 
-fn security_level(level: Level) -> SecurityLevel {
+pub(super) fn security_level(level: Level) -> SecurityLevel {
     match level {
         Level::High => SecurityLevel::High,
         Level::Medium => SecurityLevel::Medium,

@@ -52,6 +52,9 @@ pub enum Kind {
 pub struct Ctx<'a> {
     pub policy: &'a MailSecurityPolicy,
     pub scanner: &'a Scanner,
+    /// How the links of a mail are rated (the web policy's reputation and
+    /// the intel); `None`: not rated.
+    pub links: Option<crate::inspect::mail_links::Links<'a>>,
 }
 
 /// What a relay wants done after reading some bytes.

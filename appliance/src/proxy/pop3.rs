@@ -142,7 +142,8 @@ impl Pop3 {
                         continue;
                     }
                     let raw = unstuff(body.get(..len).unwrap_or(&body));
-                    let outcome = mail_security::inspect(&raw, ctx.policy, ctx.scanner);
+                    let outcome =
+                        mail_security::inspect_with_links(&raw, ctx.policy, ctx.scanner, ctx.links);
                     let deliver = match &outcome.deliver {
                         Some(bytes) => bytes.clone(),
                         None => blocked_notice(&outcome, ctx.policy),

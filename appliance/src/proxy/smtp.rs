@@ -201,7 +201,8 @@ impl Smtp {
         let stuffed = std::mem::take(&mut self.message);
         self.scan_from = 0;
         let raw = unstuff(stuffed.get(..len).unwrap_or(&stuffed));
-        let outcome: MailOutcome = mail_security::inspect(&raw, ctx.policy, ctx.scanner);
+        let outcome: MailOutcome =
+            mail_security::inspect_with_links(&raw, ctx.policy, ctx.scanner, ctx.links);
         match &outcome.deliver {
             Some(bytes) => {
                 out.to_server.extend_from_slice(&stuff(bytes));

@@ -96,15 +96,22 @@ pub(super) fn is_dns_name(name: &str) -> bool {
         })
 }
 
-/// The host part of an `http://` or `https://` URL.
+/// The host part of an `http://`, `https://` or `bittorrent://` URL.
 pub(super) fn url_host(url: &str) -> Result<&str, String> {
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    let rest = if lower.starts_with("http://") {
+    let peer = url
+        .get(..13)
+        .is_some_and(|s| s.eq_ignore_ascii_case("bittorrent://"));
+    let rest = if peer {
+        &url[13..]
+    } else if lower.starts_with("http://") {
         &url[7..]
     } else if lower.starts_with("https://") {
         &url[8..]
     } else {
-        return Err(format!("`{url}` is not an http:// or https:// URL"));
+        return Err(format!(
+            "`{url}` is not an http://, https:// or bittorrent:// URL"
+        ));
     };
     let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);

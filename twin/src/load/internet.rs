@@ -45,6 +45,7 @@ impl ScenarioCheck<'_, '_> {
                 pages,
                 certificate,
                 ports,
+                bittorrent,
                 in_dns,
             } = site;
             if !is_dns_name(&host) {
@@ -109,12 +110,25 @@ impl ScenarioCheck<'_, '_> {
                         .into());
                 }
             }
+            for (j, port) in bittorrent.iter().enumerate() {
+                if matches!(port, 0 | 25 | 53 | 80 | 110 | 443) || ports.contains(port) {
+                    return Err(doc
+                        .error_at(
+                            &at(&format!("bittorrent[{j}]")),
+                            format!("port {port} cannot be a BitTorrent port"),
+                        )
+                        .label("reserved port")
+                        .help("a BitTorrent port is none of 0, 25, 53, 80, 110, 443 and not in `ports`; 6881 is usual")
+                        .into());
+                }
+            }
             sites.push(Site {
                 host,
                 ip,
                 pages,
                 certificate,
                 ports,
+                bittorrent,
                 in_dns,
             });
         }

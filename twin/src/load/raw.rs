@@ -123,6 +123,9 @@ pub(crate) struct RawSite {
     /// server on 8080).
     #[serde(default)]
     pub ports: Vec<u16>,
+    /// TCP ports it is a BitTorrent peer on (e.g. 6881).
+    #[serde(default)]
+    pub bittorrent: Vec<u16>,
     /// False: the name is not in DNS (a taken-down C&C domain): clients
     /// asking for it get NXDOMAIN.
     #[serde(default = "yes")]

@@ -590,7 +590,7 @@ fn scenario_url_of_an_unknown_site() {
     assert_refused(
         scenario(&text),
         "scenarios/test-scenario.yaml:27:16: ",
-        "not an http:// or https:// URL",
+        "not an http://, https:// or bittorrent:// URL",
     );
 }
 
@@ -841,5 +841,43 @@ fn sites_by_ip_on_further_ports_and_out_of_dns() {
         scenario(&tls),
         "scenarios/test-scenario.yaml:15:15: ",
         "port 443 cannot be a further HTTP port",
+    );
+}
+
+/// Seed 000/004, アプリケーション利用制限: a site may be a BitTorrent peer on
+/// its `bittorrent` ports, and an actor may connect to it with a
+/// `bittorrent://` URL; a peer port that is a web or mail port is refused.
+#[test]
+fn bittorrent_peers_and_clients() {
+    let text = edit(
+        SCENARIO,
+        "urls: [http://www.example/]",
+        "urls: [http://www.example/, \"bittorrent://203.0.113.5:6881/\"]",
+    );
+    let text = edit(
+        &text,
+        "      ip: 203.0.113.5\n",
+        "      ip: 203.0.113.5\n      bittorrent: [6881]\n",
+    );
+    let s = scenario(&text).expect("loads");
+    assert_eq!(
+        s.internet.site("cnc.example").expect("site").bittorrent,
+        [6881]
+    );
+    let web = edit(&text, "bittorrent: [6881]", "bittorrent: [80]");
+    assert_refused(
+        scenario(&web),
+        "scenarios/test-scenario.yaml:15:",
+        "port 80 cannot be a BitTorrent port",
+    );
+    let other = edit(
+        &text,
+        "bittorrent://203.0.113.5:6881/",
+        "bittorrent://203.0.113.6/",
+    );
+    assert_refused(
+        scenario(&other),
+        "scenarios/test-scenario.yaml:",
+        "`203.0.113.6` is not a site",
     );
 }

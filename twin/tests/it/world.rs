@@ -79,6 +79,7 @@ fn internet() -> Internet {
                 ],
                 certificate: None,
                 ports: Vec::new(),
+                bittorrent: Vec::new(),
                 in_dns: true,
             },
             Site {
@@ -87,6 +88,7 @@ fn internet() -> Internet {
                 pages: vec![page("/account.asp?qu=cmd", "cmd=sleep")],
                 certificate: None,
                 ports: Vec::new(),
+                bittorrent: Vec::new(),
                 in_dns: true,
             },
             Site {
@@ -95,6 +97,7 @@ fn internet() -> Internet {
                 pages: vec![page("/login.asp", "ok")],
                 certificate: None,
                 ports: Vec::new(),
+                bittorrent: Vec::new(),
                 in_dns: true,
             },
         ],

@@ -6,13 +6,18 @@
 //! action "add tag", an infected attachment is cut out of the raw message
 //! and replaced by a text notice, and the subject gets the tag
 //! `[ウイルス駆除済み]`; spam gets `[SPAM]` and is delivered (seed 000 Q11:
-//! mail is tagged, not blocked, by default). Parts that stay are copied
-//! byte for byte, so a clean mail is delivered exactly as sent.
+//! mail is tagged, not blocked, by default). With anti-spam on, the links
+//! of the body are rated by web reputation (`mail_links`): a link the web
+//! policy's level blocks tags the mail `[SPAM]` too (seed 000 Q18: the tag
+//! weighs 「添付ファイルやURLの有無など複数の要素」) and is logged naming the
+//! link. Parts that stay are copied byte for byte, so a clean mail is
+//! delivered exactly as sent.
 
 pub mod policy;
 pub mod rewrite;
 
 use super::anti_malware::{FileVerdict, Scanner};
+use super::mail_links::{self, Links};
 use super::{Detection, Verdict, anti_spam};
 use crate::config::{MailSecurityPolicy, MalwareMailAction, UnscannableAction};
 use crate::event::{Action, Engine};
@@ -61,8 +66,19 @@ pub enum Withheld {
     Quarantined,
 }
 
-/// Scans `raw` and decides what to deliver.
+/// Scans `raw` and decides what to deliver, without rating its links.
 pub fn inspect(raw: &[u8], policy: &MailSecurityPolicy, scanner: &Scanner) -> MailOutcome {
+    inspect_with_links(raw, policy, scanner, None)
+}
+
+/// Scans `raw` and decides what to deliver; with `links`, the body's links
+/// are rated by web reputation as the gateway's web policy rates a click.
+pub fn inspect_with_links(
+    raw: &[u8],
+    policy: &MailSecurityPolicy,
+    scanner: &Scanner,
+    links: Option<Links<'_>>,
+) -> MailOutcome {
     let mail = mime::parse(raw);
     let mut outcome = MailOutcome {
         attachments: Vec::new(),
@@ -182,6 +198,14 @@ pub fn inspect(raw: &[u8], policy: &MailSecurityPolicy, scanner: &Scanner) -> Ma
             return outcome;
         }
         tags.push(&policy.anti_spam.tag);
+    }
+    if policy.anti_spam.enabled
+        && let Some(d) = links.and_then(|l| mail_links::inspect(&outcome.mail, l))
+    {
+        outcome.detections.push(d);
+        if !tags.contains(&policy.anti_spam.tag.as_str()) {
+            tags.push(&policy.anti_spam.tag);
+        }
     }
     if removals.is_empty() && tags.is_empty() {
         return outcome;
