@@ -88,6 +88,16 @@ Feature: The cloud console
     Then the dashboard's APT widget counts the store's C&C, IPS and anti-malware events of 7 days, the newest from "PC-XP"
     And the dashboard's security status counts each engine's events of 7 days as the store does
 
+  # Seed 000 FAQ: 「おまかせサイバーみまもり専用BOXがオンラインか確認するにはどうしたら
+  # よいですか。」 — 「オンラインの場合、前面「Cloud Consoleに接続」横のLED…が「緑点灯」
+  # します」. The console shows the same: off while the box was cut off (FAQ Q21).
+  Scenario: the dashboard shows the box's "connected to Cloud Console" light
+    Given the console on scenario "offline-month" after 12 days
+    When I log in to the console
+    Then the dashboard shows the gateway offline, as the twin has it
+    When the console's twin runs for 14 days
+    Then the dashboard shows the gateway online, as the twin has it
+
   # Issue 16: the same widget names the office's users only: the senders that
   # email reputation refused (seed 001: Zombie 450, RBL+) are on the internet.
   Scenario: the top users blocked by internet security are the office's, not the senders refused

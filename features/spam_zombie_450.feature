@@ -83,3 +83,36 @@ Feature: Email reputation and anti-spam at the office's mail server (メール�
     And no mail reaches "info@print-shop.example"
     And every "anti-spam" detection from "198.51.100.80" has the action "quarantine"
     And the gateway's quarantine holds the mail "partner-seminar-1.eml" from "198.51.100.80"
+
+  # Seed 001: 「スパムメール対策による検出率 (セキュリティレベル)」. The three mails
+  # score 15 (無料), 45 (限定, 無料, 今すぐ) and 75 (the same three phrases, "!!!", a
+  # Reply-To elsewhere) by the rules in appliance/src/inspect/anti_spam.rs;
+  # High tags from 30, Medium from 50, Low (the default) from 70.
+  Scenario Outline: the detection level decides which of the partner's mails is tagged
+    Given the scenario "spam-zombie-450"
+    When the anti-spam detection level is set to <level>
+    And "198.51.100.80" sends the mail "<mail>" to "info@print-shop.example"
+    Then the mail from "198.51.100.80" is accepted
+    And the mail to "info@print-shop.example" <subject>
+
+    Examples:
+      | level  | mail                  | subject                                                   |
+      | high   | partner-seminar-2.eml | has no subject tag                                        |
+      | high   | partner-seminar-3.eml | has the subject "[SPAM] 【限定】無料セミナーのご案内（第3回）" |
+      | medium | partner-seminar-3.eml | has no subject tag                                        |
+      | medium | partner-seminar-1.eml | has the subject "[SPAM] 【限定】今すぐ申込み！無料セミナー!!!"  |
+      | low    | partner-seminar-3.eml | has no subject tag                                        |
+      | low    | partner-seminar-1.eml | has the subject "[SPAM] 【限定】今すぐ申込み！無料セミナー!!!"  |
+
+  # Seed 000 FAQ Q18: 「また、判定ルールは定期的に更新されるため、同じ取引先でもタイミング
+  # によって判定が変わる場合があります。」 The same mail from the same partner,
+  # before and after the cloud's spam rules gain a phrase (セミナー, 15 points):
+  # 45 is under Medium's 50, 60 is over it.
+  Scenario: after a spam rule update, the same partner's same mail is tagged
+    Given the scenario "spam-zombie-450"
+    When the anti-spam detection level is set to medium
+    And "198.51.100.80" sends the mail "partner-seminar-3.eml" to "info@print-shop.example"
+    Then the mail to "info@print-shop.example" has no subject tag
+    When the cloud's spam rules are updated with the phrase "セミナー"
+    And "198.51.100.80" sends the mail "partner-seminar-3.eml" to "info@print-shop.example"
+    Then the mail to "info@print-shop.example" has the subject "[SPAM] 【限定】無料セミナーのご案内（第3回）"

@@ -82,6 +82,10 @@ impl Source for LiveTwin {
             bytes_wan: s.bytes_wan,
         })
     }
+    fn gateway_online(&self) -> Option<bool> {
+        let periods = self.session.world.gateway_offline_periods();
+        Some(periods.last().is_none_or(|(_, until)| until.is_some()))
+    }
     fn alerts(&self) -> Option<usize> {
         Some(
             self.session

@@ -431,6 +431,23 @@ fn main() -> Res<()> {
             attachment: None,
         }),
     )?;
+    // Seed 001 「スパムメール対策による検出率 (セキュリティレベル)」: a mail
+    // scoring 45 (three phrases: 限定, 無料, 今すぐ), over High's 30 and
+    // under Medium's 50 and Low's 70.
+    write(
+        root,
+        "mails/partner-seminar-3.eml",
+        &mail(&MailText {
+            from: "\"Partner Seminar\" <seminar@partner-kikaku.example>",
+            to: "info@print-shop.example",
+            reply_to: None,
+            date: "Thu, 10 Oct 2024 10:40:00 +0900",
+            id: "20241010104000.3@partner-kikaku.example",
+            subject: "【限定】無料セミナーのご案内（第3回）",
+            text: "第3回の無料セミナーです。席に限りがあります。今すぐお申込みください。\n",
+            attachment: None,
+        }),
+    )?;
     // Seed 000 FAQ Q11: the phishing mail whose link is clicked.
     write(
         root,

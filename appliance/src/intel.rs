@@ -80,6 +80,12 @@ pub trait Intel {
         let _ = (host, path);
         None
     }
+    /// Phrases the anti-spam content score counts besides its built-in
+    /// ones: the cloud's rule updates (seed 000 FAQ Q18: 「判定ルールは定期的に
+    /// 更新されるため、同じ取引先でもタイミングによって判定が変わる場合があります」).
+    fn spam_phrases(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// [`Intel::web_lookup`] for a host whose keys the web pipeline made
     /// already (lowered and hashed once for the intel and the lists).
     fn web_lookup_keys(&self, host: &HostKeys<'_>, path: Option<&str>) -> Option<WebRating> {
@@ -109,6 +115,9 @@ pub struct FrozenIntel {
     /// a key ending in `/` covers everything below it).
     #[serde(default)]
     pub web: WebRatings,
+    /// Anti-spam rule updates: phrases counted like the built-in ones.
+    #[serde(default)]
+    pub spam_phrases: Vec<String>,
 }
 
 /// C&C indicators, each mapped to the threat name reported on a hit.
@@ -124,6 +133,9 @@ pub struct CncList {
 }
 
 impl Intel for FrozenIntel {
+    fn spam_phrases(&self) -> Vec<String> {
+        self.spam_phrases.clone()
+    }
     fn file_hashes(&self) -> Vec<(String, String)> {
         self.file_hashes
             .iter()

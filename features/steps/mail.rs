@@ -268,6 +268,39 @@ fn set_smtp_all(world: &mut TwinWorld, code: u16, text: String) -> Result<()> {
     }
 }
 
+/// Seed 000 FAQ Q18: 「判定ルールは定期的に更新される」: the cloud's anti-spam
+/// rules gain a phrase, and the gateway takes the new intel.
+#[when(expr = "the cloud's spam rules are updated with the phrase {string}")]
+fn spam_rules_updated(world: &mut TwinWorld, phrase: String) -> Result<()> {
+    let session = world.session()?;
+    session.scenario.intel.spam_phrases.push(phrase);
+    let intel = session.scenario.intel.clone();
+    session
+        .world
+        .replace_intel(intel)
+        .map_err(anyhow::Error::msg)
+}
+
+/// Seed 001: 「スパムメール対策による検出率 (セキュリティレベル)」.
+#[when(expr = "the anti-spam detection level is set to {word}")]
+fn set_spam_level(world: &mut TwinWorld, level: String) -> Result<()> {
+    use appliance::config::Sensitivity;
+    let level = match level.as_str() {
+        "high" => Sensitivity::High,
+        "medium" => Sensitivity::Medium,
+        "low" => Sensitivity::Low,
+        other => bail!("no detection level {other:?}: high, medium or low"),
+    };
+    let session = world.session()?;
+    let mut config = session.world.gateway_config().clone();
+    config.version += 1;
+    config.mail.anti_spam.sensitivity = level;
+    match session.world.deploy_gateway(config) {
+        appliance::gateway::DeployOutcome::Success { .. } => Ok(()),
+        other => bail!("the gateway refused the new policy: {other:?}"),
+    }
+}
+
 /// Seed 000: 「スパム判定されたメールの削除や隔離」: anti-spam's action for
 /// mail its content score calls spam.
 #[when(expr = "anti-spam is set to {word} spam")]

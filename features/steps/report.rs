@@ -390,6 +390,61 @@ fn blocked_users_lan_only(world: &mut TwinWorld, which: String) -> Result<()> {
     Ok(())
 }
 
+/// Issue 16: 「ブロックされた上位ユーザ」 counts what the security engines
+/// stopped, not what they tagged or only logged. The log must hold such a
+/// detection from an office device, or the step proves nothing; the
+/// expected rows are the log's stopping detections per office device.
+#[then(
+    expr = "the blocked-users section of the monthly report for {string} counts only what was stopped, though the log has tagged or logged-only detections from the office"
+)]
+fn blocked_users_stopped_only(world: &mut TwinWorld, which: String) -> Result<()> {
+    let month = month(&which)?;
+    let session = world.session()?;
+    let office = &session.scenario.office;
+    let mask = u32::MAX
+        .checked_shl(32 - u32::from(office.lan_prefix))
+        .unwrap_or(0);
+    let in_lan = |ip: std::net::Ipv4Addr| u32::from(ip) & mask == u32::from(office.lan) & mask;
+    let events = session.cloud.store.events(&EventFilter {
+        from: Some(day_start(month.first_day())),
+        until: Some(day_start(month.next().first_day())),
+        engine: None,
+        src_ip: None,
+    })?;
+    let security = |e: &appliance::Event| {
+        !matches!(e.engine, Engine::UrlFilter | Engine::AppControl) && in_lan(e.src_ip)
+    };
+    ensure!(
+        events.iter().any(|e| security(e)
+            && matches!(
+                e.action,
+                appliance::Action::Tag | appliance::Action::Monitor
+            )),
+        "the log of {which} has no tagged or logged-only detection from the office: the step proves nothing"
+    );
+    let mut expected: std::collections::BTreeMap<String, u64> = Default::default();
+    for e in events.iter().filter(|e| security(e)) {
+        if !matches!(
+            e.action,
+            appliance::Action::Tag | appliance::Action::Monitor
+        ) {
+            *expected.entry(e.src_ip.to_string()).or_default() += 1;
+        }
+    }
+    let report = report_of(session, month);
+    let shown: std::collections::BTreeMap<String, u64> = report
+        .security_users
+        .rows
+        .iter()
+        .map(|r| (r.ip.clone(), r.count))
+        .collect();
+    ensure!(
+        shown == expected,
+        "the blocked-users section shows {shown:?}; the log's stopped detections from the office are {expected:?}"
+    );
+    Ok(())
+}
+
 /// Issue 16: a month the box was online throughout is graded and carries
 /// no missing-data warning (the converse of FAQ Q21's offline month). The
 /// grade is the one the report's own inputs give (it is the project's

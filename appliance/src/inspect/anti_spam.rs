@@ -42,13 +42,25 @@ const PHRASES: &[&str] = &[
 
 /// The content score and the rules behind it.
 pub fn score(mail: &Mail) -> (u32, Vec<SpamSign>) {
+    score_with(mail, &[])
+}
+
+/// [`score`] with the rule updates' phrases counted after the built-in ones
+/// (still at most 4 phrases in all).
+pub fn score_with(mail: &Mail, updates: &[String]) -> (u32, Vec<SpamSign>) {
     let mut points = 0;
     let mut why = Vec::new();
     let body = mail.text.to_lowercase();
     let subject = mail.subject.to_lowercase();
+    let updates: Vec<String> = updates
+        .iter()
+        .map(|p| p.trim().to_lowercase())
+        .filter(|p| !p.is_empty())
+        .collect();
     let hits: Vec<&str> = PHRASES
         .iter()
         .copied()
+        .chain(updates.iter().map(String::as_str))
         .filter(|p| subject.contains(p) || body.contains(p))
         .take(4)
         .collect();
@@ -131,6 +143,11 @@ fn listed(address: &str, list: &[String]) -> Option<String> {
 }
 
 pub fn inspect(mail: &Mail, policy: &AntiSpamPolicy) -> Verdict {
+    inspect_with(mail, policy, &[])
+}
+
+/// [`inspect`] with the cloud's rule updates (phrases) in the score.
+pub fn inspect_with(mail: &Mail, policy: &AntiSpamPolicy, updates: &[String]) -> Verdict {
     if !policy.enabled {
         return Verdict::Pass;
     }
@@ -156,7 +173,7 @@ pub fn inspect(mail: &Mail, policy: &AntiSpamPolicy) -> Verdict {
             vec![Reason::SenderBlockList, Reason::Sender { entry }],
         );
     }
-    let (points, why) = score(mail);
+    let (points, why) = score_with(mail, updates);
     let threshold = policy.sensitivity.threshold();
     if points >= threshold {
         let mut reasons = vec![
@@ -241,5 +258,19 @@ mod block_list_tests {
             }
             assert_eq!(inspect(&ham, &policy), Verdict::Pass, "{configured:?}");
         }
+    }
+
+    /// FAQ Q18's rule updates: a phrase from the cloud counts like a
+    /// built-in one (any case, blanks ignored), and the four-phrase cap holds.
+    #[test]
+    fn rule_update_phrases_count_like_built_in_ones() {
+        let mail = mime::parse("Subject: Seminar\r\n\r\nfree seminar, act now\r\n".as_bytes());
+        assert_eq!(score(&mail).0, 30);
+        assert_eq!(
+            score_with(&mail, &["  SEMINAR ".into(), String::new()]).0,
+            45
+        );
+        let many: Vec<String> = ["seminar", "free", "now", "act"].map(String::from).to_vec();
+        assert_eq!(score_with(&mail, &many).0, 60, "at most 4 phrases count");
     }
 }

@@ -115,6 +115,11 @@ pub trait Source: Send {
         None
     }
     /// Alert mails the support desk received.
+    /// Whether the gateway reaches the cloud now (seed 000 FAQ: its
+    /// 「Cloud Consoleに接続」 LED is green), where the source knows.
+    fn gateway_online(&self) -> Option<bool> {
+        None
+    }
     fn alerts(&self) -> Option<usize> {
         None
     }

@@ -61,6 +61,8 @@ pub struct Dashboard {
     pub security_status: Vec<EngineCount>,
     pub total: u64,
     pub traffic: Option<Traffic>,
+    /// Whether the gateway reaches the cloud (its LED), where known.
+    pub gateway_online: Option<bool>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -220,6 +222,7 @@ pub fn dashboard(source: &dyn Source, lang: Lang) -> Result<Dashboard, StoreErro
         alerts: source.alerts().unwrap_or(0),
     });
     Ok(Dashboard {
+        gateway_online: source.gateway_online(),
         now: now.jst_string(),
         window_from: from.jst_string(),
         top_policies,

@@ -23,7 +23,7 @@ pub fn guide(section: &str, lang: Lang) -> (&'static [&'static str], &'static [&
         ("summary", Lang::Ja) => (
             &[
                 "1ヶ月間に専用BOXが検知・ブロックした件数を機能ごとに示します。",
-                "総合評価は下記の公開された計算式で求めています。専用BOXがオフラインだった期間やデータのない日がある場合、その期間の脅威は数えられていません。",
+                "総合評価は下記の計算式で求めています (この計算式は本ツール独自のもので、サービスの公表値ではありません)。専用BOXがオフラインだった期間やデータのない日がある場合、その期間の脅威は数えられていません。",
             ],
             &[
                 "評価がC以下の場合は、各項目の【確認・実施事項】を確認してください。",
@@ -33,7 +33,7 @@ pub fn guide(section: &str, lang: Lang) -> (&'static [&'static str], &'static [&
         ("summary", Lang::En) => (
             &[
                 "What the gateway detected and blocked this month, per function.",
-                "The overall rating follows the published formula below. Threats during periods when the gateway was offline or sent no data are not counted.",
+                "The overall rating follows the formula below (this tool's own; the service publishes none). Threats during periods when the gateway was offline or sent no data are not counted.",
             ],
             &[
                 "If the rating is C or lower, go through each section's \"what to do\".",
@@ -45,6 +45,7 @@ pub fn guide(section: &str, lang: Lang) -> (&'static [&'static str], &'static [&
                 "本ページでは、不正プログラム侵入検知機能により、Cloud Edgeが1ヶ月以内にC&Cサーバ接続を検知・ブロックした結果を把握することができます。",
                 "IPアドレスにより、どのユーザがC&Cサーバへの通信を実施しているか、把握することができます。",
                 "C&Cサーバとは、外部から侵入して乗っ取ったコンピュータを踏み台にして制御したり命令を出したりする役割を担うサーバコンピュータのことであり、検出された端末は感染が強く疑われます。早期の対応が必要です。",
+                "通信が発生した場合に想定される被害: 1) 特定のWebサイトへ負荷を与えるDDoS攻撃や、多くのメールを送信してフィッシング詐欺などを引き起こすスパムメール配信に加担させる。2) サーバから、重要な機密情報を抜き取る。",
                 "C&Cサーバへの通信はCloud Edgeによりブロックされており、情報漏えいの発生はございません。",
                 "Cloud Edgeを経由してC&Cサーバへの接続を行った上位10件のユーザに関する情報です。横軸: 検出した件数、縦軸: ユーザ (表記されているIPアドレスを保持する端末)。",
             ],
@@ -59,6 +60,7 @@ pub fn guide(section: &str, lang: Lang) -> (&'static [&'static str], &'static [&
                 "What the gateway's intrusion detection found and blocked this month: connections to C&C servers.",
                 "The IP address tells which user (device) is calling a C&C server.",
                 "A C&C server controls computers taken over from outside and sends them commands; a device detected here is strongly suspected to be infected and needs early action.",
+                "What such traffic can lead to: 1) the device is made to take part in DDoS attacks that overload a web site, or in sending spam that drives phishing fraud; 2) important confidential information is taken from servers.",
                 "The connections were blocked by the gateway; no information leaked through them.",
                 "The top 10 users that connected to C&C servers through the gateway. x axis: detections; y axis: users (the device holding the IP address shown).",
             ],

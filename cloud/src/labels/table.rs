@@ -45,6 +45,17 @@ pub(super) const LABELS: &[(&str, &str, &str)] = &[
         "Security status",
     ),
     ("traffic_status", "トラフィックステータス", "Traffic status"),
+    ("gateway_status", "専用BOXの接続状態", "Gateway connection"),
+    (
+        "gateway_online_led",
+        "オンライン: 「Cloud Consoleに接続」LED 緑点灯",
+        "Online: the \"connected to Cloud Console\" LED is green",
+    ),
+    (
+        "gateway_offline_led",
+        "オフライン: 「Cloud Consoleに接続」LED 消灯 (ログはクラウドに届いていません)",
+        "Offline: the \"connected to Cloud Console\" LED is off (logs are not reaching the cloud)",
+    ),
     (
         "top_policies",
         "実行された上位ポリシー",

@@ -270,3 +270,39 @@ async fn security_status(world: &mut TwinWorld) -> Result<()> {
     }
     Ok(())
 }
+
+/// Seed 000's FAQ: 「オンラインの場合、前面「Cloud Consoleに接続」横のLED…が
+/// 「緑点灯」します」. The dashboard shows the box's link as its LED would,
+/// and the twin's own record of the link is the oracle.
+#[then(expr = "the dashboard shows the gateway {word}, as the twin has it")]
+async fn gateway_led(world: &mut TwinWorld, state: String) -> Result<()> {
+    let c = world.console()?;
+    let cookie = c.cookie.clone().context("not logged in")?;
+    let online = match state.as_str() {
+        "online" => true,
+        "offline" => false,
+        other => anyhow::bail!("{other:?}: online or offline"),
+    };
+    let twin_online = c
+        .twin()
+        .session
+        .world
+        .gateway_offline_periods()
+        .last()
+        .is_none_or(|(_, until)| until.is_some());
+    ensure!(
+        twin_online == online,
+        "the twin has the gateway {}, not {state}",
+        if twin_online { "online" } else { "offline" }
+    );
+    let reply = http(c.base(), "GET", "/dashboard", &[("Cookie", &cookie)], "").await?;
+    ensure!(reply.status == 200, "/dashboard answered {}", reply.status);
+    let page = unescape(&reply.body);
+    let want = if online {
+        "<p class=\"led on\">● オンライン"
+    } else {
+        "<p class=\"led off\">○ オフライン"
+    };
+    ensure!(page.contains(want), "the dashboard does not show {want:?}");
+    Ok(())
+}

@@ -181,7 +181,12 @@ pub fn inspect_with_links(
     if tag_malware {
         tags.push(&policy.subject_tag);
     }
-    if let Verdict::Detect(d) = anti_spam::inspect(&outcome.mail, &policy.anti_spam) {
+    let updates = links
+        .as_ref()
+        .map(|l| l.intel.spam_phrases())
+        .unwrap_or_default();
+    if let Verdict::Detect(d) = anti_spam::inspect_with(&outcome.mail, &policy.anti_spam, &updates)
+    {
         let withheld = match d.action {
             Action::Block => Some(Withheld::Refused),
             Action::Delete => Some(Withheld::Deleted),
