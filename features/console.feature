@@ -114,13 +114,19 @@ Feature: The cloud console
     And the dashboard's "top-blocked-categories" widget is led by "Streaming Media"
 
   # Seed 000 Q4: 「UIの仕様上、上限20件となっております。より詳細な分析をしたい場合、
-  # ユーザ名や期間を細分化して表示してください。」
+  # ユーザ名や期間を細分化して表示してください。」 Seed 000 L502 and Q6 bound the
+  # narrowing: 「「いつどの端末からどのサイトにアクセスしたのか」という情報までは知る
+  # ことができません」, 「端末ごとにブロックされていない通信(Webサイトへのアクセス履歴
+  # 等)は記録しておりません」: a user's own sites cannot be listed (not kept).
   Scenario: the internet access statistics show the top 20, and say to narrow by user or period for more
     Given the console on scenario "internet-access-top20" after 10 hours
     When I log in to the console
     Then the internet access page by "host" over 1 days lists the top 20 of the store's 26 rows, busiest first
-    And the internet access page by "host" over 1 days for user "PC-03" lists the top 20 of the store's 15 rows, busiest first
     And the internet access page by "user" over 7 days lists the top 20 of the store's 8 rows, busiest first
+    And the internet access page by "user" over 1 days for user "PC-03" lists the top 20 of the store's 1 rows, busiest first
+    When I GET "/internet-access?by=host&user=192.168.1.14"
+    Then the console answers 400
+    And the page says "FAQ Q6"
     When I GET "/internet-access?by=site"
     Then the console answers 400
     When I GET "/internet-access?user=PC-01"

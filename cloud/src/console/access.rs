@@ -4,8 +4,11 @@
 //! log rows, seed 000 Q6). As on the real console the page stops at the top
 //! 20 rows, seed 000 Q4: 「UIの仕様上、上限20件となっております。より詳細な分析を
 //! したい場合、ユーザ名や期間を細分化して表示してください。」 So it can be
-//! narrowed to one user (device) and a shorter period; the totals always
-//! cover every row, and the monthly report lists them all.
+//! narrowed to a shorter period, and the users' view to one user (device);
+//! the totals always cover every row, and the monthly report lists them all.
+//! A user's sites cannot be shown: the store counts sites and devices apart
+//! (seed 000 L502 「「いつどの端末からどのサイトにアクセスしたのか」という情報
+//! までは知ることができません」, FAQ Q6).
 
 use super::source::Source;
 use super::widgets;
@@ -67,6 +70,13 @@ impl Query {
                     .map_err(|_| format!("`{text}` is not a user: the IPv4 address of a device"))?,
             ),
         };
+        if user.is_some() && by != AccessDimension::SrcIp {
+            return Err(
+                "`user` narrows the users' view only: which device visited which site is not \
+                 recorded (FAQ Q6); narrow sites and categories by period"
+                    .to_string(),
+            );
+        }
         Ok(Query { by, days, user })
     }
 
@@ -191,13 +201,19 @@ mod tests {
             (AccessDimension::Category, 30, None)
         );
         assert_eq!(
-            Query::parse("host", "7", "192.168.1.21").unwrap(),
+            Query::parse("user", "7", "192.168.1.21").unwrap(),
             Query {
-                by: AccessDimension::Host,
+                by: AccessDimension::SrcIp,
                 days: 7,
                 user: Some(Ipv4Addr::new(192, 168, 1, 21)),
             }
         );
+        for by in ["host", "category", ""] {
+            assert!(
+                Query::parse(by, "7", "192.168.1.21").is_err_and(|e| e.contains("FAQ Q6")),
+                "{by}"
+            );
+        }
         assert!(Query::parse("site", "", "").is_err());
         assert!(Query::parse("", "12", "").is_err());
         assert!(Query::parse("", "", "PC-01").is_err());

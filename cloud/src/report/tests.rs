@@ -184,14 +184,14 @@ fn a_damaged_raw_table_leaves_the_report_readable() {
     assert!(r.unreadable.is_empty());
     // A damaged statistics table is named, and the other sections still come.
     s.conn_for_tests()
-        .execute_batch("DROP TABLE access_stats")
+        .execute_batch("DROP TABLE site_access_stats")
         .unwrap();
     let r = MonthlyReport::build(&s, &office(), september());
     assert_eq!(r.cnc.total, 1);
     let sections: Vec<_> = r.unreadable.iter().map(|u| u.section.as_str()).collect();
     assert_eq!(sections, ["internet_access", "top_sites"]);
     assert!(
-        r.unreadable[0].error.contains("access_stats"),
+        r.unreadable[0].error.contains("site_access_stats"),
         "{:?}",
         r.unreadable
     );

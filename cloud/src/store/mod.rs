@@ -237,6 +237,8 @@ pub enum StoreError {
         path: String,
         error: rusqlite::Error,
     },
+    #[error("log store {path}: {what}")]
+    NotRecorded { path: String, what: &'static str },
     #[error("log store {path}: event row {id} is unreadable: {detail}")]
     Corrupt {
         path: String,

@@ -53,7 +53,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The schema this build writes; files with a higher `user_version` are refused.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -93,8 +93,13 @@ pub struct SqliteStore {
 /// Errors inside the store before they learn the file's name.
 enum Inner {
     Sql(rusqlite::Error),
-    Corrupt { id: i64, detail: String },
+    Corrupt {
+        id: i64,
+        detail: String,
+    },
     Io(std::io::Error),
+    /// A question the store keeps no answer to, and why.
+    NotRecorded(&'static str),
 }
 
 impl From<rusqlite::Error> for Inner {
@@ -171,7 +176,9 @@ impl SqliteStore {
                 found: version,
             });
         }
-        if version < SCHEMA_VERSION {
+        // Schema 3 differs only in its allowed-traffic statistics, which
+        // are read as schema 4 keeps them (`stats::access_top_inner`).
+        if version < 3 {
             return Err(StoreError::OlderSchema {
                 path: store.path,
                 found: version,
@@ -272,6 +279,8 @@ impl SqliteStore {
             .and_then(|()| tx.execute_batch(stats::SCHEMA_UNINSPECTED))
             .and_then(|()| tx.execute_batch(sites::SCHEMA_SITES))
             .and_then(|()| tx.execute_batch(mail::SCHEMA_MAIL))
+            .and_then(|()| tx.execute_batch(stats::SCHEMA_ACCESS_V4))
+            .and_then(|()| tx.execute_batch(stats::FOLD_ACCESS_V3))
             .and_then(|()| tx.pragma_update(None, "user_version", SCHEMA_VERSION))
             .and_then(|()| tx.commit())
             .map_err(|e| self.sqlite(e))
@@ -290,6 +299,7 @@ impl SqliteStore {
             Inner::Sql(error) => StoreError::Sqlite { path, error },
             Inner::Corrupt { id, detail } => StoreError::Corrupt { path, id, detail },
             Inner::Io(source) => StoreError::Export { path, source },
+            Inner::NotRecorded(what) => StoreError::NotRecorded { path, what },
         }
     }
 

@@ -3,9 +3,17 @@
 //! | table | key | counts |
 //! |---|---|---|
 //! | `detection_stats` | day, engine, action, src_ip, category, policy, threat | `count` |
-//! | `access_stats` | day, src_ip, host, category | `requests`, `bytes` |
+//! | `site_access_stats` | day, host, category | `requests`, `bytes` |
+//! | `user_access_stats` | day, src_ip | `requests`, `bytes` |
 //! | `uptime` | day | `online_us`, `offline_us` |
 //! | `uninspected_stats` | day, why | `flows`, `packets`, `bytes` |
+//!
+//! Allowed traffic is kept per site and per device, never per device and
+//! site (schema 4; schema 3's `access_stats` had the cross and is folded
+//! into the two when a store is opened for writing): seed 000 L502
+//! 「「いつどの端末からどのサイトにアクセスしたのか」という情報までは知ることが
+//! できません」 and FAQ Q6 「端末ごとにブロックされていない通信(Webサイトへの
+//! アクセス履歴等)は記録しておりません…統計情報として保持しています」.
 //!
 //! `day` is the JST calendar day as days since 1970-01-01; a missing
 //! category, threat or host is stored as `''` so it can be part of a key.
@@ -81,8 +89,48 @@ const UPSERT_DETECTION: &str = "INSERT INTO detection_stats
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
     ON CONFLICT DO UPDATE SET count = count + excluded.count";
 
-const UPSERT_ACCESS: &str = "INSERT INTO access_stats
-    (day, src_ip, host, category, requests, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+/// Schema 4: allowed traffic per site and per device, not per both.
+pub(super) const SCHEMA_ACCESS_V4: &str = "
+CREATE TABLE IF NOT EXISTS site_access_stats (
+    day      INTEGER NOT NULL,
+    host     TEXT    NOT NULL,
+    category TEXT    NOT NULL,
+    requests INTEGER NOT NULL,
+    bytes    INTEGER NOT NULL,
+    PRIMARY KEY (day, host, category)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS user_access_stats (
+    day      INTEGER NOT NULL,
+    src_ip   TEXT    NOT NULL,
+    requests INTEGER NOT NULL,
+    bytes    INTEGER NOT NULL,
+    PRIMARY KEY (day, src_ip)
+) WITHOUT ROWID;
+";
+
+/// Folds schema 3's per-device-and-site table into the two of schema 4 and
+/// drops it, so the cross is gone from the file too.
+pub(super) const FOLD_ACCESS_V3: &str = "
+INSERT INTO site_access_stats (day, host, category, requests, bytes)
+    SELECT day, host, category, sum(requests), sum(bytes) FROM access_stats
+    GROUP BY day, host, category
+    ON CONFLICT DO UPDATE SET requests = requests + excluded.requests,
+                              bytes = bytes + excluded.bytes;
+INSERT INTO user_access_stats (day, src_ip, requests, bytes)
+    SELECT day, src_ip, sum(requests), sum(bytes) FROM access_stats
+    GROUP BY day, src_ip
+    ON CONFLICT DO UPDATE SET requests = requests + excluded.requests,
+                              bytes = bytes + excluded.bytes;
+DROP TABLE access_stats;
+";
+
+const UPSERT_SITE_ACCESS: &str = "INSERT INTO site_access_stats
+    (day, host, category, requests, bytes) VALUES (?1, ?2, ?3, ?4, ?5)
+    ON CONFLICT DO UPDATE SET requests = requests + excluded.requests,
+                              bytes = bytes + excluded.bytes";
+
+const UPSERT_USER_ACCESS: &str = "INSERT INTO user_access_stats
+    (day, src_ip, requests, bytes) VALUES (?1, ?2, ?3, ?4)
     ON CONFLICT DO UPDATE SET requests = requests + excluded.requests,
                               bytes = bytes + excluded.bytes";
 
@@ -218,29 +266,49 @@ fn micros(d: Duration) -> i64 {
 
 impl SqliteStore {
     pub(super) fn record_access_inner(&mut self, records: &[AccessRecord]) -> Result<(), Inner> {
-        let mut sums: BTreeMap<(i64, String, String, String), (i64, i64)> = BTreeMap::new();
-        for r in records {
-            let key = (
-                day_number(jst_day(r.time)),
-                r.src_ip.to_string(),
-                r.host.clone().unwrap_or_default(),
-                r.category.clone().unwrap_or_default(),
-            );
-            let entry = sums.entry(key).or_default();
+        let mut sites: BTreeMap<(i64, String, String), (i64, i64)> = BTreeMap::new();
+        let mut users: BTreeMap<(i64, String), (i64, i64)> = BTreeMap::new();
+        let add = |entry: &mut (i64, i64), bytes: u64| {
             entry.0 += 1;
             entry.1 = entry
                 .1
-                .saturating_add(i64::try_from(r.bytes).unwrap_or(i64::MAX));
+                .saturating_add(i64::try_from(bytes).unwrap_or(i64::MAX));
+        };
+        for r in records {
+            let day = day_number(jst_day(r.time));
+            let site = (
+                day,
+                r.host.clone().unwrap_or_default(),
+                r.category.clone().unwrap_or_default(),
+            );
+            add(sites.entry(site).or_default(), r.bytes);
+            add(
+                users.entry((day, r.src_ip.to_string())).or_default(),
+                r.bytes,
+            );
         }
         let tx = self.conn.transaction()?;
         {
-            let mut upsert = tx.prepare_cached(UPSERT_ACCESS)?;
-            for ((day, ip, host, category), (requests, bytes)) in sums {
-                upsert.execute(params![day, ip, host, category, requests, bytes])?;
+            let mut upsert = tx.prepare_cached(UPSERT_SITE_ACCESS)?;
+            for ((day, host, category), (requests, bytes)) in sites {
+                upsert.execute(params![day, host, category, requests, bytes])?;
+            }
+            let mut upsert = tx.prepare_cached(UPSERT_USER_ACCESS)?;
+            for ((day, ip), (requests, bytes)) in users {
+                upsert.execute(params![day, ip, requests, bytes])?;
             }
         }
         tx.commit()?;
         Ok(())
+    }
+
+    fn has_table(&self, name: &str) -> Result<bool, Inner> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [name],
+            |row| row.get(0),
+        )?;
+        Ok(n > 0)
     }
 
     pub(super) fn record_uptime_inner(
@@ -346,6 +414,20 @@ impl SqliteStore {
             AccessDimension::Host => "host",
             AccessDimension::SrcIp => "src_ip",
         };
+        if by != AccessDimension::SrcIp && filter.src_ip.is_some() {
+            return Err(Inner::NotRecorded(
+                "which device visited which site is not recorded (FAQ Q6): \
+                 sites and devices are counted apart",
+            ));
+        }
+        // A read-only schema 3 store still has the crossed table: read it
+        // the way schema 4 keeps it.
+        let schema3 = !self.has_table("site_access_stats")? && self.has_table("access_stats")?;
+        let table = match (by, schema3) {
+            (_, true) => "access_stats",
+            (AccessDimension::SrcIp, false) => "user_access_stats",
+            (_, false) => "site_access_stats",
+        };
         // Allowed traffic has no engine; an engine filter would match nothing.
         let filter = StatsFilter {
             engines: Vec::new(),
@@ -355,7 +437,7 @@ impl SqliteStore {
         let (clause, values) = stats_where(&filter, &[]);
         let grouped = format!(
             "SELECT {column} AS k, sum(requests) AS n, sum(bytes) AS b \
-             FROM access_stats{clause} GROUP BY {column}"
+             FROM {table}{clause} GROUP BY {column}"
         );
         let tx = self.conn.unchecked_transaction()?;
         let (total_keys, total_requests, total_bytes): (i64, Option<i64>, Option<i64>) = self
@@ -457,7 +539,8 @@ impl SqliteStore {
         let mut gone = 0;
         for table in [
             "detection_stats",
-            "access_stats",
+            "site_access_stats",
+            "user_access_stats",
             "uptime",
             "uninspected_stats",
             "site_stats",

@@ -903,3 +903,117 @@ fn mail_detections_are_counted_per_engine_and_action() {
         ]
     );
 }
+
+/// Seed 000 L502 and FAQ Q6: allowed traffic is counted per site and per
+/// device, never per device and site: no table of the store has both, the
+/// crossed question is refused, and a schema 3 store's crossed table is
+/// folded into the two (its totals kept) and dropped when opened to write.
+#[test]
+fn allowed_traffic_is_never_kept_per_device_and_site() {
+    use crate::store::AccessDimension;
+    let day = NaiveDate::from_ymd_opt(2024, 4, 1).unwrap();
+    let month = StatsFilter::month(day);
+    let crossed = |s: &SqliteStore| -> Vec<String> {
+        let conn = s.conn_for_tests();
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .unwrap();
+        let tables: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        tables
+            .into_iter()
+            // The log of detections keeps both, as the console's log does:
+            // blocked traffic is recorded; allowed traffic is not.
+            .filter(|t| t != "events")
+            .filter(|t| {
+                let cols: Vec<String> = conn
+                    .prepare(&format!("SELECT name FROM pragma_table_info('{t}')"))
+                    .unwrap()
+                    .query_map([], |r| r.get(0))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                cols.iter().any(|c| c == "src_ip") && cols.iter().any(|c| c == "host")
+            })
+            .collect()
+    };
+    let mut s = mem();
+    assert_eq!(crossed(&s), Vec::<String>::new(), "a fresh store");
+    let rec = |ip: u8, host: &str| AccessRecord {
+        time: Instant::from_secs(T0 + 3600),
+        src_ip: Ipv4Addr::new(192, 168, 1, ip),
+        host: Some(host.into()),
+        category: Some("Shopping".into()),
+        bytes: 100,
+    };
+    s.record_access(&[
+        rec(21, "a.example"),
+        rec(21, "b.example"),
+        rec(22, "a.example"),
+    ])
+    .unwrap();
+    let sites = s
+        .access_top(AccessDimension::Host, &month, Paging::first(10))
+        .unwrap();
+    assert_eq!(
+        sites
+            .rows
+            .iter()
+            .map(|r| (r.key.clone(), r.requests))
+            .collect::<Vec<_>>(),
+        [(Some("a.example".into()), 2), (Some("b.example".into()), 1)]
+    );
+    let users = s
+        .access_top(AccessDimension::SrcIp, &month, Paging::first(10))
+        .unwrap();
+    assert_eq!(users.total_requests, 3);
+    assert_eq!(users.rows[0].requests, 2);
+    let of_one = StatsFilter {
+        src_ip: Some(Ipv4Addr::new(192, 168, 1, 21)),
+        ..month.clone()
+    };
+    let refused = s.access_top(AccessDimension::Host, &of_one, Paging::first(10));
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("FAQ Q6")),
+        "{refused:?}"
+    );
+    // A schema 3 store: the crossed table, folded and dropped by the migration.
+    let s3 = mem();
+    s3.conn_for_tests()
+        .execute_batch(
+            "CREATE TABLE access_stats (day INTEGER NOT NULL, src_ip TEXT NOT NULL, \
+             host TEXT NOT NULL, category TEXT NOT NULL, requests INTEGER NOT NULL, \
+             bytes INTEGER NOT NULL, PRIMARY KEY (day, src_ip, host, category)) WITHOUT ROWID;",
+        )
+        .unwrap();
+    let n = crate::store::stats::day_number(day);
+    for (ip, host, req) in [
+        ("192.168.1.21", "a.example", 4),
+        ("192.168.1.22", "a.example", 1),
+    ] {
+        s3.conn_for_tests()
+            .execute(
+                "INSERT INTO access_stats VALUES (?1, ?2, ?3, 'Shopping', ?4, 10)",
+                rusqlite::params![n, ip, host, req],
+            )
+            .unwrap();
+    }
+    s3.conn_for_tests()
+        .execute_batch("DELETE FROM site_access_stats; DELETE FROM user_access_stats; PRAGMA user_version = 3;")
+        .unwrap();
+    s3.migrate(3).unwrap();
+    assert_eq!(crossed(&s3), Vec::<String>::new(), "after the migration");
+    let sites = s3
+        .access_top(AccessDimension::Host, &month, Paging::first(10))
+        .unwrap();
+    assert_eq!((sites.total_requests, sites.total_bytes), (5, 20));
+    let users = s3
+        .access_top(AccessDimension::SrcIp, &month, Paging::first(10))
+        .unwrap();
+    assert_eq!(users.total_keys, 2);
+}
