@@ -84,7 +84,7 @@ Feature: Application control (アプリケーション利用制限)
   @tun @retry(1)
   Scenario: a run through the firmware leaves the memory run's stores
     When the scenario "application-control" runs to its end in memory and through the firmware, each into its own store file
-    Then the memory run's store holds rows in "events, detection_stats, access_stats, uptime"
+    Then the memory run's store holds rows in "events, detection_stats, site_access_stats, user_access_stats, uptime"
     And the twin's store of the firmware run holds the memory run's rows, table by table
     And the firmware's own store holds the memory run's rows, table by table
 

@@ -87,6 +87,7 @@ Feature: The cloud console
     When I log in to the console
     Then the dashboard's APT widget counts the store's C&C, IPS and anti-malware events of 7 days, the newest from "PC-XP"
     And the dashboard's security status counts each engine's events of 7 days as the store does
+    And the dashboard's traffic status shows what the twin's links carried and the alerts sent
 
   # Seed 000 FAQ: 「おまかせサイバーみまもり専用BOXがオンラインか確認するにはどうしたら
   # よいですか。」 — 「オンラインの場合、前面「Cloud Consoleに接続」横のLED…が「緑点灯」

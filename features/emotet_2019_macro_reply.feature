@@ -37,3 +37,12 @@ Feature: Emotet 2019: a macro document in a hijacked reply (マクロ付き文�
     When host "PC-04" downloads "http://www.kaisha-tools.example/wp-content/uploads/invoice.exe"
     Then host "PC-04" does not receive the file "http://www.kaisha-tools.example/wp-content/uploads/invoice.exe"
     And the gateway logs 1 "anti-malware" detection from "PC-04"
+
+  # Seed 001: 「スマートスキャンを有効にする」. A download no pattern matches,
+  # known to the cloud only by its SHA-256, is stopped by smart scan.
+  Scenario: a download known only by its hash is stopped by smart scan
+    Given the scenario "emotet-2019-macro-reply"
+    When host "PC-04" downloads "http://www.kaisha-tools.example/wp-content/uploads/update-2019.bin"
+    Then host "PC-04" does not receive the file "http://www.kaisha-tools.example/wp-content/uploads/update-2019.bin"
+    And the "anti-malware" log gives the reason "smart scan" for "http://www.kaisha-tools.example/wp-content/uploads/update-2019.bin"
+    And the "anti-malware" log gives the reason "3338ed0021a08668250f0a50963f22b1d928e7fcbba3071a980d37e87194f324 on the file hash list" for "http://www.kaisha-tools.example/wp-content/uploads/update-2019.bin"

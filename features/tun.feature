@@ -63,7 +63,7 @@ Feature: TUN mode: real programs and the firmware build on kernel interfaces
 
     Examples:
       | scenario                | tables                                              |
-      | misblocked-company-site | events, detection_stats, access_stats, uptime       |
+      | misblocked-company-site | events, detection_stats, site_access_stats, user_access_stats, uptime       |
 
   # Seed 000, IPS/IDS機能 ("サーバやネットワークの外部との通信や、内部での
   # 不正な通信を検知・防御する") and FAQ Q14, with the rule files QA brings

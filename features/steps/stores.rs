@@ -134,7 +134,13 @@ fn runs_into_store_files(world: &mut TwinWorld, id: String) -> Result<()> {
     state.memory = dump(&memory_store)?;
     state.twin_side = dump(&twin_store)?;
     state.firmware = dump(&firmware_dir.join("gateway.sqlite"))?;
-    for table in ["events", "detection_stats", "access_stats", "uptime"] {
+    for table in [
+        "events",
+        "detection_stats",
+        "site_access_stats",
+        "user_access_stats",
+        "uptime",
+    ] {
         ensure!(
             state.memory.contains_key(table),
             "the memory run's store has no table {table}"

@@ -306,3 +306,50 @@ async fn gateway_led(world: &mut TwinWorld, state: String) -> Result<()> {
     ensure!(page.contains(want), "the dashboard does not show {want:?}");
     Ok(())
 }
+
+/// Seed 001's dashboard 「トラフィックステータス」: what crossed the gateway's
+/// links and the alerts sent, as the twin counted them on its own links and
+/// in the support desk's mailbox.
+#[then("the dashboard's traffic status shows what the twin's links carried and the alerts sent")]
+async fn traffic_status(world: &mut TwinWorld) -> Result<()> {
+    let c = world.console()?;
+    let cookie = c.cookie.clone().context("not logged in")?;
+    let (lan, wan, bytes, alerts) = {
+        let twin = c.twin();
+        let s = twin.session.world.stats();
+        let desk = twin.session.scenario.gateway.alerts.to.clone();
+        (
+            s.frames_lan,
+            s.frames_wan,
+            s.bytes_wan,
+            twin.session.world.mailbox(&desk).len(),
+        )
+    };
+    ensure!(
+        wan > 0 && lan > 0,
+        "no traffic yet: the widget proves nothing"
+    );
+    let reply = http(c.base(), "GET", "/dashboard", &[("Cookie", &cookie)], "").await?;
+    ensure!(reply.status == 200, "/dashboard answered {}", reply.status);
+    let page = unescape(&reply.body);
+    let start = page
+        .find("<section class=\"widget\" id=\"traffic-status\">")
+        .context("no traffic status widget")?;
+    let section = &page[start..];
+    let section = &section[..section.find("</section>").unwrap_or(section.len())];
+    for (what, n) in [
+        ("LAN frames", lan.to_string()),
+        ("WAN frames", wan.to_string()),
+        ("WAN bytes", bytes.to_string()),
+    ] {
+        ensure!(
+            section.contains(&format!("<td class=\"n\">{n}</td>")),
+            "the traffic status does not show the twin's {what} ({n})"
+        );
+    }
+    ensure!(
+        section.contains(&format!("<td class=\"n\" id=\"alerts\">{alerts}</td>")),
+        "the traffic status does not show the {alerts} alert mail(s) the desk received"
+    );
+    Ok(())
+}
