@@ -247,6 +247,19 @@ fn download_complete(world: &mut TwinWorld, host: String, url: String) -> Result
     Ok(())
 }
 
+/// The running configuration with `edit` applied, deployed as the next
+/// policy version (a setting changed in the console).
+fn redeploy(world: &mut TwinWorld, edit: impl FnOnce(&mut appliance::Config)) -> Result<()> {
+    let session = world.session()?;
+    let mut config = session.world.gateway_config().clone();
+    config.version += 1;
+    edit(&mut config);
+    match session.world.deploy_gateway(config) {
+        appliance::gateway::DeployOutcome::Success { .. } => Ok(()),
+        other => bail!("the gateway refused the new policy: {other:?}"),
+    }
+}
+
 /// Seed 001: 「一致するすべての接続に適用する処理」 with 「SMTPのエラーコード (範囲
 /// 400~599、初期設定値=450)」 and 「SMTPのエラー文字列」.
 #[when(
@@ -255,17 +268,12 @@ fn download_complete(world: &mut TwinWorld, host: String, url: String) -> Result
 fn set_smtp_all(world: &mut TwinWorld, code: u16, text: String) -> Result<()> {
     let code = appliance::config::SmtpCode::new(code).map_err(anyhow::Error::msg)?;
     let text = appliance::config::SmtpText::new(&text).map_err(anyhow::Error::msg)?;
-    let session = world.session()?;
-    let mut config = session.world.gateway_config().clone();
-    config.version += 1;
-    let rep = &mut config.mail.email_reputation;
-    rep.mode = appliance::config::ReputationMode::All;
-    rep.smtp_error_code = code;
-    rep.smtp_error_string = Some(text);
-    match session.world.deploy_gateway(config) {
-        appliance::gateway::DeployOutcome::Success { .. } => Ok(()),
-        other => bail!("the gateway refused the new policy: {other:?}"),
-    }
+    redeploy(world, |config| {
+        let rep = &mut config.mail.email_reputation;
+        rep.mode = appliance::config::ReputationMode::All;
+        rep.smtp_error_code = code;
+        rep.smtp_error_string = Some(text);
+    })
 }
 
 /// Seed 000 FAQ Q18: 「判定ルールは定期的に更新される」: the cloud's anti-spam
@@ -291,14 +299,7 @@ fn set_spam_level(world: &mut TwinWorld, level: String) -> Result<()> {
         "low" => Sensitivity::Low,
         other => bail!("no detection level {other:?}: high, medium or low"),
     };
-    let session = world.session()?;
-    let mut config = session.world.gateway_config().clone();
-    config.version += 1;
-    config.mail.anti_spam.sensitivity = level;
-    match session.world.deploy_gateway(config) {
-        appliance::gateway::DeployOutcome::Success { .. } => Ok(()),
-        other => bail!("the gateway refused the new policy: {other:?}"),
-    }
+    redeploy(world, |config| config.mail.anti_spam.sensitivity = level)
 }
 
 /// Seed 000: 「スパム判定されたメールの削除や隔離」: anti-spam's action for
@@ -312,14 +313,7 @@ fn set_spam_action(world: &mut TwinWorld, action: String) -> Result<()> {
         "quarantine" => SpamAction::Quarantine,
         other => bail!("anti-spam cannot {other:?} spam: tag, delete or quarantine"),
     };
-    let session = world.session()?;
-    let mut config = session.world.gateway_config().clone();
-    config.version += 1;
-    config.mail.anti_spam.action = action;
-    match session.world.deploy_gateway(config) {
-        appliance::gateway::DeployOutcome::Success { .. } => Ok(()),
-        other => bail!("the gateway refused the new policy: {other:?}"),
-    }
+    redeploy(world, |config| config.mail.anti_spam.action = action)
 }
 
 /// The quarantined mail is the one the sender sent, byte for byte as the
@@ -356,24 +350,14 @@ fn quarantine_holds(world: &mut TwinWorld, file: String, sender: String) -> Resu
 #[when(expr = "the email reputation SMTP error code is set to {int}")]
 fn set_smtp_code(world: &mut TwinWorld, code: u16) -> Result<()> {
     let code = appliance::config::SmtpCode::new(code).map_err(anyhow::Error::msg)?;
-    let session = world.session()?;
-    let mut config = session.world.gateway_config().clone();
-    config.version += 1;
-    config.mail.email_reputation.smtp_error_code = code;
-    match session.world.deploy_gateway(config) {
-        appliance::gateway::DeployOutcome::Success { .. } => Ok(()),
-        other => bail!("the gateway refused the new policy: {other:?}"),
-    }
+    redeploy(world, |config| {
+        config.mail.email_reputation.smtp_error_code = code
+    })
 }
 
 #[when(expr = "the sender {string} is put on the spam block list")]
 fn block_sender(world: &mut TwinWorld, sender: String) -> Result<()> {
-    let session = world.session()?;
-    let mut config = session.world.gateway_config().clone();
-    config.version += 1;
-    config.mail.anti_spam.block_senders.push(sender);
-    match session.world.deploy_gateway(config) {
-        appliance::gateway::DeployOutcome::Success { .. } => Ok(()),
-        other => bail!("the gateway refused the new policy: {other:?}"),
-    }
+    redeploy(world, |config| {
+        config.mail.anti_spam.block_senders.push(sender)
+    })
 }

@@ -176,6 +176,28 @@ fn device_listed(
     Ok(())
 }
 
+/// The device list keys devices by MAC: a device whose address changed is
+/// listed once, at its new address.
+#[then(expr = "the device list has {string} once, at {string}")]
+fn device_at(world: &mut TwinWorld, mac: String, ip: String) -> Result<()> {
+    let want = parse_mac(&mac)?;
+    let ip: Ipv4Addr = ip.parse().context("not an IP address")?;
+    let session = world.session()?;
+    let devices = session
+        .world
+        .gateway_driver()
+        .devices()
+        .context("this gateway driver cannot show the device list")?;
+    let listed: Vec<_> = devices.list().filter(|d| d.mac.0 == want.0).collect();
+    ensure!(listed.len() == 1, "{mac} is listed {} times", listed.len());
+    ensure!(
+        listed[0].ip == Some(ip),
+        "{mac} is listed at {:?}",
+        listed[0].ip
+    );
+    Ok(())
+}
+
 #[then(expr = "{string} is not one of the office's devices")]
 fn not_office_device(world: &mut TwinWorld, mac: String) -> Result<()> {
     let want = parse_mac(&mac)?;

@@ -445,6 +445,63 @@ fn blocked_users_stopped_only(world: &mut TwinWorld, which: String) -> Result<()
     Ok(())
 }
 
+/// Seed 004: 「お客さまの端末のIPアドレスが固定となっていない場合など感染端末が
+/// 特定できない場合がございます」. The C&C section names senders by address:
+/// one PC renumbered mid-month shows as two rows, and only the address the
+/// office knows it by carries its name. The twin is the oracle for "one PC":
+/// every C&C detection from those addresses carries the host's own MAC.
+#[then(
+    expr = "the C&C section of the monthly report for {string} lists {string} as {string} and {string} without a name"
+)]
+fn cnc_two_addresses(
+    world: &mut TwinWorld,
+    which: String,
+    host: String,
+    first: String,
+    second: String,
+) -> Result<()> {
+    let month = month(&which)?;
+    let session = world.session()?;
+    let mac = session
+        .scenario
+        .office
+        .host(&host)
+        .with_context(|| format!("{host} is not a host of the office"))?
+        .mac;
+    let events = session.cloud.store.events(&EventFilter {
+        from: Some(day_start(month.first_day())),
+        until: Some(day_start(month.next().first_day())),
+        engine: Some(Engine::Cnc),
+        src_ip: None,
+    })?;
+    for ip in [&first, &second] {
+        let from: Vec<_> = events
+            .iter()
+            .filter(|e| e.src_ip.to_string() == *ip)
+            .collect();
+        ensure!(!from.is_empty(), "no C&C detection from {ip}");
+        ensure!(
+            from.iter().all(|e| e.src_mac == mac.to_string()),
+            "a C&C detection from {ip} is not from {host}'s MAC {mac}"
+        );
+    }
+    let report = report_of(session, month);
+    let row = |ip: &str| report.cnc.rows.iter().find(|r| r.ip == ip);
+    let named = row(&first).with_context(|| format!("{first} is not in the C&C section"))?;
+    ensure!(
+        named.name.as_deref() == Some(host.as_str()),
+        "{first} is named {:?}, not {host}",
+        named.name
+    );
+    let unnamed = row(&second).with_context(|| format!("{second} is not in the C&C section"))?;
+    ensure!(
+        unnamed.name.is_none(),
+        "{second} is named {:?}: the office knows no device by it",
+        unnamed.name
+    );
+    Ok(())
+}
+
 /// Issue 16: a month the box was online throughout is graded and carries
 /// no missing-data warning (the converse of FAQ Q21's offline month). The
 /// grade is the one the report's own inputs give (it is the project's

@@ -91,24 +91,13 @@ fn categorised(world: &mut TwinWorld, url: String, category: String) -> Result<(
 
 #[given(expr = "the category {string} is blocked during business hours")]
 fn category_blocked(world: &mut TwinWorld, category: String) -> Result<()> {
-    world.edit_policy(|p| {
-        let cat = p
-            .categories
-            .get(&category)
-            .with_context(|| format!("unknown URL category {category:?}"))?
-            .clone();
-        p.url_filtering.rules.insert(
-            0,
-            Rule {
-                name: format!("業務時間帯の{}禁止", cat.ja),
-                sources: Vec::new(),
-                categories: vec![cat.name],
-                applications: Vec::new(),
-                schedule: Some(Schedule::business_hours()),
-                action: RuleAction::Block,
-            },
-        );
-        Ok(())
+    category_rule(world, &category, |ja| Rule {
+        name: format!("業務時間帯の{ja}禁止"),
+        sources: Vec::new(),
+        categories: Vec::new(),
+        applications: Vec::new(),
+        schedule: Some(Schedule::business_hours()),
+        action: RuleAction::Block,
     })
 }
 
@@ -117,23 +106,32 @@ fn category_blocked(world: &mut TwinWorld, category: String) -> Result<()> {
 #[given(expr = "the category {string} is allowed for {string} above the other rules")]
 fn category_allowed_for(world: &mut TwinWorld, category: String, who: String) -> Result<()> {
     let ip = world.resolve_host(&who)?;
+    category_rule(world, &category, |ja| Rule {
+        name: format!("{ja}を{who}に許可"),
+        sources: vec![appliance::policy::Source::Ip(ip)],
+        categories: Vec::new(),
+        applications: Vec::new(),
+        schedule: None,
+        action: RuleAction::Allow,
+    })
+}
+
+/// Puts `rule` for the URL category `category` at the top of the profile's
+/// URL filtering rules; `rule` gets the category's Japanese name.
+fn category_rule(
+    world: &mut TwinWorld,
+    category: &str,
+    rule: impl FnOnce(&str) -> Rule,
+) -> Result<()> {
     world.edit_policy(|p| {
         let cat = p
             .categories
-            .get(&category)
+            .get(category)
             .with_context(|| format!("unknown URL category {category:?}"))?
             .clone();
-        p.url_filtering.rules.insert(
-            0,
-            Rule {
-                name: format!("{}を{who}に許可", cat.ja),
-                sources: vec![appliance::policy::Source::Ip(ip)],
-                categories: vec![cat.name],
-                applications: Vec::new(),
-                schedule: None,
-                action: RuleAction::Allow,
-            },
-        );
+        let mut rule = rule(&cat.ja);
+        rule.categories = vec![cat.name];
+        p.url_filtering.rules.insert(0, rule);
         Ok(())
     })
 }

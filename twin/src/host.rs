@@ -206,6 +206,18 @@ impl Host {
     }
 
     /// Every exchange finished so far, in order of completion.
+    /// Takes the address `ip` (a new DHCP lease), keeping the prefix: the
+    /// stack answers ARP and sends from it at once; connections of the old
+    /// address die as they would on a PC whose address changed.
+    pub fn renumber(&mut self, ip: Ipv4Addr, prefix: u8) {
+        self.ip = ip;
+        self.iface.update_ip_addrs(|addrs| {
+            addrs.clear();
+            // Capacity is IFACE_MAX_ADDR_COUNT (>= 1): one address always fits.
+            let _ = addrs.push(IpCidr::new(ip.into(), prefix));
+        });
+    }
+
     pub fn exchanges(&self) -> &[HttpExchange] {
         &self.exchanges
     }

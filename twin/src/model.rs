@@ -316,6 +316,10 @@ pub enum TimelineAction {
     BranchOffline { gateway: String },
     /// The branch's gateway reaches the cloud again.
     BranchOnline { gateway: String },
+    /// The host's address changes: its DHCP lease gave it another one
+    /// (seed 004: 「お客さまの端末のIPアドレスが固定となっていない場合など感染
+    /// 端末が特定できない場合がございます」). Its MAC stays.
+    Renumber { host: String, ip: Ipv4Addr },
     /// The administrator blocks a device by MAC or IP on the gateway (FAQ
     /// Q2): a new policy version is deployed with the device on the list.
     BlockDevice {

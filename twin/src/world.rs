@@ -184,6 +184,8 @@ struct NetTwin {
     scripted: Vec<Scripted>,
     /// Office addresses to MACs; anything else goes to the router.
     macs: HashMap<Ipv4Addr, Mac>,
+    /// The LAN's prefix length (a renumbered host keeps it).
+    lan_prefix: u8,
     router_mac: Mac,
     seed: u64,
     /// The last time a frame with this IPv4 source left the gateway's LAN port.
@@ -248,7 +250,9 @@ impl World {
         }
         for (i, entry) in scenario.timeline.iter().enumerate() {
             match &entry.action {
-                TimelineAction::Isolate { host } | TimelineAction::Reconnect { host } => {
+                TimelineAction::Isolate { host }
+                | TimelineAction::Reconnect { host }
+                | TimelineAction::Renumber { host, .. } => {
                     find(host)?;
                 }
                 TimelineAction::GatewayOffline
@@ -310,6 +314,7 @@ impl World {
             outbound: Vec::new(),
             net: NetTwin {
                 macs: office.hosts.iter().map(|h| (h.ip, h.mac)).collect(),
+                lan_prefix: office.lan_prefix,
                 router_mac: office.router_mac,
                 seed: scenario.seed,
                 scripted: Vec::new(),
@@ -502,6 +507,19 @@ impl World {
             h.plugged = false;
             h.isolated_at = Some(self.now);
         }
+        Ok(())
+    }
+
+    /// Gives `host` the address `ip` (a new DHCP lease): the twin's own
+    /// map of who is where follows; the gateway and the cloud learn it from
+    /// the traffic, as the real ones would (seed 004's caveat).
+    pub fn renumber(&mut self, host: &str, ip: Ipv4Addr) -> Result<(), WorldError> {
+        let i = self.host(host)?;
+        let (old, mac) = (self.hosts[i].ip, self.hosts[i].mac);
+        self.hosts[i].renumber(ip, self.net.lan_prefix);
+        self.net.macs.remove(&old);
+        self.net.macs.insert(ip, mac);
+        self.mark_host(i);
         Ok(())
     }
 

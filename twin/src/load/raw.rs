@@ -249,8 +249,19 @@ pub(crate) struct RawTimelineEntry {
     pub branch: Option<String>,
     #[serde(default)]
     pub block_device: Option<traffic::RawBlockDevice>,
+    /// A host gets a new address (its DHCP lease changed, seed 004:
+    /// 「IPアドレスが固定となっていない場合」).
+    #[serde(default)]
+    pub renumber: Option<RawRenumber>,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRenumber {
+    pub host: String,
+    pub ip: Ipv4Addr,
 }
 
 // ---------------------------------------------------------------- scalars

@@ -442,6 +442,7 @@ impl ScenarioCheck<'_, '_> {
         let mut isolated: Vec<String> = Vec::new();
         let mut offline = false;
         let mut branches_offline: Vec<String> = Vec::new();
+        let mut renumbered: Vec<std::net::Ipv4Addr> = Vec::new();
         let mut previous: Option<Instant> = None;
         let mut entries = Vec::with_capacity(raw.len());
         for (i, entry) in raw.into_iter().enumerate() {
@@ -459,6 +460,62 @@ impl ScenarioCheck<'_, '_> {
             }
             previous = Some(when);
             self.time_in(&at("at"), when, window.start, window.end, "the scenario")?;
+            if let Some(renumber) = entry.renumber {
+                if entry.isolate.is_some()
+                    || entry.reconnect.is_some()
+                    || entry.gateway.is_some()
+                    || entry.block_device.is_some()
+                {
+                    return Err(doc
+                        .error_at(
+                            &format!("timeline[{i}]"),
+                            "a timeline entry needs exactly one action",
+                        )
+                        .label("what happens?")
+                        .into());
+                }
+                self.host_ref(&at("renumber.host"), &renumber.host)?;
+                let lan = crate::load::raw::Cidr {
+                    net: self.office.lan,
+                    prefix: self.office.lan_prefix,
+                };
+                let taken = self.office.router_ip == renumber.ip
+                    || self.office.host_by_ip(renumber.ip).is_some()
+                    || renumbered.contains(&renumber.ip);
+                let host_bits = u32::from(renumber.ip)
+                    & !u32::MAX
+                        .checked_shl(32 - u32::from(self.office.lan_prefix))
+                        .unwrap_or(0);
+                let edge = host_bits == 0
+                    || host_bits
+                        == !u32::MAX
+                            .checked_shl(32 - u32::from(self.office.lan_prefix))
+                            .unwrap_or(0);
+                if !lan.contains(renumber.ip) || taken || edge {
+                    return Err(doc
+                        .error_at(
+                            &at("renumber.ip"),
+                            format!("{} is not a free address of the office's LAN", renumber.ip),
+                        )
+                        .label(if taken {
+                            "already in use"
+                        } else {
+                            "outside the LAN"
+                        })
+                        .help("a DHCP lease gives an unused address inside `lan`")
+                        .into());
+                }
+                renumbered.push(renumber.ip);
+                entries.push(TimelineEntry {
+                    at: when,
+                    action: TimelineAction::Renumber {
+                        host: renumber.host,
+                        ip: renumber.ip,
+                    },
+                    note: entry.note,
+                });
+                continue;
+            }
             if let Some(block) = entry.block_device {
                 if entry.isolate.is_some() || entry.reconnect.is_some() || entry.gateway.is_some() {
                     return Err(doc

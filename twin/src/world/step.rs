@@ -87,6 +87,7 @@ impl World {
                         self.block_device(mac, ip);
                         Ok(())
                     }
+                    TimelineAction::Renumber { host, ip } => self.renumber(&host, ip),
                 };
             }
             Due::Scripted(i) => self.fire_scripted(i),

@@ -531,6 +531,43 @@ fn the_smtp_code_needs_the_all_mode() {
     );
 }
 
+/// Seed 004's caveat: a host renumbered by DHCP takes a free address of the
+/// LAN; a taken one, one outside the LAN or its network address is refused
+/// at its place.
+#[test]
+fn a_host_is_renumbered_to_a_free_address_of_the_lan() {
+    let with = |ip: &str| {
+        edit(
+            SCENARIO,
+            "    note: LANケーブル抜去\n",
+            &format!(
+                "    note: LANケーブル抜去\n  - at: 2017-09-26 20:00:00\n    renumber: {{host: PC-01, ip: {ip}}}\n"
+            ),
+        )
+    };
+    let s = scenario(&with("192.168.1.99")).expect("loads");
+    assert_eq!(
+        s.timeline[1].action,
+        TimelineAction::Renumber {
+            host: "PC-01".into(),
+            ip: "192.168.1.99".parse().unwrap(),
+        }
+    );
+    for bad in [
+        "192.168.1.11",
+        "192.168.1.1",
+        "10.0.0.5",
+        "192.168.1.0",
+        "192.168.1.255",
+    ] {
+        assert_refused(
+            scenario(&with(bad)),
+            "scenarios/test-scenario.yaml:42:33: ",
+            "is not a free address of the office's LAN",
+        );
+    }
+}
+
 #[test]
 fn the_test_scenario_itself_is_fine() {
     let s = scenario(SCENARIO).expect("loads");

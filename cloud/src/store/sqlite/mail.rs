@@ -67,12 +67,7 @@ impl SqliteStore {
     /// Detections on mail in the filter's days, per engine and action, in
     /// engine then action order (the filter's engines and host do not apply).
     pub(super) fn mail_counts_inner(&self, filter: &StatsFilter) -> Result<Vec<MailCount>, Inner> {
-        let exists: i64 = self.conn.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'mail_stats'",
-            [],
-            |row| row.get(0),
-        )?;
-        if exists == 0 {
+        if !self.has_table("mail_stats")? {
             return Ok(Vec::new());
         }
         let mut scoped = filter.clone();

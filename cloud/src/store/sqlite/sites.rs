@@ -104,12 +104,7 @@ impl SqliteStore {
         filter: &StatsFilter,
         page: Paging,
     ) -> Result<SitesPage, Inner> {
-        let exists: i64 = self.conn.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'site_stats'",
-            [],
-            |row| row.get(0),
-        )?;
-        if exists == 0 {
+        if !self.has_table("site_stats")? {
             return Ok(SitesPage::default());
         }
         let mut scoped = filter.clone();

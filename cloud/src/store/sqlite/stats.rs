@@ -302,7 +302,7 @@ impl SqliteStore {
         Ok(())
     }
 
-    fn has_table(&self, name: &str) -> Result<bool, Inner> {
+    pub(super) fn has_table(&self, name: &str) -> Result<bool, Inner> {
         let n: i64 = self.conn.query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
             [name],
@@ -501,12 +501,7 @@ impl SqliteStore {
         &self,
         filter: &StatsFilter,
     ) -> Result<Vec<Uninspected>, Inner> {
-        let exists: i64 = self.conn.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'uninspected_stats'",
-            [],
-            |row| row.get(0),
-        )?;
-        if exists == 0 {
+        if !self.has_table("uninspected_stats")? {
             // A store written before the table (opened read-only): none recorded.
             return Ok(Vec::new());
         }
