@@ -89,6 +89,14 @@ Feature: The cloud console
     And the dashboard's security status counts each engine's events of 7 days as the store does
     And the dashboard's traffic status shows what the twin's links carried and the alerts sent
 
+  # Seed 001: the C&C and APT widgets cover 「Root 過去7日間」. In the ordinary month
+  # PC-05 called its C&C server on 14 September; on the 23rd the week holds
+  # none of it.
+  Scenario: the C&C users and APT widgets cover the last 7 days only
+    Given the console on scenario "ordinary-month" after 22 days
+    When I log in to the console
+    Then the dashboard's C&C users and APT widgets are empty, though the store has C&C events older than 7 days
+
   # Seed 000 FAQ: 「おまかせサイバーみまもり専用BOXがオンラインか確認するにはどうしたら
   # よいですか。」 — 「オンラインの場合、前面「Cloud Consoleに接続」横のLED…が「緑点灯」
   # します」. The console shows the same: off while the box was cut off (FAQ Q21).

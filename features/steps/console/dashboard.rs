@@ -353,3 +353,55 @@ async fn traffic_status(world: &mut TwinWorld) -> Result<()> {
     );
     Ok(())
 }
+
+/// Seed 001's 7-day widgets (「Root 過去7日間」): the C&C users widget on a
+/// day whose last 7 days hold no C&C event, though older ones are in the
+/// store; a widget counting more than 7 days would list them.
+#[then(
+    "the dashboard's C&C users and APT widgets are empty, though the store has C&C events older than 7 days"
+)]
+async fn cnc_widget_window(world: &mut TwinWorld) -> Result<()> {
+    let c = world.console()?;
+    let cookie = c.cookie.clone().context("not logged in")?;
+    let (older, recent) = {
+        let twin = c.twin();
+        let now = twin.session.now();
+        let week_ago = now - Duration::from_secs(7 * 86_400);
+        let cnc = twin.session.cloud.store.events(&EventFilter {
+            engine: Some(Engine::Cnc),
+            ..EventFilter::default()
+        })?;
+        (
+            cnc.iter().filter(|e| e.time < week_ago).count(),
+            cnc.iter().filter(|e| e.time >= week_ago).count(),
+        )
+    };
+    ensure!(
+        older > 0 && recent == 0,
+        "the store has {older} C&C events older than 7 days and {recent} within: the step needs some older and none within"
+    );
+    let reply = http(c.base(), "GET", "/dashboard", &[("Cookie", &cookie)], "").await?;
+    ensure!(reply.status == 200, "/dashboard answered {}", reply.status);
+    let (section, rows) = widget_rows(&reply.body, "cnc-users")?;
+    ensure!(
+        rows.is_empty(),
+        "the C&C users widget lists {rows:?}: events older than 7 days"
+    );
+    ensure!(
+        section.contains("過去7日間") || section.contains("Last 7 days"),
+        "the widget does not say its window is 7 days"
+    );
+    // The APT widget reads the same week (seed 001: 「APT (総的サイバー攻撃)
+    // イベント」「Root 過去7日間」): C&C calls are APT events.
+    let page = unescape(&reply.body);
+    let start = page
+        .find("<section class=\"widget\" id=\"apt-events\">")
+        .context("no APT widget")?;
+    let apt = &page[start..];
+    let apt = &apt[..apt.find("</section>").unwrap_or(apt.len())];
+    ensure!(
+        apt.contains(": 0</span>"),
+        "the APT widget counts events older than 7 days"
+    );
+    Ok(())
+}
