@@ -83,8 +83,7 @@ impl Source for LiveTwin {
         })
     }
     fn gateway_online(&self) -> Option<bool> {
-        let periods = self.session.world.gateway_offline_periods();
-        Some(periods.last().is_none_or(|(_, until)| until.is_some()))
+        Some(self.session.world.gateway_online())
     }
     fn alerts(&self) -> Option<usize> {
         Some(

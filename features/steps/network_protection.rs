@@ -150,28 +150,14 @@ fn device_listed(
     vendor: String,
     os: String,
 ) -> Result<()> {
-    let want = parse_mac(&mac)?;
-    let ip: Ipv4Addr = ip.parse().context("not an IP address")?;
-    let session = world.session()?;
-    let devices = session
-        .world
-        .gateway_driver()
-        .devices()
-        .context("this gateway driver cannot show the device list")?;
-    let device = devices
-        .list()
-        .find(|d| d.mac.0 == want.0)
-        .with_context(|| format!("{mac} is not in the device list"))?;
-    ensure!(device.ip == Some(ip), "{mac} is listed at {:?}", device.ip);
+    let (vendor_seen, os_seen) = listed_once(world, &mac, &ip)?;
     ensure!(
-        device.vendor == Some(vendor.as_str()),
-        "{mac} is listed as made by {:?}",
-        device.vendor
+        vendor_seen.as_deref() == Some(vendor.as_str()),
+        "{mac} is listed as made by {vendor_seen:?}"
     );
     ensure!(
-        device.os_guess.as_deref() == Some(os.as_str()),
-        "{mac}'s OS is guessed as {:?}",
-        device.os_guess
+        os_seen.as_deref() == Some(os.as_str()),
+        "{mac}'s OS is guessed as {os_seen:?}"
     );
     Ok(())
 }
@@ -180,7 +166,17 @@ fn device_listed(
 /// listed once, at its new address.
 #[then(expr = "the device list has {string} once, at {string}")]
 fn device_at(world: &mut TwinWorld, mac: String, ip: String) -> Result<()> {
-    let want = parse_mac(&mac)?;
+    listed_once(world, &mac, &ip).map(|_| ())
+}
+
+/// The device `mac` is in the gateway's device list exactly once, at `ip`:
+/// its vendor and OS guess.
+fn listed_once(
+    world: &mut TwinWorld,
+    mac: &str,
+    ip: &str,
+) -> Result<(Option<String>, Option<String>)> {
+    let want = parse_mac(mac)?;
     let ip: Ipv4Addr = ip.parse().context("not an IP address")?;
     let session = world.session()?;
     let devices = session
@@ -190,12 +186,9 @@ fn device_at(world: &mut TwinWorld, mac: String, ip: String) -> Result<()> {
         .context("this gateway driver cannot show the device list")?;
     let listed: Vec<_> = devices.list().filter(|d| d.mac.0 == want.0).collect();
     ensure!(listed.len() == 1, "{mac} is listed {} times", listed.len());
-    ensure!(
-        listed[0].ip == Some(ip),
-        "{mac} is listed at {:?}",
-        listed[0].ip
-    );
-    Ok(())
+    let device = listed[0];
+    ensure!(device.ip == Some(ip), "{mac} is listed at {:?}", device.ip);
+    Ok((device.vendor.map(str::to_string), device.os_guess.clone()))
 }
 
 #[then(expr = "{string} is not one of the office's devices")]

@@ -353,12 +353,7 @@ fn blocked_users_lan_only(world: &mut TwinWorld, which: String) -> Result<()> {
     let month = month(&which)?;
     let session = world.session()?;
     let lan = &session.scenario.office;
-    let in_lan = |ip: std::net::Ipv4Addr| {
-        let mask = u32::MAX
-            .checked_shl(32 - u32::from(lan.lan_prefix))
-            .unwrap_or(0);
-        u32::from(ip) & mask == u32::from(lan.lan) & mask
-    };
+    let in_lan = |ip: std::net::Ipv4Addr| lan.in_lan(ip);
     let outside = session
         .cloud
         .store
@@ -401,10 +396,7 @@ fn blocked_users_stopped_only(world: &mut TwinWorld, which: String) -> Result<()
     let month = month(&which)?;
     let session = world.session()?;
     let office = &session.scenario.office;
-    let mask = u32::MAX
-        .checked_shl(32 - u32::from(office.lan_prefix))
-        .unwrap_or(0);
-    let in_lan = |ip: std::net::Ipv4Addr| u32::from(ip) & mask == u32::from(office.lan) & mask;
+    let in_lan = |ip: std::net::Ipv4Addr| office.in_lan(ip);
     let events = session.cloud.store.events(&EventFilter {
         from: Some(day_start(month.first_day())),
         until: Some(day_start(month.next().first_day())),

@@ -55,6 +55,26 @@ impl Office {
         self.hosts.iter().find(|h| h.name == name)
     }
 
+    /// Whether `ip` is an address of the office's LAN (network and
+    /// broadcast addresses included).
+    pub fn in_lan(&self, ip: Ipv4Addr) -> bool {
+        let mask = self.lan_mask();
+        u32::from(ip) & mask == u32::from(self.lan) & mask
+    }
+
+    /// Whether `ip` can be a device's address in the LAN: inside it, and
+    /// neither its network nor its broadcast address.
+    pub fn is_host_address(&self, ip: Ipv4Addr) -> bool {
+        let host_bits = u32::from(ip) & !self.lan_mask();
+        self.in_lan(ip) && host_bits != 0 && host_bits != !self.lan_mask()
+    }
+
+    fn lan_mask(&self) -> u32 {
+        u32::MAX
+            .checked_shl(32 - u32::from(self.lan_prefix))
+            .unwrap_or(0)
+    }
+
     pub fn host_by_ip(&self, ip: Ipv4Addr) -> Option<&HostSpec> {
         self.hosts.iter().find(|h| h.ip == ip)
     }

@@ -478,6 +478,12 @@ impl World {
         }
     }
 
+    /// Whether the gateway reaches the cloud now (its 「Cloud Consoleに接続」
+    /// LED is green).
+    pub fn gateway_online(&self) -> bool {
+        self.offline_since.is_none()
+    }
+
     /// The periods the gateway was offline, oldest first; an ongoing one ends `None`.
     pub fn gateway_offline_periods(&self) -> Vec<(Instant, Option<Instant>)> {
         self.offline_periods

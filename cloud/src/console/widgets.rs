@@ -7,7 +7,7 @@
 use super::source::Source;
 use crate::labels::Lang;
 use crate::store::{EventFilter, StoreError, stats};
-use appliance::{Action, Engine, Event, Instant};
+use appliance::{Engine, Event, Instant};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
@@ -113,10 +113,6 @@ pub fn event_row(source: &dyn Source, lang: Lang, e: &Event) -> EventRow {
     }
 }
 
-fn is_blocked(action: Action) -> bool {
-    action.stops()
-}
-
 /// Counts of `key` over `events`, largest first (ties by label), at most `top`.
 fn rank<'a>(
     events: impl Iterator<Item = &'a Event>,
@@ -174,7 +170,7 @@ pub fn dashboard(source: &dyn Source, lang: Lang) -> Result<Dashboard, StoreErro
         ..EventFilter::default()
     })?;
     let top_policies = rank(events.iter(), 20, |e| Some(policy_of(lang, e)));
-    let top_blocked_categories = rank(events.iter().filter(|e| is_blocked(e.action)), 10, |e| {
+    let top_blocked_categories = rank(events.iter().filter(|e| e.action.stops()), 10, |e| {
         category_of(e).map(|c| (c, String::new()))
     });
     let last_hour = now - BLOCKED_USERS_WINDOW;
@@ -184,7 +180,7 @@ pub fn dashboard(source: &dyn Source, lang: Lang) -> Result<Dashboard, StoreErro
     let top_blocked_users = rank(
         events.iter().filter(|e| {
             e.time >= last_hour
-                && is_blocked(e.action)
+                && e.action.stops()
                 && !stats::is_policy_engine(e.engine)
                 && e.src_ip.is_private()
         }),
@@ -307,14 +303,10 @@ pub fn devices(source: &dyn Source) -> Result<Vec<DeviceRow>, StoreError> {
 /// keeps statistics, not a log of who visited what).
 pub fn top_destinations(source: &dyn Source) -> Result<Vec<Ranked>, StoreError> {
     let events = source.store().events(&EventFilter::default())?;
-    Ok(rank(
-        events.iter().filter(|e| is_blocked(e.action)),
-        20,
-        |e| {
-            Some((
-                e.host.clone().unwrap_or_else(|| e.dst_ip.to_string()),
-                String::new(),
-            ))
-        },
-    ))
+    Ok(rank(events.iter().filter(|e| e.action.stops()), 20, |e| {
+        Some((
+            e.host.clone().unwrap_or_else(|| e.dst_ip.to_string()),
+            String::new(),
+        ))
+    }))
 }

@@ -609,7 +609,7 @@ fn parse_engine(name: &str) -> Option<Engine> {
 
 /// Every action, for parsing; `action_name`'s exhaustive match is what makes
 /// a new variant impossible to forget there, and the round-trip test here.
-const ACTIONS: [Action; 8] = [
+pub(super) const ACTIONS: [Action; 8] = [
     Action::Block,
     Action::Reset,
     Action::Reject,

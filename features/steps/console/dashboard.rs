@@ -47,14 +47,6 @@ fn blocked_by_security(e: &appliance::Event) -> bool {
     ) && !matches!(e.engine, Engine::UrlFilter | Engine::AppControl)
 }
 
-/// Whether `ip` is in the office's LAN (a user), not on the internet.
-fn in_lan(office: &twin::model::Office, ip: std::net::Ipv4Addr) -> bool {
-    let mask = u32::MAX
-        .checked_shl(32 - u32::from(office.lan_prefix))
-        .unwrap_or(0);
-    u32::from(ip) & mask == u32::from(office.lan) & mask
-}
-
 /// Issue 16: the widget of users blocked by internet security names no
 /// sender or scanner on the internet, though the store holds their blocks.
 #[then(
@@ -71,7 +63,7 @@ async fn top_blocked_users_lan_only(world: &mut TwinWorld) -> Result<()> {
             .store
             .events(&EventFilter::default())?
             .iter()
-            .filter(|e| blocked_by_security(e) && !in_lan(&office, e.src_ip))
+            .filter(|e| blocked_by_security(e) && !office.in_lan(e.src_ip))
             .map(|e| e.src_ip.to_string())
             .collect::<Vec<_>>()
     };
@@ -116,7 +108,7 @@ async fn top_blocked_users(
         let mut per_ip: BTreeMap<String, u64> = BTreeMap::new();
         for e in events
             .iter()
-            .filter(|e| blocked_by_security(e) && in_lan(office, e.src_ip))
+            .filter(|e| blocked_by_security(e) && office.in_lan(e.src_ip))
         {
             *per_ip.entry(e.src_ip.to_string()).or_default() += 1;
         }

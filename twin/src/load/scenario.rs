@@ -460,38 +460,30 @@ impl ScenarioCheck<'_, '_> {
             }
             previous = Some(when);
             self.time_in(&at("at"), when, window.start, window.end, "the scenario")?;
+            // One action per entry (`branch` only says whose `gateway`).
+            let actions = [
+                entry.isolate.is_some(),
+                entry.reconnect.is_some(),
+                entry.gateway.is_some(),
+                entry.block_device.is_some(),
+                entry.renumber.is_some(),
+            ];
+            if actions.iter().filter(|a| **a).count() != 1 {
+                return Err(doc
+                    .error_at(
+                        &format!("timeline[{i}]"),
+                        "a timeline entry needs exactly one action: `isolate`, `reconnect`, \
+                         `gateway`, `block_device` or `renumber`",
+                    )
+                    .label("what happens?")
+                    .into());
+            }
             if let Some(renumber) = entry.renumber {
-                if entry.isolate.is_some()
-                    || entry.reconnect.is_some()
-                    || entry.gateway.is_some()
-                    || entry.block_device.is_some()
-                {
-                    return Err(doc
-                        .error_at(
-                            &format!("timeline[{i}]"),
-                            "a timeline entry needs exactly one action",
-                        )
-                        .label("what happens?")
-                        .into());
-                }
                 self.host_ref(&at("renumber.host"), &renumber.host)?;
-                let lan = crate::load::raw::Cidr {
-                    net: self.office.lan,
-                    prefix: self.office.lan_prefix,
-                };
                 let taken = self.office.router_ip == renumber.ip
                     || self.office.host_by_ip(renumber.ip).is_some()
                     || renumbered.contains(&renumber.ip);
-                let host_bits = u32::from(renumber.ip)
-                    & !u32::MAX
-                        .checked_shl(32 - u32::from(self.office.lan_prefix))
-                        .unwrap_or(0);
-                let edge = host_bits == 0
-                    || host_bits
-                        == !u32::MAX
-                            .checked_shl(32 - u32::from(self.office.lan_prefix))
-                            .unwrap_or(0);
-                if !lan.contains(renumber.ip) || taken || edge {
+                if !self.office.is_host_address(renumber.ip) || taken {
                     return Err(doc
                         .error_at(
                             &at("renumber.ip"),
@@ -517,15 +509,6 @@ impl ScenarioCheck<'_, '_> {
                 continue;
             }
             if let Some(block) = entry.block_device {
-                if entry.isolate.is_some() || entry.reconnect.is_some() || entry.gateway.is_some() {
-                    return Err(doc
-                        .error_at(
-                            &format!("timeline[{i}]"),
-                            "a timeline entry needs exactly one action",
-                        )
-                        .label("what happens?")
-                        .into());
-                }
                 let (mac, ip) = self.block_device(&at("block_device"), block)?;
                 entries.push(TimelineEntry {
                     at: when,
@@ -535,8 +518,7 @@ impl ScenarioCheck<'_, '_> {
                 continue;
             }
             if let Some(branch) = entry.branch {
-                let (None, None, Some(state)) = (&entry.isolate, &entry.reconnect, entry.gateway)
-                else {
+                let Some(state) = entry.gateway else {
                     return Err(doc
                         .error_at(
                             &at("branch"),
@@ -633,11 +615,12 @@ impl ScenarioCheck<'_, '_> {
                     isolated.remove(pos);
                     TimelineAction::Reconnect { host }
                 }
+                // The count above leaves exactly one of the three here.
                 _ => {
                     return Err(doc
                         .error_at(
                             &format!("timeline[{i}]"),
-                            "a timeline entry needs exactly one action: `isolate`, `reconnect` or `gateway`",
+                            "a timeline entry needs exactly one action",
                         )
                         .label("what happens?")
                         .into());

@@ -32,13 +32,18 @@ const UPSERT_MAIL: &str = "INSERT INTO mail_stats (day, engine, action, count)
     VALUES (?1, ?2, ?3, ?4)
     ON CONFLICT DO UPDATE SET count = count + excluded.count";
 
-/// Whether the event is a detection on mail.
+/// Whether the event is a mail engine's detection on mail: anti-spam's and
+/// email reputation's always; anti-malware's when it names a mail or an
+/// attachment (its web downloads are not mail).
 pub fn on_mail(event: &Event) -> bool {
-    matches!(event.engine, Engine::AntiSpam | Engine::EmailReputation)
-        || event
+    match event.engine {
+        Engine::AntiSpam | Engine::EmailReputation => true,
+        Engine::AntiMalware => event
             .reasons
             .iter()
-            .any(|r| matches!(r, Reason::Mail { .. } | Reason::Attachment { .. }))
+            .any(|r| matches!(r, Reason::Mail { .. } | Reason::Attachment { .. })),
+        _ => false,
+    }
 }
 
 /// Adds the detections on mail among `events` to `mail_stats`, inside the

@@ -242,8 +242,13 @@ pub(super) fn stats_where(filter: &StatsFilter, extra: &[&str]) -> (String, Vec<
         values.push(Value::Text(ip.to_string()));
     }
     if filter.blocking_only {
-        // Every action that stops (`Action::stops`): all but tag and monitor.
-        terms.push("action NOT IN ('tag', 'monitor')".into());
+        // The actions `Action::stops` counts, named as the store writes them.
+        let stops: Vec<String> = super::ACTIONS
+            .into_iter()
+            .filter(|a| a.stops())
+            .map(|a| format!("'{}'", action_name(a)))
+            .collect();
+        terms.push(format!("action IN ({})", stops.join(", ")));
     }
     if terms.is_empty() {
         (String::new(), values)

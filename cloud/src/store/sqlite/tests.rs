@@ -1017,3 +1017,62 @@ fn allowed_traffic_is_never_kept_per_device_and_site() {
         .unwrap();
     assert_eq!(users.total_keys, 2);
 }
+
+proptest! {
+    /// The class behind FAQ Q5's table and the mail section: whatever mix
+    /// of detections is recorded, in whatever batches, the per-site table
+    /// holds every web reputation detection once (by its lowered host, else
+    /// its server's address) and nothing else, and the mail table every
+    /// detection on mail once: anti-spam and email reputation whole,
+    /// anti-malware only when it names a mail or an attachment.
+    #[test]
+    fn site_and_mail_tables_count_each_detection_once(
+        specs in prop::collection::vec((0u8..5, 0u8..4, any::<bool>(), 0u8..3), 0..60),
+        split in 0usize..60,
+    ) {
+        let engines = [Engine::WebReputation, Engine::Cnc, Engine::AntiSpam, Engine::AntiMalware, Engine::EmailReputation];
+        let hosts = [Some("Bad.Example"), Some("bad.example"), Some("other.example"), None];
+        let events: Vec<Event> = specs
+            .iter()
+            .enumerate()
+            .map(|(i, &(e, h, mail, when))| {
+                let mut reasons = vec![Reason::BlockList];
+                if mail {
+                    reasons.push(Reason::Attachment { name: "a.doc".into() });
+                }
+                Event {
+                    host: hosts[usize::from(h)].map(str::to_string),
+                    reasons,
+                    ..ev(i64::from(when) * 86_400 + i as i64, engines[usize::from(e)], 3)
+                }
+            })
+            .collect();
+        let mut s = mem();
+        let (a, b) = events.split_at(split.min(events.len()));
+        s.record(a).unwrap();
+        s.record(b).unwrap();
+        let month = StatsFilter::month(NaiveDate::from_ymd_opt(2024, 4, 1).unwrap());
+        let mut want_sites: std::collections::BTreeMap<String, u64> = Default::default();
+        for e in events.iter().filter(|e| e.engine == Engine::WebReputation) {
+            let site = e.host.as_deref().map_or_else(|| e.dst_ip.to_string(), str::to_ascii_lowercase);
+            *want_sites.entry(site).or_default() += 1;
+        }
+        let page = s.site_top(&month, Paging::ALL).unwrap();
+        let mut got_sites: std::collections::BTreeMap<String, u64> = Default::default();
+        for r in &page.rows {
+            *got_sites.entry(r.site.clone()).or_default() += r.count;
+        }
+        prop_assert_eq!(&got_sites, &want_sites);
+        prop_assert_eq!(page.total_count, want_sites.values().sum::<u64>());
+        let want_mail = events
+            .iter()
+            .filter(|e| match e.engine {
+                Engine::AntiSpam | Engine::EmailReputation => true,
+                Engine::AntiMalware => e.reasons.iter().any(|r| matches!(r, Reason::Attachment { .. })),
+                _ => false,
+            })
+            .count() as u64;
+        let got_mail: u64 = s.mail_counts(&month).unwrap().iter().map(|c| c.count).sum();
+        prop_assert_eq!(got_mail, want_mail);
+    }
+}
