@@ -13,6 +13,7 @@ mod steps;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use cucumber::World as _;
 use cucumber::event::ScenarioFinished;
@@ -29,6 +30,81 @@ const RUNNER_STACK: usize = 256 * 1024 * 1024;
 /// Keyed by feature, scenario and line; a retried scenario that passes in the
 /// end leaves the list (the retry itself shows in the output above).
 static FAILURES: Mutex<BTreeMap<(String, String, usize), String>> = Mutex::new(BTreeMap::new());
+
+/// When each running scenario started, and how long each finished one took
+/// (keyed like `FAILURES`): the slowest are named after the summary, so a
+/// heavy scenario is seen, not guessed.
+static STARTED: Mutex<BTreeMap<(String, String, usize), Instant>> = Mutex::new(BTreeMap::new());
+static TOOK: Mutex<Vec<(Duration, String)>> = Mutex::new(Vec::new());
+
+/// How many of the slowest scenarios the run names.
+const SLOWEST_SHOWN: usize = 40;
+
+fn scenario_started(feature: &str, scenario: &str, line: usize) {
+    if let Ok(mut started) = STARTED.lock() {
+        started.insert(
+            (feature.to_string(), scenario.to_string(), line),
+            Instant::now(),
+        );
+    }
+}
+
+fn scenario_took(feature: &str, scenario: &str, line: usize) {
+    let key = (feature.to_string(), scenario.to_string(), line);
+    let Some(start) = STARTED.lock().ok().and_then(|mut s| s.remove(&key)) else {
+        return;
+    };
+    if let Ok(mut took) = TOOK.lock() {
+        took.push((
+            start.elapsed(),
+            format!("{feature} / {scenario} (line {line})"),
+        ));
+    }
+}
+
+fn print_slowest() {
+    let Ok(mut took) = TOOK.lock() else {
+        return;
+    };
+    if took.is_empty() {
+        return;
+    }
+    took.sort_by_key(|t| std::cmp::Reverse(t.0));
+    let total: Duration = took.iter().map(|t| t.0).sum();
+    eprintln!(
+        "\nSlowest scenarios (wall time from first to last step; {} scenarios, {:.1} s summed, concurrent ones overlap):",
+        took.len(),
+        total.as_secs_f64()
+    );
+    for (took, name) in took.iter().take(SLOWEST_SHOWN) {
+        eprintln!("  {:>7.2} s  {name}", took.as_secs_f64());
+    }
+}
+
+/// The shard this process runs (`OFFICETWIN_SHARD=K/N`, the split
+/// `officetwin conformance --shard` uses), keyed by feature file and
+/// scenario name.
+fn shard() -> Result<officetwin::shard::Shard, String> {
+    match std::env::var("OFFICETWIN_SHARD") {
+        Ok(text) => text.parse().map_err(|e| format!("OFFICETWIN_SHARD: {e}")),
+        Err(std::env::VarError::NotPresent) => Ok(officetwin::shard::Shard::ALL),
+        Err(e) => Err(format!("OFFICETWIN_SHARD: {e}")),
+    }
+}
+
+/// The key a scenario is sharded by: its feature's file name and its name.
+fn shard_key(
+    feature: &cucumber::gherkin::Feature,
+    scenario: &cucumber::gherkin::Scenario,
+) -> String {
+    let file = feature
+        .path
+        .as_deref()
+        .and_then(|p| p.file_name())
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| feature.name.clone());
+    format!("{file}/{}", scenario.name)
+}
 
 fn record_outcome(feature: &str, scenario: &str, line: usize, finished: &ScenarioFinished) {
     let key = (feature.to_string(), scenario.to_string(), line);
@@ -50,13 +126,16 @@ fn record_outcome(feature: &str, scenario: &str, line: usize, finished: &Scenari
 }
 
 fn main() {
-    let required = match skips::required() {
-        Ok(required) => required,
+    let (required, shard) = match skips::required().and_then(|r| Ok((r, shard()?))) {
+        Ok(both) => both,
         Err(e) => {
             eprintln!("{e}");
             std::process::exit(2);
         }
     };
+    if shard != officetwin::shard::Shard::ALL {
+        eprintln!("OFFICETWIN_SHARD={shard}: running the scenarios of this shard only");
+    }
     let probe = Probe::read();
     // Decided before running: a required need this machine lacks fails the
     // run whether or not a scenario asked for it.
@@ -73,7 +152,10 @@ fn main() {
         .name("cucumber".into())
         .stack_size(RUNNER_STACK)
         .spawn(move || {
+            // Steps run their simulations on the blocking pool
+            // (`TwinWorld::on_session`), whose threads need the same stack.
             let runtime = tokio::runtime::Builder::new_current_thread()
+                .thread_stack_size(RUNNER_STACK)
                 .enable_all()
                 .build()
                 .expect("a current-thread tokio runtime always builds");
@@ -86,7 +168,12 @@ fn main() {
                     .fail_on_skipped_with(move |_, _, scenario| {
                         Need::skipped(scenario).is_none_or(|need| fail_required.contains(&need))
                     })
+                    .before(|feature, _rule, scenario, _world| {
+                        scenario_started(&feature.name, &scenario.name, scenario.position.line);
+                        Box::pin(async {})
+                    })
                     .after(|feature, _rule, scenario, finished, _world| {
+                        scenario_took(&feature.name, &scenario.name, scenario.position.line);
                         if matches!(finished, ScenarioFinished::StepSkipped) {
                             skips::record(&feature.name, scenario);
                         }
@@ -98,8 +185,12 @@ fn main() {
                         );
                         Box::pin(async {})
                     })
-                    .run(concat!(env!("CARGO_MANIFEST_DIR"), "/features"))
+                    .filter_run(
+                        concat!(env!("CARGO_MANIFEST_DIR"), "/features"),
+                        move |feature, _rule, scenario| shard.contains(&shard_key(feature, scenario)),
+                    )
                     .await;
+                print_slowest();
                 let failures = FAILURES.lock().map(|f| f.clone()).unwrap_or_default();
                 if !failures.is_empty() {
                     eprintln!("\nFailed scenarios ({}):", failures.len());

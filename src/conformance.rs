@@ -15,6 +15,7 @@
 //! a wall-clock firmware compares on what it did, not when to the microsecond.
 
 use crate::session::Session;
+use crate::shard::Shard;
 use anyhow::{Context, Result};
 use appliance::Event;
 use cloud::store::{EventFilter, LogStore};
@@ -22,6 +23,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use twin::catalog::Catalog;
 use twin::world::WorldOptions;
@@ -32,7 +35,7 @@ use twin::world::WorldOptions;
 pub const CLOUD_STORE: &str = "cloud.sqlite";
 
 /// What to run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// The build under test (default: the `appliance` beside this program,
     /// built by `cargo build -p firmware`).
@@ -42,6 +45,11 @@ pub struct Options {
     pub junit: Option<PathBuf>,
     /// Scenario ids (default: all).
     pub scenarios: Vec<String>,
+    /// Run only the scenarios of this shard (of the ids above): N runners
+    /// given 1/N .. N/N run every scenario exactly once.
+    pub shard: Shard,
+    /// Scenarios run at once, each on its own thread (at least 1).
+    pub jobs: usize,
     /// Where each run's files go.
     pub out: PathBuf,
 }
@@ -95,35 +103,81 @@ impl Report {
     }
 }
 
-/// Runs the suite. The calling thread must be able to enter TUN mode.
-pub fn run(catalog: &Catalog, options: &Options) -> Result<Report> {
-    crate::tun_cmd::enter_tun_mode()?;
+/// One scenario per core.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The scenario ids a run covers, in catalog order: the ones asked for (or
+/// all), then those of the shard.
+pub fn selected(catalog: &Catalog, options: &Options) -> Vec<String> {
     let ids = if options.scenarios.is_empty() {
         catalog.ids()
     } else {
         options.scenarios.clone()
     };
+    ids.into_iter()
+        .filter(|id| options.shard.contains(id))
+        .collect()
+}
+
+/// Runs the suite, `options.jobs` scenarios at a time (each worker thread
+/// enters TUN mode on its own), and reports in the order of `selected`.
+/// Progress goes to stderr, one line per scenario as it finishes.
+pub fn run(catalog: &Catalog, options: &Options) -> Result<Report> {
+    crate::tun_cmd::enter_tun_mode()?;
+    let ids = selected(catalog, options);
+    let jobs = options.jobs.clamp(1, ids.len().max(1));
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let outcomes: Vec<Mutex<Option<Result<Outcome>>>> =
+        ids.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| -> Result<()> {
+        let mut workers = Vec::with_capacity(jobs);
+        for n in 0..jobs {
+            let worker = std::thread::Builder::new()
+                .name(format!("conformance-{n}"))
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, || {
+                    let entered = crate::tun_cmd::enter_tun_mode();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(id) = ids.get(i) else { break };
+                        let wall = std::time::Instant::now();
+                        let outcome = match &entered {
+                            Ok(()) => run_one(catalog, options, id),
+                            Err(e) => Err(anyhow::anyhow!("entering TUN mode: {e:#}")),
+                        };
+                        let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        eprintln!(
+                            "{}",
+                            progress_line(finished, ids.len(), id, &outcome, wall.elapsed())
+                        );
+                        if let Ok(mut slot) = outcomes[i].lock() {
+                            *slot = Some(outcome);
+                        }
+                    }
+                })
+                .context("starting a conformance worker thread")?;
+            workers.push(worker);
+        }
+        for worker in workers {
+            if worker.join().is_err() {
+                anyhow::bail!("a conformance worker thread panicked");
+            }
+        }
+        Ok(())
+    })?;
     let mut report = Report::default();
-    for id in &ids {
-        let dir = options.out.join(id);
-        let reference = run_scenario(catalog, id, Gateway::Reference, &dir.join("reference"))?;
-        let build = run_scenario(
-            catalog,
-            id,
-            Gateway::Build(options.firmware.as_deref()),
-            &dir.join("build"),
-        )?;
-        report.checks.extend(compare(id, &reference, &build));
-        if let Some(baseline) = &options.baseline {
-            let base = run_scenario(
-                catalog,
-                id,
-                Gateway::Build(Some(baseline)),
-                &dir.join("baseline"),
-            )?;
-            report
-                .baseline_diff
-                .push((id.clone(), diff_detections(&base, &build)));
+    for (id, slot) in ids.iter().zip(outcomes) {
+        let outcome = slot
+            .into_inner()
+            .ok()
+            .flatten()
+            .with_context(|| format!("{id}: no result (a worker stopped early)"))??;
+        report.checks.extend(outcome.checks);
+        if let Some(diff) = outcome.baseline_diff {
+            report.baseline_diff.push((id.clone(), diff));
         }
     }
     if let Some(path) = &options.junit {
@@ -131,6 +185,71 @@ pub fn run(catalog: &Catalog, options: &Options) -> Result<Report> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(report)
+}
+
+/// A worker's stack: a world of 25 smoltcp hosts runs deep in unoptimised
+/// builds (the features' runner thread has the same).
+const WORKER_STACK: usize = 256 * 1024 * 1024;
+
+/// What one scenario gave: its checks, and the baseline's difference.
+struct Outcome {
+    checks: Vec<Check>,
+    baseline_diff: Option<Vec<String>>,
+}
+
+fn run_one(catalog: &Catalog, options: &Options, id: &str) -> Result<Outcome> {
+    let dir = options.out.join(id);
+    let reference = run_scenario(catalog, id, Gateway::Reference, &dir.join("reference"))?;
+    let build = run_scenario(
+        catalog,
+        id,
+        Gateway::Build(options.firmware.as_deref()),
+        &dir.join("build"),
+    )?;
+    let checks = compare(id, &reference, &build);
+    let baseline_diff = match &options.baseline {
+        Some(baseline) => {
+            let base = run_scenario(
+                catalog,
+                id,
+                Gateway::Build(Some(baseline)),
+                &dir.join("baseline"),
+            )?;
+            Some(diff_detections(&base, &build))
+        }
+        None => None,
+    };
+    Ok(Outcome {
+        checks,
+        baseline_diff,
+    })
+}
+
+/// `conformance [3/30] ID: 4 checks pass (1.2 s)`: the time is the
+/// scenario's whole wall time (reference, build and baseline runs).
+fn progress_line(
+    finished: usize,
+    total: usize,
+    id: &str,
+    outcome: &Result<Outcome>,
+    wall: Duration,
+) -> String {
+    let seconds = wall.as_secs_f64();
+    let what = match outcome {
+        Ok(o) => {
+            let failed = o.checks.iter().filter(|c| !c.passed).count();
+            if failed == 0 {
+                format!("{} checks pass ({seconds:.1} s)", o.checks.len())
+            } else {
+                format!(
+                    "{failed} of {} checks FAIL ({seconds:.1} s)",
+                    o.checks.len()
+                )
+            }
+        }
+        Err(e) => format!("could not run: {e:#}"),
+    };
+    format!("conformance [{finished}/{total}] {id}: {what}")
 }
 
 fn run_scenario(

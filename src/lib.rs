@@ -7,12 +7,14 @@
 pub mod conformance;
 pub mod console;
 pub mod demo;
+pub mod junit;
 pub mod live;
 pub mod mail_summary;
 pub mod netprot;
 pub mod replay;
 pub mod report_cmd;
 pub mod session;
+pub mod shard;
 pub mod summary;
 pub mod tun_cmd;
 pub mod untrusted;

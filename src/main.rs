@@ -120,9 +120,32 @@ enum Command {
         /// Only this scenario (repeatable) [default: all].
         #[arg(long = "scenario", value_name = "ID")]
         only: Vec<String>,
+        /// Run only shard K of N (e.g. 1/4), split by a stable hash of the
+        /// scenario id: N runners given 1/N .. N/N run every check exactly once.
+        #[arg(long, value_name = "K/N", default_value = "1/1")]
+        shard: officetwin::shard::Shard,
+        /// Scenarios run at once [default: the number of cores].
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<usize>,
         /// Where each run's files go.
         #[arg(long, value_name = "DIR", default_value = "out/conformance")]
         out: PathBuf,
+    },
+    /// Merge JUnit reports (conformance or feature shards) into one; a test
+    /// case held by two reports fails the merge (shards must not overlap).
+    JunitMerge {
+        /// The reports, e.g. the `--junit` files of `conformance --shard K/N`.
+        #[arg(required = true, num_args = 1..)]
+        reports: Vec<PathBuf>,
+        /// Where to write the merged report.
+        #[arg(long, short, value_name = "FILE")]
+        out: PathBuf,
+        /// The merged report's name.
+        #[arg(long, default_value = "officetwin")]
+        name: String,
+        /// Keep test cases found in several reports (reruns) instead of failing.
+        #[arg(long)]
+        allow_duplicates: bool,
     },
     /// Run a real program as an office host (TUN mode, wall clock; needs root).
     Exec {
@@ -249,18 +272,26 @@ fn execute(cli: Cli) -> Result<()> {
             baseline,
             junit,
             only,
+            shard,
+            jobs,
             out,
         } => {
-            let report = officetwin::conformance::run(
-                &catalog,
-                &officetwin::conformance::Options {
-                    firmware,
-                    baseline,
-                    junit: junit.clone(),
-                    scenarios: only,
-                    out,
-                },
-            )?;
+            let options = officetwin::conformance::Options {
+                firmware,
+                baseline,
+                junit: junit.clone(),
+                scenarios: only,
+                shard,
+                jobs: jobs.unwrap_or_else(officetwin::conformance::default_jobs),
+                out,
+            };
+            let selected = officetwin::conformance::selected(&catalog, &options);
+            eprintln!(
+                "conformance: {} scenarios (shard {shard}), {} at a time",
+                selected.len(),
+                options.jobs.clamp(1, selected.len().max(1))
+            );
+            let report = officetwin::conformance::run(&catalog, &options)?;
             print!("{}", officetwin::conformance::table(&report));
             if let Some(path) = junit {
                 eprintln!("wrote {}", path.display());
@@ -274,6 +305,12 @@ fn execute(cli: Cli) -> Result<()> {
                 ))
             }
         }
+        Command::JunitMerge {
+            reports,
+            out,
+            name,
+            allow_duplicates,
+        } => junit_merge(&reports, &out, &name, allow_duplicates),
         Command::Exec {
             host,
             scenario,
@@ -525,5 +562,38 @@ fn write_outputs(session: &Session, out: &Path, export_cap: usize) -> Result<()>
         eprintln!("note: the gateway logged no detections in this run");
     }
     eprintln!("wrote {}", written.join(", "));
+    Ok(())
+}
+
+fn junit_merge(reports: &[PathBuf], out: &Path, name: &str, allow_duplicates: bool) -> Result<()> {
+    let texts = reports
+        .iter()
+        .map(|p| {
+            fs::read_to_string(p)
+                .with_context(|| format!("reading {}", p.display()))
+                .map(|text| (p.display().to_string(), text))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let inputs: Vec<officetwin::junit::Input<'_>> = texts
+        .iter()
+        .map(|(name, xml)| officetwin::junit::Input { name, xml })
+        .collect();
+    let merged = officetwin::junit::merge(&inputs, name)?;
+    fs::write(out, &merged.xml).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!(
+        "wrote {}: {} from {} reports",
+        out.display(),
+        merged.counts,
+        reports.len()
+    );
+    for (id, holders) in &merged.duplicates {
+        eprintln!("  in more than one report: {id} ({})", holders.join(", "));
+    }
+    if !merged.duplicates.is_empty() && !allow_duplicates {
+        anyhow::bail!(
+            "{} test cases are in more than one report (overlapping shards?); --allow-duplicates keeps them",
+            merged.duplicates.len()
+        );
+    }
     Ok(())
 }

@@ -72,6 +72,33 @@ impl TwinWorld {
             .ok_or_else(|| anyhow!("no scenario loaded: start with `Given the scenario \"...\"`"))
     }
 
+    /// Runs `work` on the session on a thread of the blocking pool, so the
+    /// runner goes on with other scenarios meanwhile: the suite's
+    /// simulations use every core. A session with a firmware process or a
+    /// real program stays on the runner's thread (it entered the twin's
+    /// network namespace; the pool's threads have not).
+    async fn on_session<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce(&mut Session) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let mut session = self.session.take().ok_or_else(|| {
+            anyhow!("no scenario loaded: start with `Given the scenario \"...\"`")
+        })?;
+        if !session.world.runs_in_memory() {
+            let result = work(&mut session);
+            self.session = Some(session);
+            return result;
+        }
+        let (session, result) = tokio::task::spawn_blocking(move || {
+            let result = work(&mut session);
+            (session, result)
+        })
+        .await
+        .map_err(|e| anyhow!("the simulation thread stopped: {e}"))?;
+        self.session = Some(session);
+        result
+    }
+
     /// An IP address as written, or the address of the office host of that name.
     fn resolve_host(&mut self, who: &str) -> Result<Ipv4Addr> {
         if let Ok(ip) = who.parse() {

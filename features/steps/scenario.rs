@@ -1,7 +1,7 @@
 //! Loading scenarios and moving the virtual clock.
 
 use super::{DurationParam, RunOutput, TwinWorld, catalog};
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 use cloud::store::{EventFilter, ExportOptions, LogStore};
 use cucumber::{given, then, when};
 use officetwin::session::Session;
@@ -28,19 +28,36 @@ fn the_scenario_uncaptured(world: &mut TwinWorld, id: String) -> Result<()> {
 }
 
 #[when(expr = "the twin runs for {duration}")]
-fn the_twin_runs_for(world: &mut TwinWorld, duration: DurationParam) -> Result<()> {
-    world.session()?.run_for(duration.0)
+async fn the_twin_runs_for(world: &mut TwinWorld, duration: DurationParam) -> Result<()> {
+    world
+        .on_session(move |session| session.run_for(duration.0))
+        .await
 }
 
 #[when("the twin runs to the end of the scenario")]
-fn the_twin_runs_to_the_end(world: &mut TwinWorld) -> Result<()> {
-    world.session()?.run_to_end()
+async fn the_twin_runs_to_the_end(world: &mut TwinWorld) -> Result<()> {
+    world.on_session(Session::run_to_end).await
 }
 
 #[when(expr = "the scenario {string} runs to its end twice")]
-fn runs_twice(world: &mut TwinWorld, id: String) -> Result<()> {
-    for _ in 0..2 {
-        let scenario = catalog()?.scenario(&id)?;
+async fn runs_twice(world: &mut TwinWorld, id: String) -> Result<()> {
+    let catalog = catalog()?;
+    let runs = [
+        one_whole_run(catalog.scenario(&id)?),
+        one_whole_run(catalog.scenario(&id)?),
+    ];
+    for run in runs {
+        let output = tokio::task::spawn_blocking(run)
+            .await
+            .map_err(|e| anyhow!("the simulation thread stopped: {e}"))??;
+        world.runs.push(output);
+    }
+    Ok(())
+}
+
+/// A whole in-memory run of `scenario`, with what it wrote.
+fn one_whole_run(scenario: twin::model::Scenario) -> impl FnOnce() -> Result<RunOutput> + Send {
+    move || {
         let mut session = Session::new(scenario, WorldOptions { capture: true })?;
         session.run_to_end()?;
         let mut log_export = Vec::new();
@@ -53,9 +70,8 @@ fn runs_twice(world: &mut TwinWorld, id: String) -> Result<()> {
             &mut log_export,
         )?;
         let pcapng = session.world.pcapng().unwrap_or_default();
-        world.runs.push(RunOutput { pcapng, log_export });
+        Ok(RunOutput { pcapng, log_export })
     }
-    Ok(())
 }
 
 #[then("both runs give byte-identical pcapng captures and log exports")]

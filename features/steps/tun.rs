@@ -402,6 +402,8 @@ fn conformance(
             baseline,
             junit: Some(junit.clone()),
             scenarios: ids,
+            shard: officetwin::shard::Shard::ALL,
+            jobs: officetwin::conformance::default_jobs(),
             out: dir,
         },
     )

@@ -35,6 +35,11 @@ pub trait GatewayDriver: Send {
     fn failure(&self) -> Option<String> {
         None
     }
+    /// Whether the gateway is a process of its own on kernel interfaces (a
+    /// firmware build in TUN mode) rather than code in this one.
+    fn is_external(&self) -> bool {
+        false
+    }
     /// The world's clock reached `now`; from now on the gateway reaches the
     /// cloud (`cloud_online`) or not. Called at least at every change of
     /// the cloud link and whenever the run hands its results to the cloud.

@@ -736,6 +736,14 @@ impl World {
         self.gateway.failure()
     }
 
+    /// Whether everything of this world runs in this process's memory: no
+    /// firmware process and no real program on kernel interfaces. Only such
+    /// a world may be moved to another thread (TUN mode keeps to the thread
+    /// that entered the twin's network namespace).
+    pub fn runs_in_memory(&self) -> bool {
+        !self.gateway.is_external() && !self.attached.iter().any(|a| *a)
+    }
+
     /// Hands `host`'s network traffic to the caller: its simulated stack
     /// (and the actors on it) go quiet, frames the switch delivers to it are
     /// queued for [`World::take_outbound`], and the caller feeds what the

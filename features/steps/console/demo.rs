@@ -11,7 +11,7 @@ async fn demo_with_console(world: &mut TwinWorld, id: String) -> Result<()> {
     let (script, _) = catalog
         .demo(&id)?
         .with_context(|| format!("no demo script for {id}"))?;
-    console_on(world, id, DurationParam(std::time::Duration::ZERO))?;
+    console_on(world, id, DurationParam(std::time::Duration::ZERO)).await?;
     let c = world.console()?;
     c.narrator = Some(officetwin::demo::Narrator::new(script));
     log_in(world).await

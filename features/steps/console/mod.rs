@@ -315,10 +315,17 @@ async fn home<T: Send + 'static>(
 }
 
 #[given(expr = "the console on scenario {string} after {duration}")]
-fn console_on(world: &mut TwinWorld, id: String, after: DurationParam) -> Result<()> {
+async fn console_on(world: &mut TwinWorld, id: String, after: DurationParam) -> Result<()> {
     let catalog = catalog()?;
-    let mut twin = officetwin::console::launch::live_twin(&catalog, &id, None)?;
-    twin.session.run_for(after.0)?;
+    // The run before the console opens is the heavy part: off the runner's
+    // thread, as `TwinWorld::on_session` does (an in-memory twin only).
+    let twin = tokio::task::spawn_blocking(move || -> Result<_> {
+        let mut twin = officetwin::console::launch::live_twin(&catalog, &id, None)?;
+        twin.session.run_for(after.0)?;
+        Ok(twin)
+    })
+    .await
+    .map_err(|e| anyhow!("the simulation thread stopped: {e}"))??;
     let live = Arc::new(Mutex::new(twin));
     let source: Arc<Mutex<dyn Source>> = live.clone();
     let login = Login {

@@ -528,6 +528,10 @@ impl Drop for Firmware {
 }
 
 impl GatewayDriver for Firmware {
+    fn is_external(&self) -> bool {
+        true
+    }
+
     fn handle(&mut self, now: Instant, port: Port, frame: &[u8], out: &mut Actions) {
         self.step(now, Some((port, frame)), out);
     }
