@@ -67,9 +67,9 @@ impl fmt::Display for Counts {
 pub fn merge(inputs: &[Input<'_>], name: &str) -> Result<Merged> {
     let mut body = Writer::new_with_indent(Vec::new(), b' ', 2);
     let mut counts = Counts::default();
-    let mut seen: BTreeMap<TestId, Vec<String>> = BTreeMap::new();
-    for input in inputs {
-        copy_suites(input, &mut body, &mut counts, &mut seen)
+    let mut seen: BTreeMap<TestId, Vec<usize>> = BTreeMap::new();
+    for (n, input) in inputs.iter().enumerate() {
+        copy_suites(n, input, &mut body, &mut counts, &mut seen)
             .with_context(|| format!("reading the JUnit report {}", input.name))?;
     }
     let body = String::from_utf8(body.into_inner()).context("the merged report is not UTF-8")?;
@@ -91,7 +91,14 @@ pub fn merge(inputs: &[Input<'_>], name: &str) -> Result<Merged> {
     xml.push_str("</testsuites>\n");
     let duplicates = seen
         .into_iter()
-        .filter(|(_, inputs)| inputs.len() > 1)
+        .filter(|(_, holders)| holders.len() > 1)
+        .map(|(id, holders)| {
+            let names = holders
+                .iter()
+                .map(|&n| inputs[n].name.to_string())
+                .collect();
+            (id, names)
+        })
         .collect();
     Ok(Merged {
         xml,
@@ -110,10 +117,11 @@ struct Case {
 }
 
 fn copy_suites(
+    n: usize,
     input: &Input<'_>,
     out: &mut Writer<Vec<u8>>,
     counts: &mut Counts,
-    seen: &mut BTreeMap<TestId, Vec<String>>,
+    seen: &mut BTreeMap<TestId, Vec<usize>>,
 ) -> Result<()> {
     let mut reader = Reader::from_str(input.xml);
     reader.config_mut().trim_text(true);
@@ -177,7 +185,7 @@ fn copy_suites(
             _ => false,
         };
         if closes_case && let Some(done) = case.take() {
-            count_case(done, input.name, counts, seen);
+            count_case(done, n, counts, seen);
         }
         out.write_event(event)?;
     }
@@ -197,9 +205,9 @@ fn local(name: &[u8]) -> String {
 /// A finished test case counted once: a failure, else an error, else a skip.
 fn count_case(
     case: Case,
-    input: &str,
+    input: usize,
     counts: &mut Counts,
-    seen: &mut BTreeMap<TestId, Vec<String>>,
+    seen: &mut BTreeMap<TestId, Vec<usize>>,
 ) {
     counts.tests += 1;
     counts.failures += u64::from(case.failed);
@@ -207,8 +215,8 @@ fn count_case(
     counts.skipped += u64::from(case.skipped && !case.failed && !case.errored);
     if let Some(id) = case.id {
         let holders = seen.entry(id).or_default();
-        if holders.last().map(String::as_str) != Some(input) {
-            holders.push(input.to_string());
+        if holders.last() != Some(&input) {
+            holders.push(input);
         }
     }
 }

@@ -25,6 +25,10 @@ pub struct TunState {
     junit: Option<String>,
     /// Where the last conformance run kept each run's files.
     conformance_runs: Option<PathBuf>,
+    /// A sharded run: the scenarios each shard ran, and the merge of
+    /// their JUnit reports.
+    shards: Vec<(officetwin::shard::Shard, Vec<String>)>,
+    merged: Option<officetwin::junit::Merged>,
     /// Scratch directories this scenario made, removed with it.
     scratch: Vec<PathBuf>,
 }
@@ -435,19 +439,99 @@ fn conformance_plain(world: &mut TwinWorld, id: String) -> Result<()> {
 }
 
 /// Issue 15: the reference build against every scenario there is (the
-/// features name each of them), not one at a time.
-#[when("conformance runs every scenario of the catalog against the appliance build")]
-fn conformance_everything(world: &mut TwinWorld) -> Result<()> {
+/// features name each of them), not one at a time. Issue 17: as QA's
+/// runners do it, in `count` shards (`conformance --shard K/N`), one after
+/// the other here, their JUnit reports merged by `officetwin junit-merge`'s
+/// code.
+#[when(
+    expr = "conformance runs every scenario of the catalog against the appliance build as {int} shards"
+)]
+fn conformance_everything(world: &mut TwinWorld, count: u32) -> Result<()> {
     require_available(None)?;
     let dir = tun_cmd::scratch_dir("conformance-all")?;
     world.tun.scratch.push(dir.clone());
-    let ids = catalog()?.ids();
-    ensure!(!ids.is_empty(), "the catalog has no scenario");
+    let catalog = catalog()?;
+    ensure!(!catalog.ids().is_empty(), "the catalog has no scenario");
+    let runs = dir.join("runs");
+    world.tun.conformance_runs = Some(runs.clone());
     let started = std::time::Instant::now();
-    conformance(world, ids, None, None, dir.join("runs"))?;
+    let mut all = officetwin::conformance::Report::default();
+    let mut reports = Vec::new();
+    for shard in officetwin::shard::Shard::all_of(count) {
+        let junit = dir.join(format!("junit-{}-of-{}.xml", shard.index(), shard.count()));
+        let options = officetwin::conformance::Options {
+            firmware: None,
+            baseline: None,
+            junit: Some(junit.clone()),
+            scenarios: Vec::new(),
+            shard,
+            jobs: officetwin::conformance::default_jobs(),
+            out: runs.clone(),
+        };
+        let ran = officetwin::conformance::selected(&catalog, &options);
+        let report =
+            officetwin::conformance::run(&catalog, &options).map_err(|e| anyhow!("{e:#}"))?;
+        eprint!(
+            "shard {shard}:\n{}",
+            officetwin::conformance::table(&report)
+        );
+        all.checks.extend(report.checks);
+        reports.push((
+            junit.display().to_string(),
+            std::fs::read_to_string(&junit)?,
+        ));
+        world.tun.shards.push((shard, ran));
+    }
+    let inputs: Vec<officetwin::junit::Input<'_>> = reports
+        .iter()
+        .map(|(name, xml)| officetwin::junit::Input { name, xml })
+        .collect();
+    let merged = officetwin::junit::merge(&inputs, "conformance, all shards")?;
+    world.tun.junit = Some(merged.xml.clone());
+    world.tun.merged = Some(merged);
+    world.tun.conformance = Some(all);
     eprintln!(
-        "conformance of the whole catalog: {:.1} s",
+        "conformance of the whole catalog in {count} shards: {:.1} s",
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+#[then(
+    "every shard ran some of the scenarios, none ran one twice, and the merged JUnit report holds each scenario's 4 checks exactly once"
+)]
+fn shards_partition_the_checks(world: &mut TwinWorld) -> Result<()> {
+    let catalog = catalog()?;
+    let shards = &world.tun.shards;
+    ensure!(!shards.is_empty(), "conformance ran no shard");
+    for (shard, ran) in shards {
+        ensure!(!ran.is_empty(), "shard {shard} ran no scenario");
+    }
+    let mut ran: Vec<&String> = shards.iter().flat_map(|(_, ids)| ids).collect();
+    ran.sort();
+    let mut expected = catalog.ids();
+    expected.sort();
+    ensure!(
+        ran.len() == expected.len() && ran.iter().zip(&expected).all(|(a, b)| *a == b),
+        "the shards ran {ran:?}, the catalog holds {expected:?}"
+    );
+    let merged = world
+        .tun
+        .merged
+        .as_ref()
+        .context("no merged JUnit report")?;
+    ensure!(
+        merged.duplicates.is_empty(),
+        "checks in more than one shard's report: {:?}",
+        merged.duplicates
+    );
+    ensure!(
+        merged.counts.tests == 4 * expected.len() as u64
+            && merged.counts.suites == shards.len() as u64,
+        "the merged report holds {}, expected {} checks in {} suites",
+        merged.counts,
+        4 * expected.len(),
+        shards.len()
     );
     Ok(())
 }

@@ -126,6 +126,30 @@ fn a_case_in_two_inputs_is_a_duplicate() {
     assert_eq!(holders, &vec!["a.xml".to_string(), "b.xml".to_string()]);
 }
 
+/// One report given twice (the same file name) is caught too.
+#[test]
+fn the_same_report_twice_is_all_duplicates() {
+    let a = junit(&[
+        check("s1", "detections", true),
+        check("s2", "detections", true),
+    ]);
+    let merged = merge(
+        &[
+            Input {
+                name: "a.xml",
+                xml: &a,
+            },
+            Input {
+                name: "a.xml",
+                xml: &a,
+            },
+        ],
+        "m",
+    )
+    .expect("merges");
+    assert_eq!(merged.duplicates.len(), 2, "{:?}", merged.duplicates);
+}
+
 #[test]
 fn broken_reports_are_refused_with_their_name() {
     for (xml, why) in [
