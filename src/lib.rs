@@ -7,6 +7,7 @@
 pub mod conformance;
 pub mod console;
 pub mod demo;
+pub mod fleet;
 pub mod junit;
 pub mod live;
 pub mod mail_summary;
