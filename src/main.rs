@@ -653,7 +653,18 @@ fn fleet(catalog: &Catalog, options: &officetwin::fleet::Options, out: &Path) ->
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let fleet = officetwin::fleet::run(catalog, options, &|done, _| bar.set_position(done as u64))?;
+    // Without a terminal (a CI log) the bar is hidden: a line every tenth.
+    let tenth = (options.offices / 10).max(1);
+    let started = std::time::Instant::now();
+    let fleet = officetwin::fleet::run(catalog, options, &|done, total| {
+        bar.set_position(done as u64);
+        if bar.is_hidden() && (done % tenth == 0 || done == total) {
+            eprintln!(
+                "fleet: {done}/{total} offices, {:.0} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    })?;
     bar.finish_and_clear();
     let mut table = fleet.table(options);
     if let Some(kib) = officetwin::fleet::peak_rss_kib() {

@@ -390,7 +390,19 @@ fn write_crashing_firmware(dir: &std::path::Path) -> Result<PathBuf> {
     Ok(path)
 }
 
-fn conformance(
+/// Conformance on a blocking-pool thread, so the runner drives the other
+/// scenarios meanwhile: `conformance::run` enters TUN mode on the thread it
+/// is given (and each of its workers on theirs), never relying on the
+/// runner's namespace.
+async fn off_the_runner<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| anyhow!("the conformance thread stopped: {e}"))?
+}
+
+async fn conformance(
     world: &mut TwinWorld,
     ids: Vec<String>,
     firmware: Option<PathBuf>,
@@ -399,20 +411,20 @@ fn conformance(
 ) -> Result<()> {
     let junit = dir.join("junit.xml");
     world.tun.conformance_runs = Some(dir.clone());
-    let report = officetwin::conformance::run(
-        &catalog()?,
-        &officetwin::conformance::Options {
-            firmware,
-            baseline,
-            junit: Some(junit.clone()),
-            scenarios: ids,
-            shard: officetwin::shard::Shard::ALL,
-            jobs: officetwin::conformance::default_jobs(),
-            out: dir,
-        },
-    )
-    // The whole chain: the step's report shows only the outermost context.
-    .map_err(|e| anyhow!("{e:#}"))?;
+    let catalog = catalog()?;
+    let options = officetwin::conformance::Options {
+        firmware,
+        baseline,
+        junit: Some(junit.clone()),
+        scenarios: ids,
+        shard: officetwin::shard::Shard::ALL,
+        jobs: officetwin::conformance::default_jobs(),
+        out: dir,
+    };
+    let report = off_the_runner(move || officetwin::conformance::run(&catalog, &options))
+        .await
+        // The whole chain: the step's report shows only the outermost context.
+        .map_err(|e| anyhow!("{e:#}"))?;
     eprint!("{}", officetwin::conformance::table(&report));
     world.tun.junit = Some(std::fs::read_to_string(&junit)?);
     world.tun.conformance = Some(report);
@@ -422,20 +434,20 @@ fn conformance(
 #[when(
     expr = "conformance runs {string} against the appliance build with a baseline that only monitors C&C callbacks"
 )]
-fn conformance_with_baseline(world: &mut TwinWorld, id: String) -> Result<()> {
+async fn conformance_with_baseline(world: &mut TwinWorld, id: String) -> Result<()> {
     require_available(Some("sh"))?;
     let dir = tun_cmd::scratch_dir("conformance")?;
     world.tun.scratch.push(dir.clone());
     let baseline = monitoring_firmware(&dir)?;
-    conformance(world, vec![id], None, Some(baseline), dir.join("runs"))
+    conformance(world, vec![id], None, Some(baseline), dir.join("runs")).await
 }
 
 #[when(expr = "conformance runs {string} against the appliance build")]
-fn conformance_plain(world: &mut TwinWorld, id: String) -> Result<()> {
+async fn conformance_plain(world: &mut TwinWorld, id: String) -> Result<()> {
     require_available(None)?;
     let dir = tun_cmd::scratch_dir("conformance-plain")?;
     world.tun.scratch.push(dir.clone());
-    conformance(world, vec![id], None, None, dir.join("runs"))
+    conformance(world, vec![id], None, None, dir.join("runs")).await
 }
 
 /// Issue 15: the reference build against every scenario there is (the
@@ -446,7 +458,7 @@ fn conformance_plain(world: &mut TwinWorld, id: String) -> Result<()> {
 #[when(
     expr = "conformance runs every scenario of the catalog against the appliance build as {int} shards"
 )]
-fn conformance_everything(world: &mut TwinWorld, count: u32) -> Result<()> {
+async fn conformance_everything(world: &mut TwinWorld, count: u32) -> Result<()> {
     require_available(None)?;
     let dir = tun_cmd::scratch_dir("conformance-all")?;
     world.tun.scratch.push(dir.clone());
@@ -469,8 +481,13 @@ fn conformance_everything(world: &mut TwinWorld, count: u32) -> Result<()> {
             out: runs.clone(),
         };
         let ran = officetwin::conformance::selected(&catalog, &options);
-        let report =
-            officetwin::conformance::run(&catalog, &options).map_err(|e| anyhow!("{e:#}"))?;
+        let report = {
+            let catalog = catalog.clone();
+            let options = options.clone();
+            off_the_runner(move || officetwin::conformance::run(&catalog, &options))
+                .await
+                .map_err(|e| anyhow!("{e:#}"))?
+        };
         eprint!(
             "shard {shard}:\n{}",
             officetwin::conformance::table(&report)
@@ -543,12 +560,12 @@ fn junit_lists_catalog(world: &mut TwinWorld) -> Result<()> {
 }
 
 #[when(expr = "conformance runs {string} against a build that crashes on the first frame")]
-fn conformance_crashing(world: &mut TwinWorld, id: String) -> Result<()> {
+async fn conformance_crashing(world: &mut TwinWorld, id: String) -> Result<()> {
     require_available(Some("sh"))?;
     let dir = tun_cmd::scratch_dir("conformance-crash")?;
     world.tun.scratch.push(dir.clone());
     let build = write_crashing_firmware(&dir)?;
-    conformance(world, vec![id], Some(build), None, dir.join("runs"))
+    conformance(world, vec![id], Some(build), None, dir.join("runs")).await
 }
 
 fn report(world: &TwinWorld) -> Result<&officetwin::conformance::Report> {
