@@ -10,10 +10,10 @@
 
 mod skips;
 mod steps;
+mod timing;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use cucumber::World as _;
 use cucumber::WriterExt as _;
@@ -31,56 +31,6 @@ const RUNNER_STACK: usize = 256 * 1024 * 1024;
 /// Keyed by feature, scenario and line; a retried scenario that passes in the
 /// end leaves the list (the retry itself shows in the output above).
 static FAILURES: Mutex<BTreeMap<(String, String, usize), String>> = Mutex::new(BTreeMap::new());
-
-/// When each running scenario started, and how long each finished one took
-/// (keyed like `FAILURES`): the slowest are named after the summary, so a
-/// heavy scenario is seen, not guessed.
-static STARTED: Mutex<BTreeMap<(String, String, usize), Instant>> = Mutex::new(BTreeMap::new());
-static TOOK: Mutex<Vec<(Duration, String)>> = Mutex::new(Vec::new());
-
-/// How many of the slowest scenarios the run names.
-const SLOWEST_SHOWN: usize = 40;
-
-fn scenario_started(feature: &str, scenario: &str, line: usize) {
-    if let Ok(mut started) = STARTED.lock() {
-        started.insert(
-            (feature.to_string(), scenario.to_string(), line),
-            Instant::now(),
-        );
-    }
-}
-
-fn scenario_took(feature: &str, scenario: &str, line: usize) {
-    let key = (feature.to_string(), scenario.to_string(), line);
-    let Some(start) = STARTED.lock().ok().and_then(|mut s| s.remove(&key)) else {
-        return;
-    };
-    if let Ok(mut took) = TOOK.lock() {
-        took.push((
-            start.elapsed(),
-            format!("{feature} / {scenario} (line {line})"),
-        ));
-    }
-}
-
-fn print_slowest() {
-    let Ok(mut took) = TOOK.lock() else {
-        return;
-    };
-    if took.is_empty() {
-        return;
-    }
-    took.sort_by_key(|t| std::cmp::Reverse(t.0));
-    let total: Duration = took.iter().map(|t| t.0).sum();
-    eprintln!(
-        "\nSlowest scenarios (wall time from first to last step; {} scenarios, {:.1} s summed, concurrent ones overlap):",
-        took.len(),
-        total.as_secs_f64()
-    );
-    for (took, name) in took.iter().take(SLOWEST_SHOWN) {
-        eprintln!("  {:>7.2} s  {name}", took.as_secs_f64());
-    }
-}
 
 /// The shard this process runs (`OFFICETWIN_SHARD=K/N`, the split
 /// `officetwin conformance --shard` uses), keyed by feature file and
@@ -192,11 +142,11 @@ fn main() {
                         Need::skipped(scenario).is_none_or(|need| fail_required.contains(&need))
                     })
                     .before(|feature, _rule, scenario, _world| {
-                        scenario_started(&feature.name, &scenario.name, scenario.position.line);
+                        timing::scenario_started(&feature.name, &scenario.name, scenario.position.line);
                         Box::pin(async {})
                     })
                     .after(|feature, _rule, scenario, finished, _world| {
-                        scenario_took(&feature.name, &scenario.name, scenario.position.line);
+                        timing::scenario_took(&feature.name, &scenario.name, scenario.position.line);
                         if matches!(finished, ScenarioFinished::StepSkipped) {
                             skips::record(&feature.name, scenario);
                         }
@@ -213,7 +163,7 @@ fn main() {
                         move |feature, _rule, scenario| shard.contains(&shard_key(feature, scenario)),
                     )
                     .await;
-                print_slowest();
+                timing::print_slowest();
                 let failures = FAILURES.lock().map(|f| f.clone()).unwrap_or_default();
                 if !failures.is_empty() {
                     eprintln!("\nFailed scenarios ({}):", failures.len());
