@@ -83,6 +83,24 @@ impl Downloads {
     }
 }
 
+impl Downloads {
+    /// Heap bytes held for the server's stream and the response being read.
+    pub(super) fn buffered_bytes(&self) -> usize {
+        self.stream.as_ref().map_or(0, Reassembler::capacity) + self.buf.capacity()
+    }
+
+    /// The connection is over: buffers freed, nothing more is read.
+    pub(super) fn release(&mut self) {
+        self.requests = VecDeque::new();
+        if let Some(stream) = self.stream.as_mut() {
+            stream.release();
+        }
+        self.buf = Vec::new();
+        self.reading = Reading::Pass;
+        self.off = true;
+    }
+}
+
 /// What to do with the server segment at hand.
 enum Step {
     Forward,

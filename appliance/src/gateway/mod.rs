@@ -103,11 +103,24 @@ pub struct Actions {
     /// Web accesses the engines looked at (HTTP requests, TLS SNIs), for
     /// the internet access statistics; allowed ones are not logged as events.
     pub accesses: Vec<Access>,
+    /// Buffers of frames the caller cleared, reused for the next frames
+    /// forwarded: no allocation per frame on the hot path.
+    spare: Vec<Vec<u8>>,
 }
+
+/// Cleared frame buffers kept for reuse, and the largest one kept.
+const SPARE_FRAMES: usize = 64;
+const SPARE_CAPACITY: usize = 2048;
 
 impl Actions {
     pub fn clear(&mut self) {
-        self.frames.clear();
+        for emit in self.frames.drain(..) {
+            let mut frame = emit.frame;
+            if self.spare.len() < SPARE_FRAMES && frame.capacity() <= SPARE_CAPACITY {
+                frame.clear();
+                self.spare.push(frame);
+            }
+        }
         self.events.clear();
         self.alerts.clear();
         self.stats.clear();
@@ -202,6 +215,19 @@ struct TcpFlow {
     mode: Mode,
 }
 
+impl TcpFlow {
+    /// Frees the flow's stream buffers as soon as the connection is over
+    /// (FIN acknowledged both ways, or an exact reset), not at its idle
+    /// expiry: the entry stays (small) until then, for late ACKs.
+    fn release_buffers(&mut self) {
+        match &mut self.mode {
+            Mode::Inspect(insp) => insp.release_buffers(),
+            Mode::Tls(_) => self.mode = Mode::Pass,
+            _ => {}
+        }
+    }
+}
+
 enum Mode {
     /// Reading the client stream for HTTP requests.
     Inspect(HttpInspect),
@@ -288,6 +314,22 @@ impl Gateway {
     /// Flows currently tracked.
     pub fn flow_count(&self) -> usize {
         self.flows.len()
+    }
+
+    /// Heap bytes the flows hold for their streams (reassembly buffers,
+    /// held frames, responses being read): what closing a connection frees.
+    pub fn stream_bytes(&self) -> usize {
+        self.flows
+            .values()
+            .map(|f| match f {
+                Flow::Tcp(tcp) => match &tcp.mode {
+                    Mode::Inspect(insp) => insp.buffered_bytes(),
+                    Mode::Tls(watch) => watch.server.capacity(),
+                    _ => 0,
+                },
+                Flow::Udp => 0,
+            })
+            .sum()
     }
 
     /// A frame arrived on `port` at `now`.
@@ -484,9 +526,11 @@ impl Gateway {
 
     fn forward(&mut self, port: Port, frame: &[u8], out: &mut Actions) {
         self.stats.forwarded += 1;
+        let mut copy = out.spare.pop().unwrap_or_default();
+        copy.extend_from_slice(frame);
         out.frames.push(Emit {
             port: port.other(),
-            frame: frame.to_vec(),
+            frame: copy,
         });
     }
 
@@ -590,7 +634,14 @@ impl Gateway {
         let Some(Flow::Tcp(mut flow)) = self.flows.remove(&key) else {
             return;
         };
+        // A reset at exactly the sequence number its receiver expects ends
+        // the connection (RFC 5961 3.2); one elsewhere in the window is
+        // ignored by the receiver and must not end inspection either.
+        let reset = seg.flags.rst && flow.track.side(port).next == Some(seg.seq);
         self.continue_tcp_flow(now, port, frame, packet, seg, &mut flow, out);
+        if reset || flow.track.closed_both_ways() {
+            flow.release_buffers();
+        }
         let deadline = deadline(now, &flow);
         // Re-inserting what was just removed cannot evict anything.
         self.flows.insert(key, Flow::Tcp(flow), deadline);

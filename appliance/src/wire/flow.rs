@@ -98,6 +98,11 @@ impl<V> FlowTable<V> {
         self.flows.get_mut(key).map(|e| &mut e.value)
     }
 
+    /// Every flow's state, in key order.
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.flows.values().map(|e| &e.value)
+    }
+
     /// Inserts or replaces a flow; returns a flow evicted to make room.
     pub fn insert(&mut self, key: FlowKey, value: V, deadline: Instant) -> Option<(FlowKey, V)> {
         let mut evicted = None;
@@ -224,6 +229,17 @@ impl TcpTrack {
             Port::Lan => &mut self.lan,
             Port::Wan => &mut self.wan,
         }
+    }
+
+    /// Whether the connection is over both ways: each side's FIN was
+    /// acknowledged by the other (every byte before it too, so nothing of
+    /// the stream can still be retransmitted to a peer that wants it).
+    pub fn closed_both_ways(&self) -> bool {
+        let acked = |fin: Option<u32>, ack: Option<u32>| match (fin, ack) {
+            (Some(fin), Some(ack)) => seq::diff(ack, seq::add(fin, 1)) >= 0,
+            _ => false,
+        };
+        acked(self.lan.fin, self.wan.ack) && acked(self.wan.fin, self.lan.ack)
     }
 
     /// Updates state and sequence numbers with a segment from `port`.
