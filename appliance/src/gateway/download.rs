@@ -328,7 +328,7 @@ impl Gateway {
         };
         self.stats.views_dropped += views.dropped as u64;
         for view in &views.views {
-            let report = self.scanner.scan(&name, view);
+            let report = self.scanner.scan_for_verdict(&name, view);
             match report.verdict {
                 FileVerdict::Malware { threat, reasons } => {
                     let mut chain = vec![Reason::File { name: name.clone() }];
