@@ -128,6 +128,10 @@ impl Gateway {
         }
         let mut logs = Vec::new();
         let step = self.read_responses(seg, dl, &mut logs);
+        if logs.is_empty() && matches!(step, Step::Forward) {
+            // The common case: nothing to log, no names to format.
+            return self.forward(Port::Wan, frame, out);
+        }
         let parties = Parties {
             src_ip: packet.dst,
             src_mac: packet.dst_mac.to_string(),

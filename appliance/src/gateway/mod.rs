@@ -631,7 +631,9 @@ impl Gateway {
             self.start_tcp_flow(now, port, frame, packet, seg, key, out);
             return;
         }
-        let Some(Flow::Tcp(mut flow)) = self.flows.remove(&key) else {
+        // The flow is taken out of its entry (a placeholder meanwhile:
+        // nothing in the handling looks this key up) and put back after.
+        let Some(Flow::Tcp(mut flow)) = self.flows.replace(&key, Flow::Udp) else {
             return;
         };
         // A reset at exactly the sequence number its receiver expects ends
@@ -643,8 +645,15 @@ impl Gateway {
             flow.release_buffers();
         }
         let deadline = deadline(now, &flow);
-        // Re-inserting what was just removed cannot evict anything.
-        self.flows.insert(key, Flow::Tcp(flow), deadline);
+        match self.flows.get_mut(&key) {
+            Some(slot) => {
+                *slot = Flow::Tcp(flow);
+                self.flows.set_deadline(&key, deadline);
+            }
+            None => {
+                self.flows.insert(key, Flow::Tcp(flow), deadline);
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -15,7 +15,9 @@ use super::frame::TcpSeg;
 use super::seq;
 use crate::time::Instant;
 use crate::wire::Port;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasherDefault;
 use std::net::Ipv4Addr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,7 +65,10 @@ struct Entry<V> {
 
 /// A bounded map from flow keys to per-flow state, with deadlines.
 pub struct FlowTable<V> {
-    flows: BTreeMap<FlowKey, Entry<V>>,
+    /// Looked up on every packet: hashed (SipHash with fixed keys, so the
+    /// table behaves the same on every run; nothing iterates it in an
+    /// order that matters, expiry and eviction go by `by_deadline`).
+    flows: HashMap<FlowKey, Entry<V>, BuildHasherDefault<DefaultHasher>>,
     by_deadline: BTreeSet<(Instant, FlowKey)>,
     max_flows: usize,
 }
@@ -71,7 +76,7 @@ pub struct FlowTable<V> {
 impl<V> FlowTable<V> {
     pub fn new(max_flows: usize) -> Self {
         FlowTable {
-            flows: BTreeMap::new(),
+            flows: HashMap::default(),
             by_deadline: BTreeSet::new(),
             max_flows: max_flows.max(1),
         }
@@ -98,7 +103,7 @@ impl<V> FlowTable<V> {
         self.flows.get_mut(key).map(|e| &mut e.value)
     }
 
-    /// Every flow's state, in key order.
+    /// Every flow's state, in no particular order.
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.flows.values().map(|e| &e.value)
     }
@@ -116,9 +121,19 @@ impl<V> FlowTable<V> {
         evicted
     }
 
+    /// Swaps a flow's value for `value` in place (its deadline kept);
+    /// returns the old one, `None` (and nothing stored) if the flow is not
+    /// there. Cheaper than `remove` and `insert` around a packet's handling.
+    pub fn replace(&mut self, key: &FlowKey, value: V) -> Option<V> {
+        let entry = self.flows.get_mut(key)?;
+        Some(std::mem::replace(&mut entry.value, value))
+    }
+
     /// Moves a flow's deadline (on activity, or a state change).
     pub fn set_deadline(&mut self, key: &FlowKey, deadline: Instant) {
-        if let Some(entry) = self.flows.get_mut(key) {
+        if let Some(entry) = self.flows.get_mut(key)
+            && entry.deadline != deadline
+        {
             self.by_deadline.remove(&(entry.deadline, *key));
             entry.deadline = deadline;
             self.by_deadline.insert((deadline, *key));
