@@ -208,14 +208,29 @@ impl Smtp {
             return;
         };
         let rest = self.message.split_off(used);
-        let stuffed = std::mem::take(&mut self.message);
+        let mut stuffed = std::mem::take(&mut self.message);
         self.scan_from = 0;
-        let raw = unstuff(stuffed.get(..len).unwrap_or(&stuffed));
+        // Most messages have no line to unstuff: their bytes are scanned
+        // where they are, not copied.
+        let dotted = stuffed.starts_with(b"..")
+            || memchr::memmem::find(&stuffed[..len.min(stuffed.len())], b"\n..").is_some();
+        let raw = if dotted {
+            unstuff(stuffed.get(..len).unwrap_or(&stuffed))
+        } else {
+            stuffed.truncate(len);
+            stuffed
+        };
         let outcome: MailOutcome =
             mail_security::inspect_with_links(&raw, ctx.policy, ctx.scanner, ctx.links);
+        drop(raw);
         match &outcome.deliver {
             Some(bytes) => {
-                out.to_server.extend_from_slice(&stuff(bytes));
+                let stuffed = stuff(bytes);
+                if out.to_server.is_empty() {
+                    out.to_server = stuffed;
+                } else {
+                    out.to_server.extend_from_slice(&stuffed);
+                }
                 self.pending.push_back(Cmd::DataEnd);
                 self.state = State::Command;
             }
