@@ -15,9 +15,7 @@ use super::frame::TcpSeg;
 use super::seq;
 use crate::time::Instant;
 use crate::wire::Port;
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeSet, HashMap};
-use std::hash::BuildHasherDefault;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,10 +63,9 @@ struct Entry<V> {
 
 /// A bounded map from flow keys to per-flow state, with deadlines.
 pub struct FlowTable<V> {
-    /// Looked up on every packet: hashed (SipHash with fixed keys, so the
-    /// table behaves the same on every run; nothing iterates it in an
-    /// order that matters, expiry and eviction go by `by_deadline`).
-    flows: HashMap<FlowKey, Entry<V>, BuildHasherDefault<DefaultHasher>>,
+    /// Ordered, not hashed: the keys come from the network, and a tree
+    /// gives no sender a way to make lookups slow (no collisions to force).
+    flows: BTreeMap<FlowKey, Entry<V>>,
     by_deadline: BTreeSet<(Instant, FlowKey)>,
     max_flows: usize,
 }
@@ -76,7 +73,7 @@ pub struct FlowTable<V> {
 impl<V> FlowTable<V> {
     pub fn new(max_flows: usize) -> Self {
         FlowTable {
-            flows: HashMap::default(),
+            flows: BTreeMap::new(),
             by_deadline: BTreeSet::new(),
             max_flows: max_flows.max(1),
         }
@@ -103,7 +100,7 @@ impl<V> FlowTable<V> {
         self.flows.get_mut(key).map(|e| &mut e.value)
     }
 
-    /// Every flow's state, in no particular order.
+    /// Every flow's state, in key order.
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.flows.values().map(|e| &e.value)
     }
