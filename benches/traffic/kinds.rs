@@ -449,7 +449,7 @@ pub fn mails<W: Write>(pcap: &mut Pcap<W>, bytes: u64, material: &Material) -> i
             EICAR.to_vec()
         } else {
             let size = rng.log_between(10_000, 3_000_000) as usize;
-            material.body(&mut rng, size, n % 3 == 0)
+            material.body(&mut rng, size, n.is_multiple_of(3))
         };
         let m = mail(
             "sato@office.example.jp",
