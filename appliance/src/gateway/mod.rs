@@ -67,6 +67,7 @@ use std::time::Duration;
 
 mod alerts;
 mod block;
+mod close;
 mod dns_flow;
 mod download;
 mod http_flow;
@@ -215,19 +216,6 @@ struct TcpFlow {
     mode: Mode,
 }
 
-impl TcpFlow {
-    /// Frees the flow's stream buffers as soon as the connection is over
-    /// (FIN acknowledged both ways, or an exact reset), not at its idle
-    /// expiry: the entry stays (small) until then, for late ACKs.
-    fn release_buffers(&mut self) {
-        match &mut self.mode {
-            Mode::Inspect(insp) => insp.release_buffers(),
-            Mode::Tls(_) => self.mode = Mode::Pass,
-            _ => {}
-        }
-    }
-}
-
 enum Mode {
     /// Reading the client stream for HTTP requests.
     Inspect(HttpInspect),
@@ -314,22 +302,6 @@ impl Gateway {
     /// Flows currently tracked.
     pub fn flow_count(&self) -> usize {
         self.flows.len()
-    }
-
-    /// Heap bytes the flows hold for their streams (reassembly buffers,
-    /// held frames, responses being read): what closing a connection frees.
-    pub fn stream_bytes(&self) -> usize {
-        self.flows
-            .values()
-            .map(|f| match f {
-                Flow::Tcp(tcp) => match &tcp.mode {
-                    Mode::Inspect(insp) => insp.buffered_bytes(),
-                    Mode::Tls(watch) => watch.server.capacity(),
-                    _ => 0,
-                },
-                Flow::Udp => 0,
-            })
-            .sum()
     }
 
     /// A frame arrived on `port` at `now`.
