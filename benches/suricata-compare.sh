@@ -71,7 +71,8 @@ suri() { # suri NAME PCAP EVE(yes|no)
     --set "outputs.1.eve-log.enabled=$3"
 }
 
-echo "officetwin: $bin ($(git rev-parse --short HEAD)); $(suricata -V); rules: $rules"
+if [ -n "${OFFICETWIN_BIN:-}" ]; then built="given"; else built="built from $(git rev-parse --short HEAD)"; fi
+echo "officetwin: $bin ($built); $(suricata -V); rules: $rules"
 echo "one core each (taskset -c 0); checksums validated by both (suricata -k all)"
 printf '%-13s %-9s %9s %7s %11s %7s %8s %6s  %s\n' kind engine packets MB packets/s Gbit/s 'RSS MiB' events 'vs suricata: speed, memory'
 for k in $kinds; do
