@@ -80,6 +80,7 @@ for k in $kinds; do
   [ -s "$pcap" ] || { echo "$k: no $pcap" >&2; continue; }
   run ours "$bin" replay --rules "$rules" "$pcap"
   packets=$(grep -E '^[0-9]+ frames' "$out/ours.stdout" | tail -1 | cut -d' ' -f1)
+  [ "${packets:-0}" -gt 0 ] || { echo "$k: no frames in $pcap (evasion: set OFFICETWIN_CORPUS)" >&2; continue; }
   size=$(stat -c %s "$pcap")
   bytes=$((size - 24 - 16 * packets))
   mb=$(echo "$bytes / 1000000" | bc -l)
