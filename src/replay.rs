@@ -118,6 +118,19 @@ pub fn replay_bytes_with(
     replay_reader(bytes, config, intel, options)
 }
 
+/// Large allocations (a mail held whole, a response being scanned) get
+/// mappings of their own, given back when freed. Left alone, glibc raises
+/// its mmap threshold when the first such mapping is freed and serves the
+/// next ones from its heap, whose high-water mark stays: the replay's peak
+/// memory then grew with the traffic's history, not with what is live.
+fn large_buffers_mapped() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt sets an allocator tunable; it is safe at any time.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+    }
+}
+
 /// Replays the capture `input` streams, one record at a time.
 pub fn replay_reader<R: BufRead>(
     input: R,
@@ -137,6 +150,7 @@ fn replay_into<R: BufRead>(
     options: ReplayOptions,
     mut out: Option<&mut dyn Write>,
 ) -> Result<Replay> {
+    large_buffers_mapped();
     let mut gateway = Gateway::new(config, intel);
     let mut replay = Replay::default();
     let mut actions = Actions::default();

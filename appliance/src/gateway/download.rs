@@ -83,6 +83,24 @@ impl Downloads {
     }
 }
 
+impl Downloads {
+    /// Heap bytes held for the server's stream and the response being read.
+    pub(super) fn buffered_bytes(&self) -> usize {
+        self.stream.as_ref().map_or(0, Reassembler::capacity) + self.buf.capacity()
+    }
+
+    /// The connection is over: buffers freed, nothing more is read.
+    pub(super) fn release(&mut self) {
+        self.requests = VecDeque::new();
+        if let Some(stream) = self.stream.as_mut() {
+            stream.release();
+        }
+        self.buf = Vec::new();
+        self.reading = Reading::Pass;
+        self.off = true;
+    }
+}
+
 /// What to do with the server segment at hand.
 enum Step {
     Forward,
@@ -110,6 +128,10 @@ impl Gateway {
         }
         let mut logs = Vec::new();
         let step = self.read_responses(seg, dl, &mut logs);
+        if logs.is_empty() && matches!(step, Step::Forward) {
+            // The common case: nothing to log, no names to format.
+            return self.forward(Port::Wan, frame, out);
+        }
         let parties = Parties {
             src_ip: packet.dst,
             src_mac: packet.dst_mac.to_string(),
@@ -310,7 +332,7 @@ impl Gateway {
         };
         self.stats.views_dropped += views.dropped as u64;
         for view in &views.views {
-            let report = self.scanner.scan(&name, view);
+            let report = self.scanner.scan_for_verdict(&name, view);
             match report.verdict {
                 FileVerdict::Malware { threat, reasons } => {
                     let mut chain = vec![Reason::File { name: name.clone() }];

@@ -192,6 +192,27 @@ impl HttpInspect {
         None
     }
 
+    /// Heap bytes held for this flow's two streams.
+    pub(super) fn buffered_bytes(&self) -> usize {
+        self.stream.as_ref().map_or(0, Reassembler::capacity)
+            + self.held.iter().map(Vec::capacity).sum::<usize>()
+            + self.downloads.buffered_bytes()
+    }
+
+    /// The connection is over: every buffer freed. Bytes after the
+    /// stream's end would still be read in order; retransmissions of
+    /// earlier ones have no history left and are dropped as conflicts.
+    pub(super) fn release_buffers(&mut self) {
+        if let Some(stream) = self.stream.as_mut() {
+            stream.release();
+        }
+        self.held = Vec::new();
+        self.held_bytes = 0;
+        self.body_left = 0;
+        self.chunked = None;
+        self.downloads.release();
+    }
+
     /// Forwards the held client frames, in order.
     fn release(&mut self, gw: &mut Gateway, out: &mut Actions) {
         self.held_bytes = 0;

@@ -67,6 +67,7 @@ use std::time::Duration;
 
 mod alerts;
 mod block;
+mod close;
 mod dns_flow;
 mod download;
 mod http_flow;
@@ -103,11 +104,24 @@ pub struct Actions {
     /// Web accesses the engines looked at (HTTP requests, TLS SNIs), for
     /// the internet access statistics; allowed ones are not logged as events.
     pub accesses: Vec<Access>,
+    /// Buffers of frames the caller cleared, reused for the next frames
+    /// forwarded: no allocation per frame on the hot path.
+    spare: Vec<Vec<u8>>,
 }
+
+/// Cleared frame buffers kept for reuse, and the largest one kept.
+const SPARE_FRAMES: usize = 64;
+const SPARE_CAPACITY: usize = 2048;
 
 impl Actions {
     pub fn clear(&mut self) {
-        self.frames.clear();
+        for emit in self.frames.drain(..) {
+            let mut frame = emit.frame;
+            if self.spare.len() < SPARE_FRAMES && frame.capacity() <= SPARE_CAPACITY {
+                frame.clear();
+                self.spare.push(frame);
+            }
+        }
         self.events.clear();
         self.alerts.clear();
         self.stats.clear();
@@ -484,9 +498,11 @@ impl Gateway {
 
     fn forward(&mut self, port: Port, frame: &[u8], out: &mut Actions) {
         self.stats.forwarded += 1;
+        let mut copy = out.spare.pop().unwrap_or_default();
+        copy.extend_from_slice(frame);
         out.frames.push(Emit {
             port: port.other(),
-            frame: frame.to_vec(),
+            frame: copy,
         });
     }
 
@@ -587,13 +603,29 @@ impl Gateway {
             self.start_tcp_flow(now, port, frame, packet, seg, key, out);
             return;
         }
-        let Some(Flow::Tcp(mut flow)) = self.flows.remove(&key) else {
+        // The flow is taken out of its entry (a placeholder meanwhile:
+        // nothing in the handling looks this key up) and put back after.
+        let Some(Flow::Tcp(mut flow)) = self.flows.replace(&key, Flow::Udp) else {
             return;
         };
+        // A reset at exactly the sequence number its receiver expects ends
+        // the connection (RFC 5961 3.2); one elsewhere in the window is
+        // ignored by the receiver and must not end inspection either.
+        let reset = seg.flags.rst && flow.track.side(port).next == Some(seg.seq);
         self.continue_tcp_flow(now, port, frame, packet, seg, &mut flow, out);
+        if reset || flow.track.closed_both_ways() {
+            flow.release_buffers();
+        }
         let deadline = deadline(now, &flow);
-        // Re-inserting what was just removed cannot evict anything.
-        self.flows.insert(key, Flow::Tcp(flow), deadline);
+        match self.flows.get_mut(&key) {
+            Some(slot) => {
+                *slot = Flow::Tcp(flow);
+                self.flows.set_deadline(&key, deadline);
+            }
+            None => {
+                self.flows.insert(key, Flow::Tcp(flow), deadline);
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -185,7 +185,8 @@ fn truncated(msg: &mail_parser::Message<'_>, raw: &[u8]) -> bool {
             return false;
         };
         let close = format!("--{boundary}--");
-        !raw.windows(close.len()).any(|w| w == close.as_bytes())
+        // The close is at the end when it is there: searched from the back.
+        memchr::memmem::rfind(raw, close.as_bytes()).is_none()
     })
 }
 

@@ -96,28 +96,41 @@ fn path_arg(line: &[u8]) -> String {
 /// Undoes SMTP dot-stuffing (RFC 5321 4.5.2).
 pub fn unstuff(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len());
-    let mut line_start = true;
-    for (i, b) in data.iter().enumerate() {
-        if line_start && *b == b'.' && data.get(i + 1) == Some(&b'.') {
-            line_start = false;
-            continue;
-        }
-        out.push(*b);
-        line_start = *b == b'\n';
+    // Line by line (a line's bytes copied at once): a line starting with
+    // two dots loses the first.
+    for line in lines(data) {
+        let line = if line.starts_with(b"..") {
+            &line[1..]
+        } else {
+            line
+        };
+        out.extend_from_slice(line);
     }
     out
+}
+
+/// `data` cut after each LF (the last piece may lack one).
+fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = data;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        let (line, tail) = rest.split_at(end);
+        rest = tail;
+        Some(line)
+    })
 }
 
 /// Dot-stuffs and terminates a message for `DATA` (or a POP3 RETR reply).
 pub fn stuff(message: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(message.len() + 8);
-    let mut line_start = true;
-    for b in message {
-        if line_start && *b == b'.' {
+    for line in lines(message) {
+        if line.first() == Some(&b'.') {
             out.push(b'.');
         }
-        out.push(*b);
-        line_start = *b == b'\n';
+        out.extend_from_slice(line);
     }
     if !out.ends_with(b"\r\n") {
         out.extend_from_slice(b"\r\n");
@@ -132,10 +145,7 @@ pub fn find_end(buf: &[u8], from: usize) -> Option<(usize, usize)> {
         return Some((0, 3));
     }
     let start = from.saturating_sub(4);
-    buf.get(start..)?
-        .windows(5)
-        .position(|w| w == b"\r\n.\r\n")
-        .map(|p| (start + p + 2, start + p + 5))
+    memchr::memmem::find(buf.get(start..)?, b"\r\n.\r\n").map(|p| (start + p + 2, start + p + 5))
 }
 
 impl Smtp {
@@ -198,14 +208,29 @@ impl Smtp {
             return;
         };
         let rest = self.message.split_off(used);
-        let stuffed = std::mem::take(&mut self.message);
+        let mut stuffed = std::mem::take(&mut self.message);
         self.scan_from = 0;
-        let raw = unstuff(stuffed.get(..len).unwrap_or(&stuffed));
+        // Most messages have no line to unstuff: their bytes are scanned
+        // where they are, not copied.
+        let dotted = stuffed.starts_with(b"..")
+            || memchr::memmem::find(&stuffed[..len.min(stuffed.len())], b"\n..").is_some();
+        let raw = if dotted {
+            unstuff(stuffed.get(..len).unwrap_or(&stuffed))
+        } else {
+            stuffed.truncate(len);
+            stuffed
+        };
         let outcome: MailOutcome =
             mail_security::inspect_with_links(&raw, ctx.policy, ctx.scanner, ctx.links);
+        drop(raw);
         match &outcome.deliver {
             Some(bytes) => {
-                out.to_server.extend_from_slice(&stuff(bytes));
+                let stuffed = stuff(bytes);
+                if out.to_server.is_empty() {
+                    out.to_server = stuffed;
+                } else {
+                    out.to_server.extend_from_slice(&stuffed);
+                }
                 self.pending.push_back(Cmd::DataEnd);
                 self.state = State::Command;
             }

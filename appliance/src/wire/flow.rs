@@ -63,6 +63,8 @@ struct Entry<V> {
 
 /// A bounded map from flow keys to per-flow state, with deadlines.
 pub struct FlowTable<V> {
+    /// Ordered, not hashed: the keys come from the network, and a tree
+    /// gives no sender a way to make lookups slow (no collisions to force).
     flows: BTreeMap<FlowKey, Entry<V>>,
     by_deadline: BTreeSet<(Instant, FlowKey)>,
     max_flows: usize,
@@ -98,6 +100,11 @@ impl<V> FlowTable<V> {
         self.flows.get_mut(key).map(|e| &mut e.value)
     }
 
+    /// Every flow's state, in key order.
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.flows.values().map(|e| &e.value)
+    }
+
     /// Inserts or replaces a flow; returns a flow evicted to make room.
     pub fn insert(&mut self, key: FlowKey, value: V, deadline: Instant) -> Option<(FlowKey, V)> {
         let mut evicted = None;
@@ -111,9 +118,19 @@ impl<V> FlowTable<V> {
         evicted
     }
 
+    /// Swaps a flow's value for `value` in place (its deadline kept);
+    /// returns the old one, `None` (and nothing stored) if the flow is not
+    /// there. Cheaper than `remove` and `insert` around a packet's handling.
+    pub fn replace(&mut self, key: &FlowKey, value: V) -> Option<V> {
+        let entry = self.flows.get_mut(key)?;
+        Some(std::mem::replace(&mut entry.value, value))
+    }
+
     /// Moves a flow's deadline (on activity, or a state change).
     pub fn set_deadline(&mut self, key: &FlowKey, deadline: Instant) {
-        if let Some(entry) = self.flows.get_mut(key) {
+        if let Some(entry) = self.flows.get_mut(key)
+            && entry.deadline != deadline
+        {
             self.by_deadline.remove(&(entry.deadline, *key));
             entry.deadline = deadline;
             self.by_deadline.insert((deadline, *key));
@@ -224,6 +241,17 @@ impl TcpTrack {
             Port::Lan => &mut self.lan,
             Port::Wan => &mut self.wan,
         }
+    }
+
+    /// Whether the connection is over both ways: each side's FIN was
+    /// acknowledged by the other (every byte before it too, so nothing of
+    /// the stream can still be retransmitted to a peer that wants it).
+    pub fn closed_both_ways(&self) -> bool {
+        let acked = |fin: Option<u32>, ack: Option<u32>| match (fin, ack) {
+            (Some(fin), Some(ack)) => seq::diff(ack, seq::add(fin, 1)) >= 0,
+            _ => false,
+        };
+        acked(self.lan.fin, self.wan.ack) && acked(self.wan.fin, self.lan.ack)
     }
 
     /// Updates state and sequence numbers with a segment from `port`.

@@ -93,6 +93,22 @@ impl Reassembler {
         }
     }
 
+    /// Frees every buffer (ready bytes, history, out-of-order pieces) once
+    /// the connection has closed both ways: the sequence position stays, so
+    /// bytes after it still read in order, but any retransmission of
+    /// earlier bytes has no history to match and is a [`Push::Conflict`].
+    pub fn release(&mut self) {
+        self.buf = Vec::new();
+        self.consumed = 0;
+        self.pending = BTreeMap::new();
+        self.pending_bytes = 0;
+    }
+
+    /// Bytes of heap the buffers hold (capacity, not content).
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity() + self.pending_bytes
+    }
+
     /// Whether out-of-order data waits for a gap to fill.
     pub fn has_gap(&self) -> bool {
         !self.pending.is_empty()

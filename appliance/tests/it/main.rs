@@ -8,6 +8,7 @@ mod block;
 mod cnc_everywhere;
 mod download_stream;
 mod evasion;
+mod flow_close;
 mod mail_links;
 mod mail_proxy;
 mod network;

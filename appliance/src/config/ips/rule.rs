@@ -170,9 +170,7 @@ impl Content {
                 .windows(self.bytes.len())
                 .any(|w| w.eq_ignore_ascii_case(&self.bytes))
         } else {
-            window
-                .windows(self.bytes.len())
-                .any(|w| w == self.bytes.as_slice())
+            memchr::memmem::find(window, &self.bytes).is_some()
         };
         found != self.negated
     }

@@ -28,6 +28,8 @@ use crate::reason::Reason;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AttachmentResult {
     pub name: String,
+    /// Lower-case hex SHA-256 when the verdict is not clean (a detection
+    /// names it) or the cloud's hash list was asked; empty otherwise.
     pub sha256: String,
     pub verdict: FileVerdict,
     pub entries: Vec<String>,
@@ -96,7 +98,7 @@ pub fn inspect_with_links(
     let mut tag_malware = false;
     let mut block = false;
     for (i, att) in outcome.mail.attachments.iter().enumerate() {
-        let report = scanner.scan(&att.name, &att.data);
+        let report = scanner.scan_for_verdict(&att.name, &att.data);
         let mut removed = false;
         match &report.verdict {
             FileVerdict::Clean => {}

@@ -280,35 +280,49 @@ pub const MAX_DEPTH: usize = 4;
 /// `limit` bytes; at most `max_views` results. `body` itself is not in the
 /// list.
 pub fn peel(body: &[u8], declared: &[Coding], limit: usize, max_views: usize) -> Vec<Vec<u8>> {
+    // Results are named by index: 0 is `body`, i + 1 is `out[i]`; no
+    // result is copied, and no coding is undone twice on the same bytes.
     let mut out: Vec<Vec<u8>> = Vec::new();
-    let push = |out: &mut Vec<Vec<u8>>, v: Vec<u8>| {
-        if v.as_slice() != body && !out.contains(&v) && out.len() < max_views {
-            out.push(v);
-            true
-        } else {
-            false
+    let mut tried: Vec<(usize, Coding)> = Vec::new();
+    // The index of `v` (an earlier one when the bytes are already there),
+    // and whether it is new; `None` past the cap.
+    let add = |out: &mut Vec<Vec<u8>>, v: Vec<u8>| -> Option<(usize, bool)> {
+        if v.as_slice() == body {
+            return Some((0, false));
         }
+        if let Some(i) = out.iter().position(|o| *o == v) {
+            return Some((i + 1, false));
+        }
+        if out.len() >= max_views {
+            return None;
+        }
+        out.push(v);
+        Some((out.len(), true))
     };
+    fn pick<'a>(body: &'a [u8], out: &'a [Vec<u8>], id: usize) -> &'a [u8] {
+        match id.checked_sub(1) {
+            Some(i) => out.get(i).map_or(&[][..], Vec::as_slice),
+            None => body,
+        }
+    }
     // The declared order.
-    let mut data: Option<Vec<u8>> = None;
+    let mut at = 0usize;
     for coding in declared.iter().rev() {
-        let from = data.as_deref().unwrap_or(body);
-        match undo(*coding, from, limit) {
-            Some(v) => {
-                push(&mut out, v.clone());
-                data = Some(v);
-            }
+        tried.push((at, *coding));
+        let result = undo(*coding, pick(body, &out, at), limit);
+        match result.and_then(|v| add(&mut out, v)) {
+            Some((id, _)) => at = id,
             None => break,
         }
     }
     // What the bytes look like, from the body and every result so far.
     let brotli = declared.contains(&Coding::Brotli);
     let lzma = declared.contains(&Coding::Lzma);
-    let mut frontier: Vec<Vec<u8>> = vec![body.to_vec()];
-    frontier.extend(out.iter().cloned());
+    let mut frontier: Vec<usize> = (0..=out.len()).collect();
     for _ in 0..MAX_DEPTH {
         let mut next = Vec::new();
-        for v in &frontier {
+        for &id in &frontier {
+            let v = pick(body, &out, id);
             let mut codings = sniff(v);
             if !declared.is_empty() && !codings.contains(&Coding::Deflate) {
                 codings.push(Coding::Deflate);
@@ -319,11 +333,17 @@ pub fn peel(body: &[u8], declared: &[Coding], limit: usize, max_views: usize) ->
             if lzma {
                 codings.push(Coding::Lzma);
             }
+            let mut results = Vec::new();
             for c in codings {
-                if let Some(d) = undo(c, v, limit)
-                    && push(&mut out, d.clone())
-                {
-                    next.push(d);
+                // Undone before: its result is already in `out`.
+                if !tried.contains(&(id, c)) {
+                    tried.push((id, c));
+                    results.extend(undo(c, v, limit));
+                }
+            }
+            for d in results {
+                if let Some((new_id, true)) = add(&mut out, d) {
+                    next.push(new_id);
                 }
             }
         }
