@@ -23,8 +23,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use twin::catalog::Catalog;
 use twin::world::WorldOptions;
@@ -127,54 +125,29 @@ pub fn selected(catalog: &Catalog, options: &Options) -> Vec<String> {
 pub fn run(catalog: &Catalog, options: &Options) -> Result<Report> {
     crate::tun_cmd::enter_tun_mode()?;
     let ids = selected(catalog, options);
-    let jobs = options.jobs.clamp(1, ids.len().max(1));
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let outcomes: Vec<Mutex<Option<Result<Outcome>>>> =
-        ids.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| -> Result<()> {
-        let mut workers = Vec::with_capacity(jobs);
-        for n in 0..jobs {
-            let worker = std::thread::Builder::new()
-                .name(format!("conformance-{n}"))
-                .stack_size(WORKER_STACK)
-                .spawn_scoped(scope, || {
-                    let entered = crate::tun_cmd::enter_tun_mode();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(id) = ids.get(i) else { break };
-                        let wall = std::time::Instant::now();
-                        let outcome = match &entered {
-                            Ok(()) => run_one(catalog, options, id),
-                            Err(e) => Err(anyhow::anyhow!("entering TUN mode: {e:#}")),
-                        };
-                        let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        eprintln!(
-                            "{}",
-                            progress_line(finished, ids.len(), id, &outcome, wall.elapsed())
-                        );
-                        if let Ok(mut slot) = outcomes[i].lock() {
-                            *slot = Some(outcome);
-                        }
-                    }
-                })
-                .context("starting a conformance worker thread")?;
-            workers.push(worker);
-        }
-        for worker in workers {
-            if worker.join().is_err() {
-                anyhow::bail!("a conformance worker thread panicked");
-            }
-        }
-        Ok(())
-    })?;
+    let outcomes = crate::pool::run_indexed(
+        "conformance",
+        ids.len(),
+        options.jobs,
+        crate::tun_cmd::enter_tun_mode,
+        |entered, i| {
+            let wall = std::time::Instant::now();
+            let outcome = match entered {
+                Ok(()) => run_one(catalog, options, &ids[i]),
+                Err(e) => Err(anyhow::anyhow!("entering TUN mode: {e:#}")),
+            };
+            (outcome, wall.elapsed())
+        },
+        |finished, i, (outcome, wall)| {
+            eprintln!(
+                "{}",
+                progress_line(finished, ids.len(), &ids[i], outcome, *wall)
+            );
+        },
+    )?;
     let mut report = Report::default();
-    for (id, slot) in ids.iter().zip(outcomes) {
-        let outcome = slot
-            .into_inner()
-            .ok()
-            .flatten()
-            .with_context(|| format!("{id}: no result (a worker stopped early)"))??;
+    for (id, (outcome, _)) in ids.iter().zip(outcomes) {
+        let outcome = outcome.with_context(|| id.clone())?;
         report.checks.extend(outcome.checks);
         if let Some(diff) = outcome.baseline_diff {
             report.baseline_diff.push((id.clone(), diff));
@@ -186,10 +159,6 @@ pub fn run(catalog: &Catalog, options: &Options) -> Result<Report> {
     }
     Ok(report)
 }
-
-/// A worker's stack: a world of 25 smoltcp hosts runs deep in unoptimised
-/// builds (the features' runner thread has the same).
-const WORKER_STACK: usize = 256 * 1024 * 1024;
 
 /// What one scenario gave: its checks, and the baseline's difference.
 struct Outcome {

@@ -22,8 +22,6 @@ use cloud::store::{EventFilter, LogStore};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt::Write as _;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use twin::catalog::Catalog;
 use twin::model::{ActorKind, ActorSpec, Scenario, ScriptedRequest};
@@ -291,9 +289,6 @@ pub fn plans(catalog: &Catalog, options: &Options) -> Result<Vec<Plan>> {
         .collect())
 }
 
-/// A worker's stack: unoptimised builds recurse deep in the simulation.
-const WORKER_STACK: usize = 256 * 1024 * 1024;
-
 /// Runs the fleet; `progress` is called with (offices done, offices) as
 /// each finishes, from the worker that finished it.
 pub fn run(
@@ -303,51 +298,18 @@ pub fn run(
 ) -> Result<Fleet> {
     let template = Template::from(catalog.scenario(&options.template)?)?;
     let wall = std::time::Instant::now();
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<Result<OfficeResult>>>> =
-        (0..options.offices).map(|_| Mutex::new(None)).collect();
-    let jobs = options.jobs.clamp(1, options.offices.max(1));
-    std::thread::scope(|scope| -> Result<()> {
-        let mut workers = Vec::with_capacity(jobs);
-        for n in 0..jobs {
-            let worker = std::thread::Builder::new()
-                .name(format!("fleet-{n}"))
-                .stack_size(WORKER_STACK)
-                .spawn_scoped(scope, || {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= options.offices {
-                            break;
-                        }
-                        let result = run_office(&template, options, i);
-                        if let Ok(mut slot) = results[i].lock() {
-                            *slot = Some(result);
-                        }
-                        progress(done.fetch_add(1, Ordering::Relaxed) + 1, options.offices);
-                    }
-                })
-                .context("starting a fleet worker thread")?;
-            workers.push(worker);
-        }
-        for worker in workers {
-            if worker.join().is_err() {
-                bail!("a fleet worker thread panicked");
-            }
-        }
-        Ok(())
-    })?;
-    let offices = results
-        .into_iter()
-        .enumerate()
-        .map(|(i, slot)| {
-            slot.into_inner()
-                .ok()
-                .flatten()
-                .with_context(|| format!("office {i}: no result"))?
-                .with_context(|| format!("office {i}"))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let offices = crate::pool::run_indexed(
+        "fleet",
+        options.offices,
+        options.jobs,
+        || (),
+        |(), i| run_office(&template, options, i),
+        |finished, _, _| progress(finished, options.offices),
+    )?
+    .into_iter()
+    .enumerate()
+    .map(|(i, result)| result.with_context(|| format!("office {i}")))
+    .collect::<Result<Vec<_>>>()?;
     Ok(Fleet {
         offices,
         wall: wall.elapsed(),

@@ -12,6 +12,7 @@ pub mod junit;
 pub mod live;
 pub mod mail_summary;
 pub mod netprot;
+pub mod pool;
 pub mod replay;
 pub mod report_cmd;
 pub mod session;
