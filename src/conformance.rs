@@ -101,11 +101,6 @@ impl Report {
     }
 }
 
-/// One scenario per core.
-pub fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
 /// The scenario ids a run covers, in catalog order: the ones asked for (or
 /// all), then those of the shard.
 pub fn selected(catalog: &Catalog, options: &Options) -> Vec<String> {
@@ -123,7 +118,10 @@ pub fn selected(catalog: &Catalog, options: &Options) -> Vec<String> {
 /// enters TUN mode on its own), and reports in the order of `selected`.
 /// Progress goes to stderr, one line per scenario as it finishes.
 pub fn run(catalog: &Catalog, options: &Options) -> Result<Report> {
-    crate::tun_cmd::enter_tun_mode()?;
+    // One clear error up front; the calling thread itself stays where it is.
+    if let Some(why) = crate::tun_cmd::tun_unavailable() {
+        anyhow::bail!("conformance needs TUN mode: {why}");
+    }
     let ids = selected(catalog, options);
     let outcomes = crate::pool::run_indexed(
         "conformance",

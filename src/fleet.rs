@@ -16,8 +16,8 @@
 use crate::session::Session;
 use anyhow::{Context, Result, bail};
 use appliance::{Engine, Instant};
-use chrono::{NaiveDate, TimeZone};
 use cloud::report::Month;
+use cloud::store::stats::day_start;
 use cloud::store::{EventFilter, LogStore};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -25,6 +25,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 use twin::catalog::Catalog;
 use twin::model::{ActorKind, ActorSpec, Scenario, ScriptedRequest};
+use twin::web::HttpUrl;
 use twin::world::WorldOptions;
 
 /// Seed 000's monthly figures for the whole service (遠隔サーバとの通信 5.4万件,
@@ -144,23 +145,13 @@ impl Template {
 /// Whether the scenario's own intel rates the URL's site dangerous (0-50),
 /// the band blocked at every web reputation level.
 fn rated_dangerous(scenario: &Scenario, url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let host = rest.split(['/', ':', '?']).next().unwrap_or(rest);
-    scenario
-        .intel
-        .web
-        .get(host)
-        .is_some_and(|rating| rating.score <= 50)
-}
-
-/// Midnight JST of a day.
-fn jst_midnight(day: NaiveDate) -> Instant {
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let at = appliance::time::jst()
-        .from_local_datetime(&midnight)
-        .single()
-        .map_or(0, |t| t.timestamp());
-    Instant::from_secs(at)
+    HttpUrl::parse(url).is_ok_and(|url| {
+        scenario
+            .intel
+            .web
+            .get(&url.host)
+            .is_some_and(|rating| rating.score <= 50)
+    })
 }
 
 /// One Poisson draw (Knuth: fine for the small means of a month).
@@ -191,7 +182,7 @@ fn plan_office(template: &Template, options: &Options, index: usize) -> Plan {
     let month_share = f64::from(days) / f64::from(options.month.days().max(1));
     let expected_clicks = SEED_WEB_PER_OFFICE * exposure * month_share;
     let calls = poisson(&mut rng, SEED_CNC_PER_OFFICE * month_share);
-    let start = jst_midnight(options.month.first_day());
+    let start = day_start(options.month.first_day());
     let mut cnc_calls: Vec<Instant> = (0..calls)
         .map(|_| {
             let day = rng.random_range(0..i64::from(days.max(1)));
@@ -221,7 +212,7 @@ fn office_scenario(template: &Template, options: &Options, plan: &Plan) -> Scena
         .days
         .unwrap_or(options.month.days())
         .min(options.month.days());
-    let start = jst_midnight(options.month.first_day());
+    let start = day_start(options.month.first_day());
     scenario.id = format!("fleet-{:05}", plan.index);
     scenario.seed = plan.seed;
     scenario.start = start;

@@ -304,7 +304,7 @@ fn execute(cli: Cli) -> Result<()> {
                 junit: junit.clone(),
                 scenarios: only,
                 shard,
-                jobs: jobs.unwrap_or_else(officetwin::conformance::default_jobs),
+                jobs: jobs.unwrap_or_else(officetwin::pool::cores),
                 out,
             };
             let selected = officetwin::conformance::selected(&catalog, &options);
@@ -340,7 +340,7 @@ fn execute(cli: Cli) -> Result<()> {
                 month: cloud::report::Month::parse(&month).map_err(anyhow::Error::msg)?,
                 template,
                 seed,
-                jobs: jobs.unwrap_or_else(officetwin::conformance::default_jobs),
+                jobs: jobs.unwrap_or_else(officetwin::pool::cores),
                 days: None,
             };
             fleet(&catalog, &options, &out)

@@ -10,6 +10,11 @@ use anyhow::{Context, Result, bail};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// One worker per core: the default of `conformance --jobs` and `fleet --jobs`.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// A worker's stack (virtual memory: only what is touched is used).
 const WORKER_STACK: usize = 256 * 1024 * 1024;
 

@@ -89,12 +89,11 @@ impl TwinWorld {
             self.session = Some(session);
             return result;
         }
-        let (session, result) = tokio::task::spawn_blocking(move || {
+        let (session, result) = on_pool(move || {
             let result = work(&mut session);
-            (session, result)
+            Ok((session, result))
         })
-        .await
-        .map_err(|e| anyhow!("the simulation thread stopped: {e}"))?;
+        .await?;
         self.session = Some(session);
         result
     }
@@ -117,6 +116,17 @@ impl TwinWorld {
                 )
             })
     }
+}
+
+/// Runs `work` on a thread of tokio's blocking pool and waits for it: the
+/// runner drives the other scenarios meanwhile. Only for work that needs
+/// no network namespace (an in-memory world), or enters its own (conformance).
+pub async fn on_pool<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| anyhow!("the worker thread stopped: {e}"))?
 }
 
 /// The project's scenarios, read from the working tree so edits show at once.

@@ -1,7 +1,7 @@
 //! Loading scenarios and moving the virtual clock.
 
-use super::{DurationParam, RunOutput, TwinWorld, catalog};
-use anyhow::{Result, anyhow};
+use super::{DurationParam, RunOutput, TwinWorld, catalog, on_pool};
+use anyhow::Result;
 use cloud::store::{EventFilter, ExportOptions, LogStore};
 use cucumber::{given, then, when};
 use officetwin::session::Session;
@@ -47,10 +47,7 @@ async fn runs_twice(world: &mut TwinWorld, id: String) -> Result<()> {
         one_whole_run(catalog.scenario(&id)?),
     ];
     for run in runs {
-        let output = tokio::task::spawn_blocking(run)
-            .await
-            .map_err(|e| anyhow!("the simulation thread stopped: {e}"))??;
-        world.runs.push(output);
+        world.runs.push(on_pool(run).await?);
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! reports them as skipped before they start (`features/skips.rs`), so a step
 //! that still finds it missing fails, naming the tag to add.
 
-use super::{DurationParam, RunOutput, TwinWorld, catalog};
+use super::{DurationParam, RunOutput, TwinWorld, catalog, on_pool};
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use appliance::Engine;
 use cloud::store::{EventFilter, ExportOptions, LogStore};
@@ -390,16 +390,46 @@ fn write_crashing_firmware(dir: &std::path::Path) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Conformance on a blocking-pool thread, so the runner drives the other
-/// scenarios meanwhile: `conformance::run` enters TUN mode on the thread it
-/// is given (and each of its workers on theirs), never relying on the
-/// runner's namespace.
-async fn off_the_runner<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    tokio::task::spawn_blocking(work)
+/// One conformance run on a blocking-pool thread, so the runner drives the
+/// other scenarios meanwhile (`conformance::run` enters TUN mode on its own
+/// worker threads, never relying on the runner's namespace): the report,
+/// printed, and its JUnit text.
+async fn run_conformance(
+    options: officetwin::conformance::Options,
+) -> Result<(officetwin::conformance::Report, String)> {
+    let junit = options
+        .junit
+        .clone()
+        .context("a conformance step writes JUnit")?;
+    let catalog = catalog()?;
+    let report = on_pool(move || officetwin::conformance::run(&catalog, &options))
         .await
-        .map_err(|e| anyhow!("the conformance thread stopped: {e}"))?
+        // The whole chain: the step's report shows only the outermost context.
+        .map_err(|e| anyhow!("{e:#}"))?;
+    eprint!("{}", officetwin::conformance::table(&report));
+    let xml = std::fs::read_to_string(&junit)?;
+    Ok((report, xml))
+}
+
+/// The options of a run of the appliance build (or `firmware`) over `ids`,
+/// one scenario per core, writing `junit`.
+fn options(
+    ids: Vec<String>,
+    firmware: Option<PathBuf>,
+    baseline: Option<PathBuf>,
+    shard: officetwin::shard::Shard,
+    junit: PathBuf,
+    out: PathBuf,
+) -> officetwin::conformance::Options {
+    officetwin::conformance::Options {
+        firmware,
+        baseline,
+        junit: Some(junit),
+        scenarios: ids,
+        shard,
+        jobs: officetwin::pool::cores(),
+        out,
+    }
 }
 
 async fn conformance(
@@ -409,24 +439,11 @@ async fn conformance(
     baseline: Option<PathBuf>,
     dir: PathBuf,
 ) -> Result<()> {
-    let junit = dir.join("junit.xml");
     world.tun.conformance_runs = Some(dir.clone());
-    let catalog = catalog()?;
-    let options = officetwin::conformance::Options {
-        firmware,
-        baseline,
-        junit: Some(junit.clone()),
-        scenarios: ids,
-        shard: officetwin::shard::Shard::ALL,
-        jobs: officetwin::conformance::default_jobs(),
-        out: dir,
-    };
-    let report = off_the_runner(move || officetwin::conformance::run(&catalog, &options))
-        .await
-        // The whole chain: the step's report shows only the outermost context.
-        .map_err(|e| anyhow!("{e:#}"))?;
-    eprint!("{}", officetwin::conformance::table(&report));
-    world.tun.junit = Some(std::fs::read_to_string(&junit)?);
+    let junit = dir.join("junit.xml");
+    let all = officetwin::shard::Shard::ALL;
+    let (report, xml) = run_conformance(options(ids, firmware, baseline, all, junit, dir)).await?;
+    world.tun.junit = Some(xml);
     world.tun.conformance = Some(report);
     Ok(())
 }
@@ -462,8 +479,7 @@ async fn conformance_everything(world: &mut TwinWorld, count: u32) -> Result<()>
     require_available(None)?;
     let dir = tun_cmd::scratch_dir("conformance-all")?;
     world.tun.scratch.push(dir.clone());
-    let catalog = catalog()?;
-    ensure!(!catalog.ids().is_empty(), "the catalog has no scenario");
+    ensure!(!catalog()?.ids().is_empty(), "the catalog has no scenario");
     let runs = dir.join("runs");
     world.tun.conformance_runs = Some(runs.clone());
     let started = std::time::Instant::now();
@@ -471,33 +487,15 @@ async fn conformance_everything(world: &mut TwinWorld, count: u32) -> Result<()>
     let mut reports = Vec::new();
     for shard in officetwin::shard::Shard::all_of(count) {
         let junit = dir.join(format!("junit-{}-of-{}.xml", shard.index(), shard.count()));
-        let options = officetwin::conformance::Options {
-            firmware: None,
-            baseline: None,
-            junit: Some(junit.clone()),
-            scenarios: Vec::new(),
-            shard,
-            jobs: officetwin::conformance::default_jobs(),
-            out: runs.clone(),
-        };
-        let ran = officetwin::conformance::selected(&catalog, &options);
-        let report = {
-            let catalog = catalog.clone();
-            let options = options.clone();
-            off_the_runner(move || officetwin::conformance::run(&catalog, &options))
-                .await
-                .map_err(|e| anyhow!("{e:#}"))?
-        };
-        eprint!(
-            "shard {shard}:\n{}",
-            officetwin::conformance::table(&report)
-        );
-        all.checks.extend(report.checks);
-        reports.push((
-            junit.display().to_string(),
-            std::fs::read_to_string(&junit)?,
-        ));
+        let name = junit.display().to_string();
+        let (report, xml) =
+            run_conformance(options(Vec::new(), None, None, shard, junit, runs.clone())).await?;
+        // What the shard ran, from its own report (not from the split).
+        let mut ran: Vec<String> = report.checks.iter().map(|c| c.scenario.clone()).collect();
+        ran.dedup();
         world.tun.shards.push((shard, ran));
+        all.checks.extend(report.checks);
+        reports.push((name, xml));
     }
     let inputs: Vec<officetwin::junit::Input<'_>> = reports
         .iter()

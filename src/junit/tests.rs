@@ -17,6 +17,17 @@ fn check(scenario: &str, check: &'static str, passed: bool) -> Check {
     }
 }
 
+/// Reports named a.xml, b.xml, ... in the order given.
+fn merge_named(xmls: &[&str], name: &str) -> Result<Merged> {
+    let names = ["a.xml", "b.xml", "c.xml"];
+    let inputs: Vec<Input<'_>> = names
+        .iter()
+        .zip(xmls)
+        .map(|(name, xml)| Input { name, xml })
+        .collect();
+    merge(&inputs, name)
+}
+
 /// Two conformance shards' reports merge into one with every case once,
 /// counted from the cases.
 #[test]
@@ -26,20 +37,7 @@ fn two_conformance_shards_merge_into_one_report() {
         check("s1", "alert mails", false),
     ]);
     let b = junit(&[check("s2", "detections", true)]);
-    let merged = merge(
-        &[
-            Input {
-                name: "a.xml",
-                xml: &a,
-            },
-            Input {
-                name: "b.xml",
-                xml: &b,
-            },
-        ],
-        "all shards",
-    )
-    .expect("merges");
+    let merged = merge_named(&[&a, &b], "all shards").expect("merges");
     assert_eq!(merged.counts.suites, 2);
     assert_eq!(merged.counts.tests, 3);
     assert_eq!(merged.counts.failures, 1);
@@ -106,20 +104,7 @@ fn a_case_in_two_inputs_is_a_duplicate() {
         check("s2", "detections", true),
     ]);
     let b = junit(&[check("s2", "detections", true)]);
-    let merged = merge(
-        &[
-            Input {
-                name: "a.xml",
-                xml: &a,
-            },
-            Input {
-                name: "b.xml",
-                xml: &b,
-            },
-        ],
-        "m",
-    )
-    .expect("merges");
+    let merged = merge_named(&[&a, &b], "m").expect("merges");
     assert_eq!(merged.duplicates.len(), 1, "{:?}", merged.duplicates);
     let (id, holders) = &merged.duplicates[0];
     assert_eq!(id.class, "s2");

@@ -319,13 +319,12 @@ async fn console_on(world: &mut TwinWorld, id: String, after: DurationParam) -> 
     let catalog = catalog()?;
     // The run before the console opens is the heavy part: off the runner's
     // thread, as `TwinWorld::on_session` does (an in-memory twin only).
-    let twin = tokio::task::spawn_blocking(move || -> Result<_> {
+    let twin = super::on_pool(move || {
         let mut twin = officetwin::console::launch::live_twin(&catalog, &id, None)?;
         twin.session.run_for(after.0)?;
         Ok(twin)
     })
-    .await
-    .map_err(|e| anyhow!("the simulation thread stopped: {e}"))??;
+    .await?;
     let live = Arc::new(Mutex::new(twin));
     let source: Arc<Mutex<dyn Source>> = live.clone();
     let login = Login {
