@@ -610,8 +610,12 @@ impl Gateway {
         };
         // A reset at exactly the sequence number its receiver expects ends
         // the connection (RFC 5961 3.2); one elsewhere in the window is
-        // ignored by the receiver and must not end inspection either.
-        let reset = seg.flags.rst && flow.track.side(port).next == Some(seg.seq);
+        // ignored by the receiver and must not end inspection either. What
+        // the receiver expects is what it acknowledged, and the sender must
+        // have sent nothing beyond it (no gap left to fill after the reset).
+        let reset = seg.flags.rst
+            && flow.track.side(port).next == Some(seg.seq)
+            && flow.track.side(port.other()).ack == Some(seg.seq);
         self.continue_tcp_flow(now, port, frame, packet, seg, &mut flow, out);
         if reset || flow.track.closed_both_ways() {
             flow.release_buffers();

@@ -258,6 +258,7 @@ impl TcpTrack {
     pub fn observe(&mut self, port: Port, seg: &TcpSeg<'_>) {
         let side = self.side_mut(port);
         let end = seq::add(seg.seq, seg.seq_len());
+        let sent_before = side.next;
         side.next = Some(side.next.map_or(end, |n| seq::max(n, end)));
         if seg.flags.ack {
             side.ack = Some(side.ack.map_or(seg.ack, |a| seq::max(a, seg.ack)));
@@ -265,7 +266,11 @@ impl TcpTrack {
         if seg.flags.syn && seg.mss.is_some() {
             side.mss = seg.mss;
         }
-        if seg.flags.fin {
+        // The first FIN at the end of everything this side sent so far: a
+        // stale one (below it, long acknowledged) must not count as a
+        // close, or a sender could end inspection while the peer reads on.
+        if seg.flags.fin && side.fin.is_none() && sent_before.is_none_or(|n| seq::diff(end, n) >= 0)
+        {
             side.fin = Some(seq::add(seg.seq, seg.payload.len()));
         }
         self.state = match (self.state, seg.flags) {

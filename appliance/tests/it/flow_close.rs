@@ -4,8 +4,9 @@
 //! reset at exactly the sequence number its receiver expects, from either
 //! side; after any of them the gateway holds no stream bytes while the flow
 //! entry is still there. The counter-class: a reset the receiver would
-//! ignore (any other sequence number) frees nothing and ends no inspection:
-//! a download after it is still scanned.
+//! ignore (any other sequence number, or one past a gap the receiver has
+//! not acknowledged) frees nothing and ends no inspection: a download after
+//! it is still scanned; nor does a stale FIN (below what its side sent).
 
 use crate::support::{Conn, ack, fin, psh, syn, synack};
 use appliance::gateway::Actions;
@@ -72,6 +73,26 @@ impl Talk {
             Port::Lan => self.client = self.client.wrapping_add(grow),
             Port::Wan => self.server = self.server.wrapping_add(grow),
         }
+        self.gw.handle(self.now, port, &frame, &mut self.out);
+    }
+
+    /// A segment `offset` bytes past (or, wrapping, before) this side's
+    /// next sequence number, which stays where it is.
+    fn send_at(&mut self, port: Port, offset: u32, flags: Flags, payload: &[u8]) {
+        let frame = match port {
+            Port::Lan => self.c.client(
+                self.client.wrapping_add(offset),
+                self.server,
+                flags,
+                payload,
+            ),
+            Port::Wan => self.c.server(
+                self.server.wrapping_add(offset),
+                self.client,
+                flags,
+                payload,
+            ),
+        };
         self.gw.handle(self.now, port, &frame, &mut self.out);
     }
 
@@ -174,6 +195,42 @@ proptest! {
         response.extend_from_slice(EICAR);
         t.send(Port::Wan, psh(), &response);
         prop_assert!(t.detected());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Review of issue 17 (RFC 5961): the server sends the end of its next
+    /// response past a gap, then a reset right after it. The reset is at
+    /// the end of all the server sent, but not where the client expects
+    /// (it acknowledged only up to the gap): the client ignores it, so the
+    /// gateway must too. The gap is then filled: EICAR, still scanned.
+    #[test]
+    fn a_reset_after_a_gap_ends_no_inspection(cut in 1usize..60) {
+        let mut t = Talk::download(5_000, None);
+        t.send(Port::Lan, psh(), REQ);
+        let mut response = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", EICAR.len()).into_bytes();
+        response.extend_from_slice(EICAR);
+        let cut = cut.min(response.len() - 1);
+        t.send_at(Port::Wan, cut as u32, psh(), &response[cut..]);
+        t.rst(Port::Wan, response.len() as u32);
+        t.send(Port::Wan, psh(), &response[..cut]);
+        t.server = t.server.wrapping_add((response.len() - cut) as u32);
+        prop_assert!(t.detected(), "a reset past a gap ended the download's inspection");
+    }
+
+    /// A FIN below what its side already sent (stale, long acknowledged)
+    /// is no close: after the client's own half-close, the server's stale
+    /// FIN must not make the connection look over both ways.
+    #[test]
+    fn a_stale_fin_is_no_close(back in 1u32..4_000) {
+        let mut t = Talk::download(5_000, None);
+        t.send(Port::Lan, fin(), b"");
+        t.send(Port::Wan, ack(), b"");
+        t.send_at(Port::Wan, back.wrapping_neg(), fin(), b"");
+        t.send(Port::Lan, ack(), b"");
+        prop_assert!(t.gw.stream_bytes() > 0, "a stale FIN {} bytes back freed the streams", back);
     }
 }
 
