@@ -1,7 +1,10 @@
 //! A connection's end: a flow's stream buffers are freed as soon as the
-//! connection is over both ways (each FIN acknowledged, or a reset at the
-//! exact sequence number its receiver expects), not at the flow's idle
-//! expiry; the entry itself stays, small, for late ACKs.
+//! connection is over both ways (each side's first FIN, at the end of what
+//! it sent, acknowledged; or a reset at the sequence its receiver last
+//! acknowledged, nothing sent past it), not at the flow's idle expiry; the
+//! entry itself stays, small, for late ACKs. Freeing turns the download
+//! reading off: safe only because a close the peer would not accept never
+//! gets here (`flow_close.rs` tests the counter-class).
 
 use super::*;
 
