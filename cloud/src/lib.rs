@@ -4,12 +4,14 @@
 //! - [`store`]: the log store (SQLite), its statistics and retention.
 //! - [`report`]: the monthly report, its renderers and its mail.
 //! - [`console`]: the management console (axum + minijinja).
+//! - [`endpoint`]: what the endpoint agents (seed 002) report.
 //! - [`labels`]: every word of the report and the console, ja and en, and
 //!   the one [`Lang`].
 //! - [`service`]: [`Service`], the cloud of one gateway on a driver's clock
 //!   (recording, uptime, retention, the monthly report mail).
 
 pub mod console;
+pub mod endpoint;
 pub mod labels;
 pub mod report;
 pub mod service;
