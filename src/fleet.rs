@@ -223,6 +223,7 @@ fn office_scenario(template: &Template, options: &Options, plan: &Plan) -> Scena
     let mut actors: Vec<ActorSpec> = staff
         .iter()
         .map(|a| ActorSpec {
+            program: None,
             start: None,
             stop: None,
             ..a.clone()
@@ -235,6 +236,7 @@ fn office_scenario(template: &Template, options: &Options, plan: &Plan) -> Scena
     let interval = Duration::from_secs_f64(interval.max(60.0));
     for actor in staff.iter().take(plan.clickers) {
         actors.push(ActorSpec {
+            program: None,
             host: actor.host.clone(),
             start: None,
             stop: None,
@@ -249,6 +251,7 @@ fn office_scenario(template: &Template, options: &Options, plan: &Plan) -> Scena
     if let (Some(host), Some(last)) = (&plan.cnc_host, plan.cnc_calls.last()) {
         let url = &template.cnc_urls[0];
         actors.push(ActorSpec {
+            program: None,
             host: host.clone(),
             start: Some(start),
             // The malware gives up after its last call.

@@ -44,6 +44,9 @@ pub struct Actor {
     /// The beacon's scripted requests at or after `start`, in time order.
     script: Vec<ScriptedRequest>,
     script_next: usize,
+    /// The file it runs from, and whether it has been stopped for good.
+    program: Option<String>,
+    ended: bool,
 }
 
 impl Actor {
@@ -72,6 +75,8 @@ impl Actor {
             rng: stream_rng(seed, ACTOR_STREAMS + index as u64),
             script,
             script_next: 0,
+            program: spec.program.clone(),
+            ended: false,
         }
     }
 
@@ -97,8 +102,21 @@ impl Actor {
 
     /// The actor's wake-up is due at `now`: what it opens now (if anything)
     /// and when it next wakes (if ever).
+    /// The program at `path` on the actor's host stopped (its file
+    /// quarantined, deleted or cleaned, or the program killed): if that is
+    /// this actor's program, it makes no further request.
+    pub fn program_stopped(&mut self, path: &str) {
+        if self
+            .program
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case(path))
+        {
+            self.ended = true;
+        }
+    }
+
     pub fn fire(&mut self, now: Instant) -> (Option<String>, Option<Instant>) {
-        if self.stop.is_some_and(|stop| now >= stop) {
+        if self.ended || self.stop.is_some_and(|stop| now >= stop) {
             return (None, None);
         }
         match self.kind.clone() {
@@ -231,6 +249,7 @@ mod tests {
 
     fn browse(hours: Option<(u8, u8)>) -> ActorSpec {
         ActorSpec {
+            program: None,
             host: "PC-01".into(),
             start: None,
             stop: None,
@@ -273,6 +292,7 @@ mod tests {
     #[test]
     fn beacon_script_then_periodic_until_stop() {
         let spec = ActorSpec {
+            program: None,
             host: "PC-XP".into(),
             start: Some(at(10, 9)),
             stop: Some(at(11, 9)),

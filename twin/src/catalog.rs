@@ -104,8 +104,8 @@ impl Catalog {
                 });
             }
         };
-        let files = |name: &str| match self.read(name) {
-            Ok(Some(text)) => Some(Ok((self.display(name), text))),
+        let files = |name: &str| match self.read_bytes(name) {
+            Ok(Some(bytes)) => Some(Ok((self.display(name), bytes))),
             Ok(None) => None,
             Err(e) => Some(Err(e)),
         };
@@ -200,6 +200,21 @@ impl Catalog {
             self.read(rel)
         } else {
             Ok(None)
+        }
+    }
+
+    /// A file's bytes (test files are not text).
+    fn read_bytes(&self, rel: &str) -> Result<Option<Vec<u8>>, LoadError> {
+        match &self.source {
+            Source::Dir(root) => {
+                let path = root.join(rel);
+                if path.is_file() {
+                    load::read_bytes(&path).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            Source::Embedded(dir) => Ok(dir.get_file(rel).map(|f| f.contents().to_vec())),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod deploy;
 pub mod dns;
 pub mod duration;
+pub mod endpoint;
 pub mod frame;
 pub mod host;
 pub mod internet;

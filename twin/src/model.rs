@@ -6,6 +6,8 @@
 //! reference and reports bad input with file, line and column; nothing past
 //! that point re-validates.
 
+pub mod endpoint;
+
 use appliance::{Config, FrozenIntel, Instant};
 use std::net::Ipv4Addr;
 use std::time::Duration;
@@ -48,6 +50,9 @@ pub struct Office {
     /// The office administrator's mailbox (monthly reports land there).
     pub admin_mail: String,
     pub hosts: Vec<HostSpec>,
+    /// The endpoint option (seed 002): the licence and the hosts with an
+    /// agent; `None` if the office has none.
+    pub endpoint: Option<endpoint::EndpointOption>,
 }
 
 impl Office {
@@ -134,6 +139,8 @@ pub struct Scenario {
     /// Mail: the office's mail server, its staff's mail programs, and the
     /// messages sent at fixed times (`mail:`; see [`MailSpec`]).
     pub mail: MailSpec,
+    /// The endpoint side: pattern releases, disk files, moments.
+    pub endpoint: endpoint::EndpointPlan,
 }
 
 /// The scenario's mail (`mail:` in YAML).
@@ -281,6 +288,10 @@ pub struct ActorSpec {
     pub start: Option<Instant>,
     /// When it stops; runs until the end if not given.
     pub stop: Option<Instant>,
+    /// The file it runs from on its host (`C:\...\a.exe`): it stops for
+    /// good when the host's endpoint agent quarantines, deletes or cleans
+    /// that file, or stops the program.
+    pub program: Option<String>,
     pub kind: ActorKind,
 }
 

@@ -125,6 +125,8 @@ enum Due {
     MailSend(usize),
     /// Mail program `mail.clients[i]` checks for new mail.
     MailCheck(usize),
+    /// The endpoint agents do something.
+    Endpoint(crate::endpoint::EndpointDue),
 }
 
 /// The running twin.
@@ -177,6 +179,8 @@ pub struct World {
     deployments: Vec<crate::deploy::GatewayDeployment>,
     /// Network protections (issue 5): scripted traffic and device blocks.
     net: NetTwin,
+    /// The endpoint agents, if the office has the option (seed 002).
+    endpoint: Option<crate::endpoint::EndpointTwin>,
 }
 
 /// The world's scripted traffic and what it needs to address it.
@@ -322,8 +326,16 @@ impl World {
                 blocks: Vec::new(),
             },
             deployments: Vec::new(),
+            endpoint: office.endpoint.as_ref().map(|option| {
+                crate::endpoint::EndpointTwin::new(option, &scenario.endpoint, office)
+            }),
         })
         .and_then(|mut world| {
+            if let Some(endpoint) = &world.endpoint {
+                for (at, due) in endpoint.first_wakes(now) {
+                    world.agenda.schedule(at, Due::Endpoint(due));
+                }
+            }
             for spec in &scenario.scripted {
                 world.start_scripted(spec)?;
             }
@@ -497,6 +509,66 @@ impl World {
     /// there is no such mailbox.
     pub fn post_mail(&mut self, mail: StoredMail) -> bool {
         self.internet.mail.store.deliver(mail)
+    }
+
+    /// The endpoint agents, if the office has them.
+    pub fn endpoint(&self) -> Option<&crate::endpoint::EndpointTwin> {
+        self.endpoint.as_ref()
+    }
+
+    /// The agents' detections since the last drain, in the order they
+    /// happened.
+    pub fn drain_endpoint_events(&mut self) -> Vec<cloud::endpoint::EndpointEvent> {
+        self.endpoint
+            .as_mut()
+            .map(crate::endpoint::EndpointTwin::drain_events)
+            .unwrap_or_default()
+    }
+
+    /// What the management server knows of every agent now.
+    pub fn agent_statuses(&self) -> Vec<cloud::endpoint::AgentStatus> {
+        let Some(endpoint) = &self.endpoint else {
+            return Vec::new();
+        };
+        endpoint.statuses(self.now, &|host| self.link_of(host))
+    }
+
+    /// An office host's network cable, as its agent sees it.
+    fn link_of(&self, host: &str) -> crate::endpoint::Link {
+        match self.host_index.get(host) {
+            Some(&i) => crate::endpoint::Link {
+                plugged: self.hosts[i].plugged,
+                unplugged_at: self.hosts[i].isolated_at,
+            },
+            None => crate::endpoint::Link {
+                plugged: false,
+                unplugged_at: None,
+            },
+        }
+    }
+
+    /// The agents do what `due` says; EDR's isolations take effect.
+    fn fire_endpoint(&mut self, due: crate::endpoint::EndpointDue) {
+        let now = self.now;
+        let Some(mut endpoint) = self.endpoint.take() else {
+            return;
+        };
+        let fired = endpoint.fire(due, now, &|host| self.link_of(host));
+        self.endpoint = Some(endpoint);
+        for host in fired.isolate {
+            // Agent hosts were checked when the office was loaded.
+            let _ = self.isolate(&host);
+        }
+        for (at, due) in fired.schedule {
+            self.agenda.schedule(at.max(now), Due::Endpoint(due));
+        }
+        for (host, path) in fired.stopped {
+            for actor in &mut self.actors {
+                if self.hosts[actor.host].name == host {
+                    actor.program_stopped(&path);
+                }
+            }
+        }
     }
 
     /// Gateway events since the last drain, in the order they happened.

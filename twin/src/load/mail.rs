@@ -167,13 +167,13 @@ impl ScenarioCheck<'_, '_> {
                     .help("mails are files in the `mails/` folder beside the scenario, named without the folder")
                     .into());
             };
-            let (_, text) = found?;
+            let (_, raw) = found?;
             sends.push(MailSend {
                 at: s.at.0,
                 from,
                 to: s.to,
                 name: s.mail,
-                raw: text.into_bytes(),
+                raw,
                 note: s.note,
             });
         }

@@ -12,6 +12,7 @@
 
 mod checks;
 mod demo;
+mod endpoint;
 mod error;
 mod index;
 mod internet;
@@ -22,6 +23,7 @@ mod scenario;
 mod traffic;
 
 pub use demo::{DEMO_PAGES, demo_from_str};
+pub use endpoint::DEFAULT_PROGRAM;
 pub use error::{LoadError, SourceError};
 pub use traffic::FileReader;
 
@@ -156,7 +158,7 @@ pub fn scenario_file(path: &Path) -> Result<Scenario, LoadError> {
     let files = |name: &str| {
         let file = dir.join(name);
         file.is_file()
-            .then(|| read(&file).map(|text| (display(&file), text)))
+            .then(|| read_bytes(&file).map(|bytes| (display(&file), bytes)))
     };
     scenario_from_str_with_files(
         &display(path),
@@ -167,6 +169,13 @@ pub fn scenario_file(path: &Path) -> Result<Scenario, LoadError> {
         },
         &files,
     )
+}
+
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, LoadError> {
+    std::fs::read(path).map_err(|source| LoadError::Io {
+        path: display(path),
+        source,
+    })
 }
 
 pub(crate) fn read(path: &Path) -> Result<String, LoadError> {

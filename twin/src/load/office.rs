@@ -119,6 +119,10 @@ pub(super) fn validate_office(doc: &Doc<'_>, raw: RawOffice) -> Result<Office, L
         });
     }
 
+    let endpoint = match raw.endpoint {
+        Some(e) => Some(super::endpoint::validate_endpoint_option(doc, e, &hosts)?),
+        None => None,
+    };
     Ok(Office {
         id: stem(doc.path),
         title: raw.title,
@@ -131,5 +135,6 @@ pub(super) fn validate_office(doc: &Doc<'_>, raw: RawOffice) -> Result<Office, L
         branch_gateways: raw.branch_gateways,
         admin_mail: raw.admin_mail,
         hosts,
+        endpoint,
     })
 }

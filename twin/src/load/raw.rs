@@ -7,6 +7,7 @@
 //! the loader. The shapes of the `traffic:` and `mail:` sections are in the
 //! child modules, beside each other and below their validators.
 
+pub(crate) mod endpoint;
 pub(crate) mod mail;
 pub(crate) mod traffic;
 
@@ -37,6 +38,9 @@ pub(crate) struct RawOffice {
     pub branch_gateways: Vec<String>,
     pub admin_mail: String,
     pub hosts: Vec<RawHost>,
+    /// The endpoint option: licence and agents (seed 002).
+    #[serde(default)]
+    pub endpoint: Option<endpoint::RawEndpointOption>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,6 +102,9 @@ pub(crate) struct RawScenario {
     pub traffic: Vec<traffic::RawTraffic>,
     #[serde(default)]
     pub mail: Option<mail::RawMail>,
+    /// Patterns, disk files and moments for the office's agents.
+    #[serde(default)]
+    pub endpoint: Option<endpoint::RawEndpointPlan>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -193,6 +200,9 @@ pub(crate) struct RawActor {
     pub browse: Option<RawBrowse>,
     #[serde(default)]
     pub beacon: Option<RawBeacon>,
+    /// The file the program runs from on its host.
+    #[serde(default)]
+    pub program: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -77,6 +77,7 @@ impl ScenarioCheck<'_, '_> {
         let timeline = self.timeline(raw.timeline, window)?;
         let scripted = self.traffic(raw.traffic, window, &internet)?;
         let (mail, internet) = self.mail(raw.mail, window, internet, &gateway)?;
+        let endpoint = self.endpoint_plan(raw.endpoint, window)?;
         Ok(Scenario {
             id: stem(doc.path),
             title: raw.title,
@@ -93,6 +94,7 @@ impl ScenarioCheck<'_, '_> {
             timeline,
             scripted,
             mail,
+            endpoint,
         })
     }
 
@@ -173,7 +175,7 @@ impl ScenarioCheck<'_, '_> {
         Ok(())
     }
 
-    fn host_ref(&self, path: &str, name: &str) -> Result<(), LoadError> {
+    pub(super) fn host_ref(&self, path: &str, name: &str) -> Result<(), LoadError> {
         if self.office.host(name).is_some() {
             return Ok(());
         }
@@ -292,6 +294,10 @@ impl ScenarioCheck<'_, '_> {
     ) -> Result<(), LoadError> {
         let doc = self.doc;
         let at = |key: &str| format!("actors[{i}].{key}");
+        let raw_program = raw.program.clone();
+        if let Some(program) = &raw_program {
+            require_text(doc, &at("program"), program)?;
+        }
         let hosts: Vec<(String, String)> = match (raw.host, raw.hosts) {
             (Some(host), None) => vec![(at("host"), host)],
             (None, Some(hosts)) if !hosts.is_empty() => hosts
@@ -406,6 +412,7 @@ impl ScenarioCheck<'_, '_> {
             }
         };
         out.extend(hosts.into_iter().map(|(_, host)| ActorSpec {
+            program: raw_program.clone(),
             host,
             start,
             stop,

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// Reads a file next to the scenario: `Some((name for errors, text))`, or
 /// `None` if there is no such file.
-pub type FileReader<'r> = dyn Fn(&str) -> Option<Result<(String, String), LoadError>> + 'r;
+pub type FileReader<'r> = dyn Fn(&str) -> Option<Result<(String, Vec<u8>), LoadError>> + 'r;
 
 /// Packets per second a scripted sequence may send.
 const MAX_RATE: u32 = 200_000;
@@ -317,7 +317,14 @@ impl ScenarioCheck<'_, '_> {
                     .help("rule files are named relative to the scenarios folder, e.g. `rules/qa.rules`")
                     .into());
             };
-            let (display, text) = found?;
+            let (display, bytes) = found?;
+            let Ok(text) = String::from_utf8(bytes) else {
+                return Err(self
+                    .doc
+                    .error_at(&path, format!("rule file `{name}` is not UTF-8 text"))
+                    .label("not text")
+                    .into());
+            };
             rules.extend(ips::parse_rules(&display, &text, &vars)?);
         }
         let mut seen = std::collections::BTreeMap::new();

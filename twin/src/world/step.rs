@@ -93,6 +93,7 @@ impl World {
             Due::Scripted(i) => self.fire_scripted(i),
             Due::MailSend(i) => self.fire_mail_send(i),
             Due::MailCheck(i) => self.fire_mail_check(i),
+            Due::Endpoint(due) => self.fire_endpoint(due),
             Due::Mail(mail) => {
                 if self.internet.mail.store.deliver(*mail) {
                     self.stats.mails_delivered += 1;

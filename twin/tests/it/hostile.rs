@@ -98,7 +98,7 @@ fn ips_rule_file_nested_30000_deep_in_a_scenario_is_a_clean_error() {
         (name == "rules/deep.rules").then(|| {
             Ok((
                 "scenarios/rules/deep.rules".to_string(),
-                format!("# deep\n{rule}"),
+                format!("# deep\n{rule}").into_bytes(),
             ))
         })
     };

@@ -229,12 +229,8 @@ fn load_edited(from: &str, to: &str) -> Result<Scenario, twin::load::LoadError> 
     let text = text.replacen(from, to, 1);
     let files = |name: &str| {
         let path = dir.join(name);
-        path.is_file().then(|| {
-            Ok((
-                name.to_string(),
-                std::fs::read_to_string(&path).unwrap_or_default(),
-            ))
-        })
+        path.is_file()
+            .then(|| Ok((name.to_string(), std::fs::read(&path).unwrap_or_default())))
     };
     twin::load::scenario_from_str_with_files(
         "scenarios/spam-zombie-450.yaml",

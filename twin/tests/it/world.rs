@@ -64,6 +64,7 @@ fn office(pcs: usize) -> Office {
         branch_gateways: Vec::new(),
         admin_mail: "admin@print-shop.example".into(),
         hosts,
+        endpoint: None,
     }
 }
 
@@ -121,6 +122,7 @@ fn intel() -> FrozenIntel {
 
 fn beacon() -> ActorSpec {
     ActorSpec {
+        program: None,
         host: "PC-XP".into(),
         start: Some(jst(10, 9, 45)),
         stop: None,
@@ -135,6 +137,7 @@ fn beacon() -> ActorSpec {
 
 fn browse(host: &str, interval: Duration) -> ActorSpec {
     ActorSpec {
+        program: None,
         host: host.into(),
         start: None,
         stop: None,
@@ -175,6 +178,7 @@ fn small_scenario() -> Scenario {
         }],
         scripted: Vec::new(),
         mail: Default::default(),
+        endpoint: Default::default(),
     }
 }
 

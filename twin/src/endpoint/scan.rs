@@ -1,0 +1,202 @@
+//! The agent's file scanning: the vendor's pattern as of a moment (a file
+//! matched by its SHA-256 or a byte signature), and the machine-learning
+//! scan on write, a documented score over what a file is and is named.
+//!
+//! This is the agent's own engine, not the gateway's: the twin plays a
+//! different product on the PC and never asks the gateway's code what a
+//! file is.
+
+use crate::model::endpoint::{PatternRelease, Signature, ThreatSpec};
+use appliance::Instant;
+use sha2::{Digest, Sha256};
+
+/// The vendor's pattern releases, oldest first.
+#[derive(Clone, Debug, Default)]
+pub struct Patterns {
+    releases: Vec<PatternRelease>,
+}
+
+impl Patterns {
+    pub fn new(releases: Vec<PatternRelease>) -> Patterns {
+        Patterns { releases }
+    }
+
+    /// The index of the newest release out by `cutoff`, if any.
+    pub fn newest_by(&self, cutoff: Instant) -> Option<usize> {
+        self.releases.iter().rposition(|r| r.released <= cutoff)
+    }
+
+    pub fn release(&self, index: usize) -> Option<&PatternRelease> {
+        self.releases.get(index)
+    }
+
+    /// The first entry of releases `0..=upto` that recognises `bytes`, with
+    /// the version that added it.
+    pub fn find(&self, upto: usize, bytes: &[u8]) -> Option<(&ThreatSpec, &str)> {
+        let mut digest: Option<[u8; 32]> = None;
+        for release in self.releases.iter().take(upto + 1) {
+            for threat in &release.threats {
+                let hit = match &threat.signature {
+                    Signature::Sha256(want) => {
+                        let got = digest.get_or_insert_with(|| Sha256::digest(bytes).into());
+                        got == want
+                    }
+                    Signature::Contains(needle) => contains(bytes, needle),
+                };
+                if hit {
+                    return Some((threat, &release.version));
+                }
+            }
+        }
+        None
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// At or above this score the machine-learning scan quarantines a file.
+pub const ML_THRESHOLD: u32 = 70;
+
+/// What the machine-learning scan makes of a file: its score (0-100) and
+/// the features that gave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MlScore {
+    pub score: u32,
+    pub features: Vec<&'static str>,
+}
+
+/// Extensions that run when opened.
+const RUNNABLE: &[&str] = &["exe", "scr", "com", "pif", "bat", "cmd", "js", "vbs", "lnk"];
+/// Extensions of documents a person expects to open.
+const DOCUMENT: &[&str] = &["pdf", "doc", "docx", "xls", "xlsx", "txt", "jpg", "png"];
+
+/// Scores a file written at `path`. The features and weights are the
+/// model, in the open: an executable (MZ) 30; a runnable extension behind
+/// a document's (`請求書.pdf.exe`) 50; a shortcut that starts a command
+/// shell or PowerShell 80; a tool that deletes shadow copies named inside
+/// 40. Sum capped at 100.
+pub fn ml_score(path: &str, bytes: &[u8]) -> MlScore {
+    let mut score = 0u32;
+    let mut features = Vec::new();
+    if bytes.starts_with(b"MZ") {
+        score += 30;
+        features.push("Windows executable");
+    }
+    let name = path
+        .rsplit(['\\', '/'])
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    let mut parts = name.rsplit('.');
+    let last = parts.next().unwrap_or("");
+    let before = parts.next();
+    if RUNNABLE.contains(&last)
+        && before.is_some_and(|b| DOCUMENT.contains(&b))
+        && name.matches('.').count() >= 2
+    {
+        score += 50;
+        features.push("runnable behind a document's extension");
+    }
+    const LNK: &[u8] = &[0x4c, 0, 0, 0, 0x01, 0x14, 0x02, 0];
+    if bytes.starts_with(LNK) && (has_text(bytes, "cmd") || has_text(bytes, "powershell")) {
+        score += 80;
+        features.push("shortcut starting a command shell");
+    }
+    if has_text(bytes, "vssadmin") {
+        score += 40;
+        features.push("names the shadow-copy tool");
+    }
+    MlScore {
+        score: score.min(100),
+        features,
+    }
+}
+
+/// `word` in ASCII or UTF-16LE, any case.
+fn has_text(bytes: &[u8], word: &str) -> bool {
+    let lower: Vec<u8> = bytes.iter().map(u8::to_ascii_lowercase).collect();
+    let ascii = word.as_bytes();
+    let wide: Vec<u8> = ascii.iter().flat_map(|&b| [b, 0]).collect();
+    contains(&lower, ascii) || contains(&lower, &wide)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::endpoint::ThreatKind;
+
+    fn release(version: &str, at: i64, threats: Vec<ThreatSpec>) -> PatternRelease {
+        PatternRelease {
+            version: version.to_string(),
+            released: Instant::from_secs(at),
+            threats,
+        }
+    }
+
+    fn threat(name: &str, signature: Signature) -> ThreatSpec {
+        ThreatSpec {
+            name: name.to_string(),
+            kind: ThreatKind::Malware,
+            signature,
+            cleanable: false,
+        }
+    }
+
+    #[test]
+    fn a_pattern_knows_only_what_was_released_by_its_version() {
+        let file = b"officetwin test program".to_vec();
+        let patterns = Patterns::new(vec![
+            release(
+                "1.0",
+                100,
+                vec![threat("OLD", Signature::Contains(b"nothing-here".to_vec()))],
+            ),
+            release(
+                "1.1",
+                200,
+                vec![threat(
+                    "NEW",
+                    Signature::Sha256(Sha256::digest(&file).into()),
+                )],
+            ),
+        ]);
+        assert_eq!(patterns.newest_by(Instant::from_secs(99)), None);
+        assert_eq!(patterns.newest_by(Instant::from_secs(150)), Some(0));
+        assert_eq!(patterns.newest_by(Instant::from_secs(200)), Some(1));
+        assert!(patterns.find(0, &file).is_none());
+        let (hit, version) = patterns.find(1, &file).expect("known in 1.1");
+        assert_eq!((hit.name.as_str(), version), ("NEW", "1.1"));
+    }
+
+    #[test]
+    fn byte_signatures_match_anywhere() {
+        let patterns = Patterns::new(vec![release(
+            "1",
+            0,
+            vec![threat(
+                "EICAR",
+                Signature::Contains(b"EICAR-STANDARD".to_vec()),
+            )],
+        )]);
+        assert!(patterns.find(0, b"xxEICAR-STANDARDxx").is_some());
+        assert!(patterns.find(0, b"EICAR-STANDAR").is_none());
+    }
+
+    #[test]
+    fn the_machine_learning_scan_scores_by_its_published_features() {
+        let exe = b"MZ\x90\x00officetwin".to_vec();
+        assert_eq!(ml_score("C:\\a.exe", &exe).score, 30);
+        assert_eq!(ml_score("E:\\請求書.pdf.exe", &exe).score, 80);
+        assert!(ml_score("E:\\請求書.pdf.exe", &exe).score >= ML_THRESHOLD);
+        assert_eq!(ml_score("E:\\report.pdf", b"%PDF-1.4").score, 0);
+        let mut lnk = vec![0x4c, 0, 0, 0, 0x01, 0x14, 0x02, 0];
+        lnk.extend(
+            "C:\\Windows\\System32\\CMD.exe"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        assert_eq!(ml_score("INV.lnk", &lnk).score, 80);
+    }
+}
