@@ -20,6 +20,9 @@
 //! | `INV-2022-04.zip` | Emotet 2022: a shortcut starting a script host | the `.lnk` runs `cmd /c echo` |
 //! | `minutes-2023-03.one` | Emotet 2023 OneNote with an embedded script | the embedded `.bat` only echoes |
 //! | `report-2023-03.zip` | Emotet 2023: a .doc padded to 110 MiB so scanners skip it | the padding is zeros after the harmless .doc |
+//! | `wupdmgr32.exe` | the C&C beacon program on the XP PC of support case ① (endpoint side) | text after an `MZ` mark; it runs nothing |
+//! | `invoice-viewer.exe` | a ransomware program (FAQ Q12); the scenario scripts what it does | text after an `MZ` mark; it runs nothing |
+//! | `searchbar.dll` | a search toolbar (grayware) | text after an `MZ` mark; it runs nothing |
 //! | `mails/phishing-hikari-bank*.eml` | a phishing mail posing as a bank (FAQ Q11), its lure rated and not yet rated | its links lead to sites of the simulated internet only |
 //!
 //! The mails are RFC 5322 text as Japanese mail programs write it:
@@ -281,6 +284,28 @@ fn phishing_mail(lure: &str, real: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The programs the endpoint scenarios run, by what each plays. The agents
+/// know them by their SHA-256 (the scenario's pattern releases); what they
+/// do on the PC is scripted in the scenario, never in the file.
+const STAND_INS: &[(&str, &str)] = &[
+    (
+        "wupdmgr32.exe",
+        "the C&C beacon program of support case 1 (seed 000)",
+    ),
+    (
+        "invoice-viewer.exe",
+        "a ransomware program (seed 000, FAQ Q12)",
+    ),
+    ("searchbar.dll", "a search toolbar, grayware (seed 002)"),
+];
+
+/// A harmless stand-in: the `MZ` mark executables start with, then text
+/// saying what it plays.
+fn stand_in(plays: &str) -> Vec<u8> {
+    format!("MZ\r\nofficetwin harmless test file: plays {plays}. It contains no code and runs nothing.\r\n")
+        .into_bytes()
+}
+
 fn write(root: &Path, rel: &str, bytes: &[u8]) -> Res<()> {
     let path = root.join(rel);
     if let Some(dir) = path.parent() {
@@ -313,6 +338,9 @@ fn main() -> Res<()> {
     write(root, "files/INV-2022-04.zip", &zip2022)?;
     write(root, "files/minutes-2023-03.one", &one)?;
     write(root, "files/report-2023-03.zip", &zip2023)?;
+    for (name, plays) in STAND_INS {
+        write(root, &format!("files/{name}"), &stand_in(plays))?;
+    }
 
     // Seed 001: Emotet 2019, a reply in a stolen thread with a macro .doc.
     write(

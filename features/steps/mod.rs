@@ -5,6 +5,7 @@ mod beacons;
 mod certificates;
 mod cnc;
 mod console;
+mod endpoint;
 mod hostile;
 mod logs;
 mod mail;

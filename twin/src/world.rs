@@ -35,9 +35,12 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+mod endpoint;
 mod mail;
+mod stats;
 mod step;
 pub use mail::{MailSeen, MailWhere};
+pub use stats::WorldStats;
 
 /// The time the service's cloud takes to turn a detection into a mail in the
 /// support desk's mailbox. The real Cloud Edge reports detections to Trend
@@ -75,36 +78,6 @@ pub enum WorldError {
     Capture(#[from] CaptureError),
     #[error("mail: {0}")]
     Mail(String),
-}
-
-/// Counters of a run.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WorldStats {
-    /// Frames put on the lan link (both directions).
-    pub frames_lan: u64,
-    /// Frames put on the wan link (both directions).
-    pub frames_wan: u64,
-    pub bytes_lan: u64,
-    pub bytes_wan: u64,
-    /// Frames an unplugged host sent or should have received.
-    pub frames_lost_unplugged: u64,
-    /// Gateway events so far (drained or not).
-    pub events: u64,
-    pub alerts: u64,
-    /// Events the gateway produced while offline, which reached no one.
-    pub unreported: u64,
-    pub mails_delivered: u64,
-    pub mails_bounced: u64,
-    /// HTTP exchanges finished, all hosts.
-    pub exchanges: u64,
-    /// Agenda entries processed.
-    pub steps: u64,
-    /// Times a node asked to be polled again at the instant it had just been
-    /// polled at; it is then polled [`STALL_BACKOFF`] later so the clock
-    /// keeps moving. Always zero unless a stack or engine has a bug.
-    pub stalls: u64,
-    /// Virtual time since the scenario start.
-    pub simulated: Duration,
 }
 
 /// Something due on the agenda.
@@ -326,16 +299,10 @@ impl World {
                 blocks: Vec::new(),
             },
             deployments: Vec::new(),
-            endpoint: office.endpoint.as_ref().map(|option| {
-                crate::endpoint::EndpointTwin::new(option, &scenario.endpoint, office)
-            }),
+            endpoint: None,
         })
         .and_then(|mut world| {
-            if let Some(endpoint) = &world.endpoint {
-                for (at, due) in endpoint.first_wakes(now) {
-                    world.agenda.schedule(at, Due::Endpoint(due));
-                }
-            }
+            world.start_endpoint(scenario);
             for spec in &scenario.scripted {
                 world.start_scripted(spec)?;
             }
@@ -509,66 +476,6 @@ impl World {
     /// there is no such mailbox.
     pub fn post_mail(&mut self, mail: StoredMail) -> bool {
         self.internet.mail.store.deliver(mail)
-    }
-
-    /// The endpoint agents, if the office has them.
-    pub fn endpoint(&self) -> Option<&crate::endpoint::EndpointTwin> {
-        self.endpoint.as_ref()
-    }
-
-    /// The agents' detections since the last drain, in the order they
-    /// happened.
-    pub fn drain_endpoint_events(&mut self) -> Vec<cloud::endpoint::EndpointEvent> {
-        self.endpoint
-            .as_mut()
-            .map(crate::endpoint::EndpointTwin::drain_events)
-            .unwrap_or_default()
-    }
-
-    /// What the management server knows of every agent now.
-    pub fn agent_statuses(&self) -> Vec<cloud::endpoint::AgentStatus> {
-        let Some(endpoint) = &self.endpoint else {
-            return Vec::new();
-        };
-        endpoint.statuses(self.now, &|host| self.link_of(host))
-    }
-
-    /// An office host's network cable, as its agent sees it.
-    fn link_of(&self, host: &str) -> crate::endpoint::Link {
-        match self.host_index.get(host) {
-            Some(&i) => crate::endpoint::Link {
-                plugged: self.hosts[i].plugged,
-                unplugged_at: self.hosts[i].isolated_at,
-            },
-            None => crate::endpoint::Link {
-                plugged: false,
-                unplugged_at: None,
-            },
-        }
-    }
-
-    /// The agents do what `due` says; EDR's isolations take effect.
-    fn fire_endpoint(&mut self, due: crate::endpoint::EndpointDue) {
-        let now = self.now;
-        let Some(mut endpoint) = self.endpoint.take() else {
-            return;
-        };
-        let fired = endpoint.fire(due, now, &|host| self.link_of(host));
-        self.endpoint = Some(endpoint);
-        for host in fired.isolate {
-            // Agent hosts were checked when the office was loaded.
-            let _ = self.isolate(&host);
-        }
-        for (at, due) in fired.schedule {
-            self.agenda.schedule(at.max(now), Due::Endpoint(due));
-        }
-        for (host, path) in fired.stopped {
-            for actor in &mut self.actors {
-                if self.hosts[actor.host].name == host {
-                    actor.program_stopped(&path);
-                }
-            }
-        }
     }
 
     /// Gateway events since the last drain, in the order they happened.

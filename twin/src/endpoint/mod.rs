@@ -151,7 +151,15 @@ impl EndpointTwin {
                             state: FileState::Present,
                         })
                         .collect(),
-                    spec: spec.clone(),
+                    spec: AgentSpec {
+                        offline_since: plan
+                            .offline
+                            .iter()
+                            .find(|(host, _)| *host == spec.host)
+                            .map(|&(_, since)| since)
+                            .or(spec.offline_since),
+                        ..spec.clone()
+                    },
                     edr_isolated: false,
                     encrypted: 0,
                 }

@@ -130,6 +130,7 @@ fn a_full_scan_with_an_old_pattern_finds_what_the_old_pattern_knows() {
     xp.updates_until = Some(at(-50 * DAY));
     xp.protections.real_time = false;
     let plan = EndpointPlan {
+        offline: Vec::new(),
         patterns: patterns(),
         files: vec![
             on_disk("PC-XP", r"C:\WINDOWS\Temp\svch0st.exe", BEACON, true),
@@ -173,6 +174,7 @@ fn a_full_scan_with_an_old_pattern_finds_what_the_old_pattern_knows() {
 #[test]
 fn running_grayware_found_by_a_newer_pattern_needs_a_restart() {
     let plan = EndpointPlan {
+        offline: Vec::new(),
         patterns: patterns(),
         files: vec![on_disk(
             "PC-01",
@@ -206,6 +208,7 @@ fn running_grayware_found_by_a_newer_pattern_needs_a_restart() {
 #[test]
 fn a_written_file_is_caught_on_write_by_pattern_or_machine_learning() {
     let plan = EndpointPlan {
+        offline: Vec::new(),
         patterns: patterns(),
         files: Vec::new(),
         entries: vec![
@@ -262,6 +265,7 @@ fn the_file_action_policy_decides_what_happens_to_an_uncleanable_file() {
         let mut spec = agent("PC-01");
         spec.file_action = policy;
         let plan = EndpointPlan {
+            offline: Vec::new(),
             patterns: patterns(),
             files: Vec::new(),
             entries: vec![EndpointEntry {
@@ -284,6 +288,7 @@ fn the_file_action_policy_decides_what_happens_to_an_uncleanable_file() {
 
 fn ransomware(spec: AgentSpec) -> (EndpointTwin, Vec<Fired>) {
     let plan = EndpointPlan {
+        offline: Vec::new(),
         patterns: patterns(),
         files: Vec::new(),
         entries: vec![EndpointEntry {
@@ -355,6 +360,7 @@ fn an_unplugged_or_absent_agent_stops_contacting_and_updating() {
     let mut away = agent("FS-01");
     away.offline_since = Some(at(-20 * DAY));
     let plan = EndpointPlan {
+        offline: Vec::new(),
         patterns: patterns(),
         ..EndpointPlan::default()
     };

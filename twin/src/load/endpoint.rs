@@ -328,10 +328,33 @@ impl ScenarioCheck<'_, '_> {
                 note: e.note,
             });
         }
+        let mut offline = Vec::with_capacity(raw.offline.len());
+        for (i, o) in raw.offline.into_iter().enumerate() {
+            let at = |key: &str| format!("endpoint.offline[{i}].{key}");
+            self.agent_host(&at("host"), &o.host)?;
+            if o.since.0 > window.start {
+                return Err(doc
+                    .error_at(
+                        &at("since"),
+                        "an agent offline at the start went offline before it",
+                    )
+                    .label("after the start")
+                    .help("unplugging a host during the run is a `timeline` entry with `isolate`")
+                    .into());
+            }
+            if offline.iter().any(|(h, _)| *h == o.host) {
+                return Err(doc
+                    .error_at(&at("host"), format!("`{}` is listed twice", o.host))
+                    .label("duplicate")
+                    .into());
+            }
+            offline.push((o.host, o.since.0));
+        }
         Ok(EndpointPlan {
             patterns,
             files,
             entries,
+            offline,
         })
     }
 

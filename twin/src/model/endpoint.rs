@@ -192,4 +192,8 @@ pub struct EndpointPlan {
     pub files: Vec<DiskFile>,
     /// Moments, oldest first.
     pub entries: Vec<EndpointEntry>,
+    /// Agents that have not reached the management server since the given
+    /// moment, before the run (a laptop away): in this scenario only, over
+    /// the office's `offline_since`.
+    pub offline: Vec<(String, Instant)>,
 }

@@ -70,6 +70,16 @@ pub(crate) struct RawEndpointPlan {
     pub files: Vec<RawDiskFile>,
     #[serde(default)]
     pub timeline: Vec<RawEndpointEntry>,
+    #[serde(default)]
+    pub offline: Vec<RawOffline>,
+}
+
+/// An agent out of contact since before the run.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOffline {
+    pub host: String,
+    pub since: JstTime,
 }
 
 #[derive(Debug, Deserialize)]
