@@ -31,6 +31,7 @@ use cloud::endpoint::{
     Action, AgentStatus, DeviceKind, EdrStatus, EndpointEvent, Feature, Licence, ScanKind,
 };
 use scan::{ML_THRESHOLD, Patterns, ml_score};
+use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 /// Something the agents do at a moment (an agenda entry of the world).
@@ -72,6 +73,9 @@ pub enum FileState {
 pub struct FileOnDisk {
     pub path: String,
     pub bytes: FileBytes,
+    /// Its SHA-256, worked out once when it is written (the agent's scan
+    /// cache: a nightly scan looks it up again, it does not hash again).
+    pub digest: [u8; 32],
     pub running: bool,
     pub written: Instant,
     /// How it arrived during the run (`None`: on the disk at the start).
@@ -144,6 +148,7 @@ impl EndpointTwin {
                         .filter(|f| f.host == spec.host)
                         .map(|f| FileOnDisk {
                             path: f.path.clone(),
+                            digest: Sha256::digest(f.bytes.as_slice()).into(),
                             bytes: f.bytes.clone(),
                             running: f.running,
                             written: f.written,
@@ -323,6 +328,7 @@ impl EndpointTwin {
         agent.disk.retain(|f| f.path != path);
         agent.disk.push(FileOnDisk {
             path: path.to_string(),
+            digest: Sha256::digest(bytes.as_slice()).into(),
             bytes,
             running: false,
             written: now,
@@ -386,7 +392,7 @@ impl EndpointTwin {
             return false;
         };
         let file = &agent.disk[f];
-        let Some((threat, version)) = self.patterns.find(index, &file.bytes) else {
+        let Some((threat, version)) = self.patterns.find(index, &file.bytes, &file.digest) else {
             return false;
         };
         let (feature, action, state) = match threat.kind {

@@ -8,17 +8,39 @@
 
 use crate::model::endpoint::{PatternRelease, Signature, ThreatSpec};
 use appliance::Instant;
-use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
-/// The vendor's pattern releases, oldest first.
+/// The vendor's pattern releases, oldest first, with their digests
+/// indexed: a file costs one SHA-256 and one lookup, however many entries
+/// the releases hold, plus a search per byte signature.
 #[derive(Clone, Debug, Default)]
 pub struct Patterns {
     releases: Vec<PatternRelease>,
+    /// Each digest's first entry: (release, entry).
+    digests: HashMap<[u8; 32], (usize, usize)>,
+    /// The byte signatures: (release, entry), oldest first.
+    strings: Vec<(usize, usize)>,
 }
 
 impl Patterns {
     pub fn new(releases: Vec<PatternRelease>) -> Patterns {
-        Patterns { releases }
+        let mut digests = HashMap::new();
+        let mut strings = Vec::new();
+        for (r, release) in releases.iter().enumerate() {
+            for (t, threat) in release.threats.iter().enumerate() {
+                match &threat.signature {
+                    Signature::Sha256(d) => {
+                        digests.entry(*d).or_insert((r, t));
+                    }
+                    Signature::Contains(_) => strings.push((r, t)),
+                }
+            }
+        }
+        Patterns {
+            releases,
+            digests,
+            strings,
+        }
     }
 
     /// The index of the newest release out by `cutoff`, if any.
@@ -30,25 +52,28 @@ impl Patterns {
         self.releases.get(index)
     }
 
-    /// The first entry of releases `0..=upto` that recognises `bytes`, with
-    /// the version that added it.
-    pub fn find(&self, upto: usize, bytes: &[u8]) -> Option<(&ThreatSpec, &str)> {
-        let mut digest: Option<[u8; 32]> = None;
-        for release in self.releases.iter().take(upto + 1) {
-            for threat in &release.threats {
-                let hit = match &threat.signature {
-                    Signature::Sha256(want) => {
-                        let got = digest.get_or_insert_with(|| Sha256::digest(bytes).into());
-                        got == want
-                    }
-                    Signature::Contains(needle) => contains(bytes, needle),
-                };
-                if hit {
-                    return Some((threat, &release.version));
-                }
-            }
-        }
-        None
+    /// The oldest entry of releases `0..=upto` that recognises `bytes`,
+    /// with the version that added it.
+    /// `digest` is the file's SHA-256 (an agent computes it once per file:
+    /// its scan cache).
+    pub fn find(
+        &self,
+        upto: usize,
+        bytes: &[u8],
+        digest: &[u8; 32],
+    ) -> Option<(&ThreatSpec, &str)> {
+        let by_digest = self.digests.get(digest).copied().filter(|&(r, _)| r <= upto);
+        let by_string = self.strings.iter().copied().find(|&(r, t)| {
+            r <= upto
+                && matches!(&self.releases[r].threats[t].signature,
+                    Signature::Contains(needle) if contains(bytes, needle))
+        });
+        let (r, t) = match (by_digest, by_string) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        let release = &self.releases[r];
+        Some((&release.threats[t], &release.version))
     }
 }
 
@@ -80,6 +105,7 @@ const DOCUMENT: &[&str] = &["pdf", "doc", "docx", "xls", "xlsx", "txt", "jpg", "
 pub fn ml_score(path: &str, bytes: &[u8]) -> MlScore {
     let mut score = 0u32;
     let mut features = Vec::new();
+    let lower: Vec<u8> = bytes.iter().map(u8::to_ascii_lowercase).collect();
     if bytes.starts_with(b"MZ") {
         score += 30;
         features.push("Windows executable");
@@ -100,11 +126,11 @@ pub fn ml_score(path: &str, bytes: &[u8]) -> MlScore {
         features.push("runnable behind a document's extension");
     }
     const LNK: &[u8] = &[0x4c, 0, 0, 0, 0x01, 0x14, 0x02, 0];
-    if bytes.starts_with(LNK) && (has_text(bytes, "cmd") || has_text(bytes, "powershell")) {
+    if bytes.starts_with(LNK) && (has_text(&lower, "cmd") || has_text(&lower, "powershell")) {
         score += 80;
         features.push("shortcut starting a command shell");
     }
-    if has_text(bytes, "vssadmin") {
+    if has_text(&lower, "vssadmin") {
         score += 40;
         features.push("names the shadow-copy tool");
     }
@@ -114,17 +140,22 @@ pub fn ml_score(path: &str, bytes: &[u8]) -> MlScore {
     }
 }
 
-/// `word` in ASCII or UTF-16LE, any case.
-fn has_text(bytes: &[u8], word: &str) -> bool {
-    let lower: Vec<u8> = bytes.iter().map(u8::to_ascii_lowercase).collect();
+/// `word` (lower case) in ASCII or UTF-16LE in `lower` (a file in lower
+/// case).
+fn has_text(lower: &[u8], word: &str) -> bool {
     let ascii = word.as_bytes();
     let wide: Vec<u8> = ascii.iter().flat_map(|&b| [b, 0]).collect();
-    contains(&lower, ascii) || contains(&lower, &wide)
+    contains(lower, ascii) || contains(lower, &wide)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
+
+    fn digest(bytes: &[u8]) -> [u8; 32] {
+        Sha256::digest(bytes).into()
+    }
     use crate::model::endpoint::ThreatKind;
 
     fn release(version: &str, at: i64, threats: Vec<ThreatSpec>) -> PatternRelease {
@@ -165,8 +196,8 @@ mod tests {
         assert_eq!(patterns.newest_by(Instant::from_secs(99)), None);
         assert_eq!(patterns.newest_by(Instant::from_secs(150)), Some(0));
         assert_eq!(patterns.newest_by(Instant::from_secs(200)), Some(1));
-        assert!(patterns.find(0, &file).is_none());
-        let (hit, version) = patterns.find(1, &file).expect("known in 1.1");
+        assert!(patterns.find(0, &file, &digest(&file)).is_none());
+        let (hit, version) = patterns.find(1, &file, &digest(&file)).expect("known in 1.1");
         assert_eq!((hit.name.as_str(), version), ("NEW", "1.1"));
     }
 
@@ -180,8 +211,9 @@ mod tests {
                 Signature::Contains(b"EICAR-STANDARD".to_vec()),
             )],
         )]);
-        assert!(patterns.find(0, b"xxEICAR-STANDARDxx").is_some());
-        assert!(patterns.find(0, b"EICAR-STANDAR").is_none());
+        let (hit, miss) = (b"xxEICAR-STANDARDxx", b"EICAR-STANDAR");
+        assert!(patterns.find(0, hit, &digest(hit)).is_some());
+        assert!(patterns.find(0, miss, &digest(miss)).is_none());
     }
 
     #[test]
