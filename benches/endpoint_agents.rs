@@ -60,7 +60,12 @@ fn office() -> (Office, EndpointOption) {
             name: format!("PC-{:02}", i + 1),
             ip: Ipv4Addr::new(192, 168, 1, 20 + i as u8),
             mac: Mac([2, 0, 0, 0, 1, i as u8]),
-            os: if i % 5 == 0 { "Windows 7" } else { "Windows 10" }.to_string(),
+            os: if i % 5 == 0 {
+                "Windows 7"
+            } else {
+                "Windows 10"
+            }
+            .to_string(),
             kind: HostKind::Pc,
             user: None,
         })
@@ -127,7 +132,10 @@ fn month() -> EndpointPlan {
                     malicious.push(body.clone());
                     (format!("invoice-{k}.doc"), body)
                 } else if roll < 4 {
-                    (format!("請求書-{k}.pdf.exe"), b"MZ unknown program".to_vec())
+                    (
+                        format!("請求書-{k}.pdf.exe"),
+                        b"MZ unknown program".to_vec(),
+                    )
                 } else {
                     let len = 2_000 + rng.below(60_000) as usize;
                     let mut body = vec![0u8; len];

@@ -34,6 +34,23 @@ Feature: The endpoint agents on the office's PCs (エンドポイント)
     # Nothing crossed the gateway: it has nothing to log.
     And the gateway logged no detections
 
+  # The class: a file that gets past the gateway reaches the agent when a
+  # program saves it. Seed 001's recommended profile excludes `.jpg` from
+  # the gateway's scan of downloads (「指定した拡張子のファイルがHTTPでダウン
+  # ロードされた場合、不正プログラム対策での検索が除外されます。」); the agent
+  # reads the file the browser saved. The macro document the gateway took
+  # out of the mail never reaches the PC.
+  Scenario: the agent catches what the gateway let through, and never sees what it took out
+    Given the scenario "emotet-2019-macro-reply"
+    When the twin runs for 25 minutes
+    Then the gateway logs 1 "anti-malware" detection from "PC-04"
+    And the agent on "PC-04" has read 1 file saved from "mail"
+    And the agents report 0 detections in all
+    When host "PC-04" downloads "http://www.kaisha-tools.example/wp-content/uploads/header.jpg"
+    Then the gateway logs 1 "anti-malware" detection from "PC-04"
+    And the agent on "PC-04" reports "virus/malware" "Eicar_test_file" in "C:\Users\staff\AppData\Local\Microsoft\Windows\INetCache\IE\header.jpg" by its "real-time" scan, "quarantined"
+    And the agents report 1 detection in all
+
   # Seed 000, FAQ Q12: 「まずEDRの機能で感染端末をネットワークから隔離し、拡散防止を図ります」.
   Scenario: ransomware is stopped by behaviour monitoring and its PC isolated by EDR
     Given the scenario "ransomware-edr-isolation"

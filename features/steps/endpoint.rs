@@ -224,3 +224,29 @@ fn gateway_logged_nothing(world: &mut TwinWorld) -> Result<()> {
     ensure!(logged == 0, "the gateway logged {logged} detection(s)");
     Ok(())
 }
+
+#[then(expr = "the agent on {string} has read {int} file(s) saved from {string}")]
+fn files_saved(world: &mut TwinWorld, host: String, expected: usize, via: String) -> Result<()> {
+    use twin::model::endpoint::Via;
+    let via = match via.as_str() {
+        "a USB stick" => Via::Usb,
+        "a file share" => Via::Share,
+        "the web" => Via::Download,
+        "mail" => Via::Mail,
+        other => bail!("unknown way a file arrives {other:?}"),
+    };
+    let disk = agents(world)?
+        .disk(&host)
+        .with_context(|| format!("{host} runs no agent"))?;
+    let saved: Vec<&str> = disk
+        .iter()
+        .filter(|f| f.via == Some(via))
+        .map(|f| f.path.as_str())
+        .collect();
+    ensure!(
+        saved.len() == expected,
+        "{host}'s agent read {} file(s) saved from {via:?}, not {expected}: {saved:?}",
+        saved.len()
+    );
+    Ok(())
+}

@@ -17,6 +17,8 @@
 
 pub mod behaviour;
 pub mod os;
+pub mod saved;
+pub use saved::{BROWSER_CACHE_DIR, MAIL_CACHE_DIR};
 pub mod scan;
 
 use crate::model::endpoint::{
@@ -30,6 +32,7 @@ use chrono::NaiveDate;
 use cloud::endpoint::{
     Action, AgentStatus, DeviceKind, EdrStatus, EndpointEvent, Feature, Licence, ScanKind,
 };
+use saved::{attachments, saved_name};
 use scan::{ML_THRESHOLD, Patterns, ml_score};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -92,6 +95,10 @@ struct Agent {
     edr_isolated: bool,
     /// Documents a program encrypted on this host.
     encrypted: u32,
+    /// How many of the host's web exchanges and fetched mails the agent
+    /// has seen written to the disk.
+    exchanges_seen: usize,
+    mails_seen: usize,
 }
 
 /// A program started by a `run` entry, going through its activities.
@@ -167,6 +174,8 @@ impl EndpointTwin {
                     },
                     edr_isolated: false,
                     encrypted: 0,
+                    exchanges_seen: 0,
+                    mails_seen: 0,
                 }
             })
             .collect();
@@ -307,6 +316,56 @@ impl EndpointTwin {
             EndpointDue::Step(r) => self.step(r, now, &mut fired),
         }
         fired
+    }
+
+    /// How many web exchanges and mails of `host` its agent has seen, if
+    /// it has one.
+    pub fn seen(&self, host: &str) -> Option<(usize, usize)> {
+        self.agent(host).map(|a| (a.exchanges_seen, a.mails_seen))
+    }
+
+    /// `host`'s browser finished `exchanges` and its mail program fetched
+    /// `mails` (each list: what came since the last call): what they wrote
+    /// to the disk goes through the real-time scan. A browser saves a
+    /// response that is a file (its URL ends in a name with an extension
+    /// other than a web page's) in its cache; a mail program saves each
+    /// attachment when the mail arrives.
+    pub fn arrived(
+        &mut self,
+        host: &str,
+        now: Instant,
+        exchanges: &[crate::host::HttpExchange],
+        mails: &[crate::mail::StoredMail],
+        link: &dyn Fn(&str) -> Link,
+    ) {
+        let Some(a) = self.agent_index(host) else {
+            return;
+        };
+        self.agents[a].exchanges_seen += exchanges.len();
+        self.agents[a].mails_seen += mails.len();
+        for exchange in exchanges {
+            if exchange.status != Some(200) {
+                continue;
+            }
+            if let Some(name) = saved_name(&exchange.url) {
+                let path = format!("{BROWSER_CACHE_DIR}\\{name}");
+                let bytes = std::sync::Arc::new(exchange.body.as_bytes().to_vec());
+                self.write(a, now, &path, bytes, Some(Via::Download), link);
+            }
+        }
+        for mail in mails {
+            for (name, bytes) in attachments(mail.raw.as_bytes()) {
+                let path = format!("{MAIL_CACHE_DIR}\\{name}");
+                self.write(
+                    a,
+                    now,
+                    &path,
+                    std::sync::Arc::new(bytes),
+                    Some(Via::Mail),
+                    link,
+                );
+            }
+        }
     }
 
     fn agent_index(&self, host: &str) -> Option<usize> {

@@ -62,7 +62,11 @@ impl Patterns {
         bytes: &[u8],
         digest: &[u8; 32],
     ) -> Option<(&ThreatSpec, &str)> {
-        let by_digest = self.digests.get(digest).copied().filter(|&(r, _)| r <= upto);
+        let by_digest = self
+            .digests
+            .get(digest)
+            .copied()
+            .filter(|&(r, _)| r <= upto);
         let by_string = self.strings.iter().copied().find(|&(r, t)| {
             r <= upto
                 && matches!(&self.releases[r].threats[t].signature,
@@ -97,19 +101,18 @@ const RUNNABLE: &[&str] = &["exe", "scr", "com", "pif", "bat", "cmd", "js", "vbs
 /// Extensions of documents a person expects to open.
 const DOCUMENT: &[&str] = &["pdf", "doc", "docx", "xls", "xlsx", "txt", "jpg", "png"];
 
-/// Scores a file written at `path`. The features and weights are the
-/// model, in the open: an executable (MZ) 30; a runnable extension behind
-/// a document's (`請求書.pdf.exe`) 50; a shortcut that starts a command
-/// shell or PowerShell 80; a tool that deletes shadow copies named inside
-/// 40. Sum capped at 100.
+/// Scores a file written at `path`. The scan reads what can run: an
+/// executable (`MZ`), a shortcut, or a file named with a runnable
+/// extension; anything else (documents, archives) scores 0 and is the
+/// pattern's. The features and weights are the model, in the open: an
+/// executable 30; a runnable extension behind a document's
+/// (`請求書.pdf.exe`) 50; a shortcut that starts a command shell or
+/// PowerShell 80; naming the tool that deletes shadow copies 40. Sum capped
+/// at 100.
 pub fn ml_score(path: &str, bytes: &[u8]) -> MlScore {
+    const LNK: &[u8] = &[0x4c, 0, 0, 0, 0x01, 0x14, 0x02, 0];
     let mut score = 0u32;
     let mut features = Vec::new();
-    let lower: Vec<u8> = bytes.iter().map(u8::to_ascii_lowercase).collect();
-    if bytes.starts_with(b"MZ") {
-        score += 30;
-        features.push("Windows executable");
-    }
     let name = path
         .rsplit(['\\', '/'])
         .next()
@@ -118,15 +121,21 @@ pub fn ml_score(path: &str, bytes: &[u8]) -> MlScore {
     let mut parts = name.rsplit('.');
     let last = parts.next().unwrap_or("");
     let before = parts.next();
-    if RUNNABLE.contains(&last)
-        && before.is_some_and(|b| DOCUMENT.contains(&b))
-        && name.matches('.').count() >= 2
-    {
+    let runnable = name.contains('.') && RUNNABLE.contains(&last);
+    let (exe, lnk) = (bytes.starts_with(b"MZ"), bytes.starts_with(LNK));
+    if !(exe || lnk || runnable) {
+        return MlScore { score, features };
+    }
+    let lower: Vec<u8> = bytes.iter().map(u8::to_ascii_lowercase).collect();
+    if exe {
+        score += 30;
+        features.push("Windows executable");
+    }
+    if runnable && before.is_some_and(|b| DOCUMENT.contains(&b)) && name.matches('.').count() >= 2 {
         score += 50;
         features.push("runnable behind a document's extension");
     }
-    const LNK: &[u8] = &[0x4c, 0, 0, 0, 0x01, 0x14, 0x02, 0];
-    if bytes.starts_with(LNK) && (has_text(&lower, "cmd") || has_text(&lower, "powershell")) {
+    if lnk && (has_text(&lower, "cmd") || has_text(&lower, "powershell")) {
         score += 80;
         features.push("shortcut starting a command shell");
     }
@@ -197,7 +206,9 @@ mod tests {
         assert_eq!(patterns.newest_by(Instant::from_secs(150)), Some(0));
         assert_eq!(patterns.newest_by(Instant::from_secs(200)), Some(1));
         assert!(patterns.find(0, &file, &digest(&file)).is_none());
-        let (hit, version) = patterns.find(1, &file, &digest(&file)).expect("known in 1.1");
+        let (hit, version) = patterns
+            .find(1, &file, &digest(&file))
+            .expect("known in 1.1");
         assert_eq!((hit.name.as_str(), version), ("NEW", "1.1"));
     }
 
@@ -223,6 +234,12 @@ mod tests {
         assert_eq!(ml_score("E:\\請求書.pdf.exe", &exe).score, 80);
         assert!(ml_score("E:\\請求書.pdf.exe", &exe).score >= ML_THRESHOLD);
         assert_eq!(ml_score("E:\\report.pdf", b"%PDF-1.4").score, 0);
+        // A document naming the tool is not read: documents are the pattern's.
+        assert_eq!(
+            ml_score("E:\\notes.txt", b"vssadmin delete shadows").score,
+            0
+        );
+        assert_eq!(ml_score("E:\\x.bat", b"vssadmin delete shadows").score, 40);
         let mut lnk = vec![0x4c, 0, 0, 0, 0x01, 0x14, 0x02, 0];
         lnk.extend(
             "C:\\Windows\\System32\\CMD.exe"

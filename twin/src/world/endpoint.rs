@@ -56,6 +56,27 @@ impl World {
         }
     }
 
+    /// What host `i`'s browser and mail program saved since its agent last
+    /// looked goes through the agent's real-time scan.
+    pub(super) fn saved_to_agent(&mut self, i: usize) {
+        let Some(mut endpoint) = self.endpoint.take() else {
+            return;
+        };
+        let host = &self.hosts[i];
+        if let Some((exchanges, mails)) = endpoint.seen(&host.name) {
+            let (new_exchanges, new_mails) = (
+                host.exchanges().get(exchanges..).unwrap_or(&[]),
+                host.mail.inbox.get(mails..).unwrap_or(&[]),
+            );
+            if !new_exchanges.is_empty() || !new_mails.is_empty() {
+                endpoint.arrived(&host.name, self.now, new_exchanges, new_mails, &|h| {
+                    self.link_of(h)
+                });
+            }
+        }
+        self.endpoint = Some(endpoint);
+    }
+
     /// The agents do what `due` says; EDR's isolations take effect.
     pub(super) fn fire_endpoint(&mut self, due: crate::endpoint::EndpointDue) {
         let now = self.now;

@@ -259,6 +259,9 @@ impl World {
                 continue;
             }
             self.hosts[i].poll(now);
+            if self.endpoint.is_some() {
+                self.saved_to_agent(i);
+            }
             let mut frames = std::mem::replace(
                 &mut self.hosts[i].device.tx,
                 std::mem::take(&mut self.scratch),

@@ -2,6 +2,7 @@
 //! Rust or loaded from `scenarios/`, run on the virtual clock.
 
 mod demo;
+mod endpoint;
 mod firmware_policy;
 mod hostile;
 mod load;
