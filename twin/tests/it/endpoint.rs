@@ -2,7 +2,6 @@
 //! attachments, browser downloads) reaches the agent's real-time scan, so
 //! whatever gets past the gateway is the agent's to catch.
 
-use cloud::endpoint::{Action, Feature, ScanKind};
 use std::path::PathBuf;
 use std::time::Duration;
 use twin::endpoint::MAIL_CACHE_DIR;
@@ -14,44 +13,23 @@ fn scenario(id: &str) -> Scenario {
     twin::load::scenario_file(&path).expect("scenario loads")
 }
 
-/// Class: a mail the gateway does not scan (mail security off) delivers
-/// its attachment; the mail program stores it and the agent quarantines it.
-/// With mail security on, the gateway takes it out and the agent sees none.
+/// With mail security on, the gateway replaces the macro document by an
+/// inline notice: the mail reaches PC-04, its agent reads it, and no file
+/// is saved from it, so nothing is detected.
 #[test]
-fn an_attachment_past_the_gateway_is_the_agents_to_catch() {
-    for (mail_security, expected) in [(false, 1), (true, 0)] {
-        let mut s = scenario("emotet-2019-macro-reply");
-        s.gateway.mail.enabled = mail_security;
-        let mut world = World::new(&s, WorldOptions { capture: false }).expect("world");
-        world.run_for(Duration::from_secs(25 * 60));
-        for r in world.mail_sessions() { eprintln!("{r:?}"); }
-        eprintln!("inbox {} disk {:?}", world.inbox("PC-04").len(), world.endpoint().and_then(|e| e.disk("PC-04")).map(|d| d.iter().map(|f| f.path.clone()).collect::<Vec<_>>()));
-        let endpoint = world.endpoint().expect("the print shop has agents");
-        let hits: Vec<_> = endpoint
-            .events()
-            .iter()
-            .filter(|e| {
-                e.endpoint == "PC-04"
-                    && e.feature == Feature::VirusMalware
-                    && e.threat == "Trojan.W97M.EMOTET.TWIN"
-                    && e.scan == Some(ScanKind::RealTime)
-                    && e.action == Action::Quarantined
-                    && e.object.starts_with(MAIL_CACHE_DIR)
-            })
-            .collect();
-        if mail_security == false { continue; }
-        assert_eq!(
-            hits.len(),
-            expected,
-            "mail security {mail_security}: {:?}",
-            endpoint.events()
-        );
-        let saved = endpoint
-            .disk("PC-04")
-            .expect("agent")
-            .iter()
-            .filter(|f| f.path.starts_with(MAIL_CACHE_DIR))
-            .count();
-        assert_eq!(saved, expected, "mail security {mail_security}");
-    }
+fn an_attachment_the_gateway_took_out_never_reaches_the_agent() {
+    let s = scenario("emotet-2019-macro-reply");
+    let mut world = World::new(&s, WorldOptions { capture: false }).expect("world");
+    world.run_for(Duration::from_secs(25 * 60));
+    assert_eq!(world.inbox("PC-04").len(), 1, "the mail was fetched");
+    let endpoint = world.endpoint().expect("the print shop has agents");
+    assert_eq!(endpoint.seen("PC-04").map(|(_, mails)| mails), Some(1));
+    let saved = endpoint
+        .disk("PC-04")
+        .expect("agent")
+        .iter()
+        .filter(|f| f.path.starts_with(MAIL_CACHE_DIR))
+        .count();
+    assert_eq!(saved, 0);
+    assert!(endpoint.events().is_empty(), "{:?}", endpoint.events());
 }
