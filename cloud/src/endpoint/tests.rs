@@ -1,0 +1,1 @@
+//! The endpoint store and report from hand-filled stores.
