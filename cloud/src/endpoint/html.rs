@@ -68,7 +68,7 @@ pub fn render(report: &EndpointReport, lang: Lang) -> String {
             h.heading(4, t("ep_edr_trend", lang));
             h.guide("edr_trend", lang);
             h.total(s.total, lang);
-            h.trend(&s.daily, lang);
+            h.trend(&s.daily, t("ep_detections", lang), lang);
             h.heading(4, t("ep_edr_top_objects", lang));
             h.guide("edr_top_objects", lang);
             h.top(&s.top_objects, t("ep_object", lang), lang, |k| {
@@ -136,13 +136,13 @@ pub fn render(report: &EndpointReport, lang: Lang) -> String {
             h.para(&words::names_or(
                 &p.offline_last,
                 "ep_offline_last",
-                "ep_all_endpoints_on",
+                "ep_no_offline",
                 lang,
             ));
-            h.trend(&p.offline_daily, lang);
+            h.trend(&p.offline_daily, t("ep_agents", lang), lang);
             h.heading(4, t("ep_edr_outdated", lang));
             h.guide("edr_outdated", lang);
-            h.trend(&p.outdated_daily, lang);
+            h.trend(&p.outdated_daily, t("ep_agents", lang), lang);
             h.heading(4, t("ep_edr_unsupported", lang));
             h.guide("edr_unsupported", lang);
             h.para(&format!(
@@ -271,7 +271,8 @@ impl Page {
     }
 
     /// A trend: one column per day, days without data shaded grey.
-    fn trend(&mut self, days: &[DayCount], lang: Lang) {
+    fn trend(&mut self, days: &[DayCount], column: &str, lang: Lang) {
+        let axes = format!("{} / {column}", t("ep_day", lang));
         let col = 20usize;
         let plot_h = 160usize;
         let left = 50usize;
@@ -289,7 +290,7 @@ impl Page {
              viewBox=\"0 0 {width} {height}\" font-family=\"{}\" font-size=\"11\" role=\"img\" \
              aria-label=\"{}\">",
             escape(FONTS),
-            escape(t("ep_axes", lang))
+            escape(&axes)
         );
         for (i, d) in days.iter().enumerate() {
             let x = left + i * col;
@@ -339,7 +340,7 @@ impl Page {
             tx = left - 4,
             max = thousands(max),
             label = plot_h + 48,
-            axes = escape(t("ep_axes", lang)),
+            axes = escape(&axes),
         );
     }
 }
@@ -423,7 +424,7 @@ fn section(h: &mut Page, s: &FeatureSection, lang: Lang) {
         h.top(servers, t("ep_server", lang), lang, |k| k.to_string());
     }
     item(h, t("ep_item_trend", lang));
-    h.trend(&s.daily, lang);
+    h.trend(&s.daily, t("ep_detections", lang), lang);
     if let Some(actions) = &s.actions {
         item(h, t("ep_item_actions", lang));
         let rows: Vec<Vec<String>> = actions

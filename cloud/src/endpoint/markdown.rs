@@ -63,7 +63,7 @@ pub fn render(report: &EndpointReport, lang: Lang) -> String {
                 tf("ep_count_unit", lang, &[("count", thousands(s.total))])
             ));
             md.line("");
-            md.trend(&s.daily, lang);
+            md.trend(&s.daily, t("ep_detections", lang), lang);
             md.line(&format!("#### {}", t("ep_edr_top_objects", lang)));
             md.line("");
             md.guide("edr_top_objects", lang);
@@ -138,15 +138,15 @@ pub fn render(report: &EndpointReport, lang: Lang) -> String {
             md.line(&words::names_or(
                 &p.offline_last,
                 "ep_offline_last",
-                "ep_all_endpoints_on",
+                "ep_no_offline",
                 lang,
             ));
             md.line("");
-            md.trend(&p.offline_daily, lang);
+            md.trend(&p.offline_daily, t("ep_agents", lang), lang);
             md.line(&format!("#### {}", t("ep_edr_outdated", lang)));
             md.line("");
             md.guide("edr_outdated", lang);
-            md.trend(&p.outdated_daily, lang);
+            md.trend(&p.outdated_daily, t("ep_agents", lang), lang);
             md.line(&format!("#### {}", t("ep_edr_unsupported", lang)));
             md.line("");
             md.guide("edr_unsupported", lang);
@@ -263,18 +263,14 @@ impl Md {
 
     /// A trend as a table of the days that have a count other than 0, or
     /// no data (a month of zeros says so in one line).
-    fn trend(&mut self, days: &[DayCount], lang: Lang) {
+    fn trend(&mut self, days: &[DayCount], column: &str, lang: Lang) {
         let shown: Vec<&DayCount> = days.iter().filter(|d| d.count != Some(0)).collect();
         if shown.is_empty() {
             self.line(t("ep_none", lang));
             self.line("");
             return;
         }
-        self.line(&format!(
-            "| {} | {} |",
-            t("ep_day", lang),
-            t("ep_detections", lang)
-        ));
+        self.line(&format!("| {} | {} |", t("ep_day", lang), column));
         self.line("|---|---:|");
         for d in shown {
             let n = d
@@ -372,7 +368,7 @@ fn section(md: &mut Md, s: &FeatureSection, lang: Lang) {
         md.top(servers, t("ep_server", lang), lang, |k| k.to_string());
     }
     item(md, t("ep_item_trend", lang));
-    md.trend(&s.daily, lang);
+    md.trend(&s.daily, t("ep_detections", lang), lang);
     if let Some(actions) = &s.actions {
         item(md, t("ep_item_actions", lang));
         md.line(&format!(

@@ -204,7 +204,15 @@ fn filled() -> (EndpointStore, Vec<EndpointEvent>) {
         xp,
     ];
     for n in 1..=30 {
-        store.record_statuses(d(n), &agents).expect("statuses");
+        // Every agent in touch that day.
+        let today: Vec<AgentStatus> = agents
+            .iter()
+            .map(|a| AgentStatus {
+                last_contact: at(d(n), 9),
+                ..a.clone()
+            })
+            .collect();
+        store.record_statuses(d(n), &today).expect("statuses");
     }
     (store, events)
 }

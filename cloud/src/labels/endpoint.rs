@@ -287,9 +287,9 @@ pub(super) const ENDPOINT_LABELS: &[(&str, &str, &str)] = &[
     ),
     ("ep_no_data", "データなし", "no data"),
     (
-        "ep_axes",
-        "横軸: 日付 / 縦軸: 件数",
-        "x axis: day / y axis: count",
+        "ep_no_offline",
+        "月末時点で14日以上オフラインの端末はありません",
+        "No agent was offline 14 days or more at the month's end",
     ),
     // The EDR part.
     (

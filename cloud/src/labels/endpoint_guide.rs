@@ -63,8 +63,8 @@ fn ja(section: &str) -> Guide {
                 "多数検出されたウイルス/不正プログラム名を確認することができます。検出されたウイルスのうち、検出数が多い上位5種類のウイルス名を表示します。",
             ],
             &[
-                "POINT: 特定のパソコン(Test001/Test002)で多量のウイルス/不正プログラムを検出している。",
-                "POINT: 休日と比較して平日(5/23-5/27)の方が検出数が多くなる傾向にある",
+                "POINT（記載例）: 特定のパソコン(Test001/Test002)で多量のウイルス/不正プログラムを検出している。",
+                "POINT（記載例）: 休日と比較して平日(5/23-5/27)の方が検出数が多くなる傾向にある",
                 "■セキュリティデータベース: 「トレンドマイクロ社 セキュリティデータベース」より、不正プログラム/スパイウェア名を検索すると、感染経路や対処法等の情報を確認することができます。(http://about-threats.trendmicro.com/ThreatEncyclopedia.aspx?language=jp)",
                 "要確認 ：ウイルスが検知された際の処理が失敗した場合となります。セキュリティサポートデスクからご連絡します。",
             ],
@@ -91,7 +91,7 @@ fn ja(section: &str) -> Guide {
                 "※2 グレーウェア: マルウェアやスパイウェアに類するが、破壊活動やセキュリティ上危険な活動を特に行うものではないため、不正プログラムと見なすことが難しいソフトウェアです。",
             ],
             &[
-                "POINT: 特定のパソコン(Test001/Test002)で多量のスパイウェア/グレーウェアを検出している。",
+                "POINT（記載例）: 特定のパソコン(Test001/Test002)で多量のスパイウェア/グレーウェアを検出している。",
                 "再起動する：スパイウェア/グレーウェアの処理を完了するためにシステムの再起動が必要です。",
             ],
         ),
@@ -256,8 +256,8 @@ fn en(section: &str) -> Guide {
                 "Shows the viruses/malware detected most: the top 5 names.",
             ],
             &[
-                "POINT: particular PCs (Test001/Test002) detect a large amount of viruses/malware.",
-                "POINT: detections tend to be higher on weekdays (5/23-5/27) than on holidays.",
+                "POINT (the guide's example): particular PCs (Test001/Test002) detect a large amount of viruses/malware.",
+                "POINT (the guide's example): detections tend to be higher on weekdays (5/23-5/27) than on holidays.",
                 "Security database: search Trend Micro's security database for a malware or spyware name to learn how it spreads and how to deal with it (http://about-threats.trendmicro.com/ThreatEncyclopedia.aspx?language=jp).",
                 "Needs attention: the action on a detected virus failed; the security support desk will contact you.",
             ],
@@ -284,7 +284,7 @@ fn en(section: &str) -> Guide {
                 "*2 Grayware: software akin to malware or spyware that does nothing particularly destructive or dangerous, so it is hard to call malware.",
             ],
             &[
-                "POINT: particular PCs (Test001/Test002) detect a large amount of spyware/grayware.",
+                "POINT (the guide's example): particular PCs (Test001/Test002) detect a large amount of spyware/grayware.",
                 "Restart required: the system must be restarted to finish dealing with the spyware/grayware.",
             ],
         ),
