@@ -78,6 +78,7 @@ impl Service {
             Some(path) => EndpointStore::open(path),
             None => EndpointStore::in_memory(),
         }
+        .and_then(|mut store| store.set_licence(&licence).map(|()| store))
         .map_err(|e| e.to_string());
         self.endpoint = Some(EndpointOption { licence, store });
         self

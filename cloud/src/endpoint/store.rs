@@ -13,6 +13,8 @@
 //!   endpoint`): the [`AgentStatus`] last written that day (a later write
 //!   replaces it), so the report can draw the daily trends of offline and
 //!   outdated agents and name the endpoints of a month.
+//! - `endpoint_licence`: the office's licence (one row), so a console on
+//!   the file alone knows the option is there and which report to build.
 //!
 //! Retention: 180 days ([`ENDPOINT_RETENTION_DAYS`]), the statistics' window
 //! (`store::STATS_RETENTION_DAYS`), because the endpoint report is built
@@ -20,7 +22,10 @@
 //! month the archive offers for one report it offers for the other.
 //! The store never reads the wall clock; the cutoff comes from the caller.
 
-use super::{AgentStatus, DeviceKind, EdrStatus, EndpointEvent, Feature, Protections, ScanKind};
+use super::{
+    AgentStatus, DeviceKind, EdrStatus, EndpointEvent, Feature, Licence, Product, Protections,
+    ScanKind,
+};
 use crate::store::stats::{day_from_number, day_number, jst_day};
 use crate::store::{STATS_RETENTION_DAYS, StoreError};
 use appliance::Instant;
@@ -69,6 +74,11 @@ CREATE TABLE IF NOT EXISTS endpoint_agents (
     edr              INTEGER NOT NULL,
     isolated         INTEGER NOT NULL,
     PRIMARY KEY (day, endpoint)
+);
+CREATE TABLE IF NOT EXISTS endpoint_licence (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    product TEXT    NOT NULL,
+    seats   INTEGER NOT NULL
 );
 ";
 
@@ -209,6 +219,36 @@ impl EndpointStore {
             path: self.path.clone(),
             error,
         }
+    }
+
+    /// Keeps the office's licence (replacing one kept before).
+    pub fn set_licence(&mut self, licence: &Licence) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO endpoint_licence (id, product, seats) VALUES (1, ?1, ?2)",
+                params![licence.product.code(), licence.seats],
+            )
+            .map(|_| ())
+            .map_err(|e| self.sql(e))
+    }
+
+    /// The office's licence, if one was kept (`None`: no endpoint option).
+    pub fn licence(&self) -> Result<Option<Licence>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT product, seats FROM endpoint_licence WHERE id = 1",
+                [],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        Ok(row.and_then(|(product, seats)| {
+            Some(Licence {
+                product: Product::from_code(&product)?,
+                seats,
+            })
+        }))
     }
 
     /// Records detections, in one transaction.
