@@ -89,7 +89,10 @@ pub fn entries(source: &dyn Source, now: Option<Instant>) -> Result<Vec<Entry>, 
 
 /// Every month the endpoint store holds rows of, newest first; none when
 /// the office has no endpoint option.
-pub fn endpoint_entries(source: &dyn Source, now: Option<Instant>) -> Result<Vec<Entry>, StoreError> {
+pub fn endpoint_entries(
+    source: &dyn Source,
+    now: Option<Instant>,
+) -> Result<Vec<Entry>, StoreError> {
     let Some(store) = source.endpoint_store() else {
         return Ok(Vec::new());
     };

@@ -39,6 +39,22 @@ pub struct AgentRow {
     pub protections_off: Vec<String>,
     /// The device's IP address in the office, when known.
     pub ip: Option<String>,
+    /// The path of its cross-view, the name percent-encoded.
+    pub link: String,
+}
+
+/// `/endpoints/NAME` with every byte of the name but `A-Za-z0-9-_.`
+/// percent-encoded (host names are the office's own words).
+pub fn link(name: &str) -> String {
+    let mut out = String::from("/endpoints/");
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// One agent detection as the cross-view lists it.
@@ -73,7 +89,10 @@ fn protections_off(p: &Protections, lang: Lang) -> Vec<String> {
             other => {
                 let label = lang.t(&format!("ep_prot_{other}"));
                 // The report's item label without its number (`3-1. `).
-                label.split_once(". ").map_or(label, |(_, name)| name).to_string()
+                label
+                    .split_once(". ")
+                    .map_or(label, |(_, name)| name)
+                    .to_string()
             }
         })
         .collect()
@@ -97,6 +116,7 @@ fn row(source: &dyn Source, a: &AgentStatus, now: Instant, lang: Lang) -> AgentR
         isolated: a.isolated || source.is_isolated(&a.endpoint),
         protections_off: protections_off(&a.protections, lang),
         ip,
+        link: link(&a.endpoint),
     }
 }
 
@@ -179,3 +199,6 @@ fn agent_events(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests;

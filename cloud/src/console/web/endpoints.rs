@@ -40,7 +40,10 @@ pub(super) async fn cross_view(
             true,
             context! { view => ser(&view) },
         ),
-        Ok(None) => (StatusCode::NOT_FOUND, format!("no endpoint agent named {name:?}\n"))
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            format!("no endpoint agent named {name:?}\n"),
+        )
             .into_response(),
         Err(e) => internal(e),
     }
