@@ -224,9 +224,13 @@ fn benches(c: &mut Criterion) {
     });
     let store = record_month(&month_events);
     g.throughput(Throughput::Elements(1));
-    g.bench_function("report-month-30pcs", |b| b.iter(|| black_box(report(&store))));
+    g.bench_function("report-month-30pcs", |b| {
+        b.iter(|| black_box(report(&store)))
+    });
     let heavy = record_month(&heavy_events);
-    g.bench_function("report-month-heavy", |b| b.iter(|| black_box(report(&heavy))));
+    g.bench_function("report-month-heavy", |b| {
+        b.iter(|| black_box(report(&heavy)))
+    });
     g.finish();
 }
 

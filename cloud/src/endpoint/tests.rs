@@ -196,7 +196,7 @@ fn filled() -> (EndpointStore, Vec<EndpointEvent>) {
     xp.up_to_date = false;
     xp.pattern_version = "11.000.00".into();
     xp.protections.real_time = false;
-    let agents = vec![
+    let agents = [
         agent("PC-01", Desktop, "Windows 10", true),
         agent("PC-02", Desktop, "Windows 10", true),
         agent("PC-03", Desktop, "Windows 10", true),
