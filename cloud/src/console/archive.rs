@@ -73,9 +73,15 @@ pub fn entries(source: &dyn Source, now: Option<Instant>) -> Result<Vec<Entry>, 
     for day in store.daily_counts(&all)?.iter().map(|c| c.day) {
         months.insert(Month::of(day).first_day());
     }
+    Ok(listed(source, months, now))
+}
+
+/// The archive's rows of `months` (first days), newest first; a month not
+/// over yet at `now` is preliminary.
+fn listed(source: &dyn Source, months: BTreeSet<NaiveDate>, now: Option<Instant>) -> Vec<Entry> {
     let current = now.map(|t| Month::of(jst_day(t)).first_day());
     let gateway = source.gateway_name();
-    Ok(months
+    months
         .into_iter()
         .rev()
         .map(|first| Entry {
@@ -84,7 +90,7 @@ pub fn entries(source: &dyn Source, now: Option<Instant>) -> Result<Vec<Entry>, 
             preliminary: current.is_some_and(|c| c <= first),
             formats: FORMATS.iter().map(|(ext, _)| *ext).collect(),
         })
-        .collect())
+        .collect()
 }
 
 /// Every month the endpoint store holds rows of, newest first; none when
@@ -101,18 +107,7 @@ pub fn endpoint_entries(
         .into_iter()
         .map(|d| Month::of(d).first_day())
         .collect();
-    let current = now.map(|t| Month::of(jst_day(t)).first_day());
-    let gateway = source.gateway_name();
-    Ok(months
-        .into_iter()
-        .rev()
-        .map(|first| Entry {
-            month: Month::of(first).to_string(),
-            gateway: gateway.clone(),
-            preliminary: current.is_some_and(|c| c <= first),
-            formats: FORMATS.iter().map(|(ext, _)| *ext).collect(),
-        })
-        .collect())
+    Ok(listed(source, months, now))
 }
 
 /// The endpoint report of `month` rendered as `ext` in `lang`, or `None`
