@@ -218,12 +218,11 @@ pub struct StoredLogs {
 }
 
 impl StoredLogs {
-    /// The endpoint tables of the log store file at `path`, if the office
-    /// had the endpoint option (the file keeps its licence); `None`
-    /// otherwise, or when they cannot be read.
+    /// The endpoint tables of the log store file at `path`, read-only, if
+    /// the office had the endpoint option (the file keeps its licence);
+    /// `None` otherwise, or when they cannot be read.
     pub fn endpoint_tables(path: &std::path::Path) -> Option<EndpointStore> {
-        let store = EndpointStore::open(path).ok()?;
-        store.licence().ok().flatten().map(|_| store)
+        EndpointStore::open_read_only(path).ok().flatten()
     }
 }
 

@@ -208,6 +208,36 @@ impl EndpointStore {
         EndpointStore::init(conn, shown)
     }
 
+    /// The endpoint tables of the SQLite file at `path`, read-only (nothing
+    /// is created or changed); `None` when the file has no endpoint option
+    /// (no licence kept in it).
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Option<EndpointStore>, StoreError> {
+        use rusqlite::OpenFlags;
+        let shown = path.as_ref().display().to_string();
+        let conn = Connection::open_with_flags(
+            path.as_ref(),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|error| StoreError::Open {
+            path: shown.clone(),
+            error,
+        })?;
+        let store = EndpointStore { conn, path: shown };
+        let tables: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN \
+                 ('endpoint_events', 'endpoint_agents', 'endpoint_licence')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| store.sql(e))?;
+        if tables < 3 || store.licence()?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(store))
+    }
+
     fn init(conn: Connection, path: String) -> Result<EndpointStore, StoreError> {
         let store = EndpointStore { conn, path };
         store.conn.execute_batch(SCHEMA).map_err(|e| store.sql(e))?;

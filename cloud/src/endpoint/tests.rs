@@ -729,3 +729,31 @@ fn a_store_file_keeps_the_endpoint_tables_beside_the_logs() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_html_page_is_self_contained() {
+    let (store, _) = filled();
+    let r = EndpointReport::build(&store, &office(), &edr_licence(10), sep());
+    for lang in [Lang::Ja, Lang::En] {
+        let page = html::render(&r, lang);
+        assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+        assert!(!page.contains("<script") && !page.contains(" src=") && !page.contains("<link"));
+        // One trend chart per antivirus section, 1-1, 2-1 and 2-2.
+        assert_eq!(page.matches("<svg").count() - bar_charts(&r), 6 + 3);
+    }
+}
+
+/// The bar charts the page draws: one per non-empty top-N.
+fn bar_charts(r: &EndpointReport) -> usize {
+    let tops = r.sections.iter().flat_map(|s| {
+        [Some(&s.top_endpoints), s.top_servers.as_ref(), s.top_names.as_ref()]
+    });
+    let edr = r
+        .edr
+        .iter()
+        .flat_map(|e| [Some(&e.suspicious.top_objects), Some(&e.suspicious.top_endpoints)]);
+    tops.chain(edr)
+        .flatten()
+        .filter(|t| !t.rows.is_empty())
+        .count()
+}
