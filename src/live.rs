@@ -96,6 +96,9 @@ impl Source for LiveTwin {
     fn is_isolated(&self, host: &str) -> bool {
         self.session.world.is_isolated(host)
     }
+    fn endpoint_store(&self) -> Option<&cloud::endpoint::EndpointStore> {
+        self.session.cloud.endpoint_store()
+    }
     fn policy_text(&self) -> Option<String> {
         Some(self.draft.clone())
     }

@@ -1,9 +1,12 @@
 //! `officetwin report`: run a scenario (or open a saved log store), then write
-//! the monthly report as HTML, Markdown and the canonical JSON.
+//! the monthly report as HTML, Markdown and the canonical JSON; with the
+//! endpoint option (seed 002) the endpoint report beside it
+//! (`endpoint-report.*`).
 
 use crate::session::{Session, office_info};
 use anyhow::{Context, Result};
 use cloud::Lang;
+use cloud::endpoint::{self, EndpointReport, EndpointStore};
 use cloud::report::{Month, MonthlyReport, html, markdown};
 use cloud::store::SqliteStore;
 use cloud::store::stats::jst_day;
@@ -47,32 +50,69 @@ pub fn run(catalog: &Catalog, args: &ReportArgs) -> Result<Vec<PathBuf>> {
         None => Month::of(jst_day(scenario.start)),
     };
     let office = office_info(&scenario);
-    let report = match &args.store {
+    let (report, endpoint) = match &args.store {
         Some(path) => {
             // Opening would create a missing file: an empty store is not a report.
             anyhow::ensure!(path.is_file(), "no log store at {}", path.display());
             // Read-only: a report never changes the store, nor a file that
             // is not one (it used to get our schema written into it).
             let store = SqliteStore::open_read_only(path)?;
-            MonthlyReport::build(&store, &office, month)
+            let endpoint = match EndpointStore::open_read_only(path)? {
+                Some(agents) => agents
+                    .licence()?
+                    .map(|licence| EndpointReport::build(&agents, &office, &licence, month)),
+                None => None,
+            };
+            (MonthlyReport::build(&store, &office, month), endpoint)
         }
         None => {
             let mut session = Session::new(scenario, WorldOptions { capture: false })?;
             session.run_to_end()?;
-            session.cloud.report(month)
+            (
+                session.cloud.report(month),
+                session.cloud.endpoint_report(month),
+            )
         }
     };
-    write(&report, args.lang, &args.out)
+    let mut written = write(&report, args.lang, &args.out)?;
+    if let Some(endpoint) = endpoint {
+        written.extend(write_endpoint(&endpoint, args.lang, &args.out)?);
+    }
+    Ok(written)
+}
+
+/// Writes `endpoint-report.html`, `.md` and `.json` into `out`.
+pub fn write_endpoint(report: &EndpointReport, lang: Lang, out: &Path) -> Result<Vec<PathBuf>> {
+    let mut json = serde_json::to_string_pretty(report).context("serialising the report")?;
+    json.push('\n');
+    write_files(
+        out,
+        [
+            ("endpoint-report.html", endpoint::html::render(report, lang)),
+            (
+                "endpoint-report.md",
+                endpoint::markdown::render(report, lang),
+            ),
+            ("endpoint-report.json", json),
+        ],
+    )
 }
 
 /// Writes `report.html`, `report.md` and `report.json` into `out`.
 pub fn write(report: &MonthlyReport, lang: Lang, out: &Path) -> Result<Vec<PathBuf>> {
+    write_files(
+        out,
+        [
+            ("report.html", html::render(report, lang)),
+            ("report.md", markdown::render(report, lang)),
+            ("report.json", to_json(report)?),
+        ],
+    )
+}
+
+/// Writes each `(name, text)` into `out` (created if missing).
+fn write_files(out: &Path, files: [(&str, String); 3]) -> Result<Vec<PathBuf>> {
     fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let files = [
-        ("report.html", html::render(report, lang)),
-        ("report.md", markdown::render(report, lang)),
-        ("report.json", to_json(report)?),
-    ];
     let mut written = Vec::new();
     for (name, text) in files {
         let path = out.join(name);

@@ -5,7 +5,8 @@
 //! The CLI, the cucumber steps and the benches all drive scenarios through
 //! this, so "run a scenario" means the same thing everywhere. The session
 //! only carries things across: after each slice of virtual time, the
-//! gateway's events and allowed-traffic records go to the cloud, the cloud's
+//! gateway's events and allowed-traffic records (and the endpoint agents'
+//! detections and statuses) go to the cloud, the cloud's
 //! clock follows the world's (uptime, retention, the monthly report), and
 //! the report mails it hands back are delivered to the admin's mailbox.
 
@@ -98,10 +99,15 @@ impl Session {
     }
 
     /// The gateway's life before the scenario (`online_since:`) reaches
-    /// the cloud as uptime.
+    /// the cloud as uptime; an office with the endpoint option (seed 002)
+    /// gets its agents' side of the cloud.
     fn history(scenario: &Scenario, cloud: Service) -> Service {
-        match scenario.online_since {
+        let cloud = match scenario.online_since {
             Some(since) => cloud.online_since(since),
+            None => cloud,
+        };
+        match &scenario.office.endpoint {
+            Some(option) => cloud.with_endpoint(option.licence.clone()),
             None => cloud,
         }
     }
@@ -158,6 +164,12 @@ impl Session {
         let events = self.world.drain_events();
         let access = self.world.drain_access();
         self.cloud.receive(&events, &access)?;
+        // The agents report to their management server whatever the
+        // gateway's link does (a different product, its own connection).
+        let detections = self.world.drain_endpoint_events();
+        let agents = self.world.agent_statuses();
+        self.cloud
+            .receive_endpoint(self.world.now(), &detections, &agents)?;
         let offline = self.world.gateway_offline_periods();
         for m in self.cloud.advance(self.world.now(), &offline)? {
             self.world.post_mail(twin::world::StoredMail {

@@ -11,14 +11,31 @@
 //! last saw it (product, pattern, last contact, which protections are on).
 //! The words for every variant are in the label table (`labels`), never
 //! here.
+//!
+//! - [`store`]: the events and the agents' daily statuses in SQLite.
+//! - [`report`]: the endpoint monthly report's model, built from the store.
+//! - [`markdown`], [`html`]: its renderings (JSON is the model's serde form).
+//! - [`mail`]: the report mail to the office's admin.
+
+pub mod html;
+pub mod mail;
+pub mod markdown;
+pub mod report;
+pub mod store;
+#[cfg(test)]
+mod tests;
+pub mod words;
+
+pub use report::EndpointReport;
+pub use store::EndpointStore;
 
 use appliance::Instant;
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which licence the office has (seed 002: the antivirus report, and the
 /// EDR option's report on top of it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Product {
     /// おまかせアンチウイルス
@@ -29,7 +46,7 @@ pub enum Product {
 
 /// The office's endpoint licence: the product and how many agents it
 /// covers (seed 002, 概要: 「ご契約ライセンス数のうち、20％を利用中です」).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Licence {
     pub product: Product,
     pub seats: u32,
@@ -38,7 +55,7 @@ pub struct Licence {
 /// What kind of device an agent runs on: the report counts desktops
 /// (PCs) and mobiles apart, and lists endpoints and servers in separate
 /// tables.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceKind {
     /// A PC (デスクトップ(パソコン)).
@@ -51,7 +68,7 @@ pub enum DeviceKind {
 
 /// Which of the agent's functions made a detection: one per section of
 /// the antivirus report, and the EDR option's suspicious activity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Feature {
     /// ウイルス/不正プログラム
@@ -71,7 +88,7 @@ pub enum Feature {
 }
 
 /// How a file came to be scanned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanKind {
     /// リアルタイム検索: when the file was written or opened.
@@ -87,7 +104,7 @@ pub enum ScanKind {
 
 /// What the agent did (seed 002's 処理項目, and the other features'
 /// outcomes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// 駆除: the file was restored to a clean one.
@@ -120,7 +137,7 @@ pub enum Action {
 
 /// Where an EDR event needing attention stands when the report is made
 /// (seed 002, 1-4 注意が必要なイベントのステータス).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EdrStatus {
     /// 新規: nobody has looked at it yet.
@@ -132,7 +149,7 @@ pub enum EdrStatus {
 }
 
 /// One detection by an agent.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndpointEvent {
     pub at: Instant,
     /// The agent's host name (e.g. `PC-XP`).
@@ -156,7 +173,7 @@ pub struct EndpointEvent {
 
 /// Which protections an agent has on (seed 002, EDR part 3: endpoint
 /// protection settings; a PC with one off is listed under it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Protections {
     /// リアルタイム検索
     pub real_time: bool,
@@ -173,7 +190,7 @@ pub struct Protections {
 }
 
 /// One agent as the management server sees it at a moment.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentStatus {
     pub endpoint: String,
     pub device: DeviceKind,
@@ -207,5 +224,106 @@ impl AgentStatus {
     pub fn offline_at(&self, now: Instant) -> bool {
         let days = now.saturating_since(self.last_contact).as_secs() / 86_400;
         days >= u64::from(OFFLINE_AFTER_DAYS)
+    }
+}
+
+/// Stable snake_case codes for the enums: the store's column values and
+/// the tails of their label keys (`ep_action_cleaned`), one spelling each.
+macro_rules! codes {
+    ($ty:ty { $($v:ident => $c:literal),* $(,)? }) => {
+        impl $ty {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$ty] = &[$(Self::$v),*];
+
+            /// The variant's code (its serde name).
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Self::$v => $c),*
+                }
+            }
+
+            /// The variant of a code, `None` for an unknown one.
+            pub fn from_code(code: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.code() == code)
+            }
+        }
+    };
+}
+
+codes!(Product {
+    Antivirus => "antivirus",
+    AntivirusEdr => "antivirus_edr",
+});
+codes!(DeviceKind {
+    Desktop => "desktop",
+    Server => "server",
+    Mobile => "mobile",
+});
+codes!(Feature {
+    VirusMalware => "virus_malware",
+    SpywareGrayware => "spyware_grayware",
+    WebReputation => "web_reputation",
+    UrlFilter => "url_filter",
+    BehaviourMonitoring => "behaviour_monitoring",
+    NetworkVirus => "network_virus",
+    SuspiciousActivity => "suspicious_activity",
+});
+codes!(ScanKind {
+    RealTime => "real_time",
+    MachineLearning => "machine_learning",
+    Manual => "manual",
+    Scheduled => "scheduled",
+});
+codes!(Action {
+    Cleaned => "cleaned",
+    Deleted => "deleted",
+    Passed => "passed",
+    Quarantined => "quarantined",
+    Renamed => "renamed",
+    NeedsAttention => "needs_attention",
+    NotCleaned => "not_cleaned",
+    RestartRequired => "restart_required",
+    Unsafe => "unsafe",
+    Blocked => "blocked",
+    Logged => "logged",
+    Isolated => "isolated",
+});
+codes!(EdrStatus {
+    New => "new",
+    InProgress => "in_progress",
+    Resolved => "resolved",
+});
+
+impl Licence {
+    /// Whether the licence includes the EDR option (the report's EDR part).
+    pub fn has_edr(&self) -> bool {
+        self.product == Product::AntivirusEdr
+    }
+}
+
+/// The protections of [`Protections`] the report's EDR part 3 lists (3-1
+/// to 3-5, in its order), as (code, whether it is on). URL filtering has no
+/// entry of its own there.
+impl Protections {
+    pub const LISTED: [&'static str; 5] = [
+        "real_time",
+        "behaviour",
+        "machine_learning",
+        "web_reputation",
+        "edr",
+    ];
+
+    /// Whether the protection with `code` (one of [`Protections::LISTED`],
+    /// or `url_filter`) is on; `None` for an unknown code.
+    pub fn is_on(&self, code: &str) -> Option<bool> {
+        Some(match code {
+            "real_time" => self.real_time,
+            "behaviour" => self.behaviour,
+            "machine_learning" => self.machine_learning,
+            "web_reputation" => self.web_reputation,
+            "url_filter" => self.url_filter,
+            "edr" => self.edr,
+            _ => return None,
+        })
     }
 }

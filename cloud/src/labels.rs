@@ -3,17 +3,29 @@
 //! Every label the console's pages and the monthly report show comes from
 //! one table, `labels/table.rs` (the words of GLOSSARY.md), never from a template
 //! literal, so a term is changed in one place and both languages always have
-//! it. The report's section guides are in [`guide`].
+//! it. The report's section guides are in [`guide`]; the endpoint option's
+//! words and guides (seed 002) are in `labels/endpoint.rs` and
+//! `labels/endpoint_guide.rs`, part of the same table.
 
+mod endpoint;
+mod endpoint_guide;
 mod guide;
 mod table;
 
+pub use endpoint_guide::{ENDPOINT_GUIDES, endpoint_guide};
 pub use guide::{FORMULA, guide};
 
 use appliance::{Action, Engine};
+use endpoint::ENDPOINT_LABELS;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use table::LABELS;
+
+/// Every entry of the table: the console's and gateway report's, then the
+/// endpoint option's.
+fn entries() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    LABELS.iter().chain(ENDPOINT_LABELS.iter())
+}
 
 /// The two languages of the console and the reports; Japanese is the
 /// default, as the service's.
@@ -56,8 +68,7 @@ impl Lang {
 
     /// The whole table in this language, for templates (`{{ t.dashboard }}`).
     pub fn table(self) -> BTreeMap<&'static str, &'static str> {
-        LABELS
-            .iter()
+        entries()
             .map(|(k, ja, en)| (*k, self.pick(ja, en)))
             .collect()
     }
@@ -82,8 +93,7 @@ impl Lang {
 }
 
 fn lookup(key: &str, lang: Lang) -> Option<&'static str> {
-    LABELS
-        .iter()
+    entries()
         .find(|(k, _, _)| *k == key)
         .map(|(_, ja, en)| lang.pick(ja, en))
 }
@@ -139,7 +149,7 @@ pub fn tf(key: &str, lang: Lang, args: &[(&str, String)]) -> String {
 
 /// Whether the table has `key`.
 pub fn has(key: &str) -> bool {
-    LABELS.iter().any(|(k, _, _)| *k == key)
+    entries().any(|(k, _, _)| *k == key)
 }
 
 /// How a row's key reads in a report column headed `column`: URL category
@@ -181,7 +191,7 @@ mod tests {
     #[test]
     fn keys_are_unique_and_both_languages_filled() {
         let mut seen = std::collections::HashSet::new();
-        for (key, ja, en) in LABELS {
+        for (key, ja, en) in entries() {
             assert!(seen.insert(*key), "label {key} twice");
             assert!(
                 !ja.is_empty() && !en.is_empty(),

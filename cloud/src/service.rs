@@ -7,7 +7,15 @@
 //! days) once per JST day. When the clock passes the first of a month it
 //! hands back the past month's report mail for the office's admin
 //! (月1回、メールにてお客様へのレポート配信); the driver delivers it.
+//!
+//! With the endpoint option ([`Service::with_endpoint`], seed 002) it also
+//! records what the agents on the office's PCs send
+//! ([`Service::receive_endpoint`]) in an [`EndpointStore`] (the same SQLite
+//! file as the log store when there is one, else memory), ages it with the
+//! same daily retention (180 days), and at each month's end hands back the
+//! endpoint report's mail right after the gateway report's.
 
+use crate::endpoint::{AgentStatus, EndpointEvent, EndpointReport, EndpointStore, Licence};
 use crate::labels::Lang;
 use crate::report::mail::{self, ReportMail};
 use crate::report::{Month, MonthlyReport, OfficeInfo};
@@ -16,7 +24,7 @@ use crate::store::{LogStore, SqliteStore};
 use anyhow::{Context, Result};
 use appliance::{AccessRecord, Event, Instant};
 use chrono::NaiveDate;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// One gateway's cloud: its log store, its uptime, its retention and its
 /// monthly report mail.
@@ -32,6 +40,18 @@ pub struct Service {
     report_month: Month,
     /// The language of the report mails (Japanese unless changed).
     pub report_lang: Lang,
+    /// The log store's file, if it has one (the endpoint tables go there too).
+    store_path: Option<PathBuf>,
+    /// The endpoint option, when the office has it.
+    endpoint: Option<EndpointOption>,
+}
+
+/// The office's endpoint option: its licence and the agents' store.
+struct EndpointOption {
+    licence: Licence,
+    /// The store, or why it could not be opened (reported by the first
+    /// [`Service::receive_endpoint`]).
+    store: std::result::Result<EndpointStore, String>,
 }
 
 impl Service {
@@ -44,7 +64,76 @@ impl Service {
             retention_day: None,
             report_month: Month::of(jst_day(now)),
             report_lang: Lang::default(),
+            store_path: None,
+            endpoint: None,
         }
+    }
+
+    /// The office has the endpoint option with `licence` (seed 002): the
+    /// agents' events and statuses are kept beside the log store (in its
+    /// SQLite file when it has one, else in memory) and the endpoint report
+    /// is mailed monthly. Without it nothing endpoint-related is produced.
+    pub fn with_endpoint(mut self, licence: Licence) -> Service {
+        let store = match &self.store_path {
+            Some(path) => EndpointStore::open(path),
+            None => EndpointStore::in_memory(),
+        }
+        .and_then(|mut store| store.set_licence(&licence).map(|()| store))
+        .map_err(|e| e.to_string());
+        self.endpoint = Some(EndpointOption { licence, store });
+        self
+    }
+
+    /// The endpoint option's licence, when the office has the option.
+    pub fn endpoint_licence(&self) -> Option<&Licence> {
+        self.endpoint.as_ref().map(|e| &e.licence)
+    }
+
+    /// The endpoint store, when the office has the option and it opened.
+    pub fn endpoint_store(&self) -> Option<&EndpointStore> {
+        self.endpoint.as_ref().and_then(|e| e.store.as_ref().ok())
+    }
+
+    /// Stores what the endpoint agents sent since the last call: their
+    /// detections, and the status of every agent at `now` (kept as the
+    /// status of `now`'s JST day; the day's last call wins). Without the
+    /// endpoint option it does nothing. Call it before [`Service::advance`]
+    /// for the same `now`, so a month's last slice is in its report.
+    pub fn receive_endpoint(
+        &mut self,
+        now: Instant,
+        events: &[EndpointEvent],
+        agents: &[AgentStatus],
+    ) -> Result<()> {
+        let Some(option) = self.endpoint.as_mut() else {
+            return Ok(());
+        };
+        let store = option
+            .store
+            .as_mut()
+            .map_err(|e| anyhow::anyhow!("the endpoint store: {e}"))?;
+        if !events.is_empty() {
+            store.record(events).context("recording endpoint events")?;
+        }
+        if !agents.is_empty() {
+            store
+                .record_statuses(jst_day(now), agents)
+                .context("recording endpoint agent statuses")?;
+        }
+        Ok(())
+    }
+
+    /// The endpoint report of `month`; `None` without the endpoint option
+    /// (or when its store could not be opened).
+    pub fn endpoint_report(&self, month: Month) -> Option<EndpointReport> {
+        let option = self.endpoint.as_ref()?;
+        let store = option.store.as_ref().ok()?;
+        Some(EndpointReport::build(
+            store,
+            &self.office,
+            &option.licence,
+            month,
+        ))
     }
 
     /// The gateway has been in service and online since `since` (before
@@ -77,7 +166,9 @@ impl Service {
         }
         let store =
             SqliteStore::open(path).with_context(|| format!("opening {}", path.display()))?;
-        Ok(Service::new(store, office, now))
+        let mut service = Service::new(store, office, now);
+        service.store_path = Some(path.to_path_buf());
+        Ok(service)
     }
 
     /// Stores what the gateway sent: its events as log rows, its allowed
@@ -99,7 +190,8 @@ impl Service {
     /// Moves the service's clock to `now`: records the gateway's uptime
     /// (`offline` are its offline periods, an open one ending `None`),
     /// enforces retention once per JST day, and returns the report mail of
-    /// every month that ended by now.
+    /// every month that ended by now (with the endpoint option, each
+    /// month's gateway report mail followed by its endpoint report mail).
     pub fn advance(
         &mut self,
         now: Instant,
@@ -112,6 +204,11 @@ impl Service {
             self.store
                 .apply_retention(now)
                 .context("enforcing log retention")?;
+            if let Some(store) = self.endpoint.as_mut().and_then(|e| e.store.as_mut().ok()) {
+                store
+                    .apply_retention(now)
+                    .context("enforcing endpoint retention")?;
+            }
         }
         Ok(self.monthly_reports(now))
     }
@@ -131,6 +228,13 @@ impl Service {
             }
             let report = self.report(self.report_month);
             mails.push(mail::compose(&report, self.report_lang, due));
+            if let Some(report) = self.endpoint_report(self.report_month) {
+                mails.push(crate::endpoint::mail::compose(
+                    &report,
+                    self.report_lang,
+                    due,
+                ));
+            }
             self.report_month = self.report_month.next();
         }
     }

@@ -78,6 +78,7 @@ pub fn stored_logs(catalog: &Catalog, path: &Path, scenario: Option<&str>) -> Re
         store,
         office: office.as_ref().map(office_view),
         name,
+        endpoint: StoredLogs::endpoint_tables(path),
     })
 }
 

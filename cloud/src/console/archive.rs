@@ -7,8 +7,14 @@
 //! report from the store's statistics with the same code as `officetwin
 //! report` and the monthly mail ([`crate::report`]), so the archive and
 //! the mail can never disagree.
+//!
+//! The endpoint option's report (seed 002) sits beside it: every month the
+//! endpoint store holds rows of, built the same way from that store
+//! ([`crate::endpoint::EndpointReport`]) and downloaded under
+//! `/reports/endpoint/`.
 
 use super::source::Source;
+use crate::endpoint::EndpointReport;
 use crate::labels::Lang;
 use crate::report::{self, Month, MonthlyReport, OfficeInfo};
 use crate::store::stats::jst_day;
@@ -67,9 +73,15 @@ pub fn entries(source: &dyn Source, now: Option<Instant>) -> Result<Vec<Entry>, 
     for day in store.daily_counts(&all)?.iter().map(|c| c.day) {
         months.insert(Month::of(day).first_day());
     }
+    Ok(listed(source, months, now))
+}
+
+/// The archive's rows of `months` (first days), newest first; a month not
+/// over yet at `now` is preliminary.
+fn listed(source: &dyn Source, months: BTreeSet<NaiveDate>, now: Option<Instant>) -> Vec<Entry> {
     let current = now.map(|t| Month::of(jst_day(t)).first_day());
     let gateway = source.gateway_name();
-    Ok(months
+    months
         .into_iter()
         .rev()
         .map(|first| Entry {
@@ -78,7 +90,55 @@ pub fn entries(source: &dyn Source, now: Option<Instant>) -> Result<Vec<Entry>, 
             preliminary: current.is_some_and(|c| c <= first),
             formats: FORMATS.iter().map(|(ext, _)| *ext).collect(),
         })
-        .collect())
+        .collect()
+}
+
+/// Every month the endpoint store holds rows of, newest first; none when
+/// the office has no endpoint option.
+pub fn endpoint_entries(
+    source: &dyn Source,
+    now: Option<Instant>,
+) -> Result<Vec<Entry>, StoreError> {
+    let Some(store) = source.endpoint_store() else {
+        return Ok(Vec::new());
+    };
+    let months: BTreeSet<NaiveDate> = store
+        .days()?
+        .into_iter()
+        .map(|d| Month::of(d).first_day())
+        .collect();
+    Ok(listed(source, months, now))
+}
+
+/// The endpoint report of `month` rendered as `ext` in `lang`, or `None`
+/// without the option or if the store has nothing of that month.
+pub fn render_endpoint(
+    source: &dyn Source,
+    month: Month,
+    ext: &str,
+    lang: Lang,
+    now: Option<Instant>,
+) -> Result<Option<String>, String> {
+    let known = endpoint_entries(source, now).map_err(|e| e.to_string())?;
+    let Some(store) = source.endpoint_store() else {
+        return Ok(None);
+    };
+    let Some(licence) = store.licence().map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    if !known.iter().any(|e| e.month == month.to_string()) {
+        return Ok(None);
+    }
+    let report = EndpointReport::build(store, &office_info(source), &licence, month);
+    Ok(Some(match ext {
+        "html" => crate::endpoint::html::render(&report, lang),
+        "md" => crate::endpoint::markdown::render(&report, lang),
+        _ => {
+            let mut json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+            json.push('\n');
+            json
+        }
+    }))
 }
 
 /// A report file name, `2017-09.html`, as (month, extension).

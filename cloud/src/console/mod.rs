@@ -10,6 +10,8 @@
 //!   session.
 //! - [`access`], [`archive`], [`profile`]: internet access statistics, the
 //!   monthly report archive, the security profile and its list edits.
+//! - [`endpoints`]: the endpoint option's agents and the cross-view of one
+//!   PC (gateway log rows beside its agent's detections).
 //!
 //! Every word comes from [`crate::labels`], the table the reports use too.
 //!
@@ -18,6 +20,7 @@
 pub mod access;
 pub mod archive;
 pub mod auth;
+pub mod endpoints;
 pub mod guard;
 pub mod profile;
 pub mod render;

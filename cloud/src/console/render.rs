@@ -17,6 +17,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("policies.html", include_str!("templates/policies.html")),
     ("reports.html", include_str!("templates/reports.html")),
     ("demo.html", include_str!("templates/demo.html")),
+    ("endpoints.html", include_str!("templates/endpoints.html")),
+    ("endpoint.html", include_str!("templates/endpoint.html")),
 ];
 
 pub fn environment() -> Result<Environment<'static>, minijinja::Error> {

@@ -6,6 +6,7 @@
 //! same lock for each slice of virtual time, so a page always sees one
 //! consistent moment.
 
+use crate::endpoint::EndpointStore;
 use crate::store::{LogStore, SqliteStore};
 use appliance::{Config, Instant};
 use std::net::Ipv4Addr;
@@ -194,6 +195,12 @@ pub trait Source: Send {
     fn story(&self) -> Option<&Story> {
         None
     }
+    /// The endpoint option's store (seed 002), when the office has the
+    /// option: the endpoints page, the cross-view and the endpoint reports
+    /// of the archive read it (its licence is kept in it).
+    fn endpoint_store(&self) -> Option<&EndpointStore> {
+        None
+    }
 }
 
 /// Reads a security profile's YAML into the gateway's validated policy, or
@@ -205,6 +212,18 @@ pub struct StoredLogs {
     pub store: SqliteStore,
     pub office: Option<Office>,
     pub name: String,
+    /// The endpoint tables of the same file, when it holds the option's
+    /// licence ([`StoredLogs::endpoint_tables`]).
+    pub endpoint: Option<EndpointStore>,
+}
+
+impl StoredLogs {
+    /// The endpoint tables of the log store file at `path`, read-only, if
+    /// the office had the endpoint option (the file keeps its licence);
+    /// `None` otherwise, or when they cannot be read.
+    pub fn endpoint_tables(path: &std::path::Path) -> Option<EndpointStore> {
+        EndpointStore::open_read_only(path).ok().flatten()
+    }
 }
 
 impl Source for StoredLogs {
@@ -216,6 +235,9 @@ impl Source for StoredLogs {
     }
     fn gateway_name(&self) -> String {
         self.name.clone()
+    }
+    fn endpoint_store(&self) -> Option<&EndpointStore> {
+        self.endpoint.as_ref()
     }
 }
 

@@ -29,6 +29,7 @@ use std::time::Duration;
 mod dashboard;
 mod demo;
 mod devices;
+mod endpoints;
 mod internet;
 mod logs;
 mod policies;
@@ -56,6 +57,9 @@ pub const PROTECTED_ROUTES: &[(&str, &str)] = &[
     ("POST", "/policies/deploy"),
     ("GET", "/reports"),
     ("GET", "/reports/2017-09.html"),
+    ("GET", "/reports/endpoint/2017-09.html"),
+    ("GET", "/endpoints"),
+    ("GET", "/endpoints/PC-XP"),
     ("GET", "/demo"),
     ("GET", "/api/status"),
     ("POST", "/lang"),
@@ -121,6 +125,12 @@ impl Console {
             .route("/policies/deploy", post(policies::deploy_all))
             .route("/reports", get(reports::reports))
             .route("/reports/{file}", get(reports::report_file))
+            .route(
+                "/reports/endpoint/{file}",
+                get(endpoints::endpoint_report_file),
+            )
+            .route("/endpoints", get(endpoints::endpoints_page))
+            .route("/endpoints/{name}", get(endpoints::cross_view))
             .route("/demo", get(demo::demo))
             .route("/api/status", get(demo::status))
             .fallback(not_found)
@@ -225,6 +235,7 @@ impl Console {
             page => page,
             path => path,
             has_story => story.is_some(),
+            has_endpoints => source.endpoint_store().is_some(),
             story_latest => story.filter(|_| page != "demo").and_then(|s| s.told.last()).map(ser),
             refresh => (refresh && live).then_some(if page == "demo" { 2 } else { 3 }),
             ..extra

@@ -12,7 +12,7 @@ use super::{
 use crate::labels::{self, Lang, key_name, t, tf};
 use std::fmt::Write;
 
-const FONTS: &str = "'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic', \
+pub(crate) const FONTS: &str = "'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic', \
                      'Meiryo', sans-serif";
 
 /// Escapes text for HTML and SVG content and attributes.
@@ -306,7 +306,13 @@ fn summary(h: &mut String, report: &MonthlyReport, lang: Lang) {
 }
 
 /// A horizontal bar chart: labels on the y axis, counts on the x axis.
-fn bar_chart(h: &mut String, bars: &[(String, u64)], color: &str, x_axis: &str, y_axis: &str) {
+pub(crate) fn bar_chart(
+    h: &mut String,
+    bars: &[(String, u64)],
+    color: &str,
+    x_axis: &str,
+    y_axis: &str,
+) {
     let label_w = 230;
     let bar_h = 24;
     let plot_w = 520;

@@ -41,11 +41,46 @@ pub fn compose(report: &MonthlyReport, lang: Lang, time: Instant) -> ReportMail 
             ("month", report.month.clone()),
         ],
     );
-    let text = format!("{intro}\n\n{}", markdown::render(report, lang));
-    let page = html::render(report, lang);
-    // The boundary cannot occur in the parts: it holds characters
-    // (`=_`) that neither renderer writes at a line start.
-    let boundary = format!("=_officetwin-report-{}", report.month);
+    compose_parts(
+        Parts {
+            to: &report.office.admin_mail,
+            subject,
+            text: format!("{intro}\n\n{}", markdown::render(report, lang)),
+            html: html::render(report, lang),
+            attachment: format!("report-{}.html", report.month),
+            // The boundary cannot occur in the parts: it holds characters
+            // (`=_`) that neither renderer writes at a line start.
+            boundary: format!("=_officetwin-report-{}", report.month),
+        },
+        time,
+    )
+}
+
+/// What one report mail carries: the rendered text and HTML of a report
+/// (the gateway's, or the endpoint option's: `endpoint::mail`).
+pub struct Parts<'a> {
+    pub to: &'a str,
+    pub subject: String,
+    /// The mail's text part (the Markdown report after an intro).
+    pub text: String,
+    /// The attached HTML report.
+    pub html: String,
+    /// The attachment's file name.
+    pub attachment: String,
+    /// A boundary neither part can hold at a line start.
+    pub boundary: String,
+}
+
+/// A `multipart/mixed` report mail of `parts`, sent at `time`.
+pub fn compose_parts(parts: Parts<'_>, time: Instant) -> ReportMail {
+    let Parts {
+        to,
+        subject,
+        text,
+        html: page,
+        attachment,
+        boundary,
+    } = parts;
     let crlf = |s: &str| s.replace("\r\n", "\n").replace('\n', "\r\n");
     let raw = format!(
         "From: {from}\r\nTo: {to}\r\nDate: {date}\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\n\
@@ -54,20 +89,18 @@ pub fn compose(report: &MonthlyReport, lang: Lang, time: Instant) -> ReportMail 
          Content-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n\
          --{boundary}\r\nContent-Type: text/html; charset=UTF-8\r\n\
          Content-Transfer-Encoding: 8bit\r\n\
-         Content-Disposition: attachment; filename=\"report-{month}.html\"\r\n\r\n{page}\r\n\
+         Content-Disposition: attachment; filename=\"{attachment}\"\r\n\r\n{page}\r\n\
          --{boundary}--\r\n",
         from = REPORT_SENDER,
-        to = report.office.admin_mail,
         date = time.to_jst().to_rfc2822(),
         subject = encode_rfc2047(&subject),
         text = crlf(&text),
         page = crlf(&page),
-        month = report.month,
     );
     ReportMail {
         time,
         from: REPORT_SENDER.to_string(),
-        to: report.office.admin_mail.clone(),
+        to: to.to_string(),
         subject,
         raw,
     }

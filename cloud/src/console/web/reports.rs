@@ -3,20 +3,26 @@
 use super::*;
 
 pub(super) async fn reports(State(console): State<Console>, authed: Authed) -> Response {
-    let reports = {
+    let (reports, endpoint_reports) = {
         let source = lock(&console.inner.source);
-        archive::entries(&*source, source.now())
+        (
+            archive::entries(&*source, source.now()),
+            archive::endpoint_entries(&*source, source.now()),
+        )
     };
-    match reports {
-        Ok(reports) => console.render(
+    match (reports, endpoint_reports) {
+        (Ok(reports), Ok(endpoint_reports)) => console.render(
             "reports.html",
             Some(&authed),
             "reports",
             "/reports",
             false,
-            context! { reports => ser(&reports) },
+            context! {
+                reports => ser(&reports),
+                endpoint_reports => ser(&endpoint_reports),
+            },
         ),
-        Err(e) => internal(e),
+        (Err(e), _) | (_, Err(e)) => internal(e),
     }
 }
 
@@ -24,7 +30,7 @@ pub(super) async fn reports(State(console): State<Console>, authed: Authed) -> R
 pub(super) struct ReportQuery {
     /// `1`: show in the browser instead of downloading.
     #[serde(default)]
-    view: String,
+    pub(super) view: String,
 }
 
 pub(super) async fn report_file(
@@ -55,6 +61,19 @@ pub(super) async fn report_file(
         }
         Err(e) => return internal(e),
     };
+    download(text, &gateway, "report", month, ext, &q)
+}
+
+/// A rendered report as a download (`{gateway}-{kind}-{month}.{ext}`), or
+/// shown in the browser when asked (`?view=1`, HTML only).
+pub(super) fn download(
+    text: String,
+    gateway: &str,
+    kind: &str,
+    month: crate::report::Month,
+    ext: &str,
+    q: &ReportQuery,
+) -> Response {
     // Gateway names are the office's own words: keep the file name plain.
     let safe: String = gateway
         .chars()
@@ -69,7 +88,7 @@ pub(super) async fn report_file(
     let disposition = if q.view == "1" && ext == "html" {
         "inline".to_string()
     } else {
-        format!("attachment; filename=\"{safe}-report-{month}.{ext}\"")
+        format!("attachment; filename=\"{safe}-{kind}-{month}.{ext}\"")
     };
     (
         [
