@@ -24,6 +24,15 @@ Feature: The endpoint agents on the office's PCs (エンドポイント)
     And the agents report 1 detection in all
     And the gateway logs 1146 "C&C callback" detections from "192.168.1.11"
 
+  # Issue 18's bar: the report of the case ① month lists PC-XP under
+  # unsupported OS (seed 002, 2-3) and counts its detection.
+  Scenario: the endpoint report of the case ① month
+    Given the scenario "winxp-cnc-beacon"
+    When the twin runs to the end of the scenario
+    Then the endpoint report for "2017-09" lists "PC-XP" under unsupported OS
+    And the endpoint report for "2017-09" counts 1 "virus/malware" detection on "PC-XP"
+    And the endpoint report for "2017-09" matches the golden file "winxp-cnc-beacon-endpoint-report-2017-09"
+
   # Seed 002, ウイルス/不正プログラム: top endpoints and servers, 処理の結果 隔離.
   Scenario: an Emotet document from a USB stick is quarantined on write, on a PC and on the file server
     Given the scenario "emotet-usb-endpoint"

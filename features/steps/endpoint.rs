@@ -250,3 +250,90 @@ fn files_saved(world: &mut TwinWorld, host: String, expected: usize, via: String
     );
     Ok(())
 }
+
+/// The endpoint report (seed 002) as Markdown in `golden/NAME.md.snap`
+/// (Japanese, as mailed) and `golden/NAME-en.md.snap`, and as its JSON
+/// model in `golden/NAME.json.snap`.
+#[then(expr = "the endpoint report for {string} matches the golden file {string}")]
+fn endpoint_report_golden(world: &mut TwinWorld, which: String, golden: String) -> Result<()> {
+    use super::report::{month, snapshot};
+    use cloud::Lang;
+    use cloud::endpoint::markdown;
+    let session = world.session()?;
+    let month = month(&which)?;
+    let id = session.scenario.id.clone();
+    let report = session
+        .cloud
+        .endpoint_report(month)
+        .with_context(|| format!("scenario {id}'s office has no endpoint option"))?;
+    for (lang, suffix, name) in [(Lang::Ja, "", "ja"), (Lang::En, "-en", "en")] {
+        snapshot(
+            &format!("{golden}{suffix}.md"),
+            format!("endpoint report {which} of scenario {id}, Markdown ({name})"),
+            &markdown::render(&report, lang),
+        );
+    }
+    let mut json = serde_json::to_string_pretty(&report)?;
+    json.push('\n');
+    snapshot(
+        &format!("{golden}.json"),
+        format!("endpoint report {which} of scenario {id}, JSON model"),
+        &json,
+    );
+    Ok(())
+}
+
+#[then(expr = "the endpoint report for {string} lists {string} under unsupported OS")]
+fn report_lists_unsupported(world: &mut TwinWorld, which: String, host: String) -> Result<()> {
+    use super::report::month;
+    let session = world.session()?;
+    let report = session
+        .cloud
+        .endpoint_report(month(&which)?)
+        .context("the office has no endpoint option")?;
+    let edr = report.edr.as_ref().context("the report has no EDR part")?;
+    let listed: Vec<&str> = edr
+        .protection
+        .unsupported
+        .iter()
+        .map(|u| u.endpoint.as_str())
+        .collect();
+    ensure!(
+        listed.contains(&host.as_str()),
+        "2-3 lists {listed:?}, not {host}"
+    );
+    Ok(())
+}
+
+#[then(expr = "the endpoint report for {string} counts {int} {string} detection(s) on {string}")]
+fn report_counts(
+    world: &mut TwinWorld,
+    which: String,
+    expected: u64,
+    feature: String,
+    host: String,
+) -> Result<()> {
+    use super::report::month;
+    let feature = feature_word(&feature)?;
+    let session = world.session()?;
+    let report = session
+        .cloud
+        .endpoint_report(month(&which)?)
+        .context("the office has no endpoint option")?;
+    let section = report
+        .sections
+        .iter()
+        .find(|s| s.feature == feature)
+        .with_context(|| format!("no {feature:?} section in the report"))?;
+    let count = section
+        .top_endpoints
+        .rows
+        .iter()
+        .find(|r| r.key == host)
+        .map_or(0, |r| r.count);
+    ensure!(
+        count == expected,
+        "the report counts {count} {feature:?} detection(s) on {host}, not {expected}: {section:?}"
+    );
+    Ok(())
+}

@@ -94,7 +94,7 @@ fn export_refused(world: &mut TwinWorld, day: String, days: u32) -> Result<()> {
     }
 }
 
-fn month(text: &str) -> Result<Month> {
+pub(super) fn month(text: &str) -> Result<Month> {
     Month::parse(text).map_err(anyhow::Error::msg)
 }
 

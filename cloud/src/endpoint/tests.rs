@@ -746,12 +746,18 @@ fn the_html_page_is_self_contained() {
 /// The bar charts the page draws: one per non-empty top-N.
 fn bar_charts(r: &EndpointReport) -> usize {
     let tops = r.sections.iter().flat_map(|s| {
-        [Some(&s.top_endpoints), s.top_servers.as_ref(), s.top_names.as_ref()]
+        [
+            Some(&s.top_endpoints),
+            s.top_servers.as_ref(),
+            s.top_names.as_ref(),
+        ]
     });
-    let edr = r
-        .edr
-        .iter()
-        .flat_map(|e| [Some(&e.suspicious.top_objects), Some(&e.suspicious.top_endpoints)]);
+    let edr = r.edr.iter().flat_map(|e| {
+        [
+            Some(&e.suspicious.top_objects),
+            Some(&e.suspicious.top_endpoints),
+        ]
+    });
     tops.chain(edr)
         .flatten()
         .filter(|t| !t.rows.is_empty())
