@@ -10,7 +10,9 @@
 //! first two. The box's own store differs only while the box is off the
 //! cloud (FAQ Q21, scenario offline-month): the box logs and counts what it
 //! sees, the cloud receives none of it (events and access statistics on the
-//! days it was offline); its uptime is the same.
+//! days it was offline); its uptime is the same. The endpoint agents'
+//! tables (seed 002) are in the cloud's stores only: the agents report to
+//! the cloud, not through the box.
 //!
 //! After `officetwin conformance` over the whole catalog the same comparison
 //! runs on the stores each run kept (`SCENARIO/{reference,build}/`), so every
@@ -27,6 +29,9 @@ use twin::world::WorldOptions;
 
 /// A store's rows, per table, each row as text, sorted.
 type Tables = BTreeMap<String, Vec<String>>;
+
+/// The prefix of the endpoint option's tables in a cloud store file.
+const ENDPOINT_TABLES: &str = "endpoint_";
 
 #[derive(Debug, Default)]
 pub struct StoresState {
@@ -215,6 +220,14 @@ fn offline_days(cloud: &Tables) -> std::collections::BTreeSet<i64> {
 /// where the box was off the cloud (FAQ Q21), the same uptime, every event
 /// the cloud has, and extra events only on days the box was offline.
 fn box_store_difference(cloud: &Tables, own: &Tables) -> Vec<String> {
+    // The endpoint agents' tables (seed 002) are the cloud's, fed by the
+    // agents on the PCs, never by the box: the box's store has none.
+    let cloud: Tables = cloud
+        .iter()
+        .filter(|(name, _)| !name.starts_with(ENDPOINT_TABLES))
+        .map(|(name, rows)| (name.clone(), rows.clone()))
+        .collect();
+    let cloud = &cloud;
     let offline = offline_days(cloud);
     if offline.is_empty() {
         return differences(cloud, own);
