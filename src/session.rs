@@ -15,6 +15,7 @@ use appliance::Instant;
 use cloud::Service;
 use cloud::console::source::{Device, Office as OfficeView};
 use cloud::report::OfficeInfo;
+use cloud::store::stats::jst_day;
 use std::path::Path;
 use std::time::Duration;
 use twin::model::{Office, Scenario};
@@ -29,6 +30,11 @@ pub struct Session {
     /// The service's cloud: the log store, statistics, uptime, retention
     /// and the report mails.
     pub cloud: Service,
+    /// The endpoint agents' statuses at the last flush, not yet stored.
+    /// The cloud keeps one status per agent and JST day (the day's last),
+    /// so they are stored when the day turns and at the end of each run,
+    /// not at every slice: a month is ~30 writes, not ~4,300 transactions.
+    agent_statuses: Option<(Instant, Vec<cloud::endpoint::AgentStatus>)>,
 }
 
 /// Who a scenario's report is for: its office, gateway and admin mailbox.
@@ -77,6 +83,7 @@ impl Session {
             scenario,
             world,
             cloud,
+            agent_statuses: None,
         })
     }
 
@@ -95,6 +102,7 @@ impl Session {
             scenario,
             world,
             cloud,
+            agent_statuses: None,
         })
     }
 
@@ -137,7 +145,16 @@ impl Session {
             }
             progress(self.world.now());
         }
-        self.flush()
+        self.flush()?;
+        self.store_agent_statuses()
+    }
+
+    /// Stores the agents' statuses of the last flush.
+    fn store_agent_statuses(&mut self) -> Result<()> {
+        if let Some((at, agents)) = self.agent_statuses.take() {
+            self.cloud.receive_endpoint(at, &[], &agents)?;
+        }
+        Ok(())
     }
 
     pub fn run_until(&mut self, until: Instant) -> Result<()> {
@@ -166,10 +183,20 @@ impl Session {
         self.cloud.receive(&events, &access)?;
         // The agents report to their management server whatever the
         // gateway's link does (a different product, its own connection).
+        let now = self.world.now();
         let detections = self.world.drain_endpoint_events();
+        self.cloud.receive_endpoint(now, &detections, &[])?;
+        let turned = self
+            .agent_statuses
+            .as_ref()
+            .is_some_and(|(at, _)| jst_day(*at) != jst_day(now));
+        if turned {
+            self.store_agent_statuses()?;
+        }
         let agents = self.world.agent_statuses();
-        self.cloud
-            .receive_endpoint(self.world.now(), &detections, &agents)?;
+        if !agents.is_empty() {
+            self.agent_statuses = Some((now, agents));
+        }
         let offline = self.world.gateway_offline_periods();
         for m in self.cloud.advance(self.world.now(), &offline)? {
             self.world.post_mail(twin::world::StoredMail {
