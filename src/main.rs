@@ -190,6 +190,9 @@ enum Command {
     Console(officetwin::console::cli::ConsoleArgs),
     /// Tell a seed incident to an audience, with the console live beside it.
     Demo(officetwin::console::cli::DemoArgs),
+    /// Check what the optional modes need (TUN mode, real programs, the
+    /// headless browser, Suricata) and say how to install what is missing.
+    Doctor,
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
@@ -197,7 +200,7 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_cli();
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -209,6 +212,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The arguments; `--version` also names the firmware build that `--net tun`
+/// and `conformance` test by default (looked for only when asked).
+fn parse_cli() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    if !std::env::args_os().any(|a| a == "--version" || a == "-V") {
+        return Cli::parse();
+    }
+    let text = officetwin::doctor::version_text(&officetwin::doctor::SystemProbe);
+    let matches = Cli::command()
+        .version(&*Box::leak(text.into_boxed_str()))
+        .get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 fn execute(cli: Cli) -> Result<()> {
@@ -391,6 +408,14 @@ fn execute(cli: Cli) -> Result<()> {
         }
         Command::Console(args) => officetwin::console::cli::console(&catalog, args),
         Command::Demo(args) => officetwin::console::cli::demo(&catalog, args),
+        Command::Doctor => {
+            let probe = officetwin::doctor::SystemProbe;
+            print!(
+                "{}",
+                officetwin::doctor::render(&officetwin::doctor::diagnose(&probe))
+            );
+            Ok(())
+        }
     }
 }
 
