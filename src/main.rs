@@ -614,10 +614,17 @@ fn write_outputs(session: &Session, out: &Path, export_cap: usize) -> Result<()>
         }
         eprintln!("devices.csv not written: the device list is the firmware build's own");
     }
+    let mut wireshark = None;
     if let Some(pcap) = session.world.pcapng() {
         let path = out.join("capture.pcapng");
         fs::write(&path, pcap).with_context(|| format!("writing {}", path.display()))?;
         written.push(path.display().to_string());
+        // A frame the gateway forwards is on both links: unfiltered,
+        // Wireshark takes the second copy for a retransmission.
+        wireshark = Some(format!(
+            "{} holds both links: in Wireshark filter frame.interface_name == \"lan\" (or \"wan\")",
+            path.display()
+        ));
     }
     written.push(out.join("gateway.sqlite").display().to_string());
     if session.cloud.store.count(&EventFilter::default())? == 0
@@ -627,6 +634,9 @@ fn write_outputs(session: &Session, out: &Path, export_cap: usize) -> Result<()>
         eprintln!("note: the gateway logged no detections in this run");
     }
     eprintln!("wrote {}", written.join(", "));
+    if let Some(line) = wireshark {
+        eprintln!("{line}");
+    }
     Ok(())
 }
 

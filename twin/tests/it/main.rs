@@ -7,6 +7,7 @@ mod hostile;
 mod load;
 mod mail;
 mod periodic;
+mod scenario_readme;
 mod spine;
 mod tun;
 mod world;
