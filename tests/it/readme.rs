@@ -22,8 +22,20 @@ use std::path::{Path, PathBuf};
 /// The program under test, built with these tests.
 const OFFICETWIN: &str = env!("CARGO_BIN_EXE_officetwin");
 
+/// The blocks write where a user's commands write (`out/...`): one README
+/// test at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    // A failed test poisons the lock; the next still runs on its own.
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[test]
 fn readme_console_blocks() {
+    let _alone = one_at_a_time();
     trycmd::TestCases::new()
         .register_bin("officetwin", Path::new(OFFICETWIN))
         .case("README.md");
@@ -60,6 +72,7 @@ fn gated(gate: &str, missing: Option<String>) {
         only.contains("```console\n"),
         "the README has no console,ignore,{gate} block"
     );
+    let _alone = one_at_a_time();
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("README-{gate}.md"));
     if let Err(e) = std::fs::write(&path, only) {
         panic!("writing {}: {e}", path.display());
