@@ -9,22 +9,37 @@
 //! - a block holding an elision (`{ ... }`, `[ ... ]`) is the outline of a
 //!   scenario: not loadable, and there is exactly one;
 //! - any other block is a fragment of a scenario: its top-level keys are put
-//!   into a minimal scenario (below) on the `print-shop` office, and that is
-//!   loaded with the scenarios folder's files (mails, rule files) at hand.
+//!   into the scenario [`BASE`] (the `print-shop` office, the sites the
+//!   examples visit, the mail server's port published), replacing its keys
+//!   of the same name, and that is loaded with the scenarios folder's files
+//!   (mails, rule files) at hand.
 
 use twin::catalog::Catalog;
 use twin::load;
 
 const README: &str = include_str!("../../../scenarios/README.md");
 
-/// The minimal scenario a fragment goes into; its window spans every date
-/// the README's examples use (2017 to 2019).
-const BASE: &str = "title: a README example\n\
-reproduces: scenarios/README.md\n\
-office: print-shop\n\
-start: 2017-09-01 00:00:00\n\
-duration: 900 days\n\
-seed: 1\n";
+/// The scenario a fragment goes into (its keys replace these): its window
+/// spans every date the examples use (2017 to 2019), its internet has the
+/// sites they visit, its gateway publishes the office mail server's port 25
+/// (the mail example's `office_server`), as the scenario around each
+/// example would.
+const BASE: &str = "title: a README example
+reproduces: scenarios/README.md
+office: print-shop
+start: 2017-09-01 00:00:00
+duration: 900 days
+seed: 1
+gateway:
+  firewall:
+    published: [{ip: 192.168.1.3, port: 25}]
+internet:
+  sites:
+    - {host: xxxsiebabanahujtr.org, ip: 203.0.113.78}
+    - {host: xxxrzy8823l68me.net, ip: 203.0.113.79}
+    - {host: www.print-shop.example, ip: 192.0.2.10}
+    - {host: sns.example, ip: 203.0.113.80}
+";
 
 fn catalog() -> Catalog {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
@@ -148,15 +163,17 @@ fn every_yaml_example_of_the_scenario_format_loads() {
     );
 }
 
-/// The test can fail: a misspelt key in a fragment, a host not in the
-/// office, an office without its router are refused.
+/// The test can fail: a misspelt key, a wrong value, a host not in the
+/// office, a site not in the internet, an office without its router are
+/// refused.
 #[test]
 fn a_broken_example_is_refused() {
     let catalog = catalog();
     for broken in [
         "gateway:\n  cnc:\n    enabeld: true\n",
         "timeline:\n  - at: 2017-09-26 19:45:00\n    isolate: PC-XQ\n",
-        "intel:\n  cnc:\n    urls:\n      \"not a url\": CnC.Win32.Generic\n",
+        "gateway:\n  cnc:\n    action: blok\n",
+        "actors:\n  - host: PC-XP\n    beacon:\n      urls: [http://unknown.example/]\n      interval: 30s\n",
     ] {
         assert_eq!(kind(broken), Kind::Fragment);
         assert!(load_block(&catalog, 1, broken).is_err(), "{broken}");
