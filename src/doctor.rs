@@ -171,7 +171,10 @@ fn tun_checks(probe: &dyn Probe) -> Vec<Check> {
             Err(why) => Check::missing(
                 "TUN start-up",
                 why,
-                Fix::Do("run it as root on a machine (or privileged container) with /dev/net/tun".into()),
+                Fix::Do(
+                    "run it as root on a machine (or privileged container) with /dev/net/tun"
+                        .into(),
+                ),
             ),
         });
     }
@@ -187,7 +190,11 @@ pub const INSTALL_FIRMWARE: &str =
     "cargo install --locked --path firmware (in the project's folder), or pass --firmware PATH";
 
 fn firmware_found(probe: &dyn Probe, path: &Path) -> String {
-    match probe.output(path, &["--version"]).as_deref().map(first_line) {
+    match probe
+        .output(path, &["--version"])
+        .as_deref()
+        .map(first_line)
+    {
         Some(version) if !version.is_empty() => format!("{} ({version})", path.display()),
         _ => format!("{} (does not answer --version)", path.display()),
     }

@@ -128,11 +128,20 @@ fn a_complete_machine_has_everything() {
     assert_eq!(missing_names(&groups), Vec::<&str>::new());
     assert!(groups.iter().all(Group::works));
     let report = render(&groups);
-    assert!(report.ends_with("Everything the README uses is here.\n"), "{report}");
+    assert!(
+        report.ends_with("Everything the README uses is here.\n"),
+        "{report}"
+    );
     assert!(!report.contains("MISSING"), "{report}");
     // Found programs are named with where they are and their version line.
-    assert!(report.contains("/usr/bin/curl (curl 1.0 (--version))"), "{report}");
-    assert!(report.contains("/opt/bin/appliance (appliance 1.0 (--version))"), "{report}");
+    assert!(
+        report.contains("/usr/bin/curl (curl 1.0 (--version))"),
+        "{report}"
+    );
+    assert!(
+        report.contains("/opt/bin/appliance (appliance 1.0 (--version))"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -144,9 +153,18 @@ fn chromium_missing_is_named_with_its_package() {
     assert!(browser.is_some_and(|g| !g.works()));
     assert_eq!(groups.iter().filter(|g| !g.works()).count(), 1);
     let report = render(&groups);
-    assert!(report.contains("Headless browser: missing chromium\n"), "{report}");
-    assert!(report.contains("fix: apt-get install -y chromium\n"), "{report}");
-    assert_eq!(install_line(&report), BTreeSet::from(["chromium".to_string()]));
+    assert!(
+        report.contains("Headless browser: missing chromium\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("fix: apt-get install -y chromium\n"),
+        "{report}"
+    );
+    assert_eq!(
+        install_line(&report),
+        BTreeSet::from(["chromium".to_string()])
+    );
 }
 
 #[test]
@@ -164,7 +182,10 @@ fn missing_fonts_are_told_apart_from_a_missing_fc_list() {
     let mut machine = Machine::complete();
     machine.cjk_fonts = false;
     let report = render(&diagnose(&machine));
-    assert_eq!(install_line(&report), BTreeSet::from(["fonts-noto-cjk".to_string()]));
+    assert_eq!(
+        install_line(&report),
+        BTreeSet::from(["fonts-noto-cjk".to_string()])
+    );
     let report = render(&diagnose(&Machine::complete().without("fc-list")));
     assert_eq!(
         install_line(&report),

@@ -103,7 +103,8 @@ fn only_gate(readme: &str, gate: &str) -> String {
 
 #[test]
 fn only_gate_keeps_the_gates_blocks_and_nothing_else() {
-    let text = "a\n```console\n$ x\n```\n```console,ignore,tun\n$ y\n```\n```console,ignore\n$ z\n```\n";
+    let text =
+        "a\n```console\n$ x\n```\n```console,ignore,tun\n$ y\n```\n```console,ignore\n$ z\n```\n";
     assert_eq!(
         only_gate(text, "tun"),
         "a\n```console,ignore\n$ x\n```\n```console\n$ y\n```\n```console,ignore\n$ z\n```\n"

@@ -88,7 +88,10 @@ enum Kind {
 
 fn kind(text: &str) -> Kind {
     let keys = top_keys(text);
-    if ["{ ... }", "[ ... ]", "[...]"].iter().any(|e| text.contains(e)) {
+    if ["{ ... }", "[ ... ]", "[...]"]
+        .iter()
+        .any(|e| text.contains(e))
+    {
         Kind::Outline
     } else if keys.iter().any(|k| k == "hosts") {
         Kind::Office
