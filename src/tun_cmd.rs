@@ -174,9 +174,7 @@ pub fn enter_tun_mode() -> Result<()> {
         return Ok(());
     }
     netns::preflight().map_err(|why| {
-        anyhow::anyhow!(
-            "TUN mode cannot start here: {why} (`officetwin doctor` lists what this machine lacks)"
-        )
+        anyhow::anyhow!("{why} (`officetwin doctor` lists what this machine lacks)")
     })?;
     netns::isolate_current_thread().context("moving the twin into its own network namespace")?;
     ISOLATED.set(true);
