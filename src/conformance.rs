@@ -120,7 +120,16 @@ pub fn selected(catalog: &Catalog, options: &Options) -> Vec<String> {
 pub fn run(catalog: &Catalog, options: &Options) -> Result<Report> {
     // One clear error up front; the calling thread itself stays where it is.
     if let Some(why) = crate::tun_cmd::tun_unavailable() {
-        anyhow::bail!("conformance needs TUN mode: {why}");
+        anyhow::bail!(
+            "conformance needs TUN mode: {why} (`officetwin doctor` lists what this machine lacks)"
+        );
+    }
+    if options.firmware.is_none()
+        && let Err(why) = twin::tun::firmware::default_firmware()
+    {
+        anyhow::bail!(
+            "conformance has no build to test: {why} (`officetwin doctor` lists what this machine lacks)"
+        );
     }
     let ids = selected(catalog, options);
     let outcomes = crate::pool::run_indexed(

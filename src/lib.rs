@@ -7,6 +7,7 @@
 pub mod conformance;
 pub mod console;
 pub mod demo;
+pub mod doctor;
 pub mod fleet;
 pub mod junit;
 pub mod live;

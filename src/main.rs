@@ -190,6 +190,9 @@ enum Command {
     Console(officetwin::console::cli::ConsoleArgs),
     /// Tell a seed incident to an audience, with the console live beside it.
     Demo(officetwin::console::cli::DemoArgs),
+    /// Check what the optional modes need (TUN mode, real programs, the
+    /// headless browser, Suricata) and say how to install what is missing.
+    Doctor,
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
@@ -197,7 +200,7 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_cli();
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -209,6 +212,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The arguments; `--version` also names the firmware build that `--net tun`
+/// and `conformance` test by default (looked for only when asked).
+fn parse_cli() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    if !std::env::args_os().any(|a| a == "--version" || a == "-V") {
+        return Cli::parse();
+    }
+    let text = officetwin::doctor::version_text(&officetwin::doctor::SystemProbe);
+    let matches = Cli::command()
+        .version(&*Box::leak(text.into_boxed_str()))
+        .get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 fn execute(cli: Cli) -> Result<()> {
@@ -391,6 +408,14 @@ fn execute(cli: Cli) -> Result<()> {
         }
         Command::Console(args) => officetwin::console::cli::console(&catalog, args),
         Command::Demo(args) => officetwin::console::cli::demo(&catalog, args),
+        Command::Doctor => {
+            let probe = officetwin::doctor::SystemProbe;
+            print!(
+                "{}",
+                officetwin::doctor::render(&officetwin::doctor::diagnose(&probe))
+            );
+            Ok(())
+        }
     }
 }
 
@@ -589,10 +614,17 @@ fn write_outputs(session: &Session, out: &Path, export_cap: usize) -> Result<()>
         }
         eprintln!("devices.csv not written: the device list is the firmware build's own");
     }
+    let mut wireshark = None;
     if let Some(pcap) = session.world.pcapng() {
         let path = out.join("capture.pcapng");
         fs::write(&path, pcap).with_context(|| format!("writing {}", path.display()))?;
         written.push(path.display().to_string());
+        // A frame the gateway forwards is on both links: unfiltered,
+        // Wireshark takes the second copy for a retransmission.
+        wireshark = Some(format!(
+            "{} holds both links: in Wireshark filter frame.interface_name == \"lan\" (or \"wan\")",
+            path.display()
+        ));
     }
     written.push(out.join("gateway.sqlite").display().to_string());
     if session.cloud.store.count(&EventFilter::default())? == 0
@@ -602,6 +634,9 @@ fn write_outputs(session: &Session, out: &Path, export_cap: usize) -> Result<()>
         eprintln!("note: the gateway logged no detections in this run");
     }
     eprintln!("wrote {}", written.join(", "));
+    if let Some(line) = wireshark {
+        eprintln!("{line}");
+    }
     Ok(())
 }
 

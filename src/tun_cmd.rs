@@ -173,7 +173,9 @@ pub fn enter_tun_mode() -> Result<()> {
     if ISOLATED.get() {
         return Ok(());
     }
-    netns::preflight()?;
+    netns::preflight().map_err(|why| {
+        anyhow::anyhow!("{why} (`officetwin doctor` lists what this machine lacks)")
+    })?;
     netns::isolate_current_thread().context("moving the twin into its own network namespace")?;
     ISOLATED.set(true);
     Ok(())
@@ -235,7 +237,9 @@ pub fn attach_firmware(
 ) -> Result<()> {
     let program = match program {
         Some(p) => p.to_path_buf(),
-        None => twin::tun::firmware::default_firmware()?,
+        None => twin::tun::firmware::default_firmware().map_err(|why| {
+            anyhow::anyhow!("{why} (`officetwin doctor` lists what this machine lacks)")
+        })?,
     };
     let source = twin::tun::policy::ScenarioSource::from_catalog(catalog, &session.scenario)?;
     let firmware = twin::tun::firmware::Firmware::start(&program, &session.scenario, &source, dir)

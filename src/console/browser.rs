@@ -13,8 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// Where Debian puts them; `OFFICETWIN_CHROMIUM` / `OFFICETWIN_CHROMEDRIVER` override.
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 fn chromium() -> PathBuf {
     std::env::var_os("OFFICETWIN_CHROMIUM").map_or_else(|| CHROMIUM.into(), PathBuf::from)
@@ -29,7 +29,7 @@ pub fn missing() -> Option<String> {
     for path in [chromium(), chromedriver()] {
         if !path.is_file() {
             return Some(format!(
-                "{} is missing: `apt-get install -y chromium chromium-driver fonts-noto-cjk` (.ci/run does)",
+                "{} is missing: `apt-get install -y chromium chromium-driver fonts-noto-cjk` (.ci/run does; `officetwin doctor` lists what else is missing)",
                 path.display()
             ));
         }

@@ -8,6 +8,7 @@ mod hostile;
 mod load;
 mod mail;
 mod periodic;
+mod scenario_readme;
 mod spine;
 mod tun;
 mod world;
