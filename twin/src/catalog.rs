@@ -203,6 +203,11 @@ impl Catalog {
         }
     }
 
+    /// The bytes of file `rel` of the catalog (test files are not text).
+    pub fn file_bytes(&self, rel: &str) -> Result<Option<Vec<u8>>, LoadError> {
+        self.read_bytes(rel)
+    }
+
     /// A file's bytes (test files are not text).
     fn read_bytes(&self, rel: &str) -> Result<Option<Vec<u8>>, LoadError> {
         match &self.source {

@@ -6,6 +6,9 @@
 //! - a block with top-level `hosts:` is an office, loaded as it is;
 //! - a block with top-level `moments:` is a demo script, loaded with the
 //!   scenario it names;
+//! - a block whose only top-level key is `endpoint:` with a `licence:` is an
+//!   office's endpoint option: put into the `print-shop` office, loaded as
+//!   an office;
 //! - a block holding an elision (`{ ... }`, `[ ... ]`) is the outline of a
 //!   scenario: not loadable, and there is exactly one;
 //! - any other block is a fragment of a scenario: its top-level keys are put
@@ -81,6 +84,7 @@ fn top_keys(text: &str) -> Vec<String> {
 #[derive(Debug, PartialEq)]
 enum Kind {
     Office,
+    OfficeFragment,
     Demo,
     Outline,
     Fragment,
@@ -97,6 +101,8 @@ fn kind(text: &str) -> Kind {
         Kind::Office
     } else if keys.iter().any(|k| k == "moments") {
         Kind::Demo
+    } else if keys == ["endpoint"] && text.contains("\n  licence:") {
+        Kind::OfficeFragment
     } else {
         Kind::Fragment
     }
@@ -109,13 +115,19 @@ fn load_block(catalog: &Catalog, line: usize, text: &str) -> Result<(), String> 
     match kind(text) {
         Kind::Outline => Ok(()),
         Kind::Office => load::office_from_str(&name, text).map(drop).map_err(shown),
+        Kind::OfficeFragment => {
+            let office = splice_office(catalog, text)?;
+            load::office_from_str(&name, &office)
+                .map(drop)
+                .map_err(|e| format!("{}\nthe office loaded:\n{office}", shown(e)))
+        }
         Kind::Demo => load::demo_from_str(&name, text, |id| Some(catalog.scenario(id)))
             .map(drop)
             .map_err(shown),
         Kind::Fragment => {
             let scenario = splice(text)?;
-            let files = |rel: &str| match catalog.file(rel) {
-                Ok(Some(text)) => Some(Ok((rel.to_string(), text))),
+            let files = |rel: &str| match catalog.file_bytes(rel) {
+                Ok(Some(bytes)) => Some(Ok((rel.to_string(), bytes))),
                 Ok(None) => None,
                 Err(e) => Some(Err(e)),
             };
@@ -132,6 +144,22 @@ fn load_block(catalog: &Catalog, line: usize, text: &str) -> Result<(), String> 
 }
 
 /// The base scenario with the fragment's top-level keys put in.
+/// The `print-shop` office with the fragment's keys in place of its own.
+fn splice_office(catalog: &Catalog, fragment: &str) -> Result<String, String> {
+    let text = catalog
+        .file("offices/print-shop.yaml")
+        .map_err(|e| e.to_string())?
+        .ok_or("no offices/print-shop.yaml")?;
+    let mut office: serde_yaml::Mapping =
+        serde_yaml::from_str(&text).map_err(|e| format!("the print shop: {e}"))?;
+    let part: serde_yaml::Mapping = serde_yaml::from_str(fragment)
+        .map_err(|e| format!("not a YAML mapping of office keys: {e}"))?;
+    for (key, value) in part {
+        office.insert(key, value);
+    }
+    serde_yaml::to_string(&office).map_err(|e| e.to_string())
+}
+
 fn splice(fragment: &str) -> Result<String, String> {
     let mut base: serde_yaml::Mapping =
         serde_yaml::from_str(BASE).map_err(|e| format!("the base scenario: {e}"))?;
