@@ -240,9 +240,12 @@ fn a_pop3_fetch_with_mail_security_off_passes_whole() {
     assert!(t.events.is_empty(), "{:?}", t.events);
 }
 
+/// A port, the server's banner, the client's line, the server's answer.
+type Exchange = (u16, &'static [u8], &'static [u8], &'static [u8]);
+
 #[test]
 fn every_banner_protocol_passes_on_its_port_and_on_the_web_s() {
-    let cases: [(u16, &[u8], &[u8], &[u8]); 5] = [
+    let cases: [Exchange; 5] = [
         (
             587,
             b"220 smtp.isp.example ESMTP\r\n",
