@@ -1,7 +1,9 @@
 //! An inspected HTTP flow's client side: the stream reassembled, client
 //! frames held until each request is read, every request through C&C and the
 //! web pipeline; a stream that is not HTTP read as TLS (the ClientHello's SNI
-//! through C&C, then the web pipeline) or an application's handshake.
+//! through C&C, then the web pipeline) or an application's handshake; a
+//! flow whose server speaks first, or whose client's first line is no
+//! request line, passes (`not_http`).
 
 use super::*;
 
@@ -83,6 +85,30 @@ impl HttpInspect {
         self.read_requests(gw, now, packet, seg, track, out)
     }
 
+    /// A server segment of a flow under HTTP inspection: a server that
+    /// speaks before its client is no HTTP server (`not_http`) and the flow
+    /// passes from here; otherwise the download scan reads the segment.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn server_segment(
+        &mut self,
+        gw: &mut Gateway,
+        now: Instant,
+        frame: &[u8],
+        packet: &Packet<'_>,
+        seg: &TcpSeg<'_>,
+        track: &TcpTrack,
+        out: &mut Actions,
+    ) -> Option<Mode> {
+        if not_http::server_spoke_first(track, seg) {
+            // Nothing of the client's is held: it has sent nothing.
+            gw.stats.gave_up += 1;
+            gw.forward(Port::Wan, frame, out);
+            return Some(Mode::Pass);
+        }
+        gw.download_segment(now, frame, packet, seg, &mut self.downloads, out);
+        None
+    }
+
     /// Reads every complete request now in the client stream.
     fn read_requests(
         &mut self,
@@ -127,6 +153,14 @@ impl HttpInspect {
                 return self.not_http(gw, now, packet, seg, track, out);
             }
             let (request, header_len) = match http::parse_request(stream.ready()) {
+                // A complete first line that is no request line: the
+                // client speaks something else (`not_http`).
+                http::Parse::Partial
+                    if self.requests_seen == 0
+                        && not_http::first_line_not_request(stream.ready()) =>
+                {
+                    return self.not_http(gw, now, packet, seg, track, out);
+                }
                 http::Parse::Partial => break,
                 http::Parse::NotHttp if self.requests_seen > 0 => {
                     // HTTP, then bytes that are not a request: header lines

@@ -40,8 +40,8 @@
 //! hands the segment to that mode's own type: `http` (an inspected client
 //! stream), `tls` (a server's certificate), `block` (a blocked flow, its page
 //! and the resets), `mail_flow` (the mail proxy), `download` (the server's
-//! side of an inspected HTTP flow); `alerts` logs detections and mails the
-//! desk.
+//! side of an inspected HTTP flow), `not_http` (a server speaking first);
+//! `alerts` logs detections and mails the desk.
 
 use crate::access::AccessRecord;
 use crate::alert::Alert;
@@ -72,6 +72,7 @@ mod dns_flow;
 mod download;
 mod http_flow;
 mod mail_flow;
+mod not_http;
 mod tls_flow;
 
 #[cfg(test)]
@@ -759,8 +760,7 @@ impl Gateway {
                 None
             }
             Mode::Inspect(insp) if port == Port::Wan => {
-                self.download_segment(now, frame, packet, seg, &mut insp.downloads, out);
-                None
+                insp.server_segment(self, now, frame, packet, seg, track, out)
             }
             Mode::Tls(_) if port == Port::Lan => {
                 self.forward(port, frame, out);

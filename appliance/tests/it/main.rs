@@ -14,6 +14,7 @@ mod mail_proxy;
 mod network;
 mod pcap_replay;
 mod scenario_mails;
+mod server_first;
 mod short_frames;
 mod smoltcp_hosts;
 mod support;

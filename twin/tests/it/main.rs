@@ -7,6 +7,7 @@ mod firmware_policy;
 mod hostile;
 mod load;
 mod mail;
+mod mail_off;
 mod periodic;
 mod scenario_readme;
 mod spine;
