@@ -33,3 +33,31 @@ fn an_attachment_the_gateway_took_out_never_reaches_the_agent() {
     assert_eq!(saved, 0);
     assert!(endpoint.events().is_empty(), "{:?}", endpoint.events());
 }
+
+/// Class: an attachment the gateway does not scan (mail security off)
+/// reaches the PC; the mail program stores it and the agent's real-time
+/// scan quarantines it. (This needed POP3 to pass with mail security off:
+/// `appliance/tests/it/server_first.rs`.)
+#[test]
+fn an_attachment_past_the_gateway_is_the_agents_to_catch() {
+    use cloud::endpoint::{Action, Feature, ScanKind};
+    let mut s = scenario("emotet-2019-macro-reply");
+    s.gateway.mail.enabled = false;
+    let mut world = World::new(&s, WorldOptions { capture: false }).expect("world");
+    world.run_for(Duration::from_secs(25 * 60));
+    assert_eq!(world.inbox("PC-04").len(), 1, "the mail was fetched");
+    let endpoint = world.endpoint().expect("the print shop has agents");
+    let hits: Vec<_> = endpoint
+        .events()
+        .iter()
+        .filter(|e| {
+            e.endpoint == "PC-04"
+                && e.feature == Feature::VirusMalware
+                && e.threat == "Trojan.W97M.EMOTET.TWIN"
+                && e.scan == Some(ScanKind::RealTime)
+                && e.action == Action::Quarantined
+                && e.object.starts_with(MAIL_CACHE_DIR)
+        })
+        .collect();
+    assert_eq!(hits.len(), 1, "{:?}", endpoint.events());
+}
