@@ -12,8 +12,11 @@
 //!
 //! The month is generated once, deterministically (xorshift64*).
 
+mod common;
+
 use appliance::Instant;
 use cloud::endpoint::{Licence, Product, Protections};
+use common::Rng;
 use criterion::{Criterion, criterion_group, criterion_main};
 use sha2::{Digest, Sha256};
 use std::cmp::Reverse;
@@ -34,21 +37,6 @@ const DAYS: i64 = 30;
 const FILES_PER_WEEKDAY: usize = 40;
 /// 2017-09-01 00:00 JST.
 const MONTH_START: i64 = 1_504_191_600;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn at(secs: i64) -> Instant {
     Instant::from_secs(MONTH_START + secs)

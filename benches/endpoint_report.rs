@@ -19,6 +19,8 @@
 //! virus/malware 3, spyware/grayware 1, behaviour monitoring 2, network
 //! virus 15, EDR suspicious activity 1; times spread over office hours.
 
+mod common;
+
 use appliance::Instant;
 use chrono::NaiveDate;
 use cloud::endpoint::{
@@ -27,28 +29,13 @@ use cloud::endpoint::{
 };
 use cloud::report::{Lang, Month, OfficeInfo};
 use cloud::store::stats::day_start;
+use common::Rng;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 
 const PCS: usize = 30;
 const SLICE: u64 = 600;
-
-/// A small deterministic generator (xorshift64*): bench data needs no crate.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// (feature, detections per PC per month, names, actions).
 const MIX: [(Feature, usize, &[&str], &[Action]); 7] = [

@@ -12,12 +12,15 @@
 //! events per transaction); the time that takes, and the same top-N read from
 //! the raw rows for comparison, are printed, not measured by criterion.
 
+mod common;
+
 use appliance::reason::{Band, Reason};
 use appliance::{AccessRecord, Action, Engine, Event, Instant};
 use chrono::NaiveDate;
 use cloud::report::{Lang, Month, MonthlyReport, OfficeInfo, html, markdown};
 use cloud::store::stats::day_start;
 use cloud::store::{Dimension, LogStore, Paging, SqliteStore, StatsFilter};
+use common::Rng;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::net::Ipv4Addr;
@@ -25,22 +28,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 const BATCH: usize = 100_000;
-
-/// A small deterministic generator (xorshift64*): bench data needs no crate.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 const THREATS: [&str; 6] = [
     "CnC.Win32.Generic",
