@@ -61,3 +61,71 @@ fn an_attachment_past_the_gateway_is_the_agents_to_catch() {
         .collect();
     assert_eq!(hits.len(), 1, "{:?}", endpoint.events());
 }
+
+/// Class: every extension the gateway's profile excludes from its scan of
+/// downloads (seed 001: 「指定した拡張子のファイルがHTTPでダウンロードされた
+/// 場合、不正プログラム対策での検索が除外されます。」), in any case. The
+/// gateway lets each EICAR file through; the browser saves it and the
+/// agent quarantines it. The list is the scenario's configuration, not the
+/// gateway's code.
+#[test]
+fn every_excluded_extension_past_the_gateway_is_caught_on_the_pc() {
+    use cloud::endpoint::{Action, ScanKind};
+    use twin::endpoint::BROWSER_CACHE_DIR;
+    const EICAR: &str = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+    let mut s = scenario("emotet-2019-macro-reply");
+    let excluded: Vec<String> = s
+        .gateway
+        .anti_malware
+        .http_exclusions
+        .iter()
+        .flat_map(|e| [e.to_ascii_lowercase(), e.to_ascii_uppercase()])
+        .collect();
+    assert!(
+        excluded.len() >= 16,
+        "the profile's exclusions: {excluded:?}"
+    );
+    let site = s
+        .internet
+        .sites
+        .iter_mut()
+        .find(|site| site.host == "www.kaisha-tools.example")
+        .expect("the scenario's download site");
+    for ext in &excluded {
+        site.pages.push(twin::model::Page {
+            path: format!("/wp-content/uploads/file.{ext}"),
+            status: 200,
+            content_type: "application/octet-stream".into(),
+            body: EICAR.into(),
+        });
+    }
+    let mut world = World::new(&s, WorldOptions { capture: false }).expect("world");
+    for (i, ext) in excluded.iter().enumerate() {
+        world
+            .open(
+                "PC-04",
+                &format!("http://www.kaisha-tools.example/wp-content/uploads/file.{ext}"),
+            )
+            .expect("opens");
+        world.run_for(Duration::from_secs(20));
+        let caught = world
+            .endpoint()
+            .expect("agents")
+            .events()
+            .iter()
+            .filter(|e| {
+                e.threat == "Eicar_test_file"
+                    && e.scan == Some(ScanKind::RealTime)
+                    && e.action == Action::Quarantined
+                    && e.object == format!("{BROWSER_CACHE_DIR}\\file.{ext}")
+            })
+            .count();
+        assert_eq!(caught, 1, "file.{ext} (#{i}) was not caught on the PC");
+    }
+    let anti_malware = world
+        .drain_events()
+        .iter()
+        .filter(|e| e.engine == appliance::Engine::AntiMalware)
+        .count();
+    assert_eq!(anti_malware, 0, "the gateway scanned an excluded download");
+}
