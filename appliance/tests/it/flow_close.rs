@@ -8,7 +8,7 @@
 //! not acknowledged) frees nothing and ends no inspection: a download after
 //! it is still scanned; nor does a stale FIN (below what its side sent).
 
-use crate::support::{Conn, ack, fin, psh, syn, synack};
+use crate::support::{Conn, Sequenced, ack, fin, psh, syn, synack};
 use appliance::gateway::Actions;
 use appliance::inspect::anti_malware::eicar::EICAR;
 use appliance::wire::frame::Flags;
@@ -22,11 +22,9 @@ const REQ: &[u8] = b"GET /files/report.csv HTTP/1.1\r\nHost: files.example.com\r
 /// A connection through a fresh gateway, its sequence numbers tracked.
 struct Talk {
     gw: Gateway,
-    c: Conn,
+    s: Sequenced,
     out: Actions,
     now: Instant,
-    client: u32,
-    server: u32,
 }
 
 impl Talk {
@@ -34,11 +32,13 @@ impl Talk {
     fn download(body_len: usize, body: Option<&[u8]>) -> Talk {
         let mut t = Talk {
             gw: Gateway::new(Config::default(), FrozenIntel::default()),
-            c: Conn::new(41_500, SERVER),
+            s: Sequenced {
+                conn: Conn::new(41_500, SERVER),
+                client: 100,
+                server: 900,
+            },
             out: Actions::default(),
             now: Instant::from_secs(1_700_000_000),
-            client: 100,
-            server: 900,
         };
         t.send(Port::Lan, syn(), b"");
         t.send(Port::Wan, synack(), b"");
@@ -64,35 +64,14 @@ impl Talk {
 
     /// A segment from `port`'s side at that side's next sequence number.
     fn send(&mut self, port: Port, flags: Flags, payload: &[u8]) {
-        let frame = match port {
-            Port::Lan => self.c.client(self.client, self.server, flags, payload),
-            Port::Wan => self.c.server(self.server, self.client, flags, payload),
-        };
-        let grow = payload.len() as u32 + u32::from(flags.syn || flags.fin);
-        match port {
-            Port::Lan => self.client = self.client.wrapping_add(grow),
-            Port::Wan => self.server = self.server.wrapping_add(grow),
-        }
+        let frame = self.s.next(port, flags, payload);
         self.gw.handle(self.now, port, &frame, &mut self.out);
     }
 
     /// A segment `offset` bytes past (or, wrapping, before) this side's
     /// next sequence number, which stays where it is.
     fn send_at(&mut self, port: Port, offset: u32, flags: Flags, payload: &[u8]) {
-        let frame = match port {
-            Port::Lan => self.c.client(
-                self.client.wrapping_add(offset),
-                self.server,
-                flags,
-                payload,
-            ),
-            Port::Wan => self.c.server(
-                self.server.wrapping_add(offset),
-                self.client,
-                flags,
-                payload,
-            ),
-        };
+        let frame = self.s.at(port, offset, flags, payload);
         self.gw.handle(self.now, port, &frame, &mut self.out);
     }
 
@@ -102,15 +81,7 @@ impl Talk {
             ack: true,
             ..Flags::default()
         };
-        let frame = match port {
-            Port::Lan => self
-                .c
-                .client(self.client.wrapping_add(offset), self.server, flags, b""),
-            Port::Wan => self
-                .c
-                .server(self.server.wrapping_add(offset), self.client, flags, b""),
-        };
-        self.gw.handle(self.now, port, &frame, &mut self.out);
+        self.send_at(port, offset, flags, b"");
     }
 
     fn detected(&self) -> bool {
@@ -216,7 +187,7 @@ proptest! {
         t.send_at(Port::Wan, cut as u32, psh(), &response[cut..]);
         t.rst(Port::Wan, response.len() as u32);
         t.send(Port::Wan, psh(), &response[..cut]);
-        t.server = t.server.wrapping_add((response.len() - cut) as u32);
+        t.s.server = t.s.server.wrapping_add((response.len() - cut) as u32);
         prop_assert!(t.detected(), "a reset past a gap ended the download's inspection");
     }
 

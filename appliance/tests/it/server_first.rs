@@ -13,7 +13,7 @@
 //! ports is held until its header is complete and read by C&C, and a
 //! download is scanned.
 
-use crate::support::{Conn, ack, decode, fin, psh, spine_intel, syn, synack};
+use crate::support::{Conn, Sequenced, ack, decode, fin, psh, spine_intel, syn, synack};
 use appliance::gateway::Actions;
 use appliance::inspect::anti_malware::eicar::EICAR;
 use appliance::wire::frame::Flags;
@@ -50,11 +50,9 @@ const HTTP_METHODS: [&str; 16] = [
 /// frames sent that the gateway has not forwarded yet.
 struct Talk {
     gw: Gateway,
-    c: Conn,
+    s: Sequenced,
     out: Actions,
     now: Instant,
-    client: u32,
-    server: u32,
     /// Frames sent, not forwarded yet, with the port they must leave by.
     pending: VecDeque<(Port, Vec<u8>)>,
     /// Events the gateway logged, as `engine action`.
@@ -69,11 +67,13 @@ impl Talk {
         c.ends.dst_port = port;
         let mut t = Talk {
             gw: Gateway::new(config, intel),
-            c,
+            s: Sequenced {
+                conn: c,
+                client: 1_000,
+                server: 70_000,
+            },
             out: Actions::default(),
             now: Instant::from_secs(1_575_334_800),
-            client: 1_000,
-            server: 70_000,
             pending: VecDeque::new(),
             events: Vec::new(),
         };
@@ -90,15 +90,7 @@ impl Talk {
     /// A segment from `port`'s side at its next sequence number. Every
     /// frame the gateway emits must be the oldest one sent its way, as sent.
     fn send(&mut self, port: Port, flags: Flags, payload: &[u8]) -> Result<(), String> {
-        let frame = match port {
-            Port::Lan => self.c.client(self.client, self.server, flags, payload),
-            Port::Wan => self.c.server(self.server, self.client, flags, payload),
-        };
-        let grow = payload.len() as u32 + u32::from(flags.syn || flags.fin);
-        match port {
-            Port::Lan => self.client = self.client.wrapping_add(grow),
-            Port::Wan => self.server = self.server.wrapping_add(grow),
-        }
+        let frame = self.s.next(port, flags, payload);
         self.pending.push_back((port.other(), frame.clone()));
         self.out.clear();
         self.gw.handle(self.now, port, &frame, &mut self.out);
@@ -135,7 +127,7 @@ impl Talk {
                     "{} frame(s) held after {:?} on port {}",
                     self.pending.len(),
                     String::from_utf8_lossy(piece),
-                    self.c.ends.dst_port
+                    self.s.conn.ends.dst_port
                 ));
             }
         }

@@ -56,6 +56,48 @@ impl Conn {
     }
 }
 
+/// A conversation with each side's next sequence number tracked: a frame
+/// is built at its side's next number (or an offset from it), acknowledging
+/// the other side's.
+pub struct Sequenced {
+    pub conn: Conn,
+    pub client: u32,
+    pub server: u32,
+}
+
+impl Sequenced {
+    /// A frame from `port`'s side at its next sequence number, which then
+    /// moves past the payload (and a SYN or FIN).
+    pub fn next(&mut self, port: Port, flags: Flags, payload: &[u8]) -> Vec<u8> {
+        let frame = self.at(port, 0, flags, payload);
+        let grow = payload.len() as u32 + u32::from(flags.syn || flags.fin);
+        match port {
+            Port::Lan => self.client = self.client.wrapping_add(grow),
+            Port::Wan => self.server = self.server.wrapping_add(grow),
+        }
+        frame
+    }
+
+    /// A frame `offset` bytes past (or, wrapping, before) `port`'s side's
+    /// next sequence number, which stays where it is.
+    pub fn at(&self, port: Port, offset: u32, flags: Flags, payload: &[u8]) -> Vec<u8> {
+        match port {
+            Port::Lan => self.conn.client(
+                self.client.wrapping_add(offset),
+                self.server,
+                flags,
+                payload,
+            ),
+            Port::Wan => self.conn.server(
+                self.server.wrapping_add(offset),
+                self.client,
+                flags,
+                payload,
+            ),
+        }
+    }
+}
+
 fn seg(ends: &Endpoints, seq: u32, ack: u32, flags: Flags, payload: &[u8]) -> Vec<u8> {
     let spec = TcpSpec {
         seq,
