@@ -212,16 +212,7 @@ impl EndpointStore {
     /// is created or changed); `None` when the file has no endpoint option
     /// (no licence kept in it).
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Option<EndpointStore>, StoreError> {
-        use rusqlite::OpenFlags;
-        let shown = path.as_ref().display().to_string();
-        let conn = Connection::open_with_flags(
-            path.as_ref(),
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|error| StoreError::Open {
-            path: shown.clone(),
-            error,
-        })?;
+        let (conn, shown) = crate::store::connect_read_only(path.as_ref())?;
         let store = EndpointStore { conn, path: shown };
         let tables: i64 = store
             .conn

@@ -148,16 +148,7 @@ impl SqliteStore {
     /// not one of our stores (another program's database) is refused
     /// untouched.
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
-        use rusqlite::OpenFlags;
-        let shown = path.as_ref().display().to_string();
-        let conn = Connection::open_with_flags(
-            path.as_ref(),
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|error| StoreError::Open {
-            path: shown.clone(),
-            error,
-        })?;
+        let (conn, shown) = connect_read_only(path.as_ref())?;
         let store = SqliteStore { conn, path: shown };
         let version = store.user_version()?;
         store.check_version(version)?;
@@ -688,6 +679,23 @@ fn decode_links(text: &str) -> Option<Vec<String>> {
     }
     // Text after the last terminator means the value was not written by us.
     current.is_empty().then_some(reasons)
+}
+
+/// A read-only connection to the SQLite file at `path` (nothing created,
+/// migrated or switched to WAL), and the path as errors show it: what every
+/// store's `open_read_only` starts from.
+pub(crate) fn connect_read_only(path: &Path) -> Result<(Connection, String), StoreError> {
+    use rusqlite::OpenFlags;
+    let shown = path.display().to_string();
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|error| StoreError::Open {
+        path: shown.clone(),
+        error,
+    })?;
+    Ok((conn, shown))
 }
 
 #[cfg(test)]
