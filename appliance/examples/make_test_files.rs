@@ -54,6 +54,15 @@ Sub AutoOpen()\r\n\
     sh.Popup \"officetwin: harmless test macro\", 5\r\n\
 End Sub\r\n";
 
+/// A macro that runs only when the user starts it: a tally, nothing on
+/// open, nothing called outside the workbook (Cloud App Security's file
+/// blocking by type catches it; the virus engines rightly do not).
+const TALLY_MACRO: &str = "Attribute VB_Name = \"Module1\"\r\n\
+Sub Tally()\r\n\
+    ' officetwin test workbook: sums column B when asked.\r\n\
+    Range(\"B10\").Formula = \"=SUM(B1:B9)\"\r\n\
+End Sub\r\n";
+
 /// An OLE compound file shaped like a Word 97 document with a VBA project.
 fn macro_doc() -> Res<Vec<u8>> {
     let mut doc = cfb::CompoundFile::create(Cursor::new(Vec::new()))?;
@@ -81,6 +90,100 @@ fn macro_doc() -> Res<Vec<u8>> {
     }
     doc.flush()?;
     Ok(doc.into_inner().into_inner())
+}
+
+/// An Excel macro workbook (OOXML `.xlsm`) whose `vbaProject.bin` holds
+/// [`TALLY_MACRO`].
+fn macro_workbook() -> Res<Vec<u8>> {
+    let mut project = cfb::CompoundFile::create(Cursor::new(Vec::new()))?;
+    let fixed = UNIX_EPOCH + Duration::from_secs(FIXED_TIME);
+    project.create_storage("/VBA")?;
+    project
+        .create_stream("/VBA/_VBA_PROJECT")?
+        .write_all(&[0xCC, 0x61, 0xFF, 0xFF, 0x00, 0x00, 0x00])?;
+    project
+        .create_stream("/VBA/dir")?
+        .write_all(&ovba_compress_literal(b"Module1\0officetwin"))?;
+    let mut module = vec![0x01, 0x16, 0x03, 0x00, 0x00, 0xF0, 0x00, 0x00];
+    module.extend_from_slice(&[0; 24]);
+    module.extend_from_slice(&ovba_compress_literal(TALLY_MACRO.as_bytes()));
+    project.create_stream("/VBA/Module1")?.write_all(&module)?;
+    for path in ["/", "/VBA"] {
+        project.set_created_time(path, fixed)?;
+        project.set_modified_time(path, fixed)?;
+    }
+    project.flush()?;
+    let vba = project.into_inner().into_inner();
+    let types = br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/></Types>"#;
+    let workbook = br#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets><sheet name="Sheet1" sheetId="1"/></sheets></workbook>"#;
+    zip_of(
+        &[
+            ("[Content_Types].xml", types),
+            ("xl/workbook.xml", workbook),
+            ("xl/vbaProject.bin", &vba),
+        ],
+        None,
+    )
+}
+
+/// A My Number's check digit (the published algorithm: weights 2-7 then
+/// 2-6 from the right of the first 11 digits, modulo 11).
+fn my_number_check(first11: &[u8; 11]) -> u8 {
+    let sum: u32 = first11
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            let n = i as u32 + 1;
+            let q = if n <= 6 { n + 1 } else { n - 5 };
+            u32::from(*d) * q
+        })
+        .sum();
+    let r = sum % 11;
+    if r <= 1 { 0 } else { (11 - r) as u8 }
+}
+
+/// A list of 20 fictitious staff with valid My Numbers (CSV, UTF-8), as a
+/// tax office keeps for year-end adjustment: test data, no real person.
+fn my_number_list() -> Vec<u8> {
+    let mut out = String::from("# officetwin test data: fictitious people, numbers made to pass the check digit\n");
+    out.push_str("氏名,個人番号,扶養\n");
+    let family = ["山田", "佐藤", "鈴木", "高橋", "田中"];
+    let given = ["一郎", "花子", "次郎", "美咲"];
+    let mut x: u64 = 20_241_022;
+    for i in 0..20 {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let mut digits = [0u8; 11];
+        let mut v = (x >> 11) % 100_000_000_000;
+        for d in digits.iter_mut().rev() {
+            *d = (v % 10) as u8;
+            v /= 10;
+        }
+        let number: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
+        out.push_str(&format!(
+            "{}{},{}{},{}\n",
+            family[i % family.len()],
+            given[i % given.len()],
+            number,
+            my_number_check(&digits),
+            i % 3
+        ));
+    }
+    out.into_bytes()
+}
+
+/// `inner` named `name` inside `layers` zip archives, each named
+/// `layer-N.zip` (seed 003: more than 20 compression layers is 不明).
+fn nested_zip(name: &str, inner: &[u8], layers: usize) -> Res<Vec<u8>> {
+    let mut bytes = inner.to_vec();
+    let mut entry = name.to_string();
+    for i in 0..layers {
+        bytes = zip_of(&[(entry.as_str(), &bytes)], None)?;
+        entry = format!("layer-{}.zip", layers - i);
+    }
+    Ok(bytes)
 }
 
 fn zip_time() -> zip::DateTime {
@@ -341,6 +444,16 @@ fn main() -> Res<()> {
     for (name, plays) in STAND_INS {
         write(root, &format!("files/{name}"), &stand_in(plays))?;
     }
+    // Seed 003 (Cloud App Security): a macro workbook for file blocking by
+    // type, a document 30 archives deep for the analyzer's 不明, a list
+    // of My Numbers for data-loss prevention.
+    write(root, "files/shukei-macro.xlsm", &macro_workbook()?)?;
+    write(
+        root,
+        "files/shiryou-30-layers.zip",
+        &nested_zip("shiryou.txt", "officetwin test document: 資料\n".as_bytes(), 30)?,
+    )?;
+    write(root, "files/mynumber-list.csv", &my_number_list())?;
 
     // Seed 001: Emotet 2019, a reply in a stolen thread with a macro .doc.
     write(

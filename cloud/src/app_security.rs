@@ -12,6 +12,8 @@
 //! what was done and why). The words for every variant are in the label
 //! table (`labels`), never here.
 
+pub mod scan;
+
 use appliance::Instant;
 use serde::{Deserialize, Serialize};
 

@@ -20,6 +20,7 @@ pub mod mail_net;
 pub mod mail_proto;
 pub mod model;
 pub mod ntp;
+pub mod saas;
 pub mod peer;
 pub mod scripted;
 pub mod smtp_data;

@@ -6,6 +6,7 @@
 //! reference and reports bad input with file, line and column; nothing past
 //! that point re-validates.
 
+pub mod cloud_apps;
 pub mod endpoint;
 
 use appliance::{Config, FrozenIntel, Instant};
@@ -141,6 +142,9 @@ pub struct Scenario {
     pub mail: MailSpec,
     /// The endpoint side: pattern releases, disk files, moments.
     pub endpoint: endpoint::EndpointPlan,
+    /// Cloud App Security (seed 003): the office's cloud mail and storage,
+    /// scanned through their APIs, if the scenario has them.
+    pub cloud_apps: Option<cloud_apps::CloudAppsPlan>,
 }
 
 /// The scenario's mail (`mail:` in YAML).

@@ -35,6 +35,7 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+mod cloud_apps;
 mod endpoint;
 mod mail;
 mod stats;
@@ -100,6 +101,8 @@ enum Due {
     MailCheck(usize),
     /// The endpoint agents do something.
     Endpoint(crate::endpoint::EndpointDue),
+    /// Moment `cloud_apps.timeline[i]` happens in the office's cloud services.
+    CloudApps(usize),
 }
 
 /// The running twin.
@@ -154,6 +157,8 @@ pub struct World {
     net: NetTwin,
     /// The endpoint agents, if the office has the option (seed 002).
     endpoint: Option<crate::endpoint::EndpointTwin>,
+    /// The office's cloud services and their scan (seed 003).
+    cloud_apps: Option<cloud_apps::CloudAppsTwin>,
 }
 
 /// The world's scripted traffic and what it needs to address it.
@@ -300,9 +305,11 @@ impl World {
             },
             deployments: Vec::new(),
             endpoint: None,
+            cloud_apps: None,
         })
         .and_then(|mut world| {
             world.start_endpoint(scenario);
+            world.start_cloud_apps(scenario);
             for spec in &scenario.scripted {
                 world.start_scripted(spec)?;
             }

@@ -435,7 +435,7 @@ impl ScenarioCheck<'_, '_> {
     }
 
     /// A file under `files/` beside the scenario.
-    fn file_bytes(&self, path: &str, name: &str) -> Result<FileBytes, LoadError> {
+    pub(super) fn file_bytes(&self, path: &str, name: &str) -> Result<FileBytes, LoadError> {
         let plain = !name.is_empty() && !name.contains('/') && !name.starts_with('.');
         let found = if plain {
             (self.files)(&format!("files/{name}"))

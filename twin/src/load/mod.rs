@@ -11,6 +11,7 @@
 //! `scenarios/README.md` for the format itself.
 
 mod checks;
+mod cloud_apps;
 mod demo;
 mod endpoint;
 mod error;

@@ -7,6 +7,7 @@
 //! the loader. The shapes of the `traffic:` and `mail:` sections are in the
 //! child modules, beside each other and below their validators.
 
+pub(crate) mod cloud_apps;
 pub(crate) mod endpoint;
 pub(crate) mod mail;
 pub(crate) mod traffic;
@@ -105,6 +106,9 @@ pub(crate) struct RawScenario {
     /// Patterns, disk files and moments for the office's agents.
     #[serde(default)]
     pub endpoint: Option<endpoint::RawEndpointPlan>,
+    /// Cloud App Security: services, policies, moments (seed 003).
+    #[serde(default)]
+    pub cloud_apps: Option<cloud_apps::RawCloudApps>,
 }
 
 #[derive(Debug, Default, Deserialize)]

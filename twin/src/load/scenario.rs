@@ -78,6 +78,7 @@ impl ScenarioCheck<'_, '_> {
         let scripted = self.traffic(raw.traffic, window, &internet)?;
         let (mail, internet) = self.mail(raw.mail, window, internet, &gateway)?;
         let endpoint = self.endpoint_plan(raw.endpoint, window)?;
+        let cloud_apps = self.cloud_apps(raw.cloud_apps, window)?;
         Ok(Scenario {
             id: stem(doc.path),
             title: raw.title,
@@ -95,6 +96,7 @@ impl ScenarioCheck<'_, '_> {
             scripted,
             mail,
             endpoint,
+            cloud_apps,
         })
     }
 

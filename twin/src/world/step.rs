@@ -94,6 +94,7 @@ impl World {
             Due::MailSend(i) => self.fire_mail_send(i),
             Due::MailCheck(i) => self.fire_mail_check(i),
             Due::Endpoint(due) => self.fire_endpoint(due),
+            Due::CloudApps(i) => self.fire_cloud_apps(i),
             Due::Mail(mail) => {
                 if self.internet.mail.store.deliver(*mail) {
                     self.stats.mails_delivered += 1;

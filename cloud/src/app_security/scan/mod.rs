@@ -1,0 +1,388 @@
+//! The Cloud App Security scan: reads each connected service's change
+//! feed through its API ([`api::Api`]), inspects every new or changed
+//! mail, file and message with the office's policies, has the service
+//! quarantine, delete or replace what they say, and writes one
+//! [`AppSecurityEvent`] per detection.
+//!
+//! Per item, in order (seed 003's functions):
+//! 1. 高度な脅威対策, per file: the virus engines (the gateway's
+//!    anti-malware scanner: pattern, file reputation, machine-learning
+//!    scan), else file blocking's rules, else, for what can run, the
+//!    virtual analyzer ([`analyzer`]); and web reputation on the URLs of
+//!    the text and the files (the worst-rated one is logged). A sharing
+//!    change alone does not rescan content for threats.
+//! 2. 情報漏えい対策: every data-loss policy for the service, on the
+//!    subject or path, the text and every file's text ([`dlp`]).
+//!
+//! Remedies: the strongest action of the item's detections is applied
+//! once (削除 over 隔離 over 置換); a replacement swaps only the file that
+//! was detected. A data-loss detection on an outgoing mail is only logged
+//! (seed 003: 「送信メールはブロックすることができない」), and says so.
+
+pub mod analyzer;
+pub mod api;
+pub mod blocking;
+pub mod card;
+pub mod digits;
+pub mod dlp;
+pub mod file_type;
+pub mod my_number;
+pub mod policy;
+pub mod text;
+
+use crate::app_security::{Action, AppSecurityEvent, Application, Detection, ObjectKind};
+use api::{Api, Attachment, ChangeKind, Item, Remedy, Sharing};
+use appliance::Intel;
+use appliance::config::AntiMalwarePolicy;
+use appliance::inspect::anti_malware::{self, FileVerdict};
+use appliance::inspect::mail_links::split_url;
+use appliance::inspect::web_reputation;
+use appliance::policy::ReputationPolicy;
+use appliance::proto::mime::extract_urls;
+use appliance::{Instant, Reason};
+use policy::{DataLossPolicy, ScanPolicy};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use policy::Pattern;
+
+/// The notice a replaced file becomes (the product's wording is the
+/// administrator's to change; this is the scanner's default).
+pub const NOTICE_NAME: &str = "removed-by-cloud-app-security.txt";
+
+/// One office's scan: its policies, the engines compiled for them, and how
+/// far it has read each service's feed.
+pub struct Scanner {
+    policy: ScanPolicy,
+    engines: anti_malware::Scanner,
+    intel: Arc<dyn Intel + Send + Sync>,
+    cursors: BTreeMap<Application, u64>,
+}
+
+/// One detection before it is logged.
+struct Finding {
+    detection: Detection,
+    threat: String,
+    risk: Option<crate::app_security::RiskLevel>,
+    action: Action,
+    policy: String,
+    reason: String,
+    /// The file it was found in (for a replacement).
+    file: Option<String>,
+}
+
+impl Scanner {
+    /// A scan with `policy`, asking `intel` (the vendor's cloud: patterns,
+    /// file reputation, web ratings).
+    pub fn new(policy: ScanPolicy, intel: Arc<dyn Intel + Send + Sync>) -> Scanner {
+        let engines = anti_malware::Scanner::new(&AntiMalwarePolicy::default(), intel.as_ref());
+        Scanner {
+            policy,
+            engines,
+            intel,
+            cursors: BTreeMap::new(),
+        }
+    }
+
+    pub fn policy(&self) -> &ScanPolicy {
+        &self.policy
+    }
+
+    /// Reads every connected service's feed from where it stopped,
+    /// inspects each changed item, applies the remedies, and returns the
+    /// detections, stamped `now`.
+    pub fn poll(&mut self, now: Instant, api: &mut dyn Api) -> Vec<AppSecurityEvent> {
+        let mut events = Vec::new();
+        for app in self.policy.applications.clone() {
+            let after = self.cursors.get(&app).copied().unwrap_or(0);
+            for change in api.changes(app, after) {
+                self.cursors.insert(app, change.seq);
+                let Some(item) = api.fetch(app, &change.item) else {
+                    continue;
+                };
+                let findings = self.inspect(app, &item, change.kind);
+                if findings.is_empty() {
+                    continue;
+                }
+                let refused = apply_remedy(api, app, &change.item, &findings);
+                events.extend(findings.into_iter().map(|f| {
+                    let (action, reason) = match &refused {
+                        Some(why) if f.action.removes_threat() => (
+                            Action::LoggedOnly,
+                            format!("{}; the service refused the remedy: {why}", f.reason),
+                        ),
+                        _ => (f.action, f.reason),
+                    };
+                    AppSecurityEvent {
+                        at: now,
+                        application: app,
+                        user: item.user.clone(),
+                        detection: f.detection,
+                        object: item.kind,
+                        name: item.name.clone(),
+                        threat: f.threat,
+                        risk: f.risk,
+                        action,
+                        policy: f.policy,
+                        reason,
+                    }
+                }));
+            }
+        }
+        events
+    }
+
+    /// Every detection in one item.
+    fn inspect(&self, app: Application, item: &Item, kind: ChangeKind) -> Vec<Finding> {
+        let texts: Vec<String> = item.files.iter().map(|f| text::of_file(&f.bytes)).collect();
+        let mut findings = Vec::new();
+        if kind != ChangeKind::SharingChanged {
+            for (file, text) in item.files.iter().zip(&texts) {
+                findings.extend(self.file_threat(file, text));
+            }
+            findings.extend(self.web_reputation(item, &texts));
+        }
+        for policy in &self.policy.data_loss {
+            findings.extend(self.data_loss(policy, app, item, kind, &texts));
+        }
+        findings
+    }
+
+    /// The virus engines, else file blocking, else the virtual analyzer.
+    fn file_threat(&self, file: &Attachment, text: &str) -> Option<Finding> {
+        let threat = &self.policy.threat;
+        let report = self.engines.scan(&file.name, &file.bytes);
+        if let FileVerdict::Malware { threat: name, reasons } = &report.verdict {
+            return Some(Finding {
+                detection: Detection::VirusMalware,
+                threat: name.clone(),
+                risk: None,
+                action: threat.virus_action,
+                policy: threat.name.clone(),
+                reason: format!("{}: {}", file.name, reasons_text(reasons)),
+                file: Some(file.name.clone()),
+            });
+        }
+        if let Some(rules) = &threat.file_blocking
+            && let Some(rule) = blocking::matched_rule(rules, &file.name, &file.bytes, text)
+        {
+            return Some(Finding {
+                detection: Detection::FileBlocking,
+                threat: rule.clone(),
+                risk: None,
+                action: rules.action,
+                policy: threat.name.clone(),
+                reason: format!("{}: blocked by {rule}", file.name),
+                file: Some(file.name.clone()),
+            });
+        }
+        let settings = threat.analyzer.as_ref()?;
+        let analysis = analyzer::analyze(&file.name, &file.bytes);
+        if !analysis.submitted {
+            return None;
+        }
+        let action = if analysis.risk == crate::app_security::RiskLevel::Unknown {
+            settings.unknown_action
+        } else if analyzer::at_or_above(analysis.risk, settings.act_at) {
+            settings.action
+        } else {
+            Action::LoggedOnly
+        };
+        let traits = if analysis.traits.is_empty() {
+            "no suspicious trait".to_string()
+        } else {
+            analysis.traits.join("; ")
+        };
+        Some(Finding {
+            detection: Detection::VirtualAnalyzer,
+            threat: file.name.clone(),
+            risk: Some(analysis.risk),
+            action,
+            policy: threat.name.clone(),
+            reason: format!(
+                "virtual analyzer rated {} risk {}: {traits}",
+                file.name,
+                analysis.risk.code()
+            ),
+            file: Some(file.name.clone()),
+        })
+    }
+
+    /// The worst-rated URL of the item's text and files that the level
+    /// blocks.
+    fn web_reputation(&self, item: &Item, texts: &[String]) -> Option<Finding> {
+        let settings = self.policy.threat.web_reputation.as_ref()?;
+        let reputation = ReputationPolicy {
+            level: settings.level,
+            ..ReputationPolicy::default()
+        };
+        let mut urls = Vec::new();
+        extract_urls(&item.text, &mut urls);
+        let from_text = urls.len();
+        for text in texts {
+            extract_urls(text, &mut urls);
+        }
+        let mut worst: Option<(u8, usize, String, web_reputation::ReputationHit)> = None;
+        for (i, url) in urls.iter().enumerate() {
+            let Some((host, path)) = split_url(url) else {
+                continue;
+            };
+            let rating = self.intel.web_lookup(&host, Some(&path));
+            let Some(hit) = web_reputation::check(rating.as_ref(), &reputation) else {
+                continue;
+            };
+            if worst.as_ref().is_none_or(|(score, ..)| hit.score < *score) {
+                worst = Some((hit.score, i, url.clone(), hit));
+            }
+        }
+        let (_, index, url, hit) = worst?;
+        // A link in a file is that file's; one in the text is the item's.
+        let file = if index < from_text {
+            None
+        } else {
+            item.files
+                .iter()
+                .zip(texts)
+                .find(|(_, text)| text.contains(url.as_str()))
+                .map(|(file, _)| file.name.clone())
+        };
+        Some(Finding {
+            detection: Detection::WebReputation,
+            threat: url.clone(),
+            risk: None,
+            action: settings.action,
+            policy: self.policy.threat.name.clone(),
+            reason: format!(
+                "{url}: score {} ({}), blocked at security level {:?}",
+                hit.score,
+                hit.band.label(),
+                hit.level
+            ),
+            file,
+        })
+    }
+
+    /// One data-loss policy on one item.
+    fn data_loss(
+        &self,
+        policy: &DataLossPolicy,
+        app: Application,
+        item: &Item,
+        kind: ChangeKind,
+        texts: &[String],
+    ) -> Option<Finding> {
+        if !policy.applications.is_empty() && !policy.applications.contains(&app) {
+            return None;
+        }
+        let public = item.sharing == Some(Sharing::Public);
+        if policy.shared_only && item.kind == ObjectKind::File && !public {
+            return None;
+        }
+        // A sharing change is news only to a policy that cares who can
+        // open the file; the content was checked when it was written.
+        if kind == ChangeKind::SharingChanged && !policy.shared_only {
+            return None;
+        }
+        let mut all = format!("{}\n{}", item.name, item.text);
+        for text in texts {
+            all.push('\n');
+            all.push_str(text);
+        }
+        let matches = dlp::count(policy, &all);
+        if matches.total() < policy.min_matches.max(1) {
+            return None;
+        }
+        let outgoing = item.kind == ObjectKind::OutgoingMail;
+        let action = if outgoing {
+            Action::LoggedOnly
+        } else {
+            policy.action
+        };
+        let mut reason = format!(
+            "{} matches of policy \"{}\" (threshold {})",
+            matches.total(),
+            policy.name,
+            policy.min_matches.max(1)
+        );
+        if outgoing && policy.action.removes_threat() {
+            reason.push_str("; a sent mail cannot be blocked, only logged");
+        }
+        if public {
+            reason.push_str("; shared with anyone with the link");
+        }
+        let file = match item.files.as_slice() {
+            [only] if item.kind == ObjectKind::File => Some(only.name.clone()),
+            _ => None,
+        };
+        Some(Finding {
+            detection: Detection::DataLoss,
+            threat: matches.describe(),
+            risk: None,
+            action,
+            policy: policy.name.clone(),
+            reason,
+            file,
+        })
+    }
+}
+
+/// The strongest remedy of the findings, applied once; the service's
+/// refusal if it refused.
+fn apply_remedy(
+    api: &mut dyn Api,
+    app: Application,
+    id: &str,
+    findings: &[Finding],
+) -> Option<String> {
+    let has = |a: Action| findings.iter().any(|f| f.action == a);
+    let remedies: Vec<Remedy> = if has(Action::Deleted) {
+        vec![Remedy::Delete]
+    } else if has(Action::Quarantined) {
+        vec![Remedy::Quarantine]
+    } else {
+        let mut replace = Vec::new();
+        for f in findings {
+            let with = match f.action {
+                Action::ReplacedWithText | Action::ReplacedWithFile => notice(f),
+                _ => continue,
+            };
+            match &f.file {
+                Some(file) => replace.push(Remedy::Replace {
+                    file: file.clone(),
+                    with,
+                }),
+                // A threat in the text itself cannot be cut out of it:
+                // the item goes to quarantine instead.
+                None => return api.remedy(app, id, &Remedy::Quarantine).err(),
+            }
+        }
+        replace
+    };
+    remedies
+        .iter()
+        .find_map(|r| api.remedy(app, id, r).err())
+}
+
+/// The notice that replaces a detected file.
+fn notice(finding: &Finding) -> Attachment {
+    Attachment {
+        name: NOTICE_NAME.to_string(),
+        bytes: format!(
+            "This file was removed by Cloud App Security.\r\nDetection: {:?}\r\nWhat was found: {}\r\nPolicy: {}\r\n",
+            finding.detection, finding.threat, finding.policy
+        )
+        .into_bytes(),
+    }
+}
+
+/// A reason chain in the log's English, links joined by `; `.
+fn reasons_text(reasons: &[Reason]) -> String {
+    reasons
+        .iter()
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests;
