@@ -6,7 +6,7 @@
 //! this, so "run a scenario" means the same thing everywhere. The session
 //! only carries things across: after each slice of virtual time, the
 //! gateway's events and allowed-traffic records (and the endpoint agents'
-//! detections and statuses) go to the cloud, the cloud's
+//! detections and statuses, and Cloud App Security's detections) go to the cloud, the cloud's
 //! clock follows the world's (uptime, retention, the monthly report), and
 //! the report mails it hands back are delivered to the admin's mailbox.
 
@@ -114,8 +114,12 @@ impl Session {
             Some(since) => cloud.online_since(since),
             None => cloud,
         };
-        match &scenario.office.endpoint {
+        let cloud = match &scenario.office.endpoint {
             Some(option) => cloud.with_endpoint(option.licence.clone()),
+            None => cloud,
+        };
+        match &scenario.cloud_apps {
+            Some(_) => cloud.with_app_security(),
             None => cloud,
         }
     }
@@ -186,6 +190,9 @@ impl Session {
         let now = self.world.now();
         let detections = self.world.drain_endpoint_events();
         self.cloud.receive_endpoint(now, &detections, &[])?;
+        // So does Cloud App Security: it reads the cloud services' APIs.
+        let found = self.world.drain_app_security_events();
+        self.cloud.receive_app_security(&found)?;
         let turned = self
             .agent_statuses
             .as_ref()

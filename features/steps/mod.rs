@@ -3,6 +3,7 @@
 mod app_control;
 mod beacons;
 mod certificates;
+mod cloud_apps;
 mod cnc;
 mod console;
 mod endpoint;
