@@ -99,6 +99,9 @@ impl Source for LiveTwin {
     fn endpoint_store(&self) -> Option<&cloud::endpoint::EndpointStore> {
         self.session.cloud.endpoint_store()
     }
+    fn app_security_store(&self) -> Option<&cloud::app_security::AppSecurityStore> {
+        self.session.cloud.app_security_store()
+    }
     fn policy_text(&self) -> Option<String> {
         Some(self.draft.clone())
     }

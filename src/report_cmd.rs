@@ -1,11 +1,13 @@
 //! `officetwin report`: run a scenario (or open a saved log store), then write
 //! the monthly report as HTML, Markdown and the canonical JSON; with the
 //! endpoint option (seed 002) the endpoint report beside it
-//! (`endpoint-report.*`).
+//! (`endpoint-report.*`), and with Cloud App Security (seed 003) its report
+//! (`app-security-report.*`).
 
 use crate::session::{Session, office_info};
 use anyhow::{Context, Result};
 use cloud::Lang;
+use cloud::app_security::{self, AppSecurityReport, AppSecurityStore};
 use cloud::endpoint::{self, EndpointReport, EndpointStore};
 use cloud::report::{Month, MonthlyReport, html, markdown};
 use cloud::store::SqliteStore;
@@ -50,7 +52,7 @@ pub fn run(catalog: &Catalog, args: &ReportArgs) -> Result<Vec<PathBuf>> {
         None => Month::of(jst_day(scenario.start)),
     };
     let office = office_info(&scenario);
-    let (report, endpoint) = match &args.store {
+    let (report, endpoint, cas) = match &args.store {
         Some(path) => {
             // Opening would create a missing file: an empty store is not a report.
             anyhow::ensure!(path.is_file(), "no log store at {}", path.display());
@@ -63,7 +65,9 @@ pub fn run(catalog: &Catalog, args: &ReportArgs) -> Result<Vec<PathBuf>> {
                     .map(|licence| EndpointReport::build(&agents, &office, &licence, month)),
                 None => None,
             };
-            (MonthlyReport::build(&store, &office, month), endpoint)
+            let cas = AppSecurityStore::open_read_only(path)?
+                .map(|cas| AppSecurityReport::build(&cas, &office, month));
+            (MonthlyReport::build(&store, &office, month), endpoint, cas)
         }
         None => {
             let mut session = Session::new(scenario, WorldOptions { capture: false })?;
@@ -71,12 +75,16 @@ pub fn run(catalog: &Catalog, args: &ReportArgs) -> Result<Vec<PathBuf>> {
             (
                 session.cloud.report(month),
                 session.cloud.endpoint_report(month),
+                session.cloud.app_security_report(month),
             )
         }
     };
     let mut written = write(&report, args.lang, &args.out)?;
     if let Some(endpoint) = endpoint {
         written.extend(write_endpoint(&endpoint, args.lang, &args.out)?);
+    }
+    if let Some(cas) = cas {
+        written.extend(write_app_security(&cas, args.lang, &args.out)?);
     }
     Ok(written)
 }
@@ -94,6 +102,30 @@ pub fn write_endpoint(report: &EndpointReport, lang: Lang, out: &Path) -> Result
                 endpoint::markdown::render(report, lang),
             ),
             ("endpoint-report.json", json),
+        ],
+    )
+}
+
+/// Writes `app-security-report.html`, `.md` and `.json` into `out`.
+pub fn write_app_security(
+    report: &AppSecurityReport,
+    lang: Lang,
+    out: &Path,
+) -> Result<Vec<PathBuf>> {
+    let mut json = serde_json::to_string_pretty(report).context("serialising the report")?;
+    json.push('\n');
+    write_files(
+        out,
+        [
+            (
+                "app-security-report.html",
+                app_security::html::render(report, lang),
+            ),
+            (
+                "app-security-report.md",
+                app_security::markdown::render(report, lang),
+            ),
+            ("app-security-report.json", json),
         ],
     )
 }

@@ -11,6 +11,22 @@
 //! address, which protection found what, the virtual analyzer's risk level,
 //! what was done and why). The words for every variant are in the label
 //! table (`labels`), never here.
+//!
+//! - [`store`]: the detections in SQLite; [`report`]: the monthly report's
+//!   model; [`markdown`], [`html`]: its renderings (JSON is the model's
+//!   serde form), with [`words`]; [`mail`]: the report mail.
+
+pub mod html;
+pub mod mail;
+pub mod markdown;
+pub mod report;
+pub mod store;
+#[cfg(test)]
+mod tests;
+pub mod words;
+
+pub use report::AppSecurityReport;
+pub use store::AppSecurityStore;
 
 pub mod scan;
 

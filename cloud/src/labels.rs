@@ -5,16 +5,23 @@
 //! literal, so a term is changed in one place and both languages always have
 //! it. The report's section guides are in [`guide`]; the endpoint option's
 //! words and guides (seed 002) are in `labels/endpoint.rs` and
-//! `labels/endpoint_guide.rs`, part of the same table.
+//! `labels/endpoint_guide.rs`, part of the same table; Cloud App Security's
+//! (seed 003) in `labels/app_security.rs` and `labels/app_security_guide.rs`.
 
+mod app_security;
+mod app_security_guide;
 mod endpoint;
 mod endpoint_guide;
 mod guide;
 mod table;
 
+pub use app_security_guide::{
+    APP_SECURITY_GUIDES, CasGuide, Todo, app_security_guide, app_security_notes,
+};
 pub use endpoint_guide::{ENDPOINT_GUIDES, endpoint_guide};
 pub use guide::{FORMULA, guide};
 
+use app_security::APP_SECURITY_LABELS;
 use appliance::{Action, Engine};
 use endpoint::ENDPOINT_LABELS;
 use serde::Serialize;
@@ -22,9 +29,12 @@ use std::collections::BTreeMap;
 use table::LABELS;
 
 /// Every entry of the table: the console's and gateway report's, then the
-/// endpoint option's.
+/// endpoint option's, then Cloud App Security's.
 fn entries() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    LABELS.iter().chain(ENDPOINT_LABELS.iter())
+    LABELS
+        .iter()
+        .chain(ENDPOINT_LABELS.iter())
+        .chain(APP_SECURITY_LABELS.iter())
 }
 
 /// The two languages of the console and the reports; Japanese is the

@@ -14,7 +14,16 @@
 //! file as the log store when there is one, else memory), ages it with the
 //! same daily retention (180 days), and at each month's end hands back the
 //! endpoint report's mail right after the gateway report's.
+//!
+//! With Cloud App Security ([`Service::with_app_security`], seed 003) it
+//! records what the scan of the office's cloud mail and storage detected
+//! ([`Service::receive_app_security`]) in an [`AppSecurityStore`] (the same
+//! file again, else memory), notes each JST day it watched (so a month
+//! without a detection still has its report), ages it daily (180 days), and
+//! at each month's end hands back the Cloud App Security report's mail after
+//! the gateway's (and the endpoint report's).
 
+use crate::app_security::{AppSecurityEvent, AppSecurityReport, AppSecurityStore};
 use crate::endpoint::{AgentStatus, EndpointEvent, EndpointReport, EndpointStore, Licence};
 use crate::labels::Lang;
 use crate::report::mail::{self, ReportMail};
@@ -44,6 +53,10 @@ pub struct Service {
     store_path: Option<PathBuf>,
     /// The endpoint option, when the office has it.
     endpoint: Option<EndpointOption>,
+    /// Cloud App Security's store, or why it could not be opened (reported
+    /// by the first [`Service::receive_app_security`]); `None` without the
+    /// option.
+    app_security: Option<std::result::Result<AppSecurityStore, String>>,
 }
 
 /// The office's endpoint option: its licence and the agents' store.
@@ -66,6 +79,7 @@ impl Service {
             report_lang: Lang::default(),
             store_path: None,
             endpoint: None,
+            app_security: None,
         }
     }
 
@@ -136,6 +150,54 @@ impl Service {
         ))
     }
 
+    /// The office has Cloud App Security (seed 003): the scan's detections
+    /// are kept beside the log store (in its SQLite file when it has one,
+    /// else in memory) and its report is mailed monthly, from the clock's
+    /// month on. Without it nothing of the option is produced.
+    pub fn with_app_security(mut self) -> Service {
+        let today = jst_day(self.reported_until);
+        let store = match &self.store_path {
+            Some(path) => AppSecurityStore::open(path),
+            None => AppSecurityStore::in_memory(),
+        }
+        .and_then(|mut store| store.watch(today).map(|()| store))
+        .map_err(|e| e.to_string());
+        self.app_security = Some(store);
+        self
+    }
+
+    /// Cloud App Security's store, when the office has the option and it
+    /// opened.
+    pub fn app_security_store(&self) -> Option<&AppSecurityStore> {
+        self.app_security.as_ref().and_then(|s| s.as_ref().ok())
+    }
+
+    /// Stores what the Cloud App Security scan detected since the last
+    /// call. Without the option it does nothing. Call it before
+    /// [`Service::advance`] for the same moment, so a month's last
+    /// detections are in its report.
+    pub fn receive_app_security(&mut self, events: &[AppSecurityEvent]) -> Result<()> {
+        let Some(store) = self.app_security.as_mut() else {
+            return Ok(());
+        };
+        let store = store
+            .as_mut()
+            .map_err(|e| anyhow::anyhow!("the Cloud App Security store: {e}"))?;
+        if !events.is_empty() {
+            store
+                .record(events)
+                .context("recording Cloud App Security detections")?;
+        }
+        Ok(())
+    }
+
+    /// The Cloud App Security report of `month`; `None` without the option
+    /// (or when its store could not be opened).
+    pub fn app_security_report(&self, month: Month) -> Option<AppSecurityReport> {
+        let store = self.app_security_store()?;
+        Some(AppSecurityReport::build(store, &self.office, month))
+    }
+
     /// The gateway has been in service and online since `since` (before
     /// the clock's start): the next [`Service::advance`] records that span
     /// as uptime. Reports are still mailed only from the start's month on.
@@ -191,7 +253,8 @@ impl Service {
     /// (`offline` are its offline periods, an open one ending `None`),
     /// enforces retention once per JST day, and returns the report mail of
     /// every month that ended by now (with the endpoint option, each
-    /// month's gateway report mail followed by its endpoint report mail).
+    /// month's gateway report mail followed by its endpoint report mail, then
+    /// with Cloud App Security its report mail).
     pub fn advance(
         &mut self,
         now: Instant,
@@ -208,6 +271,14 @@ impl Service {
                 store
                     .apply_retention(now)
                     .context("enforcing endpoint retention")?;
+            }
+            if let Some(Ok(store)) = self.app_security.as_mut() {
+                store
+                    .watch(today)
+                    .context("noting the Cloud App Security day")?;
+                store
+                    .apply_retention(now)
+                    .context("enforcing Cloud App Security retention")?;
             }
         }
         Ok(self.monthly_reports(now))
@@ -230,6 +301,13 @@ impl Service {
             mails.push(mail::compose(&report, self.report_lang, due));
             if let Some(report) = self.endpoint_report(self.report_month) {
                 mails.push(crate::endpoint::mail::compose(
+                    &report,
+                    self.report_lang,
+                    due,
+                ));
+            }
+            if let Some(report) = self.app_security_report(self.report_month) {
+                mails.push(crate::app_security::mail::compose(
                     &report,
                     self.report_lang,
                     due,

@@ -79,6 +79,7 @@ pub fn stored_logs(catalog: &Catalog, path: &Path, scenario: Option<&str>) -> Re
         office: office.as_ref().map(office_view),
         name,
         endpoint: StoredLogs::endpoint_tables(path),
+        app_security: StoredLogs::app_security_tables(path),
     })
 }
 

@@ -11,9 +11,13 @@
 //! The endpoint option's report (seed 002) sits beside it: every month the
 //! endpoint store holds rows of, built the same way from that store
 //! ([`crate::endpoint::EndpointReport`]) and downloaded under
-//! `/reports/endpoint/`.
+//! `/reports/endpoint/`. Cloud App Security's report (seed 003) likewise:
+//! every month its store watched (a month without a detection has its
+//! report too), built from that store ([`AppSecurityReport`]) and
+//! downloaded under `/reports/app-security/`.
 
 use super::source::Source;
+use crate::app_security::AppSecurityReport;
 use crate::endpoint::EndpointReport;
 use crate::labels::Lang;
 use crate::report::{self, Month, MonthlyReport, OfficeInfo};
@@ -133,6 +137,58 @@ pub fn render_endpoint(
     Ok(Some(match ext {
         "html" => crate::endpoint::html::render(&report, lang),
         "md" => crate::endpoint::markdown::render(&report, lang),
+        _ => {
+            let mut json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+            json.push('\n');
+            json
+        }
+    }))
+}
+
+/// Every month Cloud App Security's store watched or holds detections
+/// of, newest first; none when the office has no such option.
+pub fn app_security_entries(
+    source: &dyn Source,
+    now: Option<Instant>,
+) -> Result<Vec<Entry>, StoreError> {
+    let Some(store) = source.app_security_store() else {
+        return Ok(Vec::new());
+    };
+    let mut months: BTreeSet<NaiveDate> = store
+        .days()?
+        .into_iter()
+        .map(|d| Month::of(d).first_day())
+        .collect();
+    if let Some((first, last)) = store.watched()? {
+        let mut month = Month::of(first);
+        while month.first_day() <= last {
+            months.insert(month.first_day());
+            month = month.next();
+        }
+    }
+    Ok(listed(source, months, now))
+}
+
+/// The Cloud App Security report of `month` rendered as `ext` in `lang`,
+/// or `None` without the option or for a month it never watched.
+pub fn render_app_security(
+    source: &dyn Source,
+    month: Month,
+    ext: &str,
+    lang: Lang,
+    now: Option<Instant>,
+) -> Result<Option<String>, String> {
+    let known = app_security_entries(source, now).map_err(|e| e.to_string())?;
+    let Some(store) = source.app_security_store() else {
+        return Ok(None);
+    };
+    if !known.iter().any(|e| e.month == month.to_string()) {
+        return Ok(None);
+    }
+    let report = AppSecurityReport::build(store, &office_info(source), month);
+    Ok(Some(match ext {
+        "html" => crate::app_security::html::render(&report, lang),
+        "md" => crate::app_security::markdown::render(&report, lang),
         _ => {
             let mut json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
             json.push('\n');

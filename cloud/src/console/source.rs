@@ -6,6 +6,7 @@
 //! same lock for each slice of virtual time, so a page always sees one
 //! consistent moment.
 
+use crate::app_security::AppSecurityStore;
 use crate::endpoint::EndpointStore;
 use crate::store::{LogStore, SqliteStore};
 use appliance::{Config, Instant};
@@ -201,6 +202,11 @@ pub trait Source: Send {
     fn endpoint_store(&self) -> Option<&EndpointStore> {
         None
     }
+    /// Cloud App Security's store (seed 003), when the office has the
+    /// option: the report archive lists its reports beside the others.
+    fn app_security_store(&self) -> Option<&AppSecurityStore> {
+        None
+    }
 }
 
 /// Reads a security profile's YAML into the gateway's validated policy, or
@@ -215,6 +221,9 @@ pub struct StoredLogs {
     /// The endpoint tables of the same file, when it holds the option's
     /// licence ([`StoredLogs::endpoint_tables`]).
     pub endpoint: Option<EndpointStore>,
+    /// Cloud App Security's tables of the same file, when the office had
+    /// the option ([`StoredLogs::app_security_tables`]).
+    pub app_security: Option<AppSecurityStore>,
 }
 
 impl StoredLogs {
@@ -223,6 +232,13 @@ impl StoredLogs {
     /// `None` otherwise, or when they cannot be read.
     pub fn endpoint_tables(path: &std::path::Path) -> Option<EndpointStore> {
         EndpointStore::open_read_only(path).ok().flatten()
+    }
+
+    /// Cloud App Security's tables of the log store file at `path`,
+    /// read-only, if the office had the option; `None` otherwise, or when
+    /// they cannot be read.
+    pub fn app_security_tables(path: &std::path::Path) -> Option<AppSecurityStore> {
+        AppSecurityStore::open_read_only(path).ok().flatten()
     }
 }
 
@@ -238,6 +254,9 @@ impl Source for StoredLogs {
     }
     fn endpoint_store(&self) -> Option<&EndpointStore> {
         self.endpoint.as_ref()
+    }
+    fn app_security_store(&self) -> Option<&AppSecurityStore> {
+        self.app_security.as_ref()
     }
 }
 

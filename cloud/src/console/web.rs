@@ -58,6 +58,7 @@ pub const PROTECTED_ROUTES: &[(&str, &str)] = &[
     ("GET", "/reports"),
     ("GET", "/reports/2017-09.html"),
     ("GET", "/reports/endpoint/2017-09.html"),
+    ("GET", "/reports/app-security/2017-09.html"),
     ("GET", "/endpoints"),
     ("GET", "/endpoints/PC-XP"),
     ("GET", "/demo"),
@@ -128,6 +129,10 @@ impl Console {
             .route(
                 "/reports/endpoint/{file}",
                 get(endpoints::endpoint_report_file),
+            )
+            .route(
+                "/reports/app-security/{file}",
+                get(reports::app_security_report_file),
             )
             .route("/endpoints", get(endpoints::endpoints_page))
             .route("/endpoints/{name}", get(endpoints::cross_view))

@@ -96,6 +96,7 @@ fn source(licence: Option<Licence>) -> StoredLogs {
         }),
         name: "CloudEdge50-printshop".into(),
         endpoint: licence.map(|_| endpoint),
+        app_security: None,
     }
 }
 
