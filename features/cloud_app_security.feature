@@ -70,3 +70,20 @@ Feature: Cloud App Security: the office's cloud mail and storage (クラウド�
     Then Cloud App Security reports "data loss" in "OneDrive" for "tanaka@tax-office.example" on "/年末調整/mynumber-list.csv", "quarantined"
     And in "OneDrive", "/年末調整/mynumber-list.csv" is "quarantined"
     And Cloud App Security reports 8 detections in all
+
+  # Seed 003, レポートの内容: 「レポートは、以下の表に記載する6項目から構成されて
+  # います。」 概要 lists every connected service, ten rows even at 0 (the
+  # seed's table shows all ten at 0); each section its top users by mail
+  # address with 検出数 and %.
+  Scenario: the Cloud App Security report of the month
+    Given the scenario "cloud-app-security-month"
+    When the twin runs to the end of the scenario
+    Then Cloud App Security reports 8 detections in all
+    And the Cloud App Security report for "2024-10" counts 1 advanced threat and 1 data loss detection in "Exchange"
+    And the Cloud App Security report for "2024-10" counts 2 advanced threat and 0 data loss detections in "Gmail"
+    And the Cloud App Security report for "2024-10" counts 2 advanced threat and 0 data loss detections in "Box"
+    And the Cloud App Security report for "2024-10" counts 0 advanced threat and 1 data loss detection in "OneDrive"
+    And the Cloud App Security report for "2024-10" counts 1 advanced threat and 0 data loss detections in "Teams"
+    And the Cloud App Security report for "2024-10" counts 0 advanced threat and 0 data loss detections in "Dropbox"
+    And the Cloud App Security report for "2024-10" lists "tanaka@tax-office.example" first under "data loss" with 2 detections
+    And the Cloud App Security report for "2024-10" matches the golden file "cloud-app-security-report-2024-10"

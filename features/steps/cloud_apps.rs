@@ -240,3 +240,103 @@ fn replaced(world: &mut TwinWorld, app: String, file: String, name: String) -> R
     );
     Ok(())
 }
+
+fn report_of(
+    world: &mut TwinWorld,
+    which: &str,
+) -> Result<(String, cloud::app_security::AppSecurityReport)> {
+    let month = super::report::month(which)?;
+    let session = world.session()?;
+    let id = session.scenario.id.clone();
+    let report = session
+        .cloud
+        .app_security_report(month)
+        .with_context(|| format!("scenario {id} has no Cloud App Security"))?;
+    Ok((id, report))
+}
+
+/// Seed 003's overview: 「各連携サービスにおける、脅威の検出数（ATP）・情報漏え
+/// いの検知数（DLP）を一覧で表示します。」 One application's row.
+#[then(
+    expr = "the Cloud App Security report for {string} counts {int} advanced threat and {int} data loss detection(s) in {string}"
+)]
+fn overview_row(
+    world: &mut TwinWorld,
+    which: String,
+    atp: u64,
+    dlp: u64,
+    app: String,
+) -> Result<()> {
+    let app = application_word(&app)?;
+    let (_, report) = report_of(world, &which)?;
+    let rows = &report.overview.applications;
+    ensure!(
+        rows.len() == Application::ALL.len(),
+        "the overview lists {} applications, not all ten",
+        rows.len()
+    );
+    let row = rows
+        .iter()
+        .find(|r| r.application == app)
+        .with_context(|| format!("no row for {app:?}"))?;
+    ensure!(
+        (row.advanced_threat, row.data_loss) == (atp, dlp),
+        "{app:?}: ATP {} and DLP {}, not {atp} and {dlp}",
+        row.advanced_threat,
+        row.data_loss
+    );
+    Ok(())
+}
+
+/// A section's top users: 「ユーザ : 脅威が検出されたメールアドレス」.
+#[then(
+    expr = "the Cloud App Security report for {string} lists {string} first under {string} with {int} detection(s)"
+)]
+fn section_led_by(
+    world: &mut TwinWorld,
+    which: String,
+    user: String,
+    function: String,
+    count: u64,
+) -> Result<()> {
+    let detection = detection_word(&function)?;
+    let (_, report) = report_of(world, &which)?;
+    let section = report
+        .section(detection)
+        .with_context(|| format!("no {function} section"))?;
+    let Some(first) = section.top_users.first() else {
+        bail!("the {function} section lists no user");
+    };
+    ensure!(
+        (first.user.as_str(), first.count) == (user.as_str(), count),
+        "the {function} section is led by {} with {}",
+        first.user,
+        first.count
+    );
+    Ok(())
+}
+
+/// The report in Markdown, ja and en (`golden/NAME.md.snap`,
+/// `golden/NAME-en.md.snap`), and its JSON model (`golden/NAME.json.snap`).
+#[then(expr = "the Cloud App Security report for {string} matches the golden file {string}")]
+fn report_golden(world: &mut TwinWorld, which: String, golden: String) -> Result<()> {
+    use super::report::snapshot;
+    use cloud::Lang;
+    use cloud::app_security::markdown;
+    let (id, report) = report_of(world, &which)?;
+    for (lang, suffix, name) in [(Lang::Ja, "", "ja"), (Lang::En, "-en", "en")] {
+        snapshot(
+            &format!("{golden}{suffix}.md"),
+            format!("Cloud App Security report {which} of scenario {id}, Markdown ({name})"),
+            &markdown::render(&report, lang),
+        );
+    }
+    let mut json = serde_json::to_string_pretty(&report)?;
+    json.push('\n');
+    snapshot(
+        &format!("{golden}.json"),
+        format!("Cloud App Security report {which} of scenario {id}, JSON model"),
+        &json,
+    );
+    Ok(())
+}
