@@ -146,7 +146,9 @@ fn my_number_check(first11: &[u8; 11]) -> u8 {
 /// A list of 20 fictitious staff with valid My Numbers (CSV, UTF-8), as a
 /// tax office keeps for year-end adjustment: test data, no real person.
 fn my_number_list() -> Vec<u8> {
-    let mut out = String::from("# officetwin test data: fictitious people, numbers made to pass the check digit\n");
+    let mut out = String::from(
+        "# officetwin test data: fictitious people, numbers made to pass the check digit\n",
+    );
     out.push_str("氏名,個人番号,扶養\n");
     let family = ["山田", "佐藤", "鈴木", "高橋", "田中"];
     let given = ["一郎", "花子", "次郎", "美咲"];
@@ -451,7 +453,11 @@ fn main() -> Res<()> {
     write(
         root,
         "files/shiryou-30-layers.zip",
-        &nested_zip("shiryou.txt", "officetwin test document: 資料\n".as_bytes(), 30)?,
+        &nested_zip(
+            "shiryou.txt",
+            "officetwin test document: 資料\n".as_bytes(),
+            30,
+        )?,
     )?;
     write(root, "files/mynumber-list.csv", &my_number_list())?;
 

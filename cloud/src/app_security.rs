@@ -20,6 +20,7 @@ pub mod html;
 pub mod mail;
 pub mod markdown;
 pub mod report;
+pub mod scan;
 pub mod store;
 #[cfg(test)]
 mod tests;
@@ -27,8 +28,6 @@ pub mod words;
 
 pub use report::AppSecurityReport;
 pub use store::AppSecurityStore;
-
-pub mod scan;
 
 use appliance::Instant;
 use serde::{Deserialize, Serialize};

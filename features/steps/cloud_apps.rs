@@ -90,7 +90,15 @@ fn describe(events: &[AppSecurityEvent]) -> String {
         .map(|e| {
             format!(
                 "\n  {} {:?} {} {:?} {:?} {:?} risk {:?}: {:?} ({})",
-                e.at, e.application, e.user, e.detection, e.name, e.threat, e.risk, e.action, e.reason
+                e.at,
+                e.application,
+                e.user,
+                e.detection,
+                e.name,
+                e.threat,
+                e.risk,
+                e.action,
+                e.reason
             )
         })
         .collect()
@@ -114,7 +122,11 @@ fn item<'a>(services: &'a CloudServices, app: Application, name: &str) -> Result
     match found.as_slice() {
         [one] => Ok(one),
         [] => {
-            let names: Vec<&str> = services.items(app).iter().map(|s| s.item.name.as_str()).collect();
+            let names: Vec<&str> = services
+                .items(app)
+                .iter()
+                .map(|s| s.item.name.as_str())
+                .collect();
             bail!("no item {name:?} in {app:?}; it holds {names:?}")
         }
         more => bail!("{} items named {name:?} in {app:?}", more.len()),
@@ -152,7 +164,9 @@ fn reports(
     let events = logged(world)?;
     let matching: Vec<&AppSecurityEvent> = events
         .iter()
-        .filter(|e| e.detection == detection && e.application == app && e.user == user && e.name == name)
+        .filter(|e| {
+            e.detection == detection && e.application == app && e.user == user && e.name == name
+        })
         .collect();
     ensure!(
         matching.len() == 1,
@@ -177,7 +191,10 @@ fn rates(world: &mut TwinWorld, file: String, app: String, risk: String) -> Resu
         e.detection == Detection::VirtualAnalyzer && e.application == app && e.threat == file
     });
     let Some(event) = found else {
-        bail!("no analysis of {file:?} in {app:?}; logged: {}", describe(&events));
+        bail!(
+            "no analysis of {file:?} in {app:?}; logged: {}",
+            describe(&events)
+        );
     };
     ensure!(
         event.risk == Some(risk),
@@ -205,7 +222,11 @@ fn in_all_of(world: &mut TwinWorld, count: usize, function: String) -> Result<()
     let detection = detection_word(&function)?;
     let events = logged(world)?;
     let n = events.iter().filter(|e| e.detection == detection).count();
-    ensure!(n == count, "{n} {function} detections, not {count}: {}", describe(&events));
+    ensure!(
+        n == count,
+        "{n} {function} detections, not {count}: {}",
+        describe(&events)
+    );
     Ok(())
 }
 
@@ -225,7 +246,11 @@ fn stands(world: &mut TwinWorld, app: String, name: String, place: String) -> Re
 fn shared(world: &mut TwinWorld, app: String, name: String) -> Result<()> {
     let app = application_word(&app)?;
     let stored = item(services(world)?, app, &name)?;
-    ensure!(is_public(stored), "{name:?} is shared as {:?}", stored.item.sharing);
+    ensure!(
+        is_public(stored),
+        "{name:?} is shared as {:?}",
+        stored.item.sharing
+    );
     Ok(())
 }
 

@@ -103,10 +103,10 @@ impl CloudServices {
                     files: files(std::slice::from_ref(file)),
                     sharing: Some(*sharing),
                 };
-                let existing = self
-                    .items
-                    .get_mut(&app)
-                    .and_then(|v| v.iter_mut().find(|s| s.item.name == *path && s.place == Place::InPlace));
+                let existing = self.items.get_mut(&app).and_then(|v| {
+                    v.iter_mut()
+                        .find(|s| s.item.name == *path && s.place == Place::InPlace)
+                });
                 match existing {
                     Some(stored) => {
                         stored.item = item;
@@ -162,7 +162,12 @@ impl CloudServices {
     fn record(&mut self, at: Instant, app: Application, kind: ChangeKind, item: String) {
         let feed = self.feeds.entry(app).or_default();
         let seq = feed.len() as u64 + 1;
-        feed.push(Change { seq, at, kind, item });
+        feed.push(Change {
+            seq,
+            at,
+            kind,
+            item,
+        });
     }
 
     /// Everything service `app` holds, in the order it arrived.

@@ -105,7 +105,13 @@ impl ScenarioCheck<'_, '_> {
                     .into());
             }
             previous = Some(when);
-            self.time_in(&format!("{path}.at"), when, window.start, window.end, "the scenario")?;
+            self.time_in(
+                &format!("{path}.at"),
+                when,
+                window.start,
+                window.end,
+                "the scenario",
+            )?;
             let (app, action) = self.cloud_action(&path, entry, &uploaded)?;
             if !policy.applications.contains(&app) {
                 return Err(doc
@@ -250,7 +256,10 @@ impl ScenarioCheck<'_, '_> {
                 RawPattern::Named(n) if n == "credit_card" => Pattern::CreditCard,
                 RawPattern::Named(n) => {
                     return Err(doc
-                        .error_at(&format!("{}[{j}]", at("patterns")), format!("no pattern `{n}`"))
+                        .error_at(
+                            &format!("{}[{j}]", at("patterns")),
+                            format!("no pattern `{n}`"),
+                        )
                         .label("unknown pattern")
                         .help("`my_number`, `credit_card`, or `{ keyword: TEXT }`")
                         .into());
@@ -270,7 +279,11 @@ impl ScenarioCheck<'_, '_> {
         }
         let mut applications = Vec::new();
         for (j, name) in raw.applications.iter().enumerate() {
-            applications.push(application(doc, &format!("{}[{j}]", at("applications")), name)?);
+            applications.push(application(
+                doc,
+                &format!("{}[{j}]", at("applications")),
+                name,
+            )?);
         }
         Ok(DataLossPolicy {
             name: raw.name,
@@ -319,20 +332,21 @@ impl ScenarioCheck<'_, '_> {
                 .label("what happens?")
                 .into());
         }
-        let kind_of = |key: &str, name: &str, want: ServiceKind| -> Result<Application, LoadError> {
-            let app = application(doc, &format!("{path}.{key}.app"), name)?;
-            if service_kind(app) != want {
-                return Err(doc
-                    .error_at(
-                        &format!("{path}.{key}.app"),
-                        format!("`{name}` is no {want:?} service: it cannot `{key}`"),
-                    )
-                    .label("wrong kind of service")
-                    .help("mail: exchange, gmail; chat: teams; the others are storage")
-                    .into());
-            }
-            Ok(app)
-        };
+        let kind_of =
+            |key: &str, name: &str, want: ServiceKind| -> Result<Application, LoadError> {
+                let app = application(doc, &format!("{path}.{key}.app"), name)?;
+                if service_kind(app) != want {
+                    return Err(doc
+                        .error_at(
+                            &format!("{path}.{key}.app"),
+                            format!("`{name}` is no {want:?} service: it cannot `{key}`"),
+                        )
+                        .label("wrong kind of service")
+                        .help("mail: exchange, gmail; chat: teams; the others are storage")
+                        .into());
+                }
+                Ok(app)
+            };
         if let Some(r) = entry.receive {
             let key = format!("{path}.receive");
             let app = kind_of("receive", &r.app, ServiceKind::Mail)?;
@@ -400,7 +414,10 @@ impl ScenarioCheck<'_, '_> {
             address(doc, &format!("{key}.user"), &s.user)?;
             if !uploaded.iter().any(|(a, p)| *a == app && *p == s.path) {
                 return Err(doc
-                    .error_at(&format!("{key}.path"), format!("no file `{}` uploaded before", s.path))
+                    .error_at(
+                        &format!("{key}.path"),
+                        format!("no file `{}` uploaded before", s.path),
+                    )
                     .label("nothing to share")
                     .help("an `upload` to the same app and path must come first")
                     .into());

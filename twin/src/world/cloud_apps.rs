@@ -28,7 +28,8 @@ impl World {
             return;
         };
         for (i, entry) in plan.timeline.iter().enumerate() {
-            self.agenda.schedule(entry.at.max(self.now), Due::CloudApps(i));
+            self.agenda
+                .schedule(entry.at.max(self.now), Due::CloudApps(i));
         }
         self.cloud_apps = Some(CloudAppsTwin {
             services: CloudServices::default(),

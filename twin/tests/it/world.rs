@@ -179,6 +179,7 @@ fn small_scenario() -> Scenario {
         scripted: Vec::new(),
         mail: Default::default(),
         endpoint: Default::default(),
+        cloud_apps: None,
     }
 }
 

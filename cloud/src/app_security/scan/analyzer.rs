@@ -80,7 +80,11 @@ pub fn analyze(name: &str, bytes: &[u8]) -> Analysis {
     let mut found = Findings::default();
     walk(name, bytes, 0, &mut found);
     let submitted = found.active || !found.unopened.is_empty();
-    let worst = found.traits.iter().map(|(r, _)| *r).max_by_key(|r| severity(*r));
+    let worst = found
+        .traits
+        .iter()
+        .map(|(r, _)| *r)
+        .max_by_key(|r| severity(*r));
     let risk = match worst {
         Some(r) => r,
         None if !found.unopened.is_empty() => RiskLevel::Unknown,
@@ -99,9 +103,9 @@ fn walk(path: &str, bytes: &[u8], layers: usize, found: &mut Findings) {
     let kind = file_type::detect(path, bytes);
     if kind == FileType::Archive {
         if !is_zip(bytes) {
-            found
-                .unopened
-                .push(format!("{path}: an archive format the analyzer does not open"));
+            found.unopened.push(format!(
+                "{path}: an archive format the analyzer does not open"
+            ));
             return;
         }
         if layers >= MAX_LAYERS {
@@ -119,10 +123,9 @@ fn walk(path: &str, bytes: &[u8], layers: usize, found: &mut Findings) {
     match kind {
         FileType::Executable => {
             if !authenticode_signed(bytes) {
-                found.traits.push((
-                    RiskLevel::Medium,
-                    format!("{path}: unsigned executable"),
-                ));
+                found
+                    .traits
+                    .push((RiskLevel::Medium, format!("{path}: unsigned executable")));
             }
         }
         FileType::OfficeMacro => {
@@ -132,16 +135,19 @@ fn walk(path: &str, bytes: &[u8], layers: usize, found: &mut Findings) {
         FileType::Script => {
             let mut features = Features::default();
             features.add_source(&String::from_utf8_lossy(bytes));
-            found.traits.push(calls_out_trait(path, "script", &features));
+            found
+                .traits
+                .push(calls_out_trait(path, "script", &features));
         }
         FileType::Shortcut => {
             let mut features = Features::default();
             office::lnk_features(bytes, &mut features);
-            let risk = if features.lnk_script_host.is_some() || !features.suspicious_calls.is_empty() {
-                RiskLevel::High
-            } else {
-                RiskLevel::Medium
-            };
+            let risk =
+                if features.lnk_script_host.is_some() || !features.suspicious_calls.is_empty() {
+                    RiskLevel::High
+                } else {
+                    RiskLevel::Medium
+                };
             found
                 .traits
                 .push((risk, format!("{path}: shortcut{}", describe(&features))));
@@ -158,7 +164,10 @@ fn walk(path: &str, bytes: &[u8], layers: usize, found: &mut Findings) {
                 };
                 found.traits.push((
                     risk,
-                    format!("{inner}: file embedded in a notebook{}", if script { " (a script)" } else { "" }),
+                    format!(
+                        "{inner}: file embedded in a notebook{}",
+                        if script { " (a script)" } else { "" }
+                    ),
                 ));
             }
         }
@@ -170,13 +179,17 @@ fn walk_zip(path: &str, bytes: &[u8], layers: usize, found: &mut Findings) {
     let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
         Ok(a) => a,
         Err(e) => {
-            found.unopened.push(format!("{path}: unreadable archive ({e})"));
+            found
+                .unopened
+                .push(format!("{path}: unreadable archive ({e})"));
             return;
         }
     };
     for index in 0..archive.len().min(MAX_ENTRIES) {
         let Ok(entry) = archive.by_index_raw(index) else {
-            found.unopened.push(format!("{path}: entry {index} unreadable"));
+            found
+                .unopened
+                .push(format!("{path}: entry {index} unreadable"));
             continue;
         };
         let entry_name = entry
@@ -200,7 +213,9 @@ fn walk_zip(path: &str, bytes: &[u8], layers: usize, found: &mut Findings) {
         };
         let mut data = Vec::new();
         if entry.take(MAX_ENTRY).read_to_end(&mut data).is_err() {
-            found.unopened.push(format!("{inner}: could not be inflated"));
+            found
+                .unopened
+                .push(format!("{inner}: could not be inflated"));
             continue;
         }
         walk(&inner, &data, layers, found);
@@ -221,7 +236,10 @@ fn macro_trait(path: &str, features: &Features) -> (RiskLevel, String) {
         (Some(_), true) => RiskLevel::Medium,
         (None, _) => RiskLevel::Low,
     };
-    (risk, format!("{path}: document macro{}", describe(features)))
+    (
+        risk,
+        format!("{path}: document macro{}", describe(features)),
+    )
 }
 
 /// A script's trait: it calls out (高) or not (中).

@@ -76,10 +76,7 @@ pub enum Remedy {
     Delete,
     /// Replace the named file (an attachment, or the stored file) by a
     /// notice: a text, or a file of the given name and bytes.
-    Replace {
-        file: String,
-        with: Attachment,
-    },
+    Replace { file: String, with: Attachment },
 }
 
 /// A service the product is connected to, as its API answers.

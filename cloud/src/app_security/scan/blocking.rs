@@ -26,7 +26,7 @@ pub fn matched_rule(rules: &FileBlocking, name: &str, bytes: &[u8], text: &str) 
         return Some(format!("true file type {}", kind.code()));
     }
     if let Some(ext) = file_type::extension(name)
-        && rules.extensions.iter().any(|e| *e == ext)
+        && rules.extensions.contains(&ext)
     {
         return Some(format!("extension .{ext}"));
     }
@@ -50,8 +50,8 @@ pub fn suspicious_url(text: &str) -> Option<String> {
             return false;
         };
         let path = path.split(['?', '#']).next().unwrap_or("");
-        let runnable = file_type::extension(path)
-            .is_some_and(|ext| RUNNABLE.contains(&ext.as_str()));
+        let runnable =
+            file_type::extension(path).is_some_and(|ext| RUNNABLE.contains(&ext.as_str()));
         host.parse::<Ipv4Addr>().is_ok() || runnable
     })
 }
@@ -94,6 +94,9 @@ mod tests {
             matched_rule(&r, "memo.txt", b"x", "get https://cdn.example/tool.EXE?x=1").as_deref(),
             Some("content links to https://cdn.example/tool.EXE?x=1")
         );
-        assert_eq!(matched_rule(&r, "memo.txt", b"x", "https://www.example.jp/about"), None);
+        assert_eq!(
+            matched_rule(&r, "memo.txt", b"x", "https://www.example.jp/about"),
+            None
+        );
     }
 }

@@ -200,7 +200,10 @@ mod tests {
         assert_eq!(
             detect(
                 "plain.docx",
-                &zip_of(&[("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w/>")])
+                &zip_of(&[
+                    ("[Content_Types].xml", b"<Types/>"),
+                    ("word/document.xml", b"<w/>")
+                ])
             ),
             FileType::Other
         );

@@ -152,7 +152,11 @@ impl Scanner {
     fn file_threat(&self, file: &Attachment, text: &str) -> Option<Finding> {
         let threat = &self.policy.threat;
         let report = self.engines.scan(&file.name, &file.bytes);
-        if let FileVerdict::Malware { threat: name, reasons } = &report.verdict {
+        if let FileVerdict::Malware {
+            threat: name,
+            reasons,
+        } = &report.verdict
+        {
             return Some(Finding {
                 detection: Detection::VirusMalware,
                 threat: name.clone(),
@@ -358,9 +362,7 @@ fn apply_remedy(
         }
         replace
     };
-    remedies
-        .iter()
-        .find_map(|r| api.remedy(app, id, r).err())
+    remedies.iter().find_map(|r| api.remedy(app, id, r).err())
 }
 
 /// The notice that replaces a detected file.

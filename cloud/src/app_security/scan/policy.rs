@@ -136,7 +136,11 @@ impl Default for ScanPolicy {
 /// Whether `name` matches a pattern with `*` and `?` (case-insensitive,
 /// on the file's base name).
 pub fn name_matches(pattern: &str, name: &str) -> bool {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_lowercase();
+    let base = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(name)
+        .to_lowercase();
     let pattern = pattern.to_lowercase();
     let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), base.chars().collect());
     // Iterative wildcard match: the last `*` is the only backtrack point.

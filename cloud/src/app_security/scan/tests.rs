@@ -154,7 +154,10 @@ fn an_emotet_mail_in_exchange_is_quarantined_by_the_virus_engines() {
         USER,
         "Re: 12月分のお見積りについて",
         "請求書を添付いたします。",
-        vec![attachment("請求書.doc", scenario_file("seikyusho-2019-12.doc"))],
+        vec![attachment(
+            "請求書.doc",
+            scenario_file("seikyusho-2019-12.doc"),
+        )],
     );
     s.put(Application::Exchange, "m1", item, ChangeKind::Created);
     let events = poll(ScanPolicy::default(), &mut s);
@@ -162,9 +165,17 @@ fn an_emotet_mail_in_exchange_is_quarantined_by_the_virus_engines() {
     let e = &events[0];
     assert_eq!(
         (e.detection, e.action, e.application, e.user.as_str()),
-        (Detection::VirusMalware, Action::Quarantined, Application::Exchange, USER)
+        (
+            Detection::VirusMalware,
+            Action::Quarantined,
+            Application::Exchange,
+            USER
+        )
     );
-    assert_eq!(s.remedies, vec![(Application::Exchange, "m1".into(), Remedy::Quarantine)]);
+    assert_eq!(
+        s.remedies,
+        vec![(Application::Exchange, "m1".into(), Remedy::Quarantine)]
+    );
 }
 
 #[test]
@@ -172,7 +183,12 @@ fn a_macro_document_in_box_is_blocked_by_its_true_type() {
     let mut s = Service::default();
     // A macro that does not run on open: the engines pass it, the type rule does not.
     let doc = scenario_file("shukei-macro.xlsm");
-    s.put(Application::Box, "f1", file(USER, "/経理/集計.xlsm", doc, Sharing::Private), ChangeKind::Created);
+    s.put(
+        Application::Box,
+        "f1",
+        file(USER, "/経理/集計.xlsm", doc, Sharing::Private),
+        ChangeKind::Created,
+    );
     let mut policy = ScanPolicy::default();
     policy.threat.file_blocking = Some(FileBlocking {
         types: vec![FileType::OfficeMacro],
@@ -188,12 +204,26 @@ fn a_macro_document_in_box_is_blocked_by_its_true_type() {
     // Without the rule the same file goes to the analyzer: a macro that
     // only runs when asked is 低, logged only.
     let mut s2 = Service::default();
-    s2.put(Application::Box, "f1", file(USER, "/経理/集計.xlsm", scenario_file("shukei-macro.xlsm"), Sharing::Private), ChangeKind::Created);
+    s2.put(
+        Application::Box,
+        "f1",
+        file(
+            USER,
+            "/経理/集計.xlsm",
+            scenario_file("shukei-macro.xlsm"),
+            Sharing::Private,
+        ),
+        ChangeKind::Created,
+    );
     let events = poll(ScanPolicy::default(), &mut s2);
     assert_eq!(events.len(), 1, "{events:#?}");
     assert_eq!(
         (events[0].detection, events[0].risk, events[0].action),
-        (Detection::VirtualAnalyzer, Some(RiskLevel::Low), Action::LoggedOnly)
+        (
+            Detection::VirtualAnalyzer,
+            Some(RiskLevel::Low),
+            Action::LoggedOnly
+        )
     );
     assert!(s2.remedies.is_empty());
 }
@@ -215,9 +245,17 @@ fn thirty_nested_zips_are_rated_unknown_and_kept_by_default() {
     assert_eq!(events.len(), 1, "{events:#?}");
     assert_eq!(
         (events[0].detection, events[0].risk, events[0].action),
-        (Detection::VirtualAnalyzer, Some(RiskLevel::Unknown), Action::LoggedOnly)
+        (
+            Detection::VirtualAnalyzer,
+            Some(RiskLevel::Unknown),
+            Action::LoggedOnly
+        )
     );
-    assert!(events[0].reason.contains("more than 20 compression layers"), "{}", events[0].reason);
+    assert!(
+        events[0].reason.contains("more than 20 compression layers"),
+        "{}",
+        events[0].reason
+    );
 }
 
 #[test]
@@ -240,7 +278,10 @@ fn a_phishing_link_in_a_teams_message_or_a_gmail_body_is_web_reputation() {
     assert_eq!(events.len(), 2, "{events:#?}");
     for e in &events {
         assert_eq!(e.detection, Detection::WebReputation);
-        assert_eq!(e.threat, "https://login.hikari-bank-secure.example/verify?id=7");
+        assert_eq!(
+            e.threat,
+            "https://login.hikari-bank-secure.example/verify?id=7"
+        );
         assert_eq!(e.action, Action::Quarantined);
     }
 }
@@ -252,10 +293,21 @@ fn my_numbers_in_a_sent_mail_are_only_logged_and_on_a_public_share_quarantined()
     s.put(
         Application::Exchange,
         "sent1",
-        mail(ObjectKind::OutgoingMail, USER, "源泉徴収票の件", "添付をご確認ください", vec![attachment("list.csv", list.clone())]),
+        mail(
+            ObjectKind::OutgoingMail,
+            USER,
+            "源泉徴収票の件",
+            "添付をご確認ください",
+            vec![attachment("list.csv", list.clone())],
+        ),
         ChangeKind::Created,
     );
-    s.put(Application::OneDrive, "od1", file(USER, "/共有/list.csv", list.clone(), Sharing::Private), ChangeKind::Created);
+    s.put(
+        Application::OneDrive,
+        "od1",
+        file(USER, "/共有/list.csv", list.clone(), Sharing::Private),
+        ChangeKind::Created,
+    );
     let mut policy = ScanPolicy::default();
     let mut on_mail = dlp("マイナンバー (メール)", false);
     on_mail.applications = vec![Application::Exchange];
@@ -266,34 +318,63 @@ fn my_numbers_in_a_sent_mail_are_only_logged_and_on_a_public_share_quarantined()
     let events = scanner.poll(Instant::from_micros(1), &mut s);
     // The sent mail: logged only; the private file: no policy of shares.
     assert_eq!(events.len(), 1, "{events:#?}");
-    assert_eq!((events[0].object, events[0].action), (ObjectKind::OutgoingMail, Action::LoggedOnly));
+    assert_eq!(
+        (events[0].object, events[0].action),
+        (ObjectKind::OutgoingMail, Action::LoggedOnly)
+    );
     assert!(events[0].reason.contains("cannot be blocked"));
     assert!(s.remedies.is_empty(), "a sent mail is never taken back");
     // Shared publicly: only the policy about shares looks again.
-    s.items.insert((Application::OneDrive, "od1".into()), file(USER, "/共有/list.csv", list, Sharing::Public));
+    s.items.insert(
+        (Application::OneDrive, "od1".into()),
+        file(USER, "/共有/list.csv", list, Sharing::Public),
+    );
     let seq = s.feed.len() as u64 + 1;
-    s.feed.push((Application::OneDrive, Change { seq, at: Instant::from_micros(2), kind: ChangeKind::SharingChanged, item: "od1".into() }));
+    s.feed.push((
+        Application::OneDrive,
+        Change {
+            seq,
+            at: Instant::from_micros(2),
+            kind: ChangeKind::SharingChanged,
+            item: "od1".into(),
+        },
+    ));
     let events = scanner.poll(Instant::from_micros(2), &mut s);
     assert_eq!(events.len(), 1, "{events:#?}");
     assert_eq!(events[0].policy, "公開されたマイナンバー");
     assert_eq!(events[0].action, Action::Quarantined);
     assert!(events[0].reason.contains("shared with anyone"));
-    assert_eq!(s.remedies, vec![(Application::OneDrive, "od1".into(), Remedy::Quarantine)]);
+    assert_eq!(
+        s.remedies,
+        vec![(Application::OneDrive, "od1".into(), Remedy::Quarantine)]
+    );
 }
 
 #[test]
 fn a_refused_remedy_is_logged_as_leaving_the_threat() {
-    let mut s = Service { refuse: true, ..Service::default() };
+    let mut s = Service {
+        refuse: true,
+        ..Service::default()
+    };
     s.put(
         Application::Dropbox,
         "d1",
-        file(USER, "/eicar.com", scenario_file("eicar.com"), Sharing::Private),
+        file(
+            USER,
+            "/eicar.com",
+            scenario_file("eicar.com"),
+            Sharing::Private,
+        ),
         ChangeKind::Created,
     );
     let events = poll(ScanPolicy::default(), &mut s);
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].action, Action::LoggedOnly);
-    assert!(events[0].reason.contains("403 Forbidden"), "{}", events[0].reason);
+    assert!(
+        events[0].reason.contains("403 Forbidden"),
+        "{}",
+        events[0].reason
+    );
 }
 
 #[test]
@@ -307,7 +388,10 @@ fn replacing_swaps_only_the_detected_file_and_feeds_are_read_once() {
             USER,
             "files",
             "",
-            vec![attachment("ok.txt", b"hello".to_vec()), attachment("eicar.com", scenario_file("eicar.com"))],
+            vec![
+                attachment("ok.txt", b"hello".to_vec()),
+                attachment("eicar.com", scenario_file("eicar.com")),
+            ],
         ),
         ChangeKind::Created,
     );
@@ -323,14 +407,29 @@ fn replacing_swaps_only_the_detected_file_and_feeds_are_read_once() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(scanner.poll(Instant::from_micros(2), &mut s).is_empty(), "the feed is read once");
+    assert!(
+        scanner.poll(Instant::from_micros(2), &mut s).is_empty(),
+        "the feed is read once"
+    );
 }
 
 #[test]
 fn services_not_connected_are_not_read() {
     let mut s = Service::default();
-    s.put(Application::Box, "f1", file(USER, "/eicar.com", scenario_file("eicar.com"), Sharing::Private), ChangeKind::Created);
-    let mut policy = ScanPolicy::default();
-    policy.applications = vec![Application::Exchange];
+    s.put(
+        Application::Box,
+        "f1",
+        file(
+            USER,
+            "/eicar.com",
+            scenario_file("eicar.com"),
+            Sharing::Private,
+        ),
+        ChangeKind::Created,
+    );
+    let policy = ScanPolicy {
+        applications: vec![Application::Exchange],
+        ..ScanPolicy::default()
+    };
     assert!(poll(policy, &mut s).is_empty());
 }

@@ -61,7 +61,10 @@ fn collect_zip(bytes: &[u8], depth: usize, out: &mut String) {
         if entry.is_dir() || entry.encrypted() {
             continue;
         }
-        let name = entry.name().map(|n| n.to_ascii_lowercase()).unwrap_or_default();
+        let name = entry
+            .name()
+            .map(|n| n.to_ascii_lowercase())
+            .unwrap_or_default();
         let mut data = Vec::new();
         let budget = (MAX_TEXT - out.len()) as u64 * 4;
         if entry.take(budget).read_to_end(&mut data).is_err() {
@@ -132,8 +135,11 @@ mod tests {
     fn ooxml_cells_and_paragraphs_do_not_join() {
         let mut buf = Cursor::new(Vec::new());
         let mut w = zip::ZipWriter::new(&mut buf);
-        w.start_file("xl/sharedStrings.xml", zip::write::SimpleFileOptions::default())
-            .expect("entry");
+        w.start_file(
+            "xl/sharedStrings.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .expect("entry");
         w.write_all(b"<sst><si><t>1234</t></si><si><t>5678 &amp; co</t></si></sst>")
             .expect("write");
         w.finish().expect("finish");

@@ -32,7 +32,10 @@ fn nested(inner_name: &str, inner: &[u8], layers: usize) -> Vec<u8> {
 /// The scenarios' Emotet document (auto-open macro calling out), made by
 /// `make_test_files`.
 fn macro_document() -> Vec<u8> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/files/seikyusho-2019-12.doc");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/files/seikyusho-2019-12.doc"
+    );
     std::fs::read(path).expect("scenarios/files/seikyusho-2019-12.doc (cargo run -p appliance --example make_test_files -- scenarios)")
 }
 
@@ -56,7 +59,12 @@ fn the_seeds_example_thirty_layers_is_unknown() {
     let a = analyze("report.zip", &nested("report.docx", b"plain words", 30));
     assert!(a.submitted);
     assert_eq!(a.risk, RiskLevel::Unknown);
-    assert!(a.traits.iter().any(|t| t.contains("more than 20 compression layers")), "{a:?}");
+    assert!(
+        a.traits
+            .iter()
+            .any(|t| t.contains("more than 20 compression layers")),
+        "{a:?}"
+    );
 }
 
 #[test]
@@ -72,7 +80,10 @@ fn the_macro_document_is_high_and_an_unsigned_program_medium() {
 
 #[test]
 fn documents_and_pictures_are_not_submitted() {
-    let a = analyze("photos.zip", &zip_of(&[("a.jpg", b"\xff\xd8\xff"), ("b.txt", b"hi")]));
+    let a = analyze(
+        "photos.zip",
+        &zip_of(&[("a.jpg", b"\xff\xd8\xff"), ("b.txt", b"hi")]),
+    );
     assert_eq!((a.submitted, a.risk), (false, RiskLevel::NoRisk));
 }
 
@@ -85,7 +96,11 @@ fn an_archive_the_analyzer_cannot_open_is_unknown() {
 #[test]
 fn scripts_rate_by_what_they_call() {
     assert_eq!(
-        analyze("a.js", b"var s = new ActiveXObject('WScript.Shell'); s.Run('powershell -e x')").risk,
+        analyze(
+            "a.js",
+            b"var s = new ActiveXObject('WScript.Shell'); s.Run('powershell -e x')"
+        )
+        .risk,
         RiskLevel::High
     );
     assert_eq!(analyze("a.vbs", b"MsgBox 1").risk, RiskLevel::Medium);
