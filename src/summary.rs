@@ -26,6 +26,9 @@ pub struct Summary {
     pub alerts: usize,
     /// One line per mail session (SMTP delivery, POP3 fetch), in order.
     pub mail: Vec<String>,
+    /// Cloud App Security's detections (seed 003), one line each, in the
+    /// order they happened; `None` when the scenario has no cloud services.
+    pub cloud_apps: Option<Vec<String>>,
 }
 
 impl Summary {
@@ -54,12 +57,17 @@ impl Summary {
             .into_iter()
             .map(crate::mail_summary::line)
             .collect();
+        let cloud_apps = match session.cloud.app_security_store() {
+            Some(store) => Some(store.all()?.iter().map(cloud_apps_line).collect()),
+            None => None,
+        };
         Ok(Summary {
             scenario: session.scenario.id.clone(),
             rows,
             total,
             alerts,
             mail,
+            cloud_apps,
         })
     }
 
@@ -125,6 +133,35 @@ impl Summary {
                 let _ = writeln!(out, "  {line}");
             }
         }
+        if let Some(lines) = &self.cloud_apps {
+            let _ = writeln!(
+                out,
+                "\nCloud App Security (cloud mail and storage, scanned by API): {} detections",
+                lines.len()
+            );
+            for line in lines {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
         out
     }
+}
+
+/// One detection of the cloud services' scan: when, where, whose, what
+/// was found and what was done.
+fn cloud_apps_line(e: &cloud::app_security::AppSecurityEvent) -> String {
+    let risk = e
+        .risk
+        .map(|r| format!(" (risk {})", r.code()))
+        .unwrap_or_default();
+    format!(
+        "{} {} {} {} {:?}: {}{risk} -> {}",
+        e.at.jst_string(),
+        e.application.code(),
+        e.user,
+        e.detection.code(),
+        e.name,
+        e.threat,
+        e.action.code()
+    )
 }

@@ -1,6 +1,7 @@
 //! The twin's integration tests: whole worlds built from scenarios written in
 //! Rust or loaded from `scenarios/`, run on the virtual clock.
 
+mod cloud_apps;
 mod demo;
 mod endpoint;
 mod firmware_policy;
