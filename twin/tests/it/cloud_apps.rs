@@ -308,7 +308,7 @@ fn a_moment_in_the_wrong_kind_of_service_is_refused_where_it_is_written() {
         .position(|l| l == "        app: gmail")
         .expect("edited line")
         + 1;
-    let catalog = twin::catalog::Catalog::from_dir(&scenarios_dir()).expect("catalog");
+    let catalog = twin::catalog::Catalog::from_dir(scenarios_dir()).expect("catalog");
     let files = |name: &str| {
         std::fs::read(scenarios_dir().join(name))
             .ok()
