@@ -4,7 +4,7 @@
 //! `files/`, times in order and inside the run, a share only of a file
 //! uploaded before it, mail addresses that look like addresses.
 
-use super::checks::require_text;
+use super::checks::{require_mail as address, require_text};
 use super::error::{Doc, LoadError};
 use super::raw::cloud_apps::{
     RawAction, RawAnalyzer, RawCloudApps, RawCloudEntry, RawDataLoss, RawFileBlocking, RawLevel,
@@ -49,20 +49,6 @@ fn application(doc: &Doc<'_>, path: &str, name: &str) -> Result<Application, Loa
             .help(format!("the product connects to: {}", known.join(", ")))
             .into()
     })
-}
-
-fn address(doc: &Doc<'_>, path: &str, text: &str) -> Result<(), LoadError> {
-    let ok = text
-        .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-        && !text.contains(char::is_whitespace);
-    if ok {
-        return Ok(());
-    }
-    Err(doc
-        .error_at(path, format!("`{text}` is not a mail address"))
-        .label("the report lists users by mail address")
-        .into())
 }
 
 impl ScenarioCheck<'_, '_> {
