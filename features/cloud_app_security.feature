@@ -87,3 +87,4 @@ Feature: Cloud App Security: the office's cloud mail and storage (クラウド�
     And the Cloud App Security report for "2024-10" counts 0 advanced threat and 0 data loss detections in "Dropbox"
     And the Cloud App Security report for "2024-10" lists "tanaka@tax-office.example" first under "data loss" with 2 detections
     And the Cloud App Security report for "2024-10" matches the golden file "cloud-app-security-report-2024-10"
+    And the admin's mailbox holds the Cloud App Security report mail for "2024-10"

@@ -365,3 +365,23 @@ fn report_golden(world: &mut TwinWorld, which: String, golden: String) -> Result
     );
     Ok(())
 }
+
+/// 「月1回、メールにてお客様へのレポート配信」, here for Cloud App Security:
+/// the admin's mailbox holds one mail carrying the month's report file.
+#[then(expr = "the admin's mailbox holds the Cloud App Security report mail for {string}")]
+fn report_mailed(world: &mut TwinWorld, which: String) -> Result<()> {
+    let session = world.session()?;
+    let admin = session.scenario.office.admin_mail.clone();
+    let attachment = format!("app-security-report-{which}.html");
+    let mails = session.world.mailbox(&admin);
+    let carrying = mails
+        .iter()
+        .filter(|m| m.raw.contains(&format!("filename=\"{attachment}\"")))
+        .count();
+    ensure!(
+        carrying == 1,
+        "{carrying} mails to {admin} carry {attachment}; the mailbox holds: {:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    Ok(())
+}
