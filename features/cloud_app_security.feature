@@ -55,6 +55,21 @@ Feature: Cloud App Security: the office's cloud mail and storage (クラウド�
     And in "Teams", "取引先共有" is "quarantined"
     And in "Gmail", "【重要】口座情報の確認" is "quarantined"
 
+  # レポート詳細⑤ 「「仮想アナライザ」機能で検索されたのは、不審な点が見られる
+  # ファイル/URLが検出されたことを意味します。」 and 概要:
+  # 「ファイルやメール本文に含まれる不審URL」. The lure's domain was registered
+  # that morning: web reputation has no rating for it (seed 000 Q11:
+  # 「100%防げるものではありません」), so the sandbox opens it.
+  Scenario: an unrated lure in a Gmail body is opened by the virtual analyzer and rated high
+    Given the scenario "cloud-app-security-month"
+    When the twin runs until "2024-10-16 09:00"
+    Then Cloud App Security's virtual analyzer rates "https://login.hikari-bank-verify.example/verify?id=8841" in "Gmail" at risk "high"
+    And Cloud App Security reports "virtual analyzer" in "Gmail" for "tanaka@tax-office.example" on "【重要】本人確認のお願い", "quarantined"
+    And in "Gmail", "【重要】本人確認のお願い" is "quarantined"
+    And Cloud App Security reports 2 "web reputation" detections in all
+    # The rated lure of the day before was web reputation's.
+    And Cloud App Security reports "web reputation" in "Gmail" for "tanaka@tax-office.example" on "【重要】口座情報の確認", "quarantined"
+
   # レポート詳細⑦ ①メールで検知した場合 「送信メールはブロックすることができない
   # ため、直ちに内容や送付先を確認することを推奨します。」 ②オンラインストレージで
   # 検知した場合 「当該ファイルが共有されていないかを確認し、ファイルを置かない
@@ -69,7 +84,7 @@ Feature: Cloud App Security: the office's cloud mail and storage (クラウド�
     When the twin runs until "2024-10-22 09:10"
     Then Cloud App Security reports "data loss" in "OneDrive" for "tanaka@tax-office.example" on "/年末調整/mynumber-list.csv", "quarantined"
     And in "OneDrive", "/年末調整/mynumber-list.csv" is "quarantined"
-    And Cloud App Security reports 8 detections in all
+    And Cloud App Security reports 9 detections in all
 
   # Seed 003, レポートの内容: 「レポートは、以下の表に記載する6項目から構成されて
   # います。」 概要 lists every connected service, ten rows even at 0 (the
@@ -78,9 +93,9 @@ Feature: Cloud App Security: the office's cloud mail and storage (クラウド�
   Scenario: the Cloud App Security report of the month
     Given the scenario "cloud-app-security-month"
     When the twin runs to the end of the scenario
-    Then Cloud App Security reports 8 detections in all
+    Then Cloud App Security reports 9 detections in all
     And the Cloud App Security report for "2024-10" counts 1 advanced threat and 1 data loss detection in "Exchange"
-    And the Cloud App Security report for "2024-10" counts 2 advanced threat and 0 data loss detections in "Gmail"
+    And the Cloud App Security report for "2024-10" counts 3 advanced threat and 0 data loss detections in "Gmail"
     And the Cloud App Security report for "2024-10" counts 2 advanced threat and 0 data loss detections in "Box"
     And the Cloud App Security report for "2024-10" counts 0 advanced threat and 1 data loss detection in "OneDrive"
     And the Cloud App Security report for "2024-10" counts 1 advanced threat and 0 data loss detections in "Teams"

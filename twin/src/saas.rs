@@ -229,3 +229,31 @@ impl Api for CloudServices {
 pub fn is_public(stored: &Stored) -> bool {
     stored.item.sharing == Some(Sharing::Public)
 }
+
+/// The virtual analyzer's browser in the twin: it opens a URL on the
+/// simulated internet as the vendor's cloud would, straight to the site,
+/// never through the office's gateway. A site not in DNS, or no site, is
+/// unreachable; an unlisted path is the site's 404.
+#[derive(Clone, Debug)]
+pub struct WebSandbox {
+    pub internet: crate::model::Internet,
+}
+
+impl cloud::app_security::scan::api::Sandbox for WebSandbox {
+    fn visit(&self, url: &str) -> Option<cloud::app_security::scan::api::Visit> {
+        let url = crate::web::HttpUrl::parse(url).ok()?;
+        let site = self.internet.site(&url.host).filter(|s| s.in_dns)?;
+        Some(match site.pages.iter().find(|p| p.path == url.target) {
+            Some(page) => cloud::app_security::scan::api::Visit {
+                status: page.status,
+                content_type: page.content_type.clone(),
+                body: page.body.clone().into_bytes(),
+            },
+            None => cloud::app_security::scan::api::Visit {
+                status: 404,
+                content_type: "text/html".to_string(),
+                body: Vec::new(),
+            },
+        })
+    }
+}

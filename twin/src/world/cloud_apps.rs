@@ -6,7 +6,7 @@
 use super::{Due, World};
 use crate::model::Scenario;
 use crate::model::cloud_apps::CloudEntry;
-use crate::saas::CloudServices;
+use crate::saas::{CloudServices, WebSandbox};
 use cloud::app_security::AppSecurityEvent;
 use cloud::app_security::scan::Scanner;
 use std::sync::Arc;
@@ -33,7 +33,10 @@ impl World {
         }
         self.cloud_apps = Some(CloudAppsTwin {
             services: CloudServices::default(),
-            scanner: Scanner::new(plan.policy.clone(), Arc::new(scenario.intel.clone())),
+            scanner: Scanner::new(plan.policy.clone(), Arc::new(scenario.intel.clone()))
+                .with_sandbox(Arc::new(WebSandbox {
+                    internet: scenario.internet.clone(),
+                })),
             timeline: plan.timeline.clone(),
             events: Vec::new(),
         });

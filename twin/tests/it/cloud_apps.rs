@@ -272,7 +272,7 @@ fn the_month_gives_the_same_log_every_run() {
     let s = scenario(MONTH);
     let (_, first) = run(&s);
     let (_, second) = run(&s);
-    assert_eq!(first.len(), 8);
+    assert_eq!(first.len(), 9);
     assert_eq!(format!("{first:?}"), format!("{second:?}"));
 }
 

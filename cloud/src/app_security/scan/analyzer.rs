@@ -20,6 +20,16 @@
 //! The worst trait decides. What is submitted at all: a file whose true
 //! type can run or carry what runs ([`FileType::is_active`]), looked at
 //! through every layer; an archive of only documents and pictures is not.
+//!
+//! A URL in a text or file that the vendor has not rated (no rating, or
+//! the untested score 71) is opened in the sandbox ([`analyze_url`]):
+//!
+//! | what the sandbox got | risk |
+//! |---|---|
+//! | a page with a password field (an `<input>` named or typed `password`) on that unrated site: credential phishing | 高 |
+//! | a file: rated as a file, by the table above | the file's |
+//! | an ordinary page | リスクなし |
+//! | nothing: no such site, or an error status | 不明 |
 
 use super::file_type::{self, FileType};
 use crate::app_security::RiskLevel;
@@ -59,7 +69,7 @@ struct Findings {
 
 /// How bad a level is: higher is worse; 不明 sits below 低, since it
 /// showed no suspicious trait (seed: 「不審な特性を示しませんが」).
-fn severity(risk: RiskLevel) -> u8 {
+pub fn severity(risk: RiskLevel) -> u8 {
     match risk {
         RiskLevel::High => 4,
         RiskLevel::Medium => 3,
@@ -96,6 +106,55 @@ pub fn analyze(name: &str, bytes: &[u8]) -> Analysis {
         submitted,
         risk,
         traits,
+    }
+}
+
+/// Analyses a URL by what the sandbox got when it opened it.
+pub fn analyze_url(url: &str, visit: Option<&super::api::Visit>) -> Analysis {
+    let Some(visit) = visit.filter(|v| v.status < 400) else {
+        return Analysis {
+            submitted: true,
+            risk: RiskLevel::Unknown,
+            traits: vec![format!("{url}: could not be opened, not analysed")],
+        };
+    };
+    let is_page = visit
+        .content_type
+        .to_ascii_lowercase()
+        .starts_with("text/html");
+    if !is_page {
+        let name = url
+            .split(['?', '#'])
+            .next()
+            .and_then(|u| u.rsplit('/').next())
+            .filter(|n| !n.is_empty())
+            .unwrap_or("download");
+        let mut file = analyze(name, &visit.body);
+        file.submitted = true;
+        file.traits
+            .iter_mut()
+            .for_each(|t| *t = format!("{url} serves {t}"));
+        return file;
+    }
+    let page = String::from_utf8_lossy(&visit.body).to_ascii_lowercase();
+    // An input field named or typed as a password, in any quoting.
+    let asks_password = page.split("<input").skip(1).any(|tag| {
+        let tag = tag.split('>').next().unwrap_or("");
+        tag.contains("password") || tag.contains("passwd")
+    });
+    if asks_password {
+        return Analysis {
+            submitted: true,
+            risk: RiskLevel::High,
+            traits: vec![format!(
+                "{url}: an unrated site asking for a password (credential phishing)"
+            )],
+        };
+    }
+    Analysis {
+        submitted: true,
+        risk: RiskLevel::NoRisk,
+        traits: Vec::new(),
     }
 }
 

@@ -88,3 +88,27 @@ pub trait Api {
     /// Applies a remedy; the error is the service's refusal, in its words.
     fn remedy(&mut self, app: Application, id: &str, remedy: &Remedy) -> Result<(), String>;
 }
+
+/// What the sandbox got when it opened a URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Visit {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+/// The virtual analyzer's browser: it opens a URL from the vendor's cloud
+/// (never through the office's gateway). The twin answers from its
+/// simulated internet; `None` when nothing answers.
+pub trait Sandbox {
+    fn visit(&self, url: &str) -> Option<Visit>;
+}
+
+/// A sandbox on a network that reaches nothing: every URL is unreachable.
+pub struct Offline;
+
+impl Sandbox for Offline {
+    fn visit(&self, _url: &str) -> Option<Visit> {
+        None
+    }
+}

@@ -31,7 +31,7 @@ pub mod policy;
 pub mod text;
 
 use crate::app_security::{Action, AppSecurityEvent, Application, Detection, ObjectKind};
-use api::{Api, Attachment, ChangeKind, Item, Remedy, Sharing};
+use api::{Api, Attachment, ChangeKind, Item, Offline, Remedy, Sandbox, Sharing};
 use appliance::Intel;
 use appliance::config::AntiMalwarePolicy;
 use appliance::inspect::anti_malware::{self, FileVerdict};
@@ -46,6 +46,9 @@ use std::sync::Arc;
 
 pub use policy::Pattern;
 
+/// URLs of one item the sandbox opens at most (the rest are not analysed).
+pub const MAX_URLS_ANALYSED: usize = 5;
+
 /// The notice a replaced file becomes (the product's wording is the
 /// administrator's to change; this is the scanner's default).
 pub const NOTICE_NAME: &str = "removed-by-cloud-app-security.txt";
@@ -56,6 +59,7 @@ pub struct Scanner {
     policy: ScanPolicy,
     engines: anti_malware::Scanner,
     intel: Arc<dyn Intel + Send + Sync>,
+    sandbox: Arc<dyn Sandbox + Send + Sync>,
     cursors: BTreeMap<Application, u64>,
 }
 
@@ -80,8 +84,16 @@ impl Scanner {
             policy,
             engines,
             intel,
+            sandbox: Arc::new(Offline),
             cursors: BTreeMap::new(),
         }
+    }
+
+    /// The same scan with the virtual analyzer's browser reaching
+    /// `sandbox` (without one, every unrated URL is 不明).
+    pub fn with_sandbox(mut self, sandbox: Arc<dyn Sandbox + Send + Sync>) -> Scanner {
+        self.sandbox = sandbox;
+        self
     }
 
     pub fn policy(&self) -> &ScanPolicy {
@@ -141,6 +153,7 @@ impl Scanner {
                 findings.extend(self.file_threat(file, text));
             }
             findings.extend(self.web_reputation(item, &texts));
+            findings.extend(self.url_analysis(item, &texts));
         }
         for policy in &self.policy.data_loss {
             findings.extend(self.data_loss(policy, app, item, kind, &texts));
@@ -185,13 +198,7 @@ impl Scanner {
         if !analysis.submitted {
             return None;
         }
-        let action = if analysis.risk == crate::app_security::RiskLevel::Unknown {
-            settings.unknown_action
-        } else if analyzer::at_or_above(analysis.risk, settings.act_at) {
-            settings.action
-        } else {
-            Action::LoggedOnly
-        };
+        let action = analyzer_action(settings, analysis.risk);
         let traits = if analysis.traits.is_empty() {
             "no suspicious trait".to_string()
         } else {
@@ -220,12 +227,7 @@ impl Scanner {
             level: settings.level,
             ..ReputationPolicy::default()
         };
-        let mut urls = Vec::new();
-        extract_urls(&item.text, &mut urls);
-        let from_text = urls.len();
-        for text in texts {
-            extract_urls(text, &mut urls);
-        }
+        let (urls, from_text) = urls_of(item, texts);
         let mut worst: Option<(u8, usize, String, web_reputation::ReputationHit)> = None;
         for (i, url) in urls.iter().enumerate() {
             let Some((host, path)) = split_url(url) else {
@@ -240,16 +242,7 @@ impl Scanner {
             }
         }
         let (_, index, url, hit) = worst?;
-        // A link in a file is that file's; one in the text is the item's.
-        let file = if index < from_text {
-            None
-        } else {
-            item.files
-                .iter()
-                .zip(texts)
-                .find(|(_, text)| text.contains(url.as_str()))
-                .map(|(file, _)| file.name.clone())
-        };
+        let file = owner_of(item, texts, &url, index >= from_text);
         Some(Finding {
             detection: Detection::WebReputation,
             threat: url.clone(),
@@ -263,6 +256,50 @@ impl Scanner {
                 hit.level
             ),
             file,
+        })
+    }
+
+    /// The item's URLs the vendor has not rated, opened in the sandbox;
+    /// the worst-rated one is logged (seed 003: 「ファイルやメール本文に
+    /// 含まれる不審URL」).
+    fn url_analysis(&self, item: &Item, texts: &[String]) -> Option<Finding> {
+        let settings = self.policy.threat.analyzer.as_ref()?;
+        let (urls, from_text) = urls_of(item, texts);
+        let mut worst: Option<(usize, String, analyzer::Analysis)> = None;
+        let unrated = urls.iter().enumerate().filter(|(_, url)| {
+            split_url(url).is_some_and(|(host, path)| {
+                self.intel.web_lookup(&host, Some(&path)).is_none_or(|r| {
+                    web_reputation::Band::of(r.score) == web_reputation::Band::Untested
+                })
+            })
+        });
+        for (i, url) in unrated.take(MAX_URLS_ANALYSED) {
+            let visit = self.sandbox.visit(url);
+            let analysis = analyzer::analyze_url(url, visit.as_ref());
+            let worse = worst.as_ref().is_none_or(|(_, _, w)| {
+                analyzer::severity(analysis.risk) > analyzer::severity(w.risk)
+            });
+            if worse {
+                worst = Some((i, url.clone(), analysis));
+            }
+        }
+        let (index, url, analysis) = worst?;
+        let traits = if analysis.traits.is_empty() {
+            "no suspicious trait".to_string()
+        } else {
+            analysis.traits.join("; ")
+        };
+        Some(Finding {
+            detection: Detection::VirtualAnalyzer,
+            threat: url.clone(),
+            risk: Some(analysis.risk),
+            action: analyzer_action(settings, analysis.risk),
+            policy: self.policy.threat.name.clone(),
+            reason: format!(
+                "virtual analyzer rated {url} risk {}: {traits}",
+                analysis.risk.code()
+            ),
+            file: owner_of(item, texts, &url, index >= from_text),
         })
     }
 
@@ -327,6 +364,43 @@ impl Scanner {
             reason,
             file,
         })
+    }
+}
+
+/// The URLs of an item's text, then of its files' texts, and how many
+/// came from the text.
+fn urls_of(item: &Item, texts: &[String]) -> (Vec<String>, usize) {
+    let mut urls = Vec::new();
+    extract_urls(&item.text, &mut urls);
+    let from_text = urls.len();
+    for text in texts {
+        extract_urls(text, &mut urls);
+    }
+    (urls, from_text)
+}
+
+/// The file a URL was found in: a link in a file is that file's, one in
+/// the item's text the item's (`None`).
+fn owner_of(item: &Item, texts: &[String], url: &str, in_files: bool) -> Option<String> {
+    if !in_files {
+        return None;
+    }
+    item.files
+        .iter()
+        .zip(texts)
+        .find(|(_, text)| text.contains(url))
+        .map(|(file, _)| file.name.clone())
+}
+
+/// What the analyzer's policy does at a risk level: 不明 its own action,
+/// at or above the threshold the action, below it logged only.
+fn analyzer_action(settings: &policy::Analyzer, risk: crate::app_security::RiskLevel) -> Action {
+    if risk == crate::app_security::RiskLevel::Unknown {
+        settings.unknown_action
+    } else if analyzer::at_or_above(risk, settings.act_at) {
+        settings.action
+    } else {
+        Action::LoggedOnly
     }
 }
 

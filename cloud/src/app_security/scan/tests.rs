@@ -433,3 +433,72 @@ fn services_not_connected_are_not_read() {
     };
     assert!(poll(policy, &mut s).is_empty());
 }
+
+/// The sandbox of a test: one page per URL.
+struct Pages(Vec<(&'static str, &'static str)>);
+
+impl api::Sandbox for Pages {
+    fn visit(&self, url: &str) -> Option<api::Visit> {
+        self.0
+            .iter()
+            .find(|(u, _)| *u == url)
+            .map(|(_, body)| api::Visit {
+                status: 200,
+                content_type: "text/html".into(),
+                body: body.as_bytes().to_vec(),
+            })
+    }
+}
+
+#[test]
+fn unrated_links_go_to_the_sandbox_and_rated_ones_do_not() {
+    let mut s = Service::default();
+    let text =
+        "https://www.hikari-bank.example/ https://new-lure.example/login https://blog.example/";
+    s.put(
+        Application::Gmail,
+        "g1",
+        mail(ObjectKind::IncomingMail, USER, "本人確認", text, Vec::new()),
+        ChangeKind::Created,
+    );
+    let sandbox = Pages(vec![
+        ("https://new-lure.example/login", "<input type=password>"),
+        ("https://blog.example/", "<p>hello</p>"),
+    ]);
+    let mut scanner = Scanner::new(ScanPolicy::default(), intel()).with_sandbox(Arc::new(sandbox));
+    let events = scanner.poll(Instant::from_micros(1), &mut s);
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(
+        (
+            events[0].detection,
+            events[0].risk,
+            events[0].action,
+            events[0].threat.as_str()
+        ),
+        (
+            Detection::VirtualAnalyzer,
+            Some(RiskLevel::High),
+            Action::Quarantined,
+            "https://new-lure.example/login"
+        )
+    );
+    // Without a sandbox, an unrated link cannot be opened: 不明, logged only.
+    let mut s2 = Service::default();
+    s2.put(
+        Application::Gmail,
+        "g1",
+        mail(
+            ObjectKind::IncomingMail,
+            USER,
+            "x",
+            "https://blog.example/",
+            Vec::new(),
+        ),
+        ChangeKind::Created,
+    );
+    let events = poll(ScanPolicy::default(), &mut s2);
+    assert_eq!(
+        (events[0].risk, events[0].action),
+        (Some(RiskLevel::Unknown), Action::LoggedOnly)
+    );
+}

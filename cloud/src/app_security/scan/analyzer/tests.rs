@@ -138,3 +138,49 @@ proptest! {
         }
     }
 }
+
+fn visit(content_type: &str, body: &[u8]) -> super::super::api::Visit {
+    super::super::api::Visit {
+        status: 200,
+        content_type: content_type.into(),
+        body: body.to_vec(),
+    }
+}
+
+#[test]
+fn a_url_is_rated_by_what_the_sandbox_got() {
+    let url = "http://login.example/verify";
+    // A password field, however written: credential phishing.
+    for form in [
+        "<form><input name=\"password\"></form>",
+        "<FORM><INPUT TYPE=password NAME=p></FORM>",
+        "<input type='password' id='pw'>",
+    ] {
+        let a = analyze_url(
+            url,
+            Some(&visit("text/html; charset=utf-8", form.as_bytes())),
+        );
+        assert_eq!(a.risk, RiskLevel::High, "{form}");
+    }
+    // The word outside a field is no form.
+    let a = analyze_url(
+        url,
+        Some(&visit("text/html", b"<p>Forgot your password?</p>")),
+    );
+    assert_eq!(a.risk, RiskLevel::NoRisk);
+    // A file is rated as a file.
+    let a = analyze_url(
+        "http://cdn.example/setup.exe",
+        Some(&visit("application/octet-stream", &pe(false))),
+    );
+    assert_eq!(a.risk, RiskLevel::Medium);
+    assert!(
+        a.traits[0].starts_with("http://cdn.example/setup.exe serves setup.exe"),
+        "{a:?}"
+    );
+    // Nothing, or an error: unknown.
+    assert_eq!(analyze_url(url, None).risk, RiskLevel::Unknown);
+    let mut gone = visit("text/html", b"");
+    gone.status = 404;
+    assert_eq!(analyze_url(url, Some(&gone)).risk, RiskLevel::Unknown);
+}
