@@ -72,7 +72,9 @@ fn body(rng: &mut Rng, len: usize) -> String {
     while out.len() < len {
         out.push_str(WORDS[rng.below(WORDS.len() as u64) as usize]);
         if rng.below(8) == 0 {
-            out.push_str(&format!("{}", rng.below(1_000_000_000_000)));
+            // Order and invoice numbers: up to 10 digits, never a My
+            // Number's 12 (those come from the list files alone).
+            out.push_str(&format!("{}", rng.below(10_000_000_000)));
         }
     }
     if rng.below(50) == 0 {

@@ -191,17 +191,27 @@ fn truncated(msg: &mail_parser::Message<'_>, raw: &[u8]) -> bool {
 }
 
 /// `http://` and `https://` URLs in decoded text (HTML attributes included).
+/// One pass over the text: each `http` is looked at once (searching for
+/// the two schemes apart rescanned the rest of the text for the scheme
+/// that no longer occurs, after every URL).
 pub fn extract_urls(text: &str, urls: &mut Vec<String>) {
     let lower = text.to_ascii_lowercase();
+    let finder = memchr::memmem::Finder::new(b"http");
     let mut from = 0;
     while urls.len() < MAX_URLS {
-        let next = ["http://", "https://"]
-            .iter()
-            .filter_map(|s| lower.get(from..).and_then(|t| t.find(s)))
-            .min();
-        let Some(at) = next.map(|n| from + n) else {
+        let Some(at) = lower
+            .as_bytes()
+            .get(from..)
+            .and_then(|rest| finder.find(rest))
+            .map(|n| from + n)
+        else {
             break;
         };
+        let tail = lower.get(at..).unwrap_or("");
+        if !(tail.starts_with("http://") || tail.starts_with("https://")) {
+            from = at + "http".len();
+            continue;
+        }
         let rest = text.get(at..).unwrap_or("");
         let end = rest
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')' | ']'))
