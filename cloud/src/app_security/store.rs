@@ -333,7 +333,7 @@ impl AppSecurityStore {
         let mut users: Vec<UserTally> = users.into_values().collect();
         // Most first; equal counts by address (the map gave byte order, a
         // stable sort keeps it).
-        users.sort_by(|a, b| b.count.cmp(&a.count));
+        users.sort_by_key(|u| std::cmp::Reverse(u.count));
         Ok(Tally {
             total: users.iter().map(|u| u.count).sum(),
             users,
