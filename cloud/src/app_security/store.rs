@@ -401,14 +401,10 @@ impl AppSecurityStore {
         Ok((events, all as u64))
     }
 
-    /// The newest `limit` detections in `days`, newest first (the console).
-    pub fn recent(&self, days: Days, limit: usize) -> Result<Vec<AppSecurityEvent>, StoreError> {
-        let (from, until) = days.numbers();
+    /// The newest `limit` detections kept, newest first (the console).
+    pub fn newest(&self, limit: usize) -> Result<Vec<AppSecurityEvent>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.events_where(
-            "day >= ?1 AND day < ?2 ORDER BY time_us DESC, id DESC LIMIT ?3",
-            params![from, until, limit],
-        )
+        self.events_where("1 = 1 ORDER BY time_us DESC, id DESC LIMIT ?1", [limit])
     }
 
     fn events_where(

@@ -255,6 +255,111 @@ pub fn content_type(ext: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app_security::{
+        Action, AppSecurityEvent, AppSecurityStore, Application, Detection, ObjectKind,
+    };
+    use crate::console::source::StoredLogs;
+    use crate::store::SqliteStore;
+    use crate::store::stats::day_start;
+
+    /// A store file's Cloud App Security tables: watched from 2017-08-20 to
+    /// 2017-10-02, one detection in September.
+    fn with_app_security() -> StoredLogs {
+        let d = |m, n| NaiveDate::from_ymd_opt(2017, m, n).expect("a date");
+        let mut cas = AppSecurityStore::in_memory().expect("store");
+        cas.watch(d(8, 20)).expect("watched");
+        cas.watch(d(10, 2)).expect("watched");
+        cas.record(&[AppSecurityEvent {
+            at: day_start(d(9, 4)),
+            application: Application::Exchange,
+            user: "tanaka@printshop.example".into(),
+            detection: Detection::VirusMalware,
+            object: ObjectKind::IncomingMail,
+            name: "Invoice".into(),
+            threat: "TROJ_EMOTET.SM".into(),
+            risk: None,
+            action: Action::Quarantined,
+            policy: "default".into(),
+            reason: "pattern matched".into(),
+        }])
+        .expect("recorded");
+        StoredLogs {
+            store: SqliteStore::in_memory().expect("log store"),
+            office: None,
+            name: "CloudEdge50-printshop".into(),
+            endpoint: None,
+            app_security: Some(cas),
+        }
+    }
+
+    #[test]
+    fn the_archive_offers_every_month_cloud_app_security_watched() {
+        let s = with_app_security();
+        let now = day_start(NaiveDate::from_ymd_opt(2017, 10, 2).expect("a date"));
+        let entries = app_security_entries(&s, Some(now)).expect("entries");
+        let months: Vec<(&str, bool)> = entries
+            .iter()
+            .map(|e| (e.month.as_str(), e.preliminary))
+            .collect();
+        // August and October have no detection: their reports are all zeros.
+        assert_eq!(
+            months,
+            [("2017-10", true), ("2017-09", false), ("2017-08", false)]
+        );
+        let september = Month::parse("2017-09").expect("month");
+        for (ext, lang, words) in [
+            ("html", Lang::Ja, "tanaka@printshop.example"),
+            ("md", Lang::Ja, "| tanaka@printshop.example | 1 | 100.0% |"),
+            ("md", Lang::En, "| Exchange | 1 | 0 |"),
+            ("json", Lang::En, "\"tenths\": 1000"),
+        ] {
+            let text = render_app_security(&s, september, ext, lang, Some(now))
+                .expect("rendered")
+                .expect("a report");
+            assert!(text.contains(words), "{ext} {lang:?}:\n{text}");
+        }
+        let july = Month::parse("2017-07").expect("month");
+        assert!(
+            render_app_security(&s, july, "md", Lang::Ja, Some(now))
+                .expect("ok")
+                .is_none(),
+            "a month never watched has no report"
+        );
+        let without = StoredLogs {
+            app_security: None,
+            ..with_app_security()
+        };
+        assert!(app_security_entries(&without, None).expect("ok").is_empty());
+        assert!(
+            render_app_security(&without, september, "md", Lang::Ja, None)
+                .expect("ok")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_reports_page_lists_them_in_both_languages() {
+        let s = with_app_security();
+        let entries = app_security_entries(&s, None).expect("entries");
+        let env = crate::console::render::environment().expect("templates");
+        for lang in [Lang::Ja, Lang::En] {
+            let page = env
+                .get_template("reports.html")
+                .and_then(|t| {
+                    t.render(minijinja::context! {
+                        t => lang.table(),
+                        reports => minijinja::Value::from(()),
+                        endpoint_reports => minijinja::Value::from(()),
+                        app_security_reports => minijinja::Value::from(minijinja::value::Serde(&entries)),
+                        user => "admin",
+                    })
+                })
+                .expect("reports page");
+            assert!(page.contains(lang.t("cas_report_archive")), "{lang:?}");
+            assert!(page.contains("href=\"/reports/app-security/2017-09.md\""));
+            assert!(page.contains("id=\"app-security-report-2017-08\""));
+        }
+    }
 
     #[test]
     fn report_file_names() {

@@ -12,12 +12,15 @@
 //!   monthly report archive, the security profile and its list edits.
 //! - [`endpoints`]: the endpoint option's agents and the cross-view of one
 //!   PC (gateway log rows beside its agent's detections).
+//! - [`app_security`]: Cloud App Security's page (the month's overview, the
+//!   newest detections of the office's cloud mail and storage).
 //!
 //! Every word comes from [`crate::labels`], the table the reports use too.
 //!
 //! The server binds to 127.0.0.1 only.
 
 pub mod access;
+pub mod app_security;
 pub mod archive;
 pub mod auth;
 pub mod endpoints;

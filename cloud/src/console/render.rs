@@ -19,6 +19,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("demo.html", include_str!("templates/demo.html")),
     ("endpoints.html", include_str!("templates/endpoints.html")),
     ("endpoint.html", include_str!("templates/endpoint.html")),
+    (
+        "app_security.html",
+        include_str!("templates/app_security.html"),
+    ),
 ];
 
 pub fn environment() -> Result<Environment<'static>, minijinja::Error> {

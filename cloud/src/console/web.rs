@@ -26,6 +26,7 @@ use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+mod app_security;
 mod dashboard;
 mod demo;
 mod devices;
@@ -61,6 +62,7 @@ pub const PROTECTED_ROUTES: &[(&str, &str)] = &[
     ("GET", "/reports/app-security/2017-09.html"),
     ("GET", "/endpoints"),
     ("GET", "/endpoints/PC-XP"),
+    ("GET", "/app-security"),
     ("GET", "/demo"),
     ("GET", "/api/status"),
     ("POST", "/lang"),
@@ -134,6 +136,7 @@ impl Console {
                 "/reports/app-security/{file}",
                 get(reports::app_security_report_file),
             )
+            .route("/app-security", get(app_security::app_security_page))
             .route("/endpoints", get(endpoints::endpoints_page))
             .route("/endpoints/{name}", get(endpoints::cross_view))
             .route("/demo", get(demo::demo))
@@ -241,6 +244,7 @@ impl Console {
             path => path,
             has_story => story.is_some(),
             has_endpoints => source.endpoint_store().is_some(),
+            has_app_security => source.app_security_store().is_some(),
             story_latest => story.filter(|_| page != "demo").and_then(|s| s.told.last()).map(ser),
             refresh => (refresh && live).then_some(if page == "demo" { 2 } else { 3 }),
             ..extra

@@ -291,6 +291,20 @@ pub(super) const APP_SECURITY_LABELS: &[(&str, &str, &str)] = &[
     ),
     // The console.
     (
+        "cas_nav",
+        "クラウドアップセキュリティ",
+        "Cloud App Security",
+    ),
+    (
+        "cas_page",
+        "おまかせクラウドアップセキュリティ",
+        "Cloud App Security",
+    ),
+    ("cas_newest", "最新の検出", "Newest detections"),
+    ("cas_function", "機能", "Function"),
+    ("cas_policy", "ポリシー", "Policy"),
+    ("cas_left_short", "脅威が残った状態", "threat left in place"),
+    (
         "cas_report_archive",
         "おまかせクラウドアップセキュリティ レポート",
         "Cloud App Security reports",
