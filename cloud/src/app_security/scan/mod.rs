@@ -198,25 +198,7 @@ impl Scanner {
         if !analysis.submitted {
             return None;
         }
-        let action = analyzer_action(settings, analysis.risk);
-        let traits = if analysis.traits.is_empty() {
-            "no suspicious trait".to_string()
-        } else {
-            analysis.traits.join("; ")
-        };
-        Some(Finding {
-            detection: Detection::VirtualAnalyzer,
-            threat: file.name.clone(),
-            risk: Some(analysis.risk),
-            action,
-            policy: threat.name.clone(),
-            reason: format!(
-                "virtual analyzer rated {} risk {}: {traits}",
-                file.name,
-                analysis.risk.code()
-            ),
-            file: Some(file.name.clone()),
-        })
+        Some(self.analyzed(settings, &file.name, &analysis, Some(file.name.clone())))
     }
 
     /// The worst-rated URL of the item's text and files that the level
@@ -284,23 +266,35 @@ impl Scanner {
             }
         }
         let (index, url, analysis) = worst?;
+        let file = owner_of(item, texts, &url, index >= from_text);
+        Some(self.analyzed(settings, &url, &analysis, file))
+    }
+
+    /// The analyzer's finding on `what` (a file's name or a URL).
+    fn analyzed(
+        &self,
+        settings: &policy::Analyzer,
+        what: &str,
+        analysis: &analyzer::Analysis,
+        file: Option<String>,
+    ) -> Finding {
         let traits = if analysis.traits.is_empty() {
             "no suspicious trait".to_string()
         } else {
             analysis.traits.join("; ")
         };
-        Some(Finding {
+        Finding {
             detection: Detection::VirtualAnalyzer,
-            threat: url.clone(),
+            threat: what.to_string(),
             risk: Some(analysis.risk),
             action: analyzer_action(settings, analysis.risk),
             policy: self.policy.threat.name.clone(),
             reason: format!(
-                "virtual analyzer rated {url} risk {}: {traits}",
+                "virtual analyzer rated {what} risk {}: {traits}",
                 analysis.risk.code()
             ),
-            file: owner_of(item, texts, &url, index >= from_text),
-        })
+            file,
+        }
     }
 
     /// One data-loss policy on one item.
