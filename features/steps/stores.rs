@@ -30,8 +30,9 @@ use twin::world::WorldOptions;
 /// A store's rows, per table, each row as text, sorted.
 type Tables = BTreeMap<String, Vec<String>>;
 
-/// The prefix of the endpoint option's tables in a cloud store file.
-const ENDPOINT_TABLES: &str = "endpoint_";
+/// The prefixes of the tables other products keep in a cloud store file:
+/// the endpoint option's (seed 002) and Cloud App Security's (seed 003).
+const OTHER_PRODUCTS_TABLES: [&str; 2] = ["endpoint_", "app_security_"];
 
 #[derive(Debug, Default)]
 pub struct StoresState {
@@ -220,11 +221,12 @@ fn offline_days(cloud: &Tables) -> std::collections::BTreeSet<i64> {
 /// where the box was off the cloud (FAQ Q21), the same uptime, every event
 /// the cloud has, and extra events only on days the box was offline.
 fn box_store_difference(cloud: &Tables, own: &Tables) -> Vec<String> {
-    // The endpoint agents' tables (seed 002) are the cloud's, fed by the
-    // agents on the PCs, never by the box: the box's store has none.
+    // The endpoint agents' tables (seed 002) and Cloud App Security's (seed
+    // 003) are the cloud's, fed by the agents on the PCs and the scan of
+    // the cloud services, never by the box: the box's store has none.
     let cloud: Tables = cloud
         .iter()
-        .filter(|(name, _)| !name.starts_with(ENDPOINT_TABLES))
+        .filter(|(name, _)| !OTHER_PRODUCTS_TABLES.iter().any(|p| name.starts_with(p)))
         .map(|(name, rows)| (name.clone(), rows.clone()))
         .collect();
     let cloud = &cloud;
