@@ -12,11 +12,16 @@
 //! the URL, the file and the rule. The client never holds the whole file.
 //!
 //! Linear time, bounded memory: each segment's bytes are framed once as
-//! they arrive (a streaming de-chunker, not the whole buffer again), and a
-//! body is decoded and scanned once, when complete. A body is held up to
-//! [`MAX_BODY`] (16 MiB, so an 8 MiB download is scanned whole); past it the
-//! bytes held are scanned and the rest passes, counted in
-//! `Stats::bodies_over_limit`.
+//! they arrive (a streaming de-chunker, not the whole buffer again). A
+//! response whose readings are all known once its head window is in (one
+//! head reading, no coding, at most one length: `streamed_body`) is
+//! scanned as it streams and not held (but for a container, which its
+//! scanner holds); any other body is held, then decoded and scanned once,
+//! when complete, in every reading. A body is read up to [`MAX_BODY`]
+//! (16 MiB of response, so an 8 MiB download is scanned whole); past it
+//! what was read is scanned and the rest passes, counted in
+//! `Stats::bodies_over_limit`. Both ways give the same verdict on the same
+//! bytes (`tests/it/download_stream.rs` splits them anywhere).
 //!
 //! Nothing turns scanning off silently: a stream with no status line
 //! (HTTP/0.9, junk) or a head that never ends is read to its close as a raw
@@ -24,9 +29,10 @@
 //! `Stats::unreadable_heads`); a gap or rewrite in the server's stream is
 //! counted in `Stats::download_gaps` before the rest passes.
 
+use super::streamed_body::{self, StreamedBody};
 use super::*;
 use crate::event::Engine;
-use crate::inspect::anti_malware::{self, FileVerdict};
+use crate::inspect::anti_malware::{self, FileVerdict, ScanReport};
 use crate::proto::http_response::{self, Framer, Head, Located, NoHead};
 use crate::reason::Reason;
 use std::collections::VecDeque;
@@ -47,11 +53,29 @@ enum Reading {
         framer: Framer,
         /// Body bytes the framer has read.
         framed: usize,
+        /// The body cannot be streamed (decided once its head window is in).
+        held: bool,
     },
+    /// Its body streamed to its scanners: the buffer holds only body bytes
+    /// not read yet.
+    Streamed(Box<Streaming>),
     /// No head to read: the stream up to its close is the body.
     Raw,
     /// Past the limit: the rest passes, unscanned (counted).
     Pass,
+}
+
+/// A response whose body is streamed.
+struct Streaming {
+    /// Head bytes (junk and head) before the body.
+    head_len: usize,
+    framer: Framer,
+    /// Body bytes read (and no longer held).
+    framed: usize,
+    /// The download's file name.
+    name: String,
+    /// `None`: the file name is excluded from scanning.
+    body: Option<StreamedBody>,
 }
 
 #[derive(Default)]
@@ -86,7 +110,11 @@ impl Downloads {
 impl Downloads {
     /// Heap bytes held for the server's stream and the response being read.
     pub(super) fn buffered_bytes(&self) -> usize {
-        self.stream.as_ref().map_or(0, Reassembler::capacity) + self.buf.capacity()
+        let streamed = match &self.reading {
+            Reading::Streamed(s) => s.body.as_ref().map_or(0, StreamedBody::held_bytes),
+            _ => 0,
+        };
+        self.stream.as_ref().map_or(0, Reassembler::capacity) + self.buf.capacity() + streamed
     }
 
     /// The connection is over: buffers freed, nothing more is read.
@@ -226,20 +254,44 @@ impl Gateway {
                                 framer: Framer::of(&head),
                                 head,
                                 framed: 0,
+                                held: false,
                             };
                         }
                     }
                     continue;
                 }
                 Reading::Raw => None,
+                Reading::Streamed(_) => {
+                    if let Some(step) = self.read_streamed(closed, dl, logs) {
+                        return step;
+                    }
+                    if dl.buf.iter().all(u8::is_ascii_whitespace) && closed {
+                        dl.buf.clear();
+                    }
+                    if dl.buf.is_empty() {
+                        return Step::Forward;
+                    }
+                    continue;
+                }
                 Reading::Body {
                     head,
                     framer,
                     framed,
+                    held,
                 } => {
                     let body = dl.buf.get(head.len..).unwrap_or_default();
                     let done = framer.advance(body, *framed);
                     *framed = body.len();
+                    if done.is_none() && !closed && !*held && dl.buf.len() <= MAX_BODY {
+                        if dl.buf.len() < head.start + http_response::head::MAX_HEAD {
+                            return Step::Forward;
+                        }
+                        if streamed_body::streamable(&dl.buf, head) {
+                            self.start_streaming(dl);
+                            continue;
+                        }
+                        *held = true;
+                    }
                     done.map(|n| head.len + n)
                 }
             };
@@ -293,46 +345,100 @@ impl Gateway {
         }
     }
 
-    fn scan_download(
+    /// The held response in `dl.buf` (its head read, its body not complete,
+    /// its head window in) goes on as a stream: what is held of its body is
+    /// fed to its scanners and dropped.
+    fn start_streaming(&mut self, dl: &mut Downloads) {
+        let Reading::Body { head, framer, .. } = std::mem::take(&mut dl.reading) else {
+            return;
+        };
+        let name = download_name(Some(&head), dl.requests.front().map(String::as_str));
+        let excluded =
+            anti_malware::excluded_by_extension(&name, &self.config.anti_malware.http_exclusions);
+        let mut body = (!excluded).then(|| StreamedBody::new(&head, &name, MAX_BODY));
+        let held = dl.buf.get(head.len..).unwrap_or_default();
+        if let Some(body) = body.as_mut() {
+            body.feed(&self.scanner, held, MAX_BODY);
+        }
+        let framed = held.len();
+        dl.buf.clear();
+        dl.reading = Reading::Streamed(Box::new(Streaming {
+            head_len: head.len,
+            framer,
+            framed,
+            name,
+            body,
+        }));
+    }
+
+    /// A streamed body's next bytes (all of `dl.buf`), fed to its
+    /// scanners. `None` once the body ended and passed its scan (the
+    /// buffer then holds what follows it), else what to do.
+    fn read_streamed(
         &mut self,
-        head: Option<&Head>,
-        response: &[u8],
-        url: Option<String>,
-    ) -> Option<Detection> {
-        if response.is_empty() {
-            return None;
-        }
-        let policy = &self.config.anti_malware;
-        let path_name = url
-            .as_deref()
-            .map(|u| u.split(['?', '#']).next().unwrap_or(u))
-            .and_then(|u| u.rsplit('/').next())
-            .filter(|n| !n.is_empty())
-            .map(str::to_string);
-        let name = head
-            .and_then(Head::disposition_name)
-            .or(path_name)
-            .unwrap_or_else(|| "download".to_string());
-        if anti_malware::excluded_by_extension(&name, &policy.http_exclusions) {
-            return None;
-        }
-        let host = url
-            .as_deref()
-            .and_then(|u| u.split("://").nth(1))
-            .and_then(|r| r.split('/').next())
-            .map(str::to_string);
-        let mut unscannable = None;
-        let views = match head {
-            Some(_) => http_response::response_views(response, MAX_BODY),
+        closed: bool,
+        dl: &mut Downloads,
+        logs: &mut Vec<Detection>,
+    ) -> Option<Step> {
+        let Reading::Streamed(s) = &mut dl.reading else {
+            return Some(Step::Forward);
+        };
+        // As the held path: the body ends where it is framed, at the close,
+        // or, not framed by then, past MAX_BODY of response, cut there.
+        let held = dl.buf.len();
+        let mut over = false;
+        let take = match s.framer.advance_by(&dl.buf, s.framed) {
+            Some(n) => n.saturating_sub(s.framed).min(held),
+            None if closed => held,
+            None if s.head_len + s.framed + held > MAX_BODY => {
+                self.stats.bodies_over_limit += 1;
+                over = true;
+                MAX_BODY.saturating_sub(s.head_len + s.framed).min(held)
+            }
             None => {
-                let mut views = http_response::Views::new(MAX_BODY);
-                http_response::raw_views(response, &mut views);
-                views
+                if let Some(body) = s.body.as_mut() {
+                    body.feed(&self.scanner, &dl.buf, MAX_BODY);
+                }
+                s.framed += held;
+                dl.buf.clear();
+                return Some(Step::Forward);
             }
         };
-        self.stats.views_dropped += views.dropped as u64;
-        for view in &views.views {
-            let report = self.scanner.scan_for_verdict(&name, view);
+        if let Some(body) = s.body.as_mut() {
+            body.feed(&self.scanner, &dl.buf[..take], MAX_BODY);
+        }
+        dl.buf.drain(..take);
+        let Reading::Streamed(s) = std::mem::take(&mut dl.reading) else {
+            return Some(Step::Forward);
+        };
+        if over {
+            dl.reading = Reading::Pass;
+        }
+        let url = dl.requests.pop_front();
+        let body = s.body?;
+        let reports = body.finish(&self.scanner);
+        match self.detection_of(s.name, url, reports) {
+            Some(d) if d.action == Action::Reset => Some(Step::Block(d)),
+            Some(d) => {
+                // Logged only; the download goes on.
+                logs.push(d);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// The detection, if any, of the reports of a download's readings, in
+    /// order: the first malware, else the first unscannable reading.
+    fn detection_of(
+        &self,
+        name: String,
+        url: Option<String>,
+        reports: impl IntoIterator<Item = ScanReport>,
+    ) -> Option<Detection> {
+        let host = download_host(url.as_deref());
+        let mut unscannable = None;
+        for report in reports {
             match report.verdict {
                 FileVerdict::Malware { threat, reasons } => {
                     let mut chain = vec![Reason::File { name: name.clone() }];
@@ -352,7 +458,7 @@ impl Gateway {
             }
         }
         let reason = unscannable?;
-        let action = match policy.http_unscannable {
+        let action = match self.config.anti_malware.http_unscannable {
             crate::config::UnscannableAction::Remove => Action::Reset,
             _ => Action::Monitor,
         };
@@ -369,4 +475,56 @@ impl Gateway {
             url,
         })
     }
+
+    fn scan_download(
+        &mut self,
+        head: Option<&Head>,
+        response: &[u8],
+        url: Option<String>,
+    ) -> Option<Detection> {
+        if response.is_empty() {
+            return None;
+        }
+        let policy = &self.config.anti_malware;
+        let name = download_name(head, url.as_deref());
+        if anti_malware::excluded_by_extension(&name, &policy.http_exclusions) {
+            return None;
+        }
+        let views = match head {
+            Some(_) => http_response::response_views(response, MAX_BODY),
+            None => {
+                let mut views = http_response::Views::new(MAX_BODY);
+                http_response::raw_views(response, &mut views);
+                views
+            }
+        };
+        self.stats.views_dropped += views.dropped as u64;
+        // Scanned one by one, up to the first malware.
+        let scanner = &self.scanner;
+        let reports = views
+            .views
+            .iter()
+            .map(|view| scanner.scan_for_verdict(&name, view));
+        self.detection_of(name.clone(), url, reports)
+    }
+}
+
+/// The file name of a download: Content-Disposition's, else the URL path's
+/// last segment, else `download`.
+fn download_name(head: Option<&Head>, url: Option<&str>) -> String {
+    let path_name = url
+        .map(|u| u.split(['?', '#']).next().unwrap_or(u))
+        .and_then(|u| u.rsplit('/').next())
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    head.and_then(Head::disposition_name)
+        .or(path_name)
+        .unwrap_or_else(|| "download".to_string())
+}
+
+/// The host part of a download's URL.
+fn download_host(url: Option<&str>) -> Option<String> {
+    url.and_then(|u| u.split("://").nth(1))
+        .and_then(|r| r.split('/').next())
+        .map(str::to_string)
 }

@@ -73,6 +73,7 @@ mod download;
 mod http_flow;
 mod mail_flow;
 mod not_http;
+mod streamed_body;
 mod tls_flow;
 
 #[cfg(test)]

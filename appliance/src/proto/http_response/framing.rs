@@ -112,6 +112,12 @@ impl Dechunker {
         self.state == State::Done
     }
 
+    /// The chunks held to the last one: the final chunk went by (its
+    /// trailers may be cut short).
+    pub fn holds(&self) -> bool {
+        matches!(self.state, State::Done | State::TrailerStart)
+    }
+
     /// The framing broke (no size where one belongs, a size that overflows,
     /// a size line without end).
     pub fn is_broken(&self) -> bool {
@@ -219,8 +225,7 @@ pub fn dechunk(body: &[u8], limit: usize) -> (Vec<u8>, bool) {
     let mut d = Dechunker::new();
     let mut out = Vec::new();
     d.feed(body, Some(&mut out), limit);
-    let done = d.is_done() || d.state == State::TrailerStart;
-    (out, done)
+    (out, d.holds())
 }
 
 /// How the body of the response being read ends (the gateway's reading,
@@ -261,21 +266,29 @@ impl Framer {
     /// Reads `body[from..]` (the body so far, `from` bytes of which were
     /// read before); returns the body's length once it is complete.
     pub fn advance(&mut self, body: &[u8], from: usize) -> Option<usize> {
+        let from = from.min(body.len());
+        self.advance_by(&body[from..], from)
+    }
+
+    /// Reads the body's next bytes `new`, `before` bytes of it having been
+    /// read already (and no longer held); returns the body's length once it
+    /// is complete.
+    pub fn advance_by(&mut self, new: &[u8], before: usize) -> Option<usize> {
         match self {
             Framer::Empty => Some(0),
             Framer::Length(n) => {
                 let n = usize::try_from(*n).unwrap_or(usize::MAX);
-                (body.len() >= n).then_some(n)
+                (before.saturating_add(new.len()) >= n).then_some(n)
             }
             Framer::Close => None,
             Framer::Chunked(d, length) => {
-                let used = d.feed(&body[from.min(body.len())..], None, 0);
+                let used = d.feed(new, None, 0);
                 if d.is_broken() {
                     let fallback = *length;
                     *self = fallback.map_or(Framer::Close, Framer::Length);
-                    return self.advance(body, from);
+                    return self.advance_by(new, before);
                 }
-                d.is_done().then_some(from + used)
+                d.is_done().then_some(before + used)
             }
         }
     }
