@@ -110,6 +110,7 @@ impl CloudServices {
                 match existing {
                     Some(stored) => {
                         stored.item = item;
+                        stored.replaced.clear();
                         let id = stored.id.clone();
                         self.record(at, app, ChangeKind::Modified, id);
                     }
@@ -121,8 +122,9 @@ impl CloudServices {
                     v.iter_mut()
                         .find(|s| s.item.name == *path && s.place == Place::InPlace)
                 });
-                // A file the scan already took away cannot be shared.
-                if let Some(stored) = found {
+                // A file the scan already took away cannot be shared, and
+                // sharing a file as it already is changes nothing.
+                if let Some(stored) = found.filter(|s| s.item.sharing != Some(*sharing)) {
                     stored.item.sharing = Some(*sharing);
                     let id = stored.id.clone();
                     self.record(at, app, ChangeKind::SharingChanged, id);
@@ -213,9 +215,16 @@ impl Api for CloudServices {
         match remedy {
             Remedy::Quarantine => stored.place = Place::Quarantined,
             Remedy::Delete => stored.place = Place::Deleted,
-            Remedy::Replace { file, with } => {
-                let Some(slot) = stored.item.files.iter_mut().find(|f| f.name == *file) else {
-                    return Err(format!("404 Not Found: no file {file} in item {id}"));
+            Remedy::Replace { index, file, with } => {
+                let Some(slot) = stored
+                    .item
+                    .files
+                    .get_mut(*index)
+                    .filter(|f| f.name == *file)
+                else {
+                    return Err(format!(
+                        "404 Not Found: no file {file} at {index} in item {id}"
+                    ));
                 };
                 *slot = with.clone();
                 stored.replaced.push(file.clone());

@@ -45,6 +45,9 @@ pub const MAX_LAYERS: usize = 20;
 const MAX_ENTRIES: usize = 1_000;
 /// Largest entry inflated.
 const MAX_ENTRY: u64 = 32 * 1024 * 1024;
+/// Bytes inflated for one file, every layer together: past it the rest is
+/// not opened (a zip bomb is 不明, never unbounded work).
+pub const MAX_INFLATED: u64 = 256 * 1024 * 1024;
 
 /// The analyzer's verdict on one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,6 +68,8 @@ struct Findings {
     /// Why a part could not be analysed.
     unopened: Vec<String>,
     active: bool,
+    /// Bytes inflated so far, all layers.
+    inflated: u64,
 }
 
 /// How bad a level is: higher is worse; 不明 sits below 低, since it
@@ -266,17 +271,30 @@ fn walk_zip(path: &str, bytes: &[u8], layers: usize, found: &mut Findings) {
             continue;
         }
         drop(entry);
+        let room = MAX_INFLATED.saturating_sub(found.inflated);
+        if room == 0 {
+            found.unopened.push(format!(
+                "{path}: more than {} MiB inflated, the rest not analysed",
+                MAX_INFLATED >> 20
+            ));
+            return;
+        }
         let Ok(entry) = archive.by_index(index) else {
             found.unopened.push(format!("{inner}: unreadable"));
             continue;
         };
         let mut data = Vec::new();
-        if entry.take(MAX_ENTRY).read_to_end(&mut data).is_err() {
+        if entry
+            .take(MAX_ENTRY.min(room))
+            .read_to_end(&mut data)
+            .is_err()
+        {
             found
                 .unopened
                 .push(format!("{inner}: could not be inflated"));
             continue;
         }
+        found.inflated += data.len() as u64;
         walk(&inner, &data, layers, found);
     }
     if archive.len() > MAX_ENTRIES {

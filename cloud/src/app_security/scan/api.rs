@@ -74,9 +74,15 @@ pub enum Remedy {
     Quarantine,
     /// Delete it.
     Delete,
-    /// Replace the named file (an attachment, or the stored file) by a
-    /// notice: a text, or a file of the given name and bytes.
-    Replace { file: String, with: Attachment },
+    /// Replace the item's file at `index` (an attachment, or the stored
+    /// file), named `file`, by a notice: a text, or a file of the given
+    /// name and bytes. Two attachments may share a name: the index says
+    /// which.
+    Replace {
+        index: usize,
+        file: String,
+        with: Attachment,
+    },
 }
 
 /// A service the product is connected to, as its API answers.

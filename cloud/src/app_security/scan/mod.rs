@@ -46,6 +46,9 @@ use std::sync::Arc;
 
 pub use policy::Pattern;
 
+/// Text read out of one item's files, all together.
+pub const MAX_ITEM_TEXT: usize = 32 * 1024 * 1024;
+
 /// URLs of one item the sandbox opens at most (the rest are not analysed).
 pub const MAX_URLS_ANALYSED: usize = 5;
 
@@ -71,8 +74,9 @@ struct Finding {
     action: Action,
     policy: String,
     reason: String,
-    /// The file it was found in (for a replacement).
-    file: Option<String>,
+    /// The index in the item's files of the file it was found in (for a
+    /// replacement); `None` for the item's own text.
+    file: Option<usize>,
 }
 
 impl Scanner {
@@ -116,29 +120,31 @@ impl Scanner {
                 if findings.is_empty() {
                     continue;
                 }
-                let refused = apply_remedy(api, app, &change.item, &findings);
-                events.extend(findings.into_iter().map(|f| {
-                    let (action, reason) = match &refused {
-                        Some(why) if f.action.removes_threat() => (
-                            Action::LoggedOnly,
-                            format!("{}; the service refused the remedy: {why}", f.reason),
-                        ),
-                        _ => (f.action, f.reason),
-                    };
-                    AppSecurityEvent {
-                        at: now,
-                        application: app,
-                        user: item.user.clone(),
-                        detection: f.detection,
-                        object: item.kind,
-                        name: item.name.clone(),
-                        threat: f.threat,
-                        risk: f.risk,
-                        action,
-                        policy: f.policy,
-                        reason,
-                    }
-                }));
+                let outcomes = apply_remedies(api, app, &change.item, &item, &findings);
+                events.extend(
+                    findings
+                        .into_iter()
+                        .zip(outcomes)
+                        .map(|(f, (action, note))| {
+                            let reason = match note {
+                                Some(note) => format!("{}; {note}", f.reason),
+                                None => f.reason,
+                            };
+                            AppSecurityEvent {
+                                at: now,
+                                application: app,
+                                user: item.user.clone(),
+                                detection: f.detection,
+                                object: item.kind,
+                                name: item.name.clone(),
+                                threat: f.threat,
+                                risk: f.risk,
+                                action,
+                                policy: f.policy,
+                                reason,
+                            }
+                        }),
+                );
             }
         }
         events
@@ -146,11 +152,28 @@ impl Scanner {
 
     /// Every detection in one item.
     fn inspect(&self, app: Application, item: &Item, kind: ChangeKind) -> Vec<Finding> {
-        let texts: Vec<String> = item.files.iter().map(|f| text::of_file(&f.bytes)).collect();
+        // Each file's text is bounded; so is the item's, all files together.
+        let mut room = MAX_ITEM_TEXT;
+        let texts: Vec<String> = item
+            .files
+            .iter()
+            .map(|f| {
+                let mut text = text::of_file(&f.bytes);
+                if text.len() > room {
+                    let mut cut = room;
+                    while !text.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    text.truncate(cut);
+                }
+                room -= text.len();
+                text
+            })
+            .collect();
         let mut findings = Vec::new();
         if kind != ChangeKind::SharingChanged {
-            for (file, text) in item.files.iter().zip(&texts) {
-                findings.extend(self.file_threat(file, text));
+            for (index, (file, text)) in item.files.iter().zip(&texts).enumerate() {
+                findings.extend(self.file_threat(index, file, text));
             }
             findings.extend(self.web_reputation(item, &texts));
             findings.extend(self.url_analysis(item, &texts));
@@ -162,7 +185,7 @@ impl Scanner {
     }
 
     /// The virus engines, else file blocking, else the virtual analyzer.
-    fn file_threat(&self, file: &Attachment, text: &str) -> Option<Finding> {
+    fn file_threat(&self, index: usize, file: &Attachment, text: &str) -> Option<Finding> {
         let threat = &self.policy.threat;
         let report = self.engines.scan(&file.name, &file.bytes);
         if let FileVerdict::Malware {
@@ -177,7 +200,7 @@ impl Scanner {
                 action: threat.virus_action,
                 policy: threat.name.clone(),
                 reason: format!("{}: {}", file.name, reasons_text(reasons)),
-                file: Some(file.name.clone()),
+                file: Some(index),
             });
         }
         if let Some(rules) = &threat.file_blocking
@@ -190,7 +213,7 @@ impl Scanner {
                 action: rules.action,
                 policy: threat.name.clone(),
                 reason: format!("{}: blocked by {rule}", file.name),
-                file: Some(file.name.clone()),
+                file: Some(index),
             });
         }
         let settings = threat.analyzer.as_ref()?;
@@ -198,7 +221,7 @@ impl Scanner {
         if !analysis.submitted {
             return None;
         }
-        Some(self.analyzed(settings, &file.name, &analysis, Some(file.name.clone())))
+        Some(self.analyzed(settings, &file.name, &analysis, Some(index)))
     }
 
     /// The worst-rated URL of the item's text and files that the level
@@ -224,7 +247,7 @@ impl Scanner {
             }
         }
         let (_, index, url, hit) = worst?;
-        let file = owner_of(item, texts, &url, index >= from_text);
+        let file = owner_of(texts, &url, index >= from_text);
         Some(Finding {
             detection: Detection::WebReputation,
             threat: url.clone(),
@@ -266,7 +289,7 @@ impl Scanner {
             }
         }
         let (index, url, analysis) = worst?;
-        let file = owner_of(item, texts, &url, index >= from_text);
+        let file = owner_of(texts, &url, index >= from_text);
         Some(self.analyzed(settings, &url, &analysis, file))
     }
 
@@ -276,7 +299,7 @@ impl Scanner {
         settings: &policy::Analyzer,
         what: &str,
         analysis: &analyzer::Analysis,
-        file: Option<String>,
+        file: Option<usize>,
     ) -> Finding {
         let traits = if analysis.traits.is_empty() {
             "no suspicious trait".to_string()
@@ -346,7 +369,7 @@ impl Scanner {
             reason.push_str("; shared with anyone with the link");
         }
         let file = match item.files.as_slice() {
-            [only] if item.kind == ObjectKind::File => Some(only.name.clone()),
+            [_] if item.kind == ObjectKind::File => Some(0),
             _ => None,
         };
         Some(Finding {
@@ -375,15 +398,11 @@ fn urls_of(item: &Item, texts: &[String]) -> (Vec<String>, usize) {
 
 /// The file a URL was found in: a link in a file is that file's, one in
 /// the item's text the item's (`None`).
-fn owner_of(item: &Item, texts: &[String], url: &str, in_files: bool) -> Option<String> {
+fn owner_of(texts: &[String], url: &str, in_files: bool) -> Option<usize> {
     if !in_files {
         return None;
     }
-    item.files
-        .iter()
-        .zip(texts)
-        .find(|(_, text)| text.contains(url))
-        .map(|(file, _)| file.name.clone())
+    texts.iter().position(|text| text.contains(url))
 }
 
 /// What the analyzer's policy does at a risk level: 不明 its own action,
@@ -398,39 +417,97 @@ fn analyzer_action(settings: &policy::Analyzer, risk: crate::app_security::RiskL
     }
 }
 
-/// The strongest remedy of the findings, applied once; the service's
-/// refusal if it refused.
-fn apply_remedy(
+/// Applies the findings' remedies and says, for each finding, the action
+/// really taken and what to add to its reason.
+///
+/// The strongest whole-item action of any finding is applied once (削除
+/// over 隔離; a replacement of the item's own text, which cannot be cut
+/// out, counts as 隔離), and then it is every finding's action: the threat
+/// is gone whatever each policy asked, and the log says so. Otherwise each
+/// detected file is replaced once, however many findings point at it, and
+/// a finding is logged as replaced only if its own file was. A remedy the
+/// service refuses leaves the threat: those findings are logged only,
+/// with the service's words.
+fn apply_remedies(
     api: &mut dyn Api,
     app: Application,
     id: &str,
+    item: &Item,
     findings: &[Finding],
-) -> Option<String> {
+) -> Vec<(Action, Option<String>)> {
     let has = |a: Action| findings.iter().any(|f| f.action == a);
-    let remedies: Vec<Remedy> = if has(Action::Deleted) {
-        vec![Remedy::Delete]
-    } else if has(Action::Quarantined) {
-        vec![Remedy::Quarantine]
+    let text_replaced = findings.iter().any(|f| {
+        matches!(
+            f.action,
+            Action::ReplacedWithText | Action::ReplacedWithFile
+        ) && f.file.is_none()
+    });
+    let whole = if has(Action::Deleted) {
+        Some((Remedy::Delete, Action::Deleted))
+    } else if has(Action::Quarantined) || text_replaced {
+        Some((Remedy::Quarantine, Action::Quarantined))
     } else {
-        let mut replace = Vec::new();
-        for f in findings {
-            let with = match f.action {
-                Action::ReplacedWithText | Action::ReplacedWithFile => notice(f),
-                _ => continue,
-            };
-            match &f.file {
-                Some(file) => replace.push(Remedy::Replace {
-                    file: file.clone(),
-                    with,
-                }),
-                // A threat in the text itself cannot be cut out of it:
-                // the item goes to quarantine instead.
-                None => return api.remedy(app, id, &Remedy::Quarantine).err(),
-            }
-        }
-        replace
+        None
     };
-    remedies.iter().find_map(|r| api.remedy(app, id, r).err())
+    if let Some((remedy, applied)) = whole {
+        let result = api.remedy(app, id, &remedy);
+        return findings
+            .iter()
+            .map(|f| match &result {
+                Ok(()) if f.action == applied => (applied, None),
+                Ok(()) => (
+                    applied,
+                    Some(format!(
+                        "the item was {} for another detection",
+                        applied.code().replace('_', " ")
+                    )),
+                ),
+                Err(why) if f.action.removes_threat() => (
+                    Action::LoggedOnly,
+                    Some(format!("the service refused the remedy: {why}")),
+                ),
+                Err(_) => (f.action, None),
+            })
+            .collect();
+    }
+    let mut replaced: BTreeMap<usize, Result<(), String>> = BTreeMap::new();
+    for f in findings {
+        let (true, Some(index)) = (
+            matches!(
+                f.action,
+                Action::ReplacedWithText | Action::ReplacedWithFile
+            ),
+            f.file,
+        ) else {
+            continue;
+        };
+        if replaced.contains_key(&index) {
+            continue;
+        }
+        let Some(file) = item.files.get(index) else {
+            continue;
+        };
+        let remedy = Remedy::Replace {
+            index,
+            file: file.name.clone(),
+            with: notice(f),
+        };
+        replaced.insert(index, api.remedy(app, id, &remedy));
+    }
+    findings
+        .iter()
+        .map(|f| match f.file.and_then(|i| replaced.get(&i)) {
+            Some(Err(why)) if f.action.removes_threat() => (
+                Action::LoggedOnly,
+                Some(format!("the service refused the remedy: {why}")),
+            ),
+            Some(Ok(())) if !f.action.removes_threat() => (
+                f.action,
+                Some("its file was replaced for another detection".to_string()),
+            ),
+            _ => (f.action, None),
+        })
+        .collect()
 }
 
 /// The notice that replaces a detected file.

@@ -146,13 +146,15 @@ pub fn name_matches(pattern: &str, name: &str) -> bool {
     // Iterative wildcard match: the last `*` is the only backtrack point.
     let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
     while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        // A `*` in the pattern is always the wildcard, even where the name
+        // has a `*` too (Google Drive allows it in names).
+        if pi < p.len() && p[pi] == '*' {
             star = Some(pi);
             mark = ni;
             pi += 1;
+        } else if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
         } else if let Some(s) = star {
             pi = s + 1;
             mark += 1;
@@ -176,5 +178,8 @@ mod tests {
         assert!(name_matches("*", ""));
         assert!(name_matches("a*b*c", "aXXbYYc"));
         assert!(!name_matches("a*b*c", "aXXbYY"));
+        // A `*` in the name is matched by the pattern's wildcard.
+        assert!(name_matches("*a", "*ba"));
+        assert!(name_matches("*.exe", "x*y.exe"));
     }
 }

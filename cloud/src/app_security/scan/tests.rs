@@ -401,8 +401,8 @@ fn replacing_swaps_only_the_detected_file_and_feeds_are_read_once() {
     let events = scanner.poll(Instant::from_micros(1), &mut s);
     assert_eq!(events.len(), 1);
     match &s.remedies[..] {
-        [(_, _, Remedy::Replace { file, with })] => {
-            assert_eq!(file, "eicar.com");
+        [(_, _, Remedy::Replace { index, file, with })] => {
+            assert_eq!((*index, file.as_str()), (1, "eicar.com"));
             assert_eq!(with.name, NOTICE_NAME);
         }
         other => panic!("{other:?}"),
@@ -501,4 +501,122 @@ fn unrated_links_go_to_the_sandbox_and_rated_ones_do_not() {
         (events[0].risk, events[0].action),
         (Some(RiskLevel::Unknown), Action::LoggedOnly)
     );
+}
+
+/// Review finding: findings of different actions on one item. The
+/// strongest whole-item action is applied once and is every finding's
+/// action in the log, saying why.
+#[test]
+fn mixed_actions_on_one_item_take_the_strongest_and_say_so() {
+    let mut s = Service::default();
+    let list = my_number_list().repeat(5).into_bytes();
+    s.put(
+        Application::Exchange,
+        "m1",
+        mail(
+            ObjectKind::IncomingMail,
+            USER,
+            "files",
+            "",
+            vec![
+                attachment("eicar.com", scenario_file("eicar.com")),
+                attachment("list.csv", list),
+            ],
+        ),
+        ChangeKind::Created,
+    );
+    let mut policy = ScanPolicy::default();
+    policy.threat.virus_action = Action::ReplacedWithText;
+    policy.data_loss = vec![dlp("マイナンバー", false)];
+    let events = poll(policy, &mut s);
+    assert_eq!(events.len(), 2, "{events:#?}");
+    assert_eq!(
+        s.remedies,
+        vec![(Application::Exchange, "m1".into(), Remedy::Quarantine)]
+    );
+    assert!(
+        events.iter().all(|e| e.action == Action::Quarantined),
+        "{events:#?}"
+    );
+    let virus = events
+        .iter()
+        .find(|e| e.detection == Detection::VirusMalware)
+        .expect("virus");
+    assert!(
+        virus
+            .reason
+            .contains("the item was quarantined for another detection"),
+        "{}",
+        virus.reason
+    );
+}
+
+/// Review finding: two findings on one file replace it once, and both
+/// are logged as replaced (a second replacement used to find no file and
+/// turn every finding into a refusal).
+#[test]
+fn one_file_with_two_findings_is_replaced_once() {
+    let mut s = Service::default();
+    let memo = b"see https://login.hikari-bank-secure.example/verify?id=1".to_vec();
+    s.put(
+        Application::Gmail,
+        "g1",
+        mail(
+            ObjectKind::IncomingMail,
+            USER,
+            "memo",
+            "",
+            vec![attachment("memo.scr", memo)],
+        ),
+        ChangeKind::Created,
+    );
+    let mut policy = ScanPolicy::default();
+    policy.threat.file_blocking = Some(FileBlocking {
+        types: Vec::new(),
+        extensions: vec!["scr".into()],
+        names: Vec::new(),
+        suspicious_urls: false,
+        action: Action::ReplacedWithText,
+    });
+    if let Some(web) = policy.threat.web_reputation.as_mut() {
+        web.action = Action::ReplacedWithText;
+    }
+    let events = poll(policy, &mut s);
+    assert_eq!(events.len(), 2, "{events:#?}");
+    assert!(
+        events.iter().all(|e| e.action == Action::ReplacedWithText),
+        "{events:#?}"
+    );
+    assert_eq!(s.remedies.len(), 1, "{:?}", s.remedies);
+}
+
+/// Review finding: two attachments of the same name; the detected one is
+/// replaced, not the first.
+#[test]
+fn the_detected_one_of_two_same_named_attachments_is_replaced() {
+    let mut s = Service::default();
+    s.put(
+        Application::Exchange,
+        "m1",
+        mail(
+            ObjectKind::IncomingMail,
+            USER,
+            "two files",
+            "",
+            vec![
+                attachment("a.com", b"clean".to_vec()),
+                attachment("a.com", scenario_file("eicar.com")),
+            ],
+        ),
+        ChangeKind::Created,
+    );
+    let mut policy = ScanPolicy::default();
+    policy.threat.virus_action = Action::ReplacedWithFile;
+    poll(policy, &mut s);
+    match &s.remedies[..] {
+        [(_, _, Remedy::Replace { index, file, .. })] => {
+            assert_eq!((*index, file.as_str()), (1, "a.com"))
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -12,21 +12,36 @@ const MAX_TEXT: usize = 16 * 1024 * 1024;
 const MAX_DEPTH: usize = 4;
 /// Bytes of a file looked at to tell text from binary.
 const SNIFF: usize = 8 * 1024;
+/// Archive entries read for text, all layers together.
+const MAX_ENTRIES: usize = 1_000;
+/// Bytes inflated for one file's text, all layers together (binary
+/// entries count too: they are inflated to be told apart).
+const MAX_INFLATED: u64 = 64 * 1024 * 1024;
+
+/// How much of a file's archives may still be read.
+struct Budget {
+    entries: usize,
+    inflated: u64,
+}
 
 /// The text of a file (empty when it has none).
 pub fn of_file(bytes: &[u8]) -> String {
     let mut out = String::new();
-    collect(bytes, 0, &mut out);
+    let mut budget = Budget {
+        entries: MAX_ENTRIES,
+        inflated: MAX_INFLATED,
+    };
+    collect(bytes, 0, &mut out, &mut budget);
     out
 }
 
-fn collect(bytes: &[u8], depth: usize, out: &mut String) {
+fn collect(bytes: &[u8], depth: usize, out: &mut String, budget: &mut Budget) {
     if out.len() >= MAX_TEXT {
         return;
     }
     if is_zip(bytes) {
         if depth < MAX_DEPTH {
-            collect_zip(bytes, depth + 1, out);
+            collect_zip(bytes, depth + 1, out, budget);
         }
         return;
     }
@@ -47,14 +62,15 @@ fn looks_binary(bytes: &[u8]) -> bool {
     head.contains(&0) || controls * 10 > head.len().max(1)
 }
 
-fn collect_zip(bytes: &[u8], depth: usize, out: &mut String) {
+fn collect_zip(bytes: &[u8], depth: usize, out: &mut String, budget: &mut Budget) {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return;
     };
     for index in 0..zip.len() {
-        if out.len() >= MAX_TEXT {
+        if out.len() >= MAX_TEXT || budget.entries == 0 || budget.inflated == 0 {
             return;
         }
+        budget.entries -= 1;
         let Ok(entry) = zip.by_index(index) else {
             continue;
         };
@@ -66,16 +82,17 @@ fn collect_zip(bytes: &[u8], depth: usize, out: &mut String) {
             .map(|n| n.to_ascii_lowercase())
             .unwrap_or_default();
         let mut data = Vec::new();
-        let budget = (MAX_TEXT - out.len()) as u64 * 4;
-        if entry.take(budget).read_to_end(&mut data).is_err() {
+        let room = ((MAX_TEXT - out.len()) as u64 * 4).min(budget.inflated);
+        if entry.take(room).read_to_end(&mut data).is_err() {
             continue;
         }
+        budget.inflated = budget.inflated.saturating_sub(data.len() as u64);
         if name.ends_with(".xml") {
             // OOXML parts: the words are between the tags; a tag break
             // is a word break.
             push_bounded(out, &xml_text(&String::from_utf8_lossy(&data)));
         } else if !name.ends_with(".rels") {
-            collect(&data, depth, out);
+            collect(&data, depth, out, budget);
         }
         out.push('\n');
     }

@@ -184,3 +184,19 @@ fn a_url_is_rated_by_what_the_sandbox_got() {
     gone.status = 404;
     assert_eq!(analyze_url(url, Some(&gone)).risk, RiskLevel::Unknown);
 }
+
+/// Review finding: a zip bomb is bounded work. Entries that inflate past
+/// the budget, all layers together, leave the rest unopened: 不明.
+#[test]
+fn a_zip_past_the_inflate_budget_is_unknown_not_unbounded() {
+    let zeros = vec![0u8; 32 * 1024 * 1024];
+    let entries: Vec<(String, &[u8])> = (0..9)
+        .map(|i| (format!("part-{i}.bin"), zeros.as_slice()))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = entries.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+    let bomb = zip_of(&refs);
+    assert!(bomb.len() < 2 * 1024 * 1024, "a small file: {}", bomb.len());
+    let a = analyze("bomb.zip", &bomb);
+    assert_eq!((a.submitted, a.risk), (true, RiskLevel::Unknown));
+    assert!(a.traits.iter().any(|t| t.contains("MiB inflated")), "{a:?}");
+}
