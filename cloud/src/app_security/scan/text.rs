@@ -45,11 +45,28 @@ fn collect(bytes: &[u8], depth: usize, out: &mut String, budget: &mut Budget) {
         }
         return;
     }
+    // Excel writes "Unicode text" as UTF-16 with a byte-order mark (its
+    // NULs would read as binary) and CSV as Shift_JIS by default.
+    let (utf16, _) = encoding_rs::Encoding::for_bom(bytes).unzip();
+    if let Some(encoding) = utf16.filter(|e| *e != encoding_rs::UTF_8) {
+        let (text, _) = encoding.decode_with_bom_removal(bytes);
+        push_bounded(out, &text);
+        return;
+    }
     if looks_binary(bytes) {
         return;
     }
-    let text = String::from_utf8_lossy(bytes);
-    push_bounded(out, &text);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => push_bounded(out, text),
+        Err(_) => {
+            let (text, _, malformed) = encoding_rs::SHIFT_JIS.decode(bytes);
+            if malformed {
+                push_bounded(out, &String::from_utf8_lossy(bytes));
+            } else {
+                push_bounded(out, &text);
+            }
+        }
+    }
 }
 
 /// A file is binary when its first bytes hold a NUL or many control bytes.
@@ -162,6 +179,17 @@ mod tests {
         w.finish().expect("finish");
         let text = of_file(&buf.into_inner());
         assert!(text.contains("1234\n5678 & co"), "{text:?}");
+    }
+
+    #[test]
+    fn excels_shift_jis_csv_and_utf16_text_are_read() {
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("氏名,個人番号\n山田,123456789018\n");
+        assert_eq!(of_file(&sjis), "氏名,個人番号\n山田,123456789018\n");
+        let mut utf16 = vec![0xff, 0xfe];
+        for unit in "氏名\t個人番号".encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        assert_eq!(of_file(&utf16), "氏名\t個人番号");
     }
 
     #[test]
