@@ -185,26 +185,14 @@ pub struct EndpointStore {
 impl EndpointStore {
     /// The tables in memory.
     pub fn in_memory() -> Result<EndpointStore, StoreError> {
-        let conn = Connection::open_in_memory().map_err(|error| StoreError::Open {
-            path: ":memory:".into(),
-            error,
-        })?;
-        EndpointStore::init(conn, ":memory:".into())
+        let (conn, shown) = crate::store::connect(None)?;
+        EndpointStore::init(conn, shown)
     }
 
     /// The tables in the SQLite file at `path` (created if missing; a
     /// gateway log store's file is fine: the tables sit beside its own).
     pub fn open(path: impl AsRef<Path>) -> Result<EndpointStore, StoreError> {
-        let shown = path.as_ref().display().to_string();
-        let conn = Connection::open(path.as_ref()).map_err(|error| StoreError::Open {
-            path: shown.clone(),
-            error,
-        })?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(|error| StoreError::Open {
-                path: shown.clone(),
-                error,
-            })?;
+        let (conn, shown) = crate::store::connect(Some(path.as_ref()))?;
         EndpointStore::init(conn, shown)
     }
 

@@ -10,7 +10,7 @@
 
 mod export;
 mod sqlite;
-pub(crate) use sqlite::connect_read_only;
+pub(crate) use sqlite::{connect, connect_read_only};
 pub mod stats;
 
 pub use export::{CSV_HEADER, destination, write_csv_header, write_csv_row};

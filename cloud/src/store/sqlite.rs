@@ -698,5 +698,29 @@ pub(crate) fn connect_read_only(path: &Path) -> Result<(Connection, String), Sto
     Ok((conn, shown))
 }
 
+/// A connection to the SQLite file at `path` (created if missing) that
+/// waits up to 5 s for a writer, or to a fresh in-memory database for
+/// `None`, and the path as errors show it: what the endpoint and Cloud App
+/// Security stores' `open` and `in_memory` start from (their tables sit
+/// beside the log store's in the same file).
+pub(crate) fn connect(path: Option<&Path>) -> Result<(Connection, String), StoreError> {
+    let Some(path) = path else {
+        let conn = Connection::open_in_memory().map_err(|error| StoreError::Open {
+            path: ":memory:".into(),
+            error,
+        })?;
+        return Ok((conn, ":memory:".into()));
+    };
+    let shown = path.display().to_string();
+    let open = |error| StoreError::Open {
+        path: shown.clone(),
+        error,
+    };
+    let conn = Connection::open(path).map_err(open)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(open)?;
+    Ok((conn, shown))
+}
+
 #[cfg(test)]
 mod tests;
