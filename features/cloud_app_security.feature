@@ -83,6 +83,7 @@ Feature: Cloud App Security: the office's cloud mail and storage (クラウド�
     And Cloud App Security reports 1 "data loss" detection in all
     When the twin runs until "2024-10-22 09:10"
     Then Cloud App Security reports "data loss" in "OneDrive" for "tanaka@tax-office.example" on "/年末調整/mynumber-list.csv", "quarantined"
+    And in "OneDrive", "/年末調整/mynumber-list.csv" is shared with anyone with the link
     And in "OneDrive", "/年末調整/mynumber-list.csv" is "quarantined"
     And Cloud App Security reports 9 detections in all
 

@@ -254,18 +254,6 @@ fn shared(world: &mut TwinWorld, app: String, name: String) -> Result<()> {
     Ok(())
 }
 
-#[then(expr = "in {string}, the file {string} of {string} was replaced by a notice")]
-fn replaced(world: &mut TwinWorld, app: String, file: String, name: String) -> Result<()> {
-    let app = application_word(&app)?;
-    let stored = item(services(world)?, app, &name)?;
-    ensure!(
-        stored.replaced.contains(&file),
-        "{file:?} of {name:?} was not replaced (replaced: {:?})",
-        stored.replaced
-    );
-    Ok(())
-}
-
 fn report_of(
     world: &mut TwinWorld,
     which: &str,

@@ -177,13 +177,6 @@ impl CloudServices {
         self.items.get(&app).map_or(&[], Vec::as_slice)
     }
 
-    /// Every item of every service.
-    pub fn all(&self) -> impl Iterator<Item = (Application, &Stored)> {
-        self.items
-            .iter()
-            .flat_map(|(app, v)| v.iter().map(move |s| (*app, s)))
-    }
-
     fn stored_mut(&mut self, app: Application, id: &str) -> Option<&mut Stored> {
         self.items.get_mut(&app)?.iter_mut().find(|s| s.id == id)
     }

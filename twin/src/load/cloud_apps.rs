@@ -418,7 +418,13 @@ impl ScenarioCheck<'_, '_> {
             ));
         }
         let Some(p) = entry.post else {
-            unreachable!("exactly one action was checked above");
+            return Err(doc
+                .error_at(
+                    path,
+                    "a moment needs one of `receive`, `send`, `upload`, `share`, `post`",
+                )
+                .label("what happens?")
+                .into());
         };
         let key = format!("{path}.post");
         let app = kind_of("post", &p.app, ServiceKind::Chat)?;

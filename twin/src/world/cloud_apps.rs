@@ -61,11 +61,6 @@ impl World {
         self.cloud_apps.as_ref().map(|t| &t.services)
     }
 
-    /// Whether the scenario has Cloud App Security.
-    pub fn has_cloud_apps(&self) -> bool {
-        self.cloud_apps.is_some()
-    }
-
     /// The scan's detections since the last drain, in the order they
     /// happened.
     pub fn drain_app_security_events(&mut self) -> Vec<AppSecurityEvent> {

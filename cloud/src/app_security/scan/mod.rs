@@ -100,10 +100,6 @@ impl Scanner {
         self
     }
 
-    pub fn policy(&self) -> &ScanPolicy {
-        &self.policy
-    }
-
     /// Reads every connected service's feed from where it stopped,
     /// inspects each changed item, applies the remedies, and returns the
     /// detections, stamped `now`.
