@@ -200,3 +200,33 @@ fn a_zip_past_the_inflate_budget_is_unknown_not_unbounded() {
     assert_eq!((a.submitted, a.risk), (true, RiskLevel::Unknown));
     assert!(a.traits.iter().any(|t| t.contains("MiB inflated")), "{a:?}");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Class of the unrated-lure case: a password field written any way
+    /// (case, quoting, attribute order, text around) on any page is 高;
+    /// the same page without one is リスクなし.
+    #[test]
+    fn a_password_field_written_any_way_is_high(
+        before in "[a-zA-Z0-9 <>/=\"ぁ-ん]{0,40}",
+        after in "[a-zA-Z0-9 <>/=\"ぁ-ん]{0,40}",
+        upper in any::<bool>(),
+        quote in prop::sample::select(vec!["\"", "'", ""]),
+        by_type in any::<bool>(),
+        extra in "[a-z]{0,8}",
+    ) {
+        prop_assume!(!before.to_ascii_lowercase().contains("pass") && !after.to_ascii_lowercase().contains("pass"));
+        let attr = if by_type { "type" } else { "name" };
+        let mut field = format!("<input id={quote}{extra}{quote} {attr}={quote}password{quote}>");
+        if upper {
+            field = field.to_uppercase();
+        }
+        let with = format!("<html>{before}<form>{field}</form>{after}</html>");
+        let a = analyze_url("http://x.example/", Some(&visit("text/html", with.as_bytes())));
+        prop_assert_eq!(a.risk, RiskLevel::High);
+        let without = format!("<html>{before}<form><input name={quote}user{quote}></form>{after}</html>");
+        let b = analyze_url("http://x.example/", Some(&visit("text/html", without.as_bytes())));
+        prop_assert_eq!(b.risk, RiskLevel::NoRisk);
+    }
+}
