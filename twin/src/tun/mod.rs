@@ -7,8 +7,10 @@
 //!   run on the wall clock.
 //! - [`firmware`]: a gateway build running as its own process on two TAP
 //!   ports, driven in lockstep with the world's clock.
+//! - [`affinity`]: the firmware and the thread driving it on one core.
 //! - [`policy`]: the policy, intel and rule files it is given, cut from the
 //!   scenario and proven to give the configuration the twin loaded.
+pub mod affinity;
 pub mod firmware;
 pub mod netns;
 pub mod policy;
