@@ -113,10 +113,7 @@ pub fn locate(buf: &[u8], closed: bool) -> Located {
     };
     let rest = &buf[start..];
     let window = &rest[..rest.len().min(MAX_HEAD)];
-    let mut heads: Vec<Head> = [Ending::Lf, Ending::Blank, Ending::Cr]
-        .into_iter()
-        .filter_map(|ending| head_end(window, ending).map(|end| parse(window, end, ending, start)))
-        .collect();
+    let heads = readings(window, start);
     if heads.is_empty() {
         return if rest.len() > MAX_HEAD || closed {
             Located::NoHead(NoHead::Unterminated)
@@ -124,9 +121,39 @@ pub fn locate(buf: &[u8], closed: bool) -> Located {
             Located::NeedMore
         };
     }
+    Located::Heads(heads)
+}
+
+/// Every distinct reading of the head in `window` (from its status line at
+/// `start`), the earliest end first.
+///
+/// A reading is only parsed when it can differ from an earlier one: a head
+/// is its end and its lines, and `Lf` and `Blank` split lines alike, as
+/// does `Cr` where no CR stands alone. An ordinary head (CRLF or LF, no
+/// blank-only line, no bare CR) is parsed once, not three times, and the
+/// outcome is what parsing all three and dropping duplicates gives
+/// (`tests/head.rs` checks the two agree on arbitrary bytes).
+fn readings(window: &[u8], start: usize) -> Vec<Head> {
+    const ENDINGS: [Ending; 3] = [Ending::Lf, Ending::Blank, Ending::Cr];
+    let ends = ENDINGS.map(|ending| head_end(window, ending));
+    let mut heads: Vec<Head> = Vec::with_capacity(1);
+    for (i, ending) in ENDINGS.into_iter().enumerate() {
+        let Some(end) = ends[i] else { continue };
+        let same_as_earlier = ends[..i].contains(&Some(end))
+            && (ending != Ending::Cr || !has_bare_cr(&window[..end]));
+        if !same_as_earlier {
+            heads.push(parse(window, end, ending, start));
+        }
+    }
     heads.sort_by_key(|h| (h.len, h.ending));
     heads.dedup_by(|a, b| a.len == b.len && a.headers == b.headers);
-    Located::Heads(heads)
+    heads
+}
+
+/// Whether `head` has a CR not followed by LF (a line end of the `Cr`
+/// reading only).
+fn has_bare_cr(head: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', head).any(|i| head.get(i + 1) != Some(&b'\n'))
 }
 
 /// Offset just past the end of the head in `buf` (from the status line) in
