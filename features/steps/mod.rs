@@ -77,8 +77,7 @@ impl TwinWorld {
     /// Runs `work` on the session on a thread of the blocking pool, so the
     /// runner goes on with other scenarios meanwhile: the suite's
     /// simulations use every core. A session with a firmware process or a
-    /// real program stays on the runner's thread (it entered the twin's
-    /// network namespace; the pool's threads have not).
+    /// real program runs on a TUN worker ([`on_tun_worker`]).
     async fn on_session<T: Send + 'static>(
         &mut self,
         work: impl FnOnce(&mut Session) -> Result<T> + Send + 'static,
@@ -86,12 +85,31 @@ impl TwinWorld {
         let mut session = self.session.take().ok_or_else(|| {
             anyhow!("no scenario loaded: start with `Given the scenario \"...\"`")
         })?;
-        if !session.world.runs_in_memory() {
+        let session_in_memory = session.world.runs_in_memory();
+        let run = move || {
             let result = work(&mut session);
-            self.session = Some(session);
-            return result;
-        }
-        let (session, result) = on_pool(move || {
+            Ok((session, result))
+        };
+        let (session, result) = if session_in_memory {
+            on_pool(run).await?
+        } else {
+            on_tun_worker(run).await?
+        };
+        self.session = Some(session);
+        result
+    }
+
+    /// Runs `work` on the session on a TUN worker ([`on_tun_worker`]),
+    /// whether or not the session is in memory yet (a real program is
+    /// about to join it).
+    async fn on_session_in_tun<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce(&mut Session) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let mut session = self.session.take().ok_or_else(|| {
+            anyhow!("no scenario loaded: start with `Given the scenario \"...\"`")
+        })?;
+        let (session, result) = on_tun_worker(move || {
             let result = work(&mut session);
             Ok((session, result))
         })
@@ -129,6 +147,78 @@ pub async fn on_pool<T: Send + 'static>(
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| anyhow!("the worker thread stopped: {e}"))?
+}
+
+/// A job for a TUN worker: told whether its thread entered TUN mode.
+type TunJob = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+/// The stack of a TUN worker: as the runner's (`main.rs`), for deep worlds.
+const TUN_WORKER_STACK: usize = 256 * 1024 * 1024;
+
+/// Runs `work` on one of the suite's TUN workers and waits for it, while
+/// the runner drives the other scenarios.
+///
+/// A worker is a thread that entered TUN mode (`tun_cmd::enter_tun_mode`:
+/// its own empty network namespace, so nothing it does can reach the
+/// machine's) and lives as long as the process. It must outlive what it
+/// starts: a firmware process or a real program is started with
+/// `PR_SET_PDEATHSIG`, which fires when the *thread* that forked it ends.
+/// One worker per core: a firmware run is two processes in lockstep on
+/// one core (`twin::tun::affinity`).
+pub async fn on_tun_worker<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: TunJob = Box::new(move |entered| {
+        let result = match entered {
+            Ok(()) => work(),
+            Err(why) => Err(anyhow!("entering TUN mode: {why}")),
+        };
+        let _ = tx.send(result);
+    });
+    tun_workers()?
+        .lock()
+        .map_err(|_| anyhow!("the TUN workers' queue is poisoned"))?
+        .send(job)
+        .map_err(|_| anyhow!("the TUN workers have stopped"))?;
+    rx.await
+        .map_err(|_| anyhow!("a TUN worker stopped before answering"))?
+}
+
+fn tun_workers() -> Result<&'static std::sync::Mutex<std::sync::mpsc::Sender<TunJob>>> {
+    static WORKERS: std::sync::OnceLock<
+        Result<std::sync::Mutex<std::sync::mpsc::Sender<TunJob>>, String>,
+    > = std::sync::OnceLock::new();
+    WORKERS
+        .get_or_init(|| {
+            let (tx, rx) = std::sync::mpsc::channel::<TunJob>();
+            let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+            for n in 0..officetwin::pool::cores() {
+                let rx = rx.clone();
+                std::thread::Builder::new()
+                    .name(format!("tun-worker-{n}"))
+                    .stack_size(TUN_WORKER_STACK)
+                    .spawn(move || {
+                        let entered =
+                            officetwin::tun_cmd::enter_tun_mode().map_err(|e| format!("{e:#}"));
+                        loop {
+                            // The lock is held only to take one job.
+                            let job = match rx.lock() {
+                                Ok(rx) => rx.recv(),
+                                Err(_) => return,
+                            };
+                            match job {
+                                Ok(job) => job(entered.clone()),
+                                Err(_) => return,
+                            }
+                        }
+                    })
+                    .map_err(|e| format!("starting a TUN worker: {e}"))?;
+            }
+            Ok(std::sync::Mutex::new(tx))
+        })
+        .as_ref()
+        .map_err(|e| anyhow!("{e}"))
 }
 
 /// The project's scenarios, read from the working tree so edits show at once.

@@ -18,7 +18,7 @@
 //! runs on the stores each run kept (`SCENARIO/{reference,build}/`), so every
 //! scenario is compared without running it again.
 
-use super::{TwinWorld, catalog};
+use super::{TwinWorld, catalog, on_tun_worker};
 use anyhow::{Context, Result, bail, ensure};
 use cucumber::{then, when};
 use officetwin::session::Session;
@@ -113,30 +113,32 @@ fn differences(expected: &Tables, got: &Tables) -> Vec<String> {
 #[when(
     expr = "the scenario {string} runs to its end in memory and through the firmware, each into its own store file"
 )]
-fn runs_into_store_files(world: &mut TwinWorld, id: String) -> Result<()> {
+async fn runs_into_store_files(world: &mut TwinWorld, id: String) -> Result<()> {
     if let Some(why) = tun_cmd::tun_unavailable() {
         bail!("{why} (tag the scenario @tun so the runner reports it as skipped)");
     }
-    tun_cmd::enter_tun_mode()?;
-    let catalog = catalog()?;
     let dir = tun_cmd::scratch_dir("stores")?;
     let state = &mut world.stores;
     state.scratch = Some(dir.clone());
     state.id.clone_from(&id);
-    let options = WorldOptions { capture: false };
     let memory_store = dir.join("memory.sqlite");
-    {
-        let mut session = Session::with_store_file(catalog.scenario(&id)?, options, &memory_store)?;
-        session.run_to_end()?;
-    }
     let twin_store = dir.join("twin-side.sqlite");
     let firmware_dir = dir.join("firmware");
-    {
-        let mut session = Session::with_store_file(catalog.scenario(&id)?, options, &twin_store)?;
-        tun_cmd::attach_firmware(&mut session, &catalog, None, &firmware_dir)?;
+    let (memory, twin, firmware) = (memory_store.clone(), twin_store.clone(), firmware_dir.clone());
+    on_tun_worker(move || {
+        let catalog = catalog()?;
+        let options = WorldOptions { capture: false };
+        {
+            let mut session = Session::with_store_file(catalog.scenario(&id)?, options, &memory)?;
+            session.run_to_end()?;
+        }
+        let mut session = Session::with_store_file(catalog.scenario(&id)?, options, &twin)?;
+        tun_cmd::attach_firmware(&mut session, &catalog, None, &firmware)?;
         session.run_to_end()?;
         // Dropping the session stops the firmware and closes both stores.
-    }
+        Ok(())
+    })
+    .await?;
     state.memory = dump(&memory_store)?;
     state.twin_side = dump(&twin_store)?;
     state.firmware = dump(&firmware_dir.join("gateway.sqlite"))?;

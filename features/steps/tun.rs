@@ -4,7 +4,7 @@
 //! reports them as skipped before they start (`features/skips.rs`), so a step
 //! that still finds it missing fails, naming the tag to add.
 
-use super::{DurationParam, RunOutput, TwinWorld, catalog, on_pool};
+use super::{DurationParam, RunOutput, TwinWorld, catalog, on_pool, on_tun_worker};
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use appliance::Engine;
 use cloud::store::{EventFilter, ExportOptions, LogStore};
@@ -85,23 +85,23 @@ fn on_path(program: &str) -> bool {
 }
 
 #[when(expr = "host {string} runs the real program {string}")]
-fn runs_real_program(world: &mut TwinWorld, host: String, command: String) -> Result<()> {
-    run_real(world, host, command, None)
+async fn runs_real_program(world: &mut TwinWorld, host: String, command: String) -> Result<()> {
+    run_real(world, host, command, None).await
 }
 
 /// A real program the gateway stops before it can succeed (a TLS call reset
 /// at its ClientHello: curl exits 35).
 #[when(expr = "host {string} runs the real program {string}, which fails with exit status {int}")]
-fn runs_real_program_failing(
+async fn runs_real_program_failing(
     world: &mut TwinWorld,
     host: String,
     command: String,
     code: i32,
 ) -> Result<()> {
-    run_real(world, host, command, Some(code))
+    run_real(world, host, command, Some(code)).await
 }
 
-fn run_real(
+async fn run_real(
     world: &mut TwinWorld,
     host: String,
     command: String,
@@ -112,11 +112,15 @@ fn run_real(
         bail!("empty command");
     };
     require_available(Some(program))?;
-    tun_cmd::enter_tun_mode()?;
     let dir = tun_cmd::scratch_dir(&format!("exec-{host}"))?;
     world.tun.scratch.push(dir.clone());
-    let session = world.session()?;
-    let outcome = tun_cmd::run_real_program(session, &host, program, args, &dir, true)?;
+    let (program, args) = (program.clone(), args.to_vec());
+    let (on, at) = (host.clone(), dir.clone());
+    let outcome = world
+        .on_session_in_tun(move |session| {
+            tun_cmd::run_real_program(session, &on, &program, &args, &at, true)
+        })
+        .await?;
     let expected = match fails {
         None => outcome.status.success(),
         Some(code) => outcome.status.code() == Some(code),
@@ -239,13 +243,21 @@ fn outputs(session: &Session) -> Result<(RunOutput, Vec<String>)> {
 }
 
 #[when(expr = "the scenario {string} runs to its end in memory and through the firmware")]
-fn memory_and_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
+async fn memory_and_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
     require_available(None)?;
-    for net in [Net::Memory, Net::Tun] {
-        let mut session = tun_cmd::session_on(net, &catalog()?, &id, true)?;
-        session.run_to_end()?;
-        world.tun.runs.push(outputs(&session)?);
-    }
+    let runs = on_tun_worker(move || {
+        let catalog = catalog()?;
+        [Net::Memory, Net::Tun]
+            .into_iter()
+            .map(|net| {
+                let mut session = tun_cmd::session_on(net, &catalog, &id, true)?;
+                session.run_to_end()?;
+                outputs(&session)
+            })
+            .collect::<Result<Vec<_>>>()
+    })
+    .await?;
+    world.tun.runs.extend(runs);
     Ok(())
 }
 
@@ -303,16 +315,21 @@ echo \"firmware panic: simulated crash while handling: $line\" >&2\n\
 exit 70\n";
 
 #[given(expr = "the scenario {string} with a firmware that crashes on the first frame")]
-fn crashing_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
+async fn crashing_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
     require_available(Some("sh"))?;
-    tun_cmd::enter_tun_mode()?;
     let dir = tun_cmd::scratch_dir("crashing-firmware")?;
     world.tun.scratch.push(dir.clone());
     let program = write_crashing_firmware(&dir)?;
-    let catalog = catalog()?;
-    let scenario = catalog.scenario(&id)?;
-    let mut session = Session::new(scenario, twin::world::WorldOptions { capture: false })?;
-    tun_cmd::attach_firmware(&mut session, &catalog, Some(&program), &dir.join("run"))?;
+    let firmware = program.clone();
+    // Started by a TUN worker, which outlives the firmware process.
+    let session = on_tun_worker(move || {
+        let catalog = catalog()?;
+        let scenario = catalog.scenario(&id)?;
+        let mut session = Session::new(scenario, twin::world::WorldOptions { capture: false })?;
+        tun_cmd::attach_firmware(&mut session, &catalog, Some(&firmware), &dir.join("run"))?;
+        Ok(session)
+    })
+    .await?;
     world.session = Some(session);
     world.tun.firmware = Some(program);
     Ok(())
@@ -323,22 +340,28 @@ fn crashing_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
 /// for`, `When host ... opens`, the log and the peers' Thens) then run
 /// against the build.
 #[given(expr = "the scenario {string} through the firmware build")]
-fn scenario_through_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
+async fn scenario_through_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
     require_available(None)?;
-    tun_cmd::enter_tun_mode()?;
     let dir = tun_cmd::scratch_dir("firmware-scenario")?;
     world.tun.scratch.push(dir.clone());
-    let catalog = catalog()?;
-    let scenario = catalog.scenario(&id)?;
-    let mut session = Session::new(scenario, twin::world::WorldOptions { capture: false })?;
-    tun_cmd::attach_firmware(&mut session, &catalog, None, &dir.join("run"))?;
+    // Started by a TUN worker, which outlives the firmware process.
+    let session = on_tun_worker(move || {
+        let catalog = catalog()?;
+        let scenario = catalog.scenario(&id)?;
+        let mut session = Session::new(scenario, twin::world::WorldOptions { capture: false })?;
+        tun_cmd::attach_firmware(&mut session, &catalog, None, &dir.join("run"))?;
+        Ok(session)
+    })
+    .await?;
     world.session = Some(session);
     Ok(())
 }
 
 #[when(expr = "the scenario runs through the firmware for {duration}")]
-fn runs_through_firmware(world: &mut TwinWorld, duration: DurationParam) -> Result<()> {
-    let result = world.session()?.run_for(duration.0);
+async fn runs_through_firmware(world: &mut TwinWorld, duration: DurationParam) -> Result<()> {
+    let result = world
+        .on_session(move |session| session.run_for(duration.0))
+        .await;
     world.tun.failure = result.err().map(|e| format!("{e:#}"));
     Ok(())
 }

@@ -237,13 +237,12 @@ async fn http_login(base: &str, account: &str, password: &str) -> Result<Reply> 
     .await
 }
 
-/// The TUN features move the runner's thread into the twin's own, empty
-/// network namespace (`tun_cmd::enter_tun_mode`), and cucumber interleaves
-/// scenarios on that thread, so a console scenario may find itself there at
-/// any step. Everything of the console's features that touches a socket or
-/// starts a process (the console's server, the HTTP client, chromedriver
-/// and the WebDriver session's connections) therefore runs on threads in
-/// the process's own namespace, where 127.0.0.1 works, and the console only
+/// The TUN features run on TUN workers (`on_tun_worker`), threads in the
+/// twin's own, empty network namespaces, and a step may land on any
+/// thread; so everything of the console's features that touches a socket
+/// or starts a process (the console's server, the HTTP client, chromedriver
+/// and the WebDriver session's connections) runs on threads in the
+/// process's own namespace, where 127.0.0.1 works, and the console only
 /// ever binds 127.0.0.1.
 fn enter_process_namespace() -> Result<()> {
     let process = std::fs::read_link("/proc/self/ns/net")?;
