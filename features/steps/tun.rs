@@ -492,9 +492,8 @@ async fn conformance_plain(world: &mut TwinWorld, id: String) -> Result<()> {
 
 /// Issue 15: the reference build against every scenario there is (the
 /// features name each of them), not one at a time. Issue 17: as QA's
-/// runners do it, in `count` shards (`conformance --shard K/N`), one after
-/// the other here, their JUnit reports merged by `officetwin junit-merge`'s
-/// code.
+/// runners do it, in `count` shards (`conformance --shard K/N`) running at
+/// once, their JUnit reports merged by `officetwin junit-merge`'s code.
 #[when(
     expr = "conformance runs every scenario of the catalog against the appliance build as {int} shards"
 )]
@@ -508,11 +507,26 @@ async fn conformance_everything(world: &mut TwinWorld, count: u32) -> Result<()>
     let started = std::time::Instant::now();
     let mut all = officetwin::conformance::Report::default();
     let mut reports = Vec::new();
-    for shard in officetwin::shard::Shard::all_of(count) {
-        let junit = dir.join(format!("junit-{}-of-{}.xml", shard.index(), shard.count()));
-        let name = junit.display().to_string();
-        let (report, xml) =
-            run_conformance(options(Vec::new(), None, None, shard, junit, runs.clone())).await?;
+    // The shards run at once, as N runners would (each `jobs` wide).
+    let started_shards: Vec<_> = officetwin::shard::Shard::all_of(count)
+        .map(|shard| {
+            let junit = dir.join(format!("junit-{}-of-{}.xml", shard.index(), shard.count()));
+            let name = junit.display().to_string();
+            let run = tokio::spawn(run_conformance(options(
+                Vec::new(),
+                None,
+                None,
+                shard,
+                junit,
+                runs.clone(),
+            )));
+            (shard, name, run)
+        })
+        .collect();
+    for (shard, name, run) in started_shards {
+        let (report, xml) = run
+            .await
+            .map_err(|e| anyhow!("conformance shard {shard}: {e}"))??;
         // What the shard ran, from its own report (not from the split).
         let mut ran: Vec<String> = report.checks.iter().map(|c| c.scenario.clone()).collect();
         ran.dedup();
