@@ -145,7 +145,10 @@ fn main() {
                         timing::scenario_started(&feature.name, &scenario.name, scenario.position.line);
                         Box::pin(async {})
                     })
-                    .after(|feature, _rule, scenario, finished, _world| {
+                    .after(|feature, _rule, scenario, finished, world| {
+                        if let Some(world) = world {
+                            steps::give_back_browser(world);
+                        }
                         timing::scenario_took(&feature.name, &scenario.name, scenario.position.line);
                         if matches!(finished, ScenarioFinished::StepSkipped) {
                             skips::record(&feature.name, scenario);
@@ -163,6 +166,7 @@ fn main() {
                         move |feature, _rule, scenario| shard.contains(&shard_key(feature, scenario)),
                     )
                     .await;
+                steps::close_spare_browser();
                 timing::print_slowest();
                 let failures = FAILURES.lock().map(|f| f.clone()).unwrap_or_default();
                 if !failures.is_empty() {

@@ -19,6 +19,8 @@ mod stores;
 mod tun;
 mod web;
 
+pub use console::{close_spare_browser, give_back_browser};
+
 use anyhow::{Context, Result, anyhow};
 use officetwin::session::Session;
 use std::fmt;

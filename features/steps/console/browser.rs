@@ -28,12 +28,54 @@ async fn browser_turn() -> Result<tokio::sync::OwnedMutexGuard<()>> {
     .map_err(|_| anyhow!("no turn with the browser: another scenario kept it"))
 }
 
+/// The suite's Chromium between the scenarios that take turns with it.
+/// Starting one costs about a second of CPU and its first page loads the
+/// CJK fonts again; a scenario gets it back with no cookies, on a blank
+/// page, and never sees another's origin (each console has its own port).
+static SPARE: std::sync::Mutex<Option<Browser>> = std::sync::Mutex::new(None);
+
+/// Keeps the scenario's browser for the next one (the runner's `after`
+/// hook, before the scenario's turn is given up).
+pub fn give_back(world: &mut TwinWorld) {
+    let Some(browser) = world.console.as_mut().and_then(|c| c.browser.take()) else {
+        return;
+    };
+    if let Ok(mut spare) = SPARE.lock() {
+        // One is kept; another (there is none while turns are taken) stops.
+        spare.get_or_insert(browser);
+    }
+}
+
+/// Stops the kept browser: the runner calls this at the end of the run.
+pub fn close_spare() {
+    let spare = SPARE.lock().ok().and_then(|mut s| s.take());
+    drop(spare);
+}
+
+/// The kept browser, cleared, or a new one.
+async fn a_browser() -> Result<Browser> {
+    let spare = SPARE.lock().ok().and_then(|mut s| s.take());
+    if let Some(browser) = spare {
+        let cleared = async {
+            browser.client.delete_all_cookies().await?;
+            browser.client.goto("about:blank").await?;
+            anyhow::Ok(())
+        };
+        match cleared.await {
+            Ok(()) => return Ok(browser),
+            // Dropping it stops its processes; a new one is started.
+            Err(e) => eprintln!("the kept Chromium could not be cleared ({e}); starting another"),
+        }
+    }
+    home(Browser::start()).await
+}
+
 #[when("I log in to the console in Chromium")]
 async fn browser_login(world: &mut TwinWorld) -> Result<()> {
     let turn = browser_turn().await?;
     let c = world.console()?;
     c.browser_turn = Some(turn);
-    let browser = home(Browser::start()).await?;
+    let browser = a_browser().await?;
     browser.login(c.base(), ACCOUNT, PASSWORD).await?;
     let waited = browser
         .client

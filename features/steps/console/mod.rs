@@ -6,6 +6,7 @@
 //! live in its submodules, by subject.
 
 mod browser;
+pub use browser::{close_spare as close_spare_browser, give_back as give_back_browser};
 mod dashboard;
 mod demo;
 mod devices;
