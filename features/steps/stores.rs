@@ -124,7 +124,11 @@ async fn runs_into_store_files(world: &mut TwinWorld, id: String) -> Result<()> 
     let memory_store = dir.join("memory.sqlite");
     let twin_store = dir.join("twin-side.sqlite");
     let firmware_dir = dir.join("firmware");
-    let (memory, twin, firmware) = (memory_store.clone(), twin_store.clone(), firmware_dir.clone());
+    let (memory, twin, firmware) = (
+        memory_store.clone(),
+        twin_store.clone(),
+        firmware_dir.clone(),
+    );
     on_tun_worker(move || {
         let catalog = catalog()?;
         let options = WorldOptions { capture: false };
