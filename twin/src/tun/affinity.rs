@@ -126,6 +126,9 @@ impl Pinning {
         if self.thread == Some(tid) {
             return;
         }
+        // The set to give back is read before any thread is pinned: read
+        // afterwards on a pinned thread, it would be that one core.
+        let _ = process_cpus();
         self.release();
         if set_thread(tid, &self.set) {
             self.thread = Some(tid);
