@@ -84,21 +84,7 @@ impl TwinWorld {
         &mut self,
         work: impl FnOnce(&mut Session) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let mut session = self.session.take().ok_or_else(|| {
-            anyhow!("no scenario loaded: start with `Given the scenario \"...\"`")
-        })?;
-        let session_in_memory = session.world.runs_in_memory();
-        let run = move || {
-            let result = work(&mut session);
-            Ok((session, result))
-        };
-        let (session, result) = if session_in_memory {
-            on_pool(run).await?
-        } else {
-            on_tun_worker(run).await?
-        };
-        self.session = Some(session);
-        result
+        self.session_on_thread(false, work).await
     }
 
     /// Runs `work` on the session on a TUN worker ([`on_tun_worker`]),
@@ -108,14 +94,27 @@ impl TwinWorld {
         &mut self,
         work: impl FnOnce(&mut Session) -> Result<T> + Send + 'static,
     ) -> Result<T> {
+        self.session_on_thread(true, work).await
+    }
+
+    async fn session_on_thread<T: Send + 'static>(
+        &mut self,
+        tun: bool,
+        work: impl FnOnce(&mut Session) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let mut session = self.session.take().ok_or_else(|| {
             anyhow!("no scenario loaded: start with `Given the scenario \"...\"`")
         })?;
-        let (session, result) = on_tun_worker(move || {
+        let tun = tun || !session.world.runs_in_memory();
+        let run = move || {
             let result = work(&mut session);
             Ok((session, result))
-        })
-        .await?;
+        };
+        let (session, result) = if tun {
+            on_tun_worker(run).await?
+        } else {
+            on_pool(run).await?
+        };
         self.session = Some(session);
         result
     }
