@@ -508,3 +508,59 @@ fn events_written_as_they_come_are_the_kept_replays_text() {
         assert_eq!(String::from_utf8(out).expect("text"), render(&kept, false));
     }
 }
+
+/// A reader that hands out its bytes in the given read sizes, in turn.
+struct Dribble<'a> {
+    bytes: &'a [u8],
+    sizes: Vec<usize>,
+    turn: usize,
+}
+
+impl std::io::Read for Dribble<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let size = self
+            .sizes
+            .get(self.turn % self.sizes.len().max(1))
+            .copied()
+            .unwrap_or(1);
+        self.turn += 1;
+        let n = size.max(1).min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+    /// The replay does not depend on how the capture's bytes arrive (pcap
+    /// and pcapng): reads of any sizes, as `ReadsCapped` makes them and a
+    /// pipe gives them, replay what the whole capture in memory replays.
+    #[test]
+    fn any_read_sizes_replay_the_same(
+        sizes in proptest::collection::vec(1usize..5000, 1..8),
+        ng in proptest::prelude::any::<bool>(),
+    ) {
+        let path = data("smtp-rfc2231").join("input.pcap");
+        let whole = std::fs::read(&path).expect("the test capture");
+        let bytes = if ng {
+            let mut reader = PcapReader::new(&whole[..]).expect("pcap");
+            let mut capture = twin::capture::Capture::new().expect("capture");
+            while let Some(Ok(p)) = reader.next_packet() {
+                let at = Instant::from_micros(i64::try_from(p.timestamp.as_micros()).unwrap_or(0));
+                capture.record(twin::link::LinkId::Lan, at, &p.data);
+            }
+            capture.bytes().to_vec()
+        } else {
+            whole
+        };
+        let options = ReplayOptions { fix_checksums: true };
+        let at_once = replay_bytes_with(&bytes, Config::default(), FrozenIntel::default(), options)
+            .expect("replayed");
+        let input = BufReader::with_capacity(16, Dribble { bytes: &bytes, sizes, turn: 0 });
+        let dribbled = replay_into(input, Config::default(), FrozenIntel::default(), options, None)
+            .expect("replayed");
+        proptest::prop_assert!(at_once.frames > 0);
+        proptest::prop_assert_eq!(format!("{at_once:?}"), format!("{dribbled:?}"));
+    }
+}

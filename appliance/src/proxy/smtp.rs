@@ -139,6 +139,20 @@ pub fn stuff(message: &[u8]) -> Vec<u8> {
     out
 }
 
+/// [`stuff`] of a message the caller gives up: a message that ends with a
+/// line break and has no line starting with a dot (most) is stuffed where it
+/// is, the terminator appended, not copied.
+pub fn stuff_owned(mut message: Vec<u8>) -> Vec<u8> {
+    if message.ends_with(b"\r\n")
+        && message.first() != Some(&b'.')
+        && memchr::memmem::find(&message, b"\n.").is_none()
+    {
+        message.extend_from_slice(b".\r\n");
+        return message;
+    }
+    stuff(&message)
+}
+
 /// Finds the end-of-data marker: returns (message length, bytes consumed).
 pub fn find_end(buf: &[u8], from: usize) -> Option<(usize, usize)> {
     if buf.starts_with(b".\r\n") {
@@ -221,11 +235,15 @@ impl Smtp {
             stuffed
         };
         let outcome: MailOutcome =
-            mail_security::inspect_with_links(&raw, ctx.policy, ctx.scanner, ctx.links);
-        drop(raw);
-        match &outcome.deliver {
-            Some(bytes) => {
-                let stuffed = stuff(bytes);
+            mail_security::inspect_in_place(&raw, ctx.policy, ctx.scanner, ctx.links);
+        // A mail that goes as it came is relayed from the buffer it came in.
+        let stuffed = match (&outcome.deliver, outcome.withheld) {
+            (Some(bytes), _) => Some(stuff(bytes)),
+            (None, None) => Some(stuff_owned(raw)),
+            (None, Some(_)) => None,
+        };
+        match stuffed {
+            Some(stuffed) => {
                 if out.to_server.is_empty() {
                     out.to_server = stuffed;
                 } else {
@@ -394,6 +412,18 @@ impl Relay for Smtp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Stuffing a message in place gives what stuffing a copy gives,
+        /// on messages made of dots, line breaks and letters.
+        #[test]
+        fn stuff_owned_agrees_with_stuff(m in proptest::collection::vec(
+            prop::sample::select(&b".\r\na"[..]), 0..40)
+        ) {
+            prop_assert_eq!(stuff_owned(m.clone()), stuff(&m));
+        }
+    }
 
     #[test]
     fn dot_stuffing_round_trips() {

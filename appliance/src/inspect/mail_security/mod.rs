@@ -44,7 +44,9 @@ pub struct MailOutcome {
     /// Detections to log (anti-malware, anti-spam), in order.
     pub detections: Vec<Detection>,
     /// The message to deliver; `None` when the message is refused,
-    /// deleted or quarantined.
+    /// deleted or quarantined. From [`inspect_in_place`], also `None` when
+    /// the message goes as it came (`withheld` is `None` then): ask
+    /// [`MailOutcome::delivered`].
     pub deliver: Option<Vec<u8>>,
     /// Whether the delivered bytes differ from the original.
     pub rewritten: bool,
@@ -68,6 +70,19 @@ pub enum Withheld {
     Quarantined,
 }
 
+impl MailOutcome {
+    /// The bytes to deliver, `raw` being the message inspected: the
+    /// rewritten message, `raw` itself when it goes as it came, `None` when
+    /// it is withheld.
+    pub fn delivered<'a>(&'a self, raw: &'a [u8]) -> Option<&'a [u8]> {
+        match (&self.deliver, self.withheld) {
+            (Some(bytes), _) => Some(bytes),
+            (None, None) => Some(raw),
+            (None, Some(_)) => None,
+        }
+    }
+}
+
 /// Scans `raw` and decides what to deliver, without rating its links.
 pub fn inspect(raw: &[u8], policy: &MailSecurityPolicy, scanner: &Scanner) -> MailOutcome {
     inspect_with_links(raw, policy, scanner, None)
@@ -81,11 +96,28 @@ pub fn inspect_with_links(
     scanner: &Scanner,
     links: Option<Links<'_>>,
 ) -> MailOutcome {
+    let mut outcome = inspect_in_place(raw, policy, scanner, links);
+    if outcome.deliver.is_none() && outcome.withheld.is_none() {
+        outcome.deliver = Some(raw.to_vec());
+    }
+    outcome
+}
+
+/// [`inspect_with_links`] without copying a message that goes as it came:
+/// its `deliver` is then `None` with `withheld` `None`
+/// ([`MailOutcome::delivered`] gives the bytes either way). The proxies,
+/// which hold the message, relay their own bytes.
+pub fn inspect_in_place(
+    raw: &[u8],
+    policy: &MailSecurityPolicy,
+    scanner: &Scanner,
+    links: Option<Links<'_>>,
+) -> MailOutcome {
     let mail = mime::parse(raw);
     let mut outcome = MailOutcome {
         attachments: Vec::new(),
         detections: Vec::new(),
-        deliver: Some(raw.to_vec()),
+        deliver: None,
         rewritten: false,
         withheld: None,
         quarantined: None,
