@@ -37,6 +37,9 @@ pub enum Fix {
     Do(String),
 }
 
+/// How Suricata 7 is installed on Debian 12.
+const SURICATA_FROM_BACKPORTS: &str = "echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/backports.list && apt-get update && apt-get install -y -t bookworm-backports suricata";
+
 impl Fix {
     fn command(&self) -> String {
         match self {
@@ -114,7 +117,15 @@ pub fn diagnose(probe: &dyn Probe) -> Vec<Group> {
             title: "Comparison with Suricata",
             used_by: "benches/suricata-compare.sh",
             checks: vec![
-                program(probe, "suricata", &["-V"], Fix::Apt("suricata")),
+                // Debian 12 has Suricata 7 only in backports (checked on
+                // this project's machines: `apt-get install suricata`
+                // finds no candidate).
+                program(
+                    probe,
+                    "suricata",
+                    &["-V"],
+                    Fix::Do(SURICATA_FROM_BACKPORTS.to_string()),
+                ),
                 program(probe, "jq", &["--version"], Fix::Apt("jq")),
                 program(probe, "taskset", &["--version"], Fix::Apt("util-linux")),
                 program(probe, "/usr/bin/time", &["--version"], Fix::Apt("time")),
