@@ -67,6 +67,15 @@ pub fn parse(raw: &[u8]) -> Mail {
             ..Mail::default()
         };
     };
+    let mut mail = envelope(&msg);
+    collect(&mut msg, None, 0, &mut mail);
+    mail.truncated = truncated(&msg, raw);
+    mail.urls.truncate(MAX_URLS);
+    mail
+}
+
+/// The top-level header fields of `msg`, and where its header block is.
+fn envelope(msg: &mail_parser::Message<'_>) -> Mail {
     let mut mail = Mail {
         subject: msg.subject().unwrap_or_default().to_string(),
         from: first_address(msg.from()).unwrap_or_default(),
@@ -91,9 +100,6 @@ pub fn parse(raw: &[u8]) -> Mail {
             .find(|h| h.name == mail_parser::HeaderName::Subject)
             .map(|h| h.offset_start as usize..h.offset_end as usize);
     }
-    collect(&mut msg, None, 0, &mut mail);
-    mail.truncated = truncated(&msg, raw);
-    mail.urls.truncate(MAX_URLS);
     mail
 }
 
@@ -244,7 +250,9 @@ mod tests {
     /// mail-parser's message (each attachment's bytes copied): the
     /// reference `parse` must agree with.
     mod copied {
-        use super::super::{MAX_NESTING, MAX_URLS, Mail, extract_urls, first_address, truncated};
+        use super::super::{
+            MAX_NESTING, MAX_URLS, Mail, envelope, extract_urls, push_attachment, truncated,
+        };
         use mail_parser::{MessageParser, MimeHeaders, PartType};
         use std::ops::Range;
 
@@ -255,30 +263,7 @@ mod tests {
                     ..Mail::default()
                 };
             };
-            let mut mail = Mail {
-                subject: msg.subject().unwrap_or_default().to_string(),
-                from: first_address(msg.from()).unwrap_or_default(),
-                to: msg
-                    .to()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|a| a.address())
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                reply_to: first_address(msg.reply_to()),
-                message_id: msg.message_id().map(str::to_string),
-                ..Mail::default()
-            };
-            if let Some(root) = msg.parts.first() {
-                mail.header_end = root.offset_body as usize;
-                mail.subject_span = root
-                    .headers
-                    .iter()
-                    .find(|h| h.name == mail_parser::HeaderName::Subject)
-                    .map(|h| h.offset_start as usize..h.offset_end as usize);
-            }
+            let mut mail = envelope(&msg);
             collect(&msg, None, 0, &mut mail);
             mail.truncated = truncated(&msg, raw);
             mail.urls.truncate(MAX_URLS);
@@ -327,6 +312,7 @@ mod tests {
             }
         }
 
+        /// The attachment's bytes copied out of the borrowed message.
         fn push(
             part: &mail_parser::MessagePart<'_>,
             data: &[u8],
@@ -335,27 +321,7 @@ mod tests {
             mail: &mut Mail,
             id: usize,
         ) {
-            let name = part
-                .attachment_name()
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("attachment-{}", mail.attachments.len() + 1));
-            let content_type = part
-                .content_type()
-                .map(|c| match c.subtype() {
-                    Some(s) => format!("{}/{}", c.ctype(), s),
-                    None => c.ctype().to_string(),
-                })
-                .unwrap_or_else(|| "application/octet-stream".to_string());
-            if id == 0 && !nested {
-                mail.root_is_attachment = true;
-            }
-            mail.attachments.push(super::super::Attachment {
-                name,
-                content_type,
-                data: data.to_vec(),
-                span,
-                nested,
-            });
+            push_attachment(part, data.to_vec(), span, nested, mail, id);
         }
     }
 
