@@ -4,7 +4,7 @@
 //! Other multi-line replies (`LIST`, `UIDL`, `CAPA`, `TOP`) stream through.
 //! After a successful `STLS` the relay steps aside.
 
-use super::smtp::{find_end, stuff, stuff_owned, unstuff};
+use super::smtp::{find_end, stuff, stuff_delivery, unstuff};
 use super::{Relay, RelayOut};
 use crate::inspect::mail_security;
 use crate::inspect::mail_security::rewrite;
@@ -145,11 +145,8 @@ impl Pop3 {
                     let outcome =
                         mail_security::inspect_in_place(&raw, ctx.policy, ctx.scanner, ctx.links);
                     // A mail that goes as it came is relayed from its own buffer.
-                    let stuffed = match (&outcome.deliver, outcome.withheld) {
-                        (Some(bytes), _) => stuff(bytes),
-                        (None, None) => stuff_owned(raw),
-                        (None, Some(_)) => stuff(&blocked_notice(&outcome, ctx.policy)),
-                    };
+                    let stuffed = stuff_delivery(&outcome, raw)
+                        .unwrap_or_else(|| stuff(&blocked_notice(&outcome, ctx.policy)));
                     out.to_client.append(&mut self.status);
                     out.to_client.extend_from_slice(&stuffed);
                     out.mails.push(outcome);

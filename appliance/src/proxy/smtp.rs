@@ -153,6 +153,18 @@ pub fn stuff_owned(mut message: Vec<u8>) -> Vec<u8> {
     stuff(&message)
 }
 
+/// What a proxy relays for a mail it inspected with
+/// [`mail_security::inspect_in_place`], stuffed: the rewritten message, or
+/// `raw` (the message as it came, given up by the caller) in its own
+/// buffer; `None` when the mail is withheld.
+pub fn stuff_delivery(outcome: &MailOutcome, raw: Vec<u8>) -> Option<Vec<u8>> {
+    match (&outcome.deliver, outcome.withheld) {
+        (Some(bytes), _) => Some(stuff(bytes)),
+        (None, None) => Some(stuff_owned(raw)),
+        (None, Some(_)) => None,
+    }
+}
+
 /// Finds the end-of-data marker: returns (message length, bytes consumed).
 pub fn find_end(buf: &[u8], from: usize) -> Option<(usize, usize)> {
     if buf.starts_with(b".\r\n") {
@@ -237,12 +249,7 @@ impl Smtp {
         let outcome: MailOutcome =
             mail_security::inspect_in_place(&raw, ctx.policy, ctx.scanner, ctx.links);
         // A mail that goes as it came is relayed from the buffer it came in.
-        let stuffed = match (&outcome.deliver, outcome.withheld) {
-            (Some(bytes), _) => Some(stuff(bytes)),
-            (None, None) => Some(stuff_owned(raw)),
-            (None, Some(_)) => None,
-        };
-        match stuffed {
+        match stuff_delivery(&outcome, raw) {
             Some(stuffed) => {
                 if out.to_server.is_empty() {
                     out.to_server = stuffed;

@@ -45,8 +45,8 @@ pub struct MailOutcome {
     pub detections: Vec<Detection>,
     /// The message to deliver; `None` when the message is refused,
     /// deleted or quarantined. From [`inspect_in_place`], also `None` when
-    /// the message goes as it came (`withheld` is `None` then): ask
-    /// [`MailOutcome::delivered`].
+    /// the message goes as it came (`withheld` is `None` then): the
+    /// proxies relay it with `proxy::smtp::stuff_delivery`.
     pub deliver: Option<Vec<u8>>,
     /// Whether the delivered bytes differ from the original.
     pub rewritten: bool,
@@ -70,19 +70,6 @@ pub enum Withheld {
     Quarantined,
 }
 
-impl MailOutcome {
-    /// The bytes to deliver, `raw` being the message inspected: the
-    /// rewritten message, `raw` itself when it goes as it came, `None` when
-    /// it is withheld.
-    pub fn delivered<'a>(&'a self, raw: &'a [u8]) -> Option<&'a [u8]> {
-        match (&self.deliver, self.withheld) {
-            (Some(bytes), _) => Some(bytes),
-            (None, None) => Some(raw),
-            (None, Some(_)) => None,
-        }
-    }
-}
-
 /// Scans `raw` and decides what to deliver, without rating its links.
 pub fn inspect(raw: &[u8], policy: &MailSecurityPolicy, scanner: &Scanner) -> MailOutcome {
     inspect_with_links(raw, policy, scanner, None)
@@ -104,9 +91,9 @@ pub fn inspect_with_links(
 }
 
 /// [`inspect_with_links`] without copying a message that goes as it came:
-/// its `deliver` is then `None` with `withheld` `None`
-/// ([`MailOutcome::delivered`] gives the bytes either way). The proxies,
-/// which hold the message, relay their own bytes.
+/// its `deliver` is then `None` with `withheld` `None`. The proxies,
+/// which hold the message, relay their own bytes
+/// (`proxy::smtp::stuff_delivery`).
 pub fn inspect_in_place(
     raw: &[u8],
     policy: &MailSecurityPolicy,
