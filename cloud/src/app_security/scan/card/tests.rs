@@ -1,7 +1,9 @@
 //! Tests of the card number detector: the table of known test card numbers and look-alikes, and the proptests of Luhn's classes and of the written shapes.
 
 use super::*;
-use crate::app_security::scan::digits::tests::{ascii_digits, context, glue, written};
+use crate::app_security::scan::digits::tests::{
+    DetectorRow, check_table, context, glue, row, written,
+};
 use proptest::prelude::*;
 
 /// The Luhn check digit for `body` (ASCII digits), the test's own oracle:
@@ -26,19 +28,7 @@ fn oracle_luhn_digit(body: &str) -> char {
     char::from_digit((10 - sum % 10) % 10, 10).unwrap_or('?')
 }
 
-/// One row of the table: a readable name, a text, and the card numbers
-/// the detector must find, as written.
-struct Row {
-    name: &'static str,
-    text: &'static str,
-    hits: &'static [&'static str],
-}
-
-const fn row(name: &'static str, text: &'static str, hits: &'static [&'static str]) -> Row {
-    Row { name, text, hits }
-}
-
-const TABLE: &[Row] = &[
+const TABLE: &[DetectorRow] = &[
     row(
         "Visa test number, 4-4-4-4 spaces",
         "4111 1111 1111 1111",
@@ -100,27 +90,7 @@ const TABLE: &[Row] = &[
 
 #[test]
 fn card_table() {
-    let mut failures = Vec::new();
-    for row in TABLE {
-        let got: Vec<(&str, String)> = find(row.text)
-            .into_iter()
-            .map(|h| (row.text.get(h.start..h.end).unwrap_or("?"), h.digits))
-            .collect();
-        let want: Vec<(&str, String)> = row.hits.iter().map(|w| (*w, ascii_digits(w))).collect();
-        if got != want {
-            failures.push(format!(
-                "{}: {:?}: got {got:?}, want {want:?}",
-                row.name, row.text
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} rows failed:\n{}",
-        failures.len(),
-        TABLE.len(),
-        failures.join("\n")
-    );
+    check_table(TABLE, find);
 }
 
 #[test]

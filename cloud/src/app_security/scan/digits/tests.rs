@@ -36,6 +36,48 @@ pub(crate) fn ascii_digits(written: &str) -> String {
         .collect()
 }
 
+/// One row of a detector's table: a readable name, a text, and the numbers
+/// the detector must find, as written.
+pub(crate) struct DetectorRow {
+    pub name: &'static str,
+    pub text: &'static str,
+    pub hits: &'static [&'static str],
+}
+
+pub(crate) const fn row(
+    name: &'static str,
+    text: &'static str,
+    hits: &'static [&'static str],
+) -> DetectorRow {
+    DetectorRow { name, text, hits }
+}
+
+/// Runs every row through `find` and fails once, listing every row whose
+/// hits (as written, and their ASCII digits) differ.
+pub(crate) fn check_table(table: &[DetectorRow], find: impl Fn(&str) -> Vec<super::DigitRun>) {
+    let mut failures = Vec::new();
+    for row in table {
+        let got: Vec<(&str, String)> = find(row.text)
+            .into_iter()
+            .map(|h| (row.text.get(h.start..h.end).unwrap_or("?"), h.digits))
+            .collect();
+        let want: Vec<(&str, String)> = row.hits.iter().map(|w| (*w, ascii_digits(w))).collect();
+        if got != want {
+            failures.push(format!(
+                "{}: {:?}: got {got:?}, want {want:?}",
+                row.name, row.text
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows failed:\n{}",
+        failures.len(),
+        table.len(),
+        failures.join("\n")
+    );
+}
+
 /// Text around a number: 0-5 context characters.
 pub(crate) fn context() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(CONTEXT), 0..6)

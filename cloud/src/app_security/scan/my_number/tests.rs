@@ -1,7 +1,9 @@
 //! Tests of the My Number check digit and detector: the table of seed 003's 情報漏えい対策 cases (issue 19's "Must show") and the proptests of its classes.
 
 use super::*;
-use crate::app_security::scan::digits::tests::{ascii_digits, context, glue, written};
+use crate::app_security::scan::digits::tests::{
+    DetectorRow, check_table, context, glue, row, written,
+};
 use proptest::prelude::*;
 
 /// The weights of the first 11 digits read left to right, written out from
@@ -104,22 +106,10 @@ fn check_digits_computed_by_hand() {
     assert!(!is_valid(""));
 }
 
-/// One row of the detector's table: a readable name, a text, and the
-/// numbers the detector must find, as written in the text.
-struct Row {
-    name: &'static str,
-    text: &'static str,
-    hits: &'static [&'static str],
-}
-
-const fn row(name: &'static str, text: &'static str, hits: &'static [&'static str]) -> Row {
-    Row { name, text, hits }
-}
-
 /// The detector's table (issue 19's "Must show": valid and invalid check
 /// digits, numbers inside words, full-width digits, hyphenated forms, no
 /// false hit on a 12-digit order number with a wrong check digit).
-const TABLE: &[Row] = &[
+const TABLE: &[DetectorRow] = &[
     // Check digits.
     row(
         "valid check digit (8, by hand)",
@@ -280,27 +270,7 @@ const TABLE: &[Row] = &[
 
 #[test]
 fn my_number_table() {
-    let mut failures = Vec::new();
-    for row in TABLE {
-        let got: Vec<(&str, String)> = find(row.text)
-            .into_iter()
-            .map(|h| (row.text.get(h.start..h.end).unwrap_or("?"), h.digits))
-            .collect();
-        let want: Vec<(&str, String)> = row.hits.iter().map(|w| (*w, ascii_digits(w))).collect();
-        if got != want {
-            failures.push(format!(
-                "{}: {:?}: got {got:?}, want {want:?}",
-                row.name, row.text
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} rows failed:\n{}",
-        failures.len(),
-        TABLE.len(),
-        failures.join("\n")
-    );
+    check_table(TABLE, find);
 }
 
 proptest! {
