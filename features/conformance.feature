@@ -31,6 +31,7 @@ Feature: Firmware conformance (ファームウェア適合性)
   # Issue 17: QA's runners split the catalog (`conformance --shard K/N`) and
   # merge the JUnit reports (`officetwin junit-merge`); the shards together
   # run every check exactly once.
+  @long
   Scenario: the appliance build conforms on every scenario of the catalog, run as 2 shards
     When conformance runs every scenario of the catalog against the appliance build as 2 shards
     Then every conformance check passes

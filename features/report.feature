@@ -8,6 +8,7 @@ Feature: The monthly report (月次レポート)
   # (「Cloud Edge 50 … 製品版 2017/06/19」, seed 000) and the report is the
   # one mailed on 1 October, the month over: the whole month is covered, so
   # it is graded and warns of nothing missing (issue 16).
+  @long
   Scenario: September 2017 at the print shop: the XP PC leads the C&C section of a graded month
     Given the scenario "winxp-cnc-beacon" without a packet capture
     When the twin runs to the end of the scenario
@@ -18,6 +19,7 @@ Feature: The monthly report (月次レポート)
     And the monthly report for "2017-09" matches the golden file "winxp-cnc-beacon-report-2017-09"
     And the English monthly report for "2017-09" matches the golden file "winxp-cnc-beacon-report-2017-09-en"
 
+  @long
   Scenario: an ordinary month at the seed's average rates, mailed to the admin
     Given the scenario "ordinary-month" without a packet capture
     When the twin runs to the end of the scenario
@@ -28,6 +30,7 @@ Feature: The monthly report (月次レポート)
     # Issue 16: "uninspected traffic if any": none passed, so no section.
     And the monthly report for "2017-09" has no uninspected-traffic section
 
+  @long
   Scenario: a month with the gateway offline for two weeks does not look safe
     Given the scenario "offline-month" without a packet capture
     When the twin runs to the end of the scenario

@@ -3,6 +3,7 @@
 # kept as statistics. The twin enforces both on its virtual clock.
 Feature: Log retention (ログの保持期間)
 
+  @long
   Scenario: after 63 days the first day's raw logs are gone and its statistics remain
     Given the scenario "winxp-cnc-beacon" without a packet capture
     When the twin runs for 63 days

@@ -199,11 +199,34 @@ impl<I: AsRef<Path>> Parser<I> for HonestSkips {
 
     fn parse(self, input: I, cli: Self::Cli) -> Self::Output {
         let mut features = parser::Basic::new().parse(input, cli);
-        for feature in features.get_mut().as_mut_slice().iter_mut().flatten() {
+        let features_in_order = features.get_mut().as_mut_slice();
+        for feature in features_in_order.iter_mut().flatten() {
             mark(feature, &self.probe);
+            long_first(&mut feature.scenarios);
         }
+        // Stable: parse errors (which have no tags) and the rest keep their
+        // order.
+        features_in_order.sort_by_key(|feature| match feature {
+            Ok(f) if is_long(&f.tags) || f.scenarios.iter().any(|s| is_long(&s.tags)) => 0,
+            Ok(f) if f.tags.iter().any(|tag| tag == Need::Browser.name()) => 1,
+            _ => 2,
+        });
         features
     }
+}
+
+/// `@long`: a scenario (or a feature of them) that takes many times the
+/// others' time, such as 63 simulated days or the whole catalog through the
+/// firmware. cucumber starts scenarios in the order it is given them, so
+/// these go first: started last, one of them would run alone at the end
+/// while the other core idles. The `@browser` features come next: their
+/// scenarios take turns on one Chromium, a chain as long as a `@long` one.
+fn is_long(tags: &[String]) -> bool {
+    tags.iter().any(|tag| tag == "long")
+}
+
+fn long_first(scenarios: &mut [Scenario]) {
+    scenarios.sort_by_key(|scenario| !is_long(&scenario.tags));
 }
 
 fn mark(feature: &mut Feature, probe: &Probe) {
