@@ -44,37 +44,34 @@ impl World {
 
     /// An office host's network cable, as its agent sees it.
     pub(super) fn link_of(&self, host: &str) -> crate::endpoint::Link {
-        match self.host_index.get(host) {
-            Some(&i) => crate::endpoint::Link {
-                plugged: self.hosts[i].plugged,
-                unplugged_at: self.hosts[i].isolated_at,
-            },
-            None => crate::endpoint::Link {
-                plugged: false,
-                unplugged_at: None,
-            },
-        }
+        link_in(&self.hosts, &self.host_index, host)
     }
 
     /// What host `i`'s browser and mail program saved since its agent last
     /// looked goes through the agent's real-time scan.
+    ///
+    /// Called for every host polled at every instant, so it borrows the
+    /// agents in place: taking them out of the world and putting them back
+    /// was 3 % of the 63-day retention run, all of it in moves.
     pub(super) fn saved_to_agent(&mut self, i: usize) {
-        let Some(mut endpoint) = self.endpoint.take() else {
+        let Some(endpoint) = self.endpoint.as_mut() else {
             return;
         };
         let host = &self.hosts[i];
-        if let Some((exchanges, mails)) = endpoint.seen(&host.name) {
-            let (new_exchanges, new_mails) = (
-                host.exchanges().get(exchanges..).unwrap_or(&[]),
-                host.mail.inbox.get(mails..).unwrap_or(&[]),
-            );
-            if !new_exchanges.is_empty() || !new_mails.is_empty() {
-                endpoint.arrived(&host.name, self.now, new_exchanges, new_mails, &|h| {
-                    self.link_of(h)
-                });
-            }
+        let Some((exchanges, mails)) = endpoint.seen(&host.name) else {
+            return;
+        };
+        let (new_exchanges, new_mails) = (
+            host.exchanges().get(exchanges..).unwrap_or(&[]),
+            host.mail.inbox.get(mails..).unwrap_or(&[]),
+        );
+        if new_exchanges.is_empty() && new_mails.is_empty() {
+            return;
         }
-        self.endpoint = Some(endpoint);
+        let (hosts, index) = (&self.hosts, &self.host_index);
+        endpoint.arrived(&host.name, self.now, new_exchanges, new_mails, &|h| {
+            link_in(hosts, index, h)
+        });
     }
 
     /// The agents do what `due` says; EDR's isolations take effect.
@@ -99,5 +96,24 @@ impl World {
                 }
             }
         }
+    }
+}
+
+/// `host`'s network cable among `hosts`: unplugged when it is not one of
+/// them.
+fn link_in(
+    hosts: &[crate::host::Host],
+    index: &std::collections::HashMap<String, usize>,
+    host: &str,
+) -> crate::endpoint::Link {
+    match index.get(host) {
+        Some(&i) => crate::endpoint::Link {
+            plugged: hosts[i].plugged,
+            unplugged_at: hosts[i].isolated_at,
+        },
+        None => crate::endpoint::Link {
+            plugged: false,
+            unplugged_at: None,
+        },
     }
 }
