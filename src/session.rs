@@ -144,10 +144,9 @@ impl Session {
             let next = (self.world.now() + SLICE).min(until);
             self.world.run_until(next);
             let now = self.world.now();
-            // Only the day's last statuses are kept (and those at the end
-            // of the run): the flush before the day turns takes them.
-            let after = (now + SLICE).min(until);
-            self.flush(now >= until || jst_day(after) != jst_day(now))?;
+            // Only the day's last statuses are kept: the flush before the
+            // day turns takes them (the run's last flush, below, always does).
+            self.flush(jst_day(now + SLICE) != jst_day(now))?;
             if let Some(failure) = self.world.gateway_failure() {
                 anyhow::bail!("the gateway under test failed: {failure}");
             }
@@ -226,3 +225,6 @@ impl Session {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;
