@@ -123,11 +123,7 @@ fn collect(
         let part = &*part;
         match body {
             PartType::Text(t) | PartType::Html(t) => {
-                let is_attachment = part.attachment_name().is_some()
-                    || part
-                        .content_disposition()
-                        .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
-                if is_attachment {
+                if is_attachment(part) {
                     push_attachment(
                         part,
                         t.into_owned().into_bytes(),
@@ -137,11 +133,7 @@ fn collect(
                         id,
                     );
                 } else {
-                    if !mail.text.is_empty() {
-                        mail.text.push('\n');
-                    }
-                    mail.text.push_str(&t);
-                    extract_urls(&t, &mut mail.urls);
+                    push_text(mail, &t);
                 }
             }
             PartType::Binary(b) | PartType::InlineBinary(b) => {
@@ -149,15 +141,30 @@ fn collect(
             }
             PartType::Message(mut nested) => {
                 if depth + 1 < MAX_NESTING {
-                    let nested_span = outer
-                        .clone()
-                        .unwrap_or(part.offset_header as usize..part.offset_end as usize);
-                    collect(&mut nested, Some(nested_span), depth + 1, mail);
+                    collect(&mut nested, Some(span), depth + 1, mail);
                 }
             }
             PartType::Multipart(_) => {}
         }
     }
+}
+
+/// A text part the sender marked as a file (a name, or
+/// `Content-Disposition: attachment`) is scanned as one, not read as text.
+fn is_attachment(part: &mail_parser::MessagePart<'_>) -> bool {
+    part.attachment_name().is_some()
+        || part
+            .content_disposition()
+            .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"))
+}
+
+/// A text part joins the mail's text, its links the mail's URLs.
+fn push_text(mail: &mut Mail, text: &str) {
+    if !mail.text.is_empty() {
+        mail.text.push('\n');
+    }
+    mail.text.push_str(text);
+    extract_urls(text, &mut mail.urls);
 }
 
 fn push_attachment(
@@ -251,9 +258,10 @@ mod tests {
     /// reference `parse` must agree with.
     mod copied {
         use super::super::{
-            MAX_NESTING, MAX_URLS, Mail, envelope, extract_urls, push_attachment, truncated,
+            MAX_NESTING, MAX_URLS, Mail, envelope, is_attachment, push_attachment, push_text,
+            truncated,
         };
-        use mail_parser::{MessageParser, MimeHeaders, PartType};
+        use mail_parser::{MessageParser, PartType};
         use std::ops::Range;
 
         pub fn parse(raw: &[u8]) -> Mail {
@@ -282,18 +290,10 @@ mod tests {
                     .unwrap_or(part.offset_header as usize..part.offset_end as usize);
                 match &part.body {
                     PartType::Text(t) | PartType::Html(t) => {
-                        let is_attachment = part.attachment_name().is_some()
-                            || part
-                                .content_disposition()
-                                .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
-                        if is_attachment {
+                        if is_attachment(part) {
                             push(part, t.as_bytes(), span, outer.is_some(), mail, id);
                         } else {
-                            if !mail.text.is_empty() {
-                                mail.text.push('\n');
-                            }
-                            mail.text.push_str(t);
-                            extract_urls(t, &mut mail.urls);
+                            push_text(mail, t);
                         }
                     }
                     PartType::Binary(b) | PartType::InlineBinary(b) => {
@@ -301,10 +301,7 @@ mod tests {
                     }
                     PartType::Message(nested) => {
                         if depth + 1 < MAX_NESTING {
-                            let nested_span = outer
-                                .clone()
-                                .unwrap_or(part.offset_header as usize..part.offset_end as usize);
-                            collect(nested, Some(nested_span), depth + 1, mail);
+                            collect(nested, Some(span), depth + 1, mail);
                         }
                     }
                     PartType::Multipart(_) => {}
