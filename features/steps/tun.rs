@@ -320,16 +320,7 @@ async fn crashing_firmware(world: &mut TwinWorld, id: String) -> Result<()> {
     let dir = tun_cmd::scratch_dir("crashing-firmware")?;
     world.tun.scratch.push(dir.clone());
     let program = write_crashing_firmware(&dir)?;
-    let firmware = program.clone();
-    // Started by a TUN worker, which outlives the firmware process.
-    let session = on_tun_worker(move || {
-        let catalog = catalog()?;
-        let scenario = catalog.scenario(&id)?;
-        let mut session = Session::new(scenario, twin::world::WorldOptions { capture: false })?;
-        tun_cmd::attach_firmware(&mut session, &catalog, Some(&firmware), &dir.join("run"))?;
-        Ok(session)
-    })
-    .await?;
+    let session = through_firmware(id, Some(program.clone()), dir.join("run")).await?;
     world.session = Some(session);
     world.tun.firmware = Some(program);
     Ok(())
@@ -344,17 +335,22 @@ async fn scenario_through_firmware(world: &mut TwinWorld, id: String) -> Result<
     require_available(None)?;
     let dir = tun_cmd::scratch_dir("firmware-scenario")?;
     world.tun.scratch.push(dir.clone());
-    // Started by a TUN worker, which outlives the firmware process.
-    let session = on_tun_worker(move || {
+    world.session = Some(through_firmware(id, None, dir.join("run")).await?);
+    Ok(())
+}
+
+/// A session of scenario `id` whose gateway is `firmware` (the appliance
+/// build by default), its files in `run`; started by a TUN worker, which
+/// outlives the firmware process.
+async fn through_firmware(id: String, firmware: Option<PathBuf>, run: PathBuf) -> Result<Session> {
+    on_tun_worker(move || {
         let catalog = catalog()?;
         let scenario = catalog.scenario(&id)?;
         let mut session = Session::new(scenario, twin::world::WorldOptions { capture: false })?;
-        tun_cmd::attach_firmware(&mut session, &catalog, None, &dir.join("run"))?;
+        tun_cmd::attach_firmware(&mut session, &catalog, firmware.as_deref(), &run)?;
         Ok(session)
     })
-    .await?;
-    world.session = Some(session);
-    Ok(())
+    .await
 }
 
 #[when(expr = "the scenario runs through the firmware for {duration}")]
