@@ -1,20 +1,31 @@
 //! How long each scenario took, from its first step to its last; the
 //! slowest are named after the summary so a heavy scenario is seen, not
-//! guessed (with `--concurrency 1`, each alone).
+//! guessed (with `--concurrency 1`, each alone). `OFFICETWIN_TIMELINE=1`
+//! also prints when each one started and ended: what ran beside what, and
+//! which scenario ends the run.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// When each running scenario started (by feature, scenario and line), and
-/// how long each finished one took.
+/// When the first scenario started: the spans are offsets from it.
+static RUN_START: OnceLock<Instant> = OnceLock::new();
+/// When each running scenario started (by feature, scenario and line).
 static STARTED: Mutex<BTreeMap<(String, String, usize), Instant>> = Mutex::new(BTreeMap::new());
-static TOOK: Mutex<Vec<(Duration, String)>> = Mutex::new(Vec::new());
-/// When the run started and, per finished scenario, its start and end
-/// offsets from it (`OFFICETWIN_TIMELINE=1` prints them: what ran beside
-/// what, and which scenario ends the run).
-static RUN_START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-static SPANS: Mutex<Vec<(Duration, Duration, String)>> = Mutex::new(Vec::new());
+/// Each finished scenario's start and end (from [`RUN_START`]) and name.
+static SPANS: Mutex<Vec<Span>> = Mutex::new(Vec::new());
+
+struct Span {
+    start: Duration,
+    end: Duration,
+    name: String,
+}
+
+impl Span {
+    fn took(&self) -> Duration {
+        self.end.saturating_sub(self.start)
+    }
+}
 
 /// How many of the slowest scenarios the run names.
 const SLOWEST_SHOWN: usize = 10;
@@ -34,31 +45,33 @@ pub fn scenario_took(feature: &str, scenario: &str, line: usize) {
     let Some(start) = STARTED.lock().ok().and_then(|mut s| s.remove(&key)) else {
         return;
     };
-    let name = format!("{feature} / {scenario} (line {line})");
-    if let (Some(run), Ok(mut spans)) = (RUN_START.get(), SPANS.lock()) {
-        spans.push((start - *run, run.elapsed(), name.clone()));
-    }
-    if let Ok(mut took) = TOOK.lock() {
-        took.push((start.elapsed(), name));
+    let run = *RUN_START.get_or_init(|| start);
+    if let Ok(mut spans) = SPANS.lock() {
+        spans.push(Span {
+            start: start.saturating_duration_since(run),
+            end: run.elapsed(),
+            name: format!("{feature} / {scenario} (line {line})"),
+        });
     }
 }
 
 pub fn print_slowest() {
-    let Ok(mut took) = TOOK.lock() else {
+    let Ok(spans) = SPANS.lock() else {
         return;
     };
-    if took.is_empty() {
+    if spans.is_empty() {
         return;
     }
-    took.sort_by_key(|t| std::cmp::Reverse(t.0));
-    let total: Duration = took.iter().map(|t| t.0).sum();
+    let mut slowest: Vec<&Span> = spans.iter().collect();
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.took()));
+    let total: Duration = spans.iter().map(Span::took).sum();
     eprintln!(
         "\nSlowest scenarios (wall time from first to last step; {} scenarios, {:.1} s summed, concurrent ones overlap):",
-        took.len(),
+        spans.len(),
         total.as_secs_f64()
     );
-    for (took, name) in took.iter().take(SLOWEST_SHOWN) {
-        eprintln!("  {:>7.2} s  {name}", took.as_secs_f64());
+    for span in slowest.iter().take(SLOWEST_SHOWN) {
+        eprintln!("  {:>7.2} s  {}", span.took().as_secs_f64(), span.name);
     }
 }
 
@@ -71,13 +84,14 @@ pub fn print_timeline() {
     let Ok(mut spans) = SPANS.lock() else {
         return;
     };
-    spans.sort();
+    spans.sort_by_key(|s| s.start);
     eprintln!("\nTimeline (seconds from the first scenario's start):");
-    for (start, end, name) in spans.iter() {
+    for span in spans.iter() {
         eprintln!(
-            "  {:>6.2} - {:>6.2}  {name}",
-            start.as_secs_f64(),
-            end.as_secs_f64()
+            "  {:>6.2} - {:>6.2}  {}",
+            span.start.as_secs_f64(),
+            span.end.as_secs_f64(),
+            span.name
         );
     }
 }
