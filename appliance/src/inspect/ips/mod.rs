@@ -8,12 +8,14 @@
 //! Matching is per packet, without stream reassembly: contents are looked
 //! for in the packet's payload, and the HTTP sticky buffers in a request
 //! whose header fits in the packet (exploits nearly always do; a request
-//! split over segments is not read by this engine, a documented limit). Each
-//! buffer has one Aho-Corasick automaton over every rule's longest positive
-//! content (its fast pattern), built case-insensitively so one pass finds
-//! the candidates for `nocase` and exact contents alike; candidates are then
-//! checked condition by condition. Rules without a positive content are
-//! checked on every packet their header admits.
+//! split over segments is not read by this engine, a documented limit). The
+//! rules a packet's protocol, flow and ports can fire form its [`groups`]
+//! entry; each buffer of a group has one Aho-Corasick automaton over its
+//! rules' longest positive contents (their fast patterns), built
+//! case-insensitively so one pass finds the candidates for `nocase` and
+//! exact contents alike; candidates are then checked condition by
+//! condition. Rules without a positive content are checked on every packet
+//! their header admits.
 //!
 //! `drop` and `reject` rules stop the packet and the rest of its flow;
 //! `alert` only logs; `pass` stops the evaluation of later rules. Thresholds
@@ -24,10 +26,12 @@ use crate::event::Action;
 use crate::proto::http;
 use crate::reason::Reason;
 use crate::time::Instant;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use groups::Groups;
 use rule::{Buffer, Rule, RuleAction, RuleProto, ThresholdType, Track};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
+
+mod groups;
 
 pub use crate::config::ips::{
     BUILTIN_RULES, BUILTIN_RULES_NAME, IpsMode, IpsPolicy, builtin_rules, rule,
@@ -103,10 +107,8 @@ struct Tracker {
 /// The compiled rule set and its threshold state.
 pub struct Ips {
     rules: Vec<Rule>,
-    /// Per buffer: the automaton and, per pattern, the rule index.
-    prefilters: BTreeMap<Buffer, (AhoCorasick, Vec<usize>)>,
-    /// Rules checked on every packet (no positive content).
-    always: Vec<usize>,
+    /// Which rules each packet class can fire, and their automata.
+    groups: Groups,
     uses_http: bool,
     trackers: BTreeMap<(u32, Ipv4Addr), Tracker>,
 }
@@ -121,46 +123,12 @@ impl std::fmt::Debug for Ips {
 
 impl Ips {
     pub fn new(rules: &[Rule]) -> Ips {
-        let mut patterns: BTreeMap<Buffer, (Vec<Vec<u8>>, Vec<usize>)> = BTreeMap::new();
-        let mut always = Vec::new();
-        for (i, r) in rules.iter().enumerate() {
-            let fast = r
-                .contents
-                .iter()
-                .filter(|c| !c.negated)
-                .max_by_key(|c| c.bytes.len());
-            match fast {
-                Some(c) => {
-                    let entry = patterns.entry(c.buffer).or_default();
-                    entry.0.push(c.bytes.clone());
-                    entry.1.push(i);
-                }
-                None => always.push(i),
-            }
-        }
-        let mut prefilters = BTreeMap::new();
-        for (buffer, (pats, owners)) in patterns {
-            // Building fails only for absurd sizes; a rule set that big would
-            // fall back to checking every rule on every packet.
-            match AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(&pats)
-            {
-                Ok(ac) => {
-                    prefilters.insert(buffer, (ac, owners));
-                }
-                Err(_) => always.extend(owners),
-            }
-        }
-        always.sort_unstable();
         let uses_http = rules.iter().any(|r| {
             r.proto == RuleProto::Http || r.contents.iter().any(|c| c.buffer != Buffer::Payload)
         });
         Ips {
             rules: rules.to_vec(),
-            prefilters,
-            always,
+            groups: Groups::new(rules),
             uses_http,
             trackers: BTreeMap::new(),
         }
@@ -175,7 +143,15 @@ impl Ips {
         if self.rules.is_empty() {
             return None;
         }
-        let request = if self.uses_http && p.protocol == 6 && !p.payload.is_empty() {
+        let group = self.groups.of(&self.rules, p);
+        if group.is_empty() {
+            return None;
+        }
+        let request = if self.uses_http
+            && group.with_request.is_some()
+            && p.protocol == 6
+            && !p.payload.is_empty()
+        {
             match http::parse_request(p.payload) {
                 http::Parse::Complete { request, .. } => Some(request),
                 _ => None,
@@ -195,18 +171,11 @@ impl Ips {
                 Buffer::HttpHost => host.as_deref(),
             }
         };
-        let mut candidates: BTreeSet<usize> = self.always.iter().copied().collect();
-        for (b, (ac, owners)) in &self.prefilters {
-            let Some(data) = buffer(*b) else { continue };
-            if data.is_empty() {
-                continue;
-            }
-            for m in ac.find_overlapping_iter(data) {
-                if let Some(owner) = owners.get(m.pattern().as_usize()) {
-                    candidates.insert(*owner);
-                }
-            }
-        }
+        let matcher = match (&group.with_request, &request) {
+            (Some(all), Some(_)) => all,
+            _ => &group.without_request,
+        };
+        let candidates = matcher.candidates(buffer);
         let hit = candidates.into_iter().find(|&i| {
             self.rules.get(i).is_some_and(|r| {
                 header_matches(r, p, request.is_some())
@@ -319,6 +288,8 @@ fn header_matches(r: &Rule, p: &PacketCtx<'_>, is_http: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::TestCaseError;
 
     fn ips(text: &str) -> Ips {
         match parse_rules("t.rules", text, &RuleVars::default()) {
@@ -425,5 +396,197 @@ mod tests {
                 .map(|h| h.sid),
             Some(2)
         );
+    }
+
+    /// A rule set as text: protocols, port specs (ranges, lists,
+    /// negations, both directions), flow options and contents in every
+    /// buffer, drawn from small pools so that packets meet them often.
+    fn rule_text() -> impl Strategy<Value = String> {
+        let proto = prop::sample::select(vec!["tcp", "udp", "icmp", "ip", "http"]);
+        let edge = prop::sample::select(vec![0u16, 1, 25, 80, 443, 445, 1024, 40000, 65535]);
+        let port = prop_oneof![
+            Just("any".to_string()),
+            edge.clone().prop_map(|p| p.to_string()),
+            (edge.clone(), edge.clone()).prop_map(|(a, b)| format!("{}:{}", a.min(b), a.max(b))),
+            edge.clone().prop_map(|p| format!("!{p}")),
+            (edge.clone(), edge).prop_map(|(a, b)| format!("[{a},!{b}]")),
+        ];
+        let addr = prop::sample::select(vec!["any", "$HOME_NET", "$EXTERNAL_NET", "203.0.113.66"]);
+        let flow = prop::sample::select(vec![
+            "",
+            "flow:established,to_server; ",
+            "flow:to_client; ",
+            "flow:established; ",
+        ]);
+        let content = (
+            prop::sample::select(vec!["", "http.uri; ", "http.host; "]),
+            prop::sample::select(vec!["busybox", "SMB", "GET", "ab", "etc/passwd"]),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(buffer, bytes, nocase, negated)| {
+                let bang = if negated { "!" } else { "" };
+                let nocase = if nocase { " nocase;" } else { "" };
+                format!("{buffer}content:{bang}\"{bytes}\";{nocase} ")
+            });
+        (
+            prop::sample::select(vec!["alert", "drop", "pass"]),
+            proto,
+            (addr.clone(), port.clone(), any::<bool>(), addr, port),
+            flow,
+            prop::collection::vec(content, 0..3),
+        )
+            .prop_map(|(action, proto, (src, sp, both, dst, dp), flow, contents)| {
+                let dir = if both { "<>" } else { "->" };
+                format!(
+                    "{action} {proto} {src} {sp} {dir} {dst} {dp} (msg:\"r\"; {flow}{}sid:SID;)",
+                    contents.concat()
+                )
+            })
+    }
+
+    /// A packet of any protocol and ports, flags either way, carrying an
+    /// HTTP request or bytes made of the rules' patterns.
+    fn any_packet()
+    -> impl Strategy<Value = (u8, Option<u16>, Option<u16>, bool, bool, bool, Vec<u8>)> {
+        let port = prop::sample::select(vec![
+            0u16, 1, 24, 25, 26, 80, 443, 445, 446, 1023, 1024, 40000, 65535,
+        ]);
+        let word = prop::sample::select(vec![
+            "busybox",
+            "BusyBox",
+            "SMB",
+            "GET",
+            "ab",
+            "etc/passwd",
+            "x",
+            " ",
+        ]);
+        let payload = prop_oneof![
+            prop::collection::vec(word.clone(), 0..6).prop_map(|w| w.concat().into_bytes()),
+            (
+                prop::collection::vec(word.clone(), 0..3),
+                prop::collection::vec(word, 0..3)
+            )
+                .prop_map(|(uri, host)| format!(
+                    "GET /{} HTTP/1.1\r\nHost: h{}\r\n\r\n",
+                    uri.concat().replace(' ', "%20"),
+                    host.concat().replace(' ', "")
+                )
+                .into_bytes()),
+        ];
+        (
+            prop::sample::select(vec![6u8, 17, 1, 47]),
+            port.clone(),
+            port,
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            payload,
+        )
+            .prop_map(|(proto, sp, dp, est, to_server, from_home, payload)| {
+                let ports = matches!(proto, 6 | 17);
+                (
+                    proto,
+                    ports.then_some(sp),
+                    ports.then_some(dp),
+                    est,
+                    to_server,
+                    from_home,
+                    payload,
+                )
+            })
+    }
+
+    /// The definition the groups must not change: the first rule, in file
+    /// order, whose header and contents all hold (a `pass` rule ends it).
+    fn first_firing(rules: &[Rule], p: &PacketCtx<'_>) -> Option<u32> {
+        let request = match (p.protocol, p.payload.is_empty()) {
+            (6, false) => match http::parse_request(p.payload) {
+                http::Parse::Complete { request, .. } => Some(request),
+                _ => None,
+            },
+            _ => None,
+        };
+        let uri = request.as_ref().map(|r| r.target.as_bytes().to_vec());
+        let host = request
+            .as_ref()
+            .and_then(|r| r.host_name())
+            .map(|h| h.to_ascii_lowercase().into_bytes());
+        let rule = rules.iter().find(|r| {
+            header_matches(r, p, request.is_some())
+                && r.contents.iter().all(|c| {
+                    let data = match c.buffer {
+                        Buffer::Payload => Some(p.payload),
+                        Buffer::HttpUri => uri.as_deref(),
+                        Buffer::HttpHost => host.as_deref(),
+                    };
+                    data.is_some_and(|d| c.holds(d))
+                })
+        })?;
+        (rule.action != RuleAction::Pass).then_some(rule.sid)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Signature groups only skip rules that cannot fire: on any rule
+        /// set and any packets, the rule that fires is the one checking
+        /// every rule in order would find.
+        #[test]
+        fn groups_fire_the_rule_a_full_scan_fires(
+            texts in prop::collection::vec(rule_text(), 1..12),
+            packets in prop::collection::vec(any_packet(), 1..24),
+        ) {
+            // Combinations the parser refuses (`http.uri` on udp) drop out.
+            let text: String = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| t.replace("SID", &(i + 1).to_string()) + "\n")
+                .filter(|t| parse_rules("t.rules", t, &RuleVars::default()).is_ok())
+                .collect();
+            prop_assume!(!text.is_empty());
+            let rules = parse_rules("t.rules", &text, &RuleVars::default())
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            let mut e = Ips::new(&rules);
+            for (proto, sp, dp, est, to_server, from_home, payload) in &packets {
+                let (home, outside) = (Ipv4Addr::new(192, 168, 1, 3), Ipv4Addr::new(203, 0, 113, 66));
+                let (src, dst) = if *from_home { (home, outside) } else { (outside, home) };
+                let p = PacketCtx {
+                    protocol: *proto,
+                    src,
+                    dst,
+                    src_port: *sp,
+                    dst_port: *dp,
+                    payload,
+                    flow: FlowCtx { established: *est, to_server: *to_server },
+                };
+                let got = e.inspect(Instant::from_secs(1), &p, IpsMode::Prevent).map(|h| h.sid);
+                prop_assert_eq!(got, first_firing(&rules, &p), "{}\n{:?}", text, p);
+            }
+        }
+    }
+
+    /// A sweep of every port pair class builds a bounded number of groups.
+    #[test]
+    fn groups_stay_bounded_under_a_port_sweep() {
+        let text: String = (0..200u32)
+            .map(|i| {
+                format!(
+                    "alert tcp any {} -> any {} (msg:\"r\"; content:\"p{i}\"; sid:{};)\n",
+                    1000 + i * 7,
+                    2000 + i * 3,
+                    i + 1
+                )
+            })
+            .collect();
+        let mut e = ips(&text);
+        for port in 0..=u16::MAX {
+            let mut p = packet(b"p7");
+            p.src_port = Some(port);
+            p.dst_port = Some(port.wrapping_mul(7));
+            e.inspect(Instant::from_secs(1), &p, IpsMode::Prevent);
+        }
+        assert!(e.groups.built() <= 256, "{}", e.groups.built());
     }
 }
