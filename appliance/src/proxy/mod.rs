@@ -13,6 +13,7 @@
 //! the SYN; timers (retransmission) are deadlines read by `Gateway::poll_at`.
 
 pub mod pop3;
+mod send_queue;
 pub mod smtp;
 pub mod tcp;
 
@@ -317,12 +318,12 @@ impl MailProxy {
         };
         let mut to_client = Vec::new();
         let mut to_server = Vec::new();
-        client.write(&out.to_client);
+        client.write(std::mem::take(&mut out.to_client));
         if out.close_client {
             client.close();
         }
         if !*server_dead {
-            server.write(&out.to_server);
+            server.write(std::mem::take(&mut out.to_server));
             if out.close_server {
                 server.close();
             }

@@ -10,11 +10,11 @@
 //! byte on a doubling timeout (go-back-N). No wall clock: the timer is a
 //! deadline the gateway's `poll` honours.
 
+use super::send_queue::SendQueue;
 use crate::time::Instant;
 use crate::wire::frame::{Flags, TcpSeg};
 use crate::wire::reassembly::{Push, Reassembler};
 use crate::wire::seq;
-use std::collections::VecDeque;
 use std::time::Duration;
 
 /// Receive buffer and the window advertised.
@@ -51,7 +51,7 @@ pub struct Half {
     snd_una: u32,
     snd_nxt: u32,
     /// Bytes from `snd_una` on: sent-unacknowledged, then unsent.
-    send_buf: VecDeque<u8>,
+    send_buf: SendQueue,
     /// We are to send FIN after the buffer.
     fin_queued: bool,
     fin_sent: bool,
@@ -73,7 +73,7 @@ impl Half {
         Half {
             snd_una: snd_next,
             snd_nxt: snd_next,
-            send_buf: VecDeque::new(),
+            send_buf: SendQueue::default(),
             fin_queued: false,
             fin_sent: false,
             fin_acked: false,
@@ -118,10 +118,10 @@ impl Half {
         self.deadline
     }
 
-    /// Queues bytes to send.
-    pub fn write(&mut self, data: &[u8]) {
+    /// Queues bytes to send, taking the buffer they are in.
+    pub fn write(&mut self, data: Vec<u8>) {
         if !self.fin_queued {
-            self.send_buf.extend(data);
+            self.send_buf.push(data);
         }
     }
 
@@ -186,7 +186,7 @@ impl Half {
         if seq::gt(ack, self.snd_una) && !seq::gt(ack, limit) {
             let acked = ack.wrapping_sub(self.snd_una) as usize;
             let data = acked.min(self.send_buf.len());
-            self.send_buf.drain(..data);
+            self.send_buf.consume(data);
             self.snd_una = seq::add(self.snd_una, data);
             if acked > data && self.fin_sent {
                 self.fin_acked = true;
@@ -230,11 +230,8 @@ impl Half {
             if n == 0 {
                 break;
             }
-            let payload: Vec<u8> = self
-                .send_buf
-                .range(in_flight..in_flight + n)
-                .copied()
-                .collect();
+            let mut payload = Vec::with_capacity(n);
+            self.send_buf.copy_range(in_flight, n, &mut payload);
             let last = in_flight + n == self.send_buf.len();
             out.push(Out {
                 seq: self.snd_nxt,
