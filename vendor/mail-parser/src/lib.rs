@@ -707,3 +707,18 @@ struct AttachmentIterator<'x> {
     message: &'x Message<'x>,
     pos: i32,
 }
+
+/// officetwin: the patched and the upstream base64 decoders on the same
+/// part body, each as (end offset, decoded bytes, stream offset after), for
+/// the differential test in officetwin's `appliance::proto::mime`.
+#[doc(hidden)]
+pub fn officetwin_base64_both(data: &[u8], boundary: &[u8]) -> [(usize, Vec<u8>, usize); 2] {
+    let mut patched = parsers::MessageStream::new(data);
+    let (end, bytes) = patched.decode_base64_mime(boundary);
+    let mut upstream = parsers::MessageStream::new(data);
+    let (end_upstream, bytes_upstream) = upstream.decode_base64_mime_upstream(boundary);
+    [
+        (end, bytes.into_owned(), patched.offset()),
+        (end_upstream, bytes_upstream.into_owned(), upstream.offset()),
+    ]
+}
