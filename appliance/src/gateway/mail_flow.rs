@@ -40,8 +40,10 @@ impl MailFlow {
                 reputation: &gw.config.policy.web_reputation,
                 intel: gw.intel.as_ref(),
             }),
+            buffers: &mut gw.mail_buffers,
         };
         let output = self.proxy.handle(now, port, seg, &mut ctx);
+        self.proxy.recycle(&mut gw.mail_buffers);
         self.idle_until = now
             + if self.proxy.is_done() {
                 TIMEOUT_CLOSED
@@ -66,9 +68,12 @@ impl MailFlow {
         out: &mut Actions,
     ) -> Option<Instant> {
         if now >= self.idle_until {
+            self.proxy.end();
+            self.proxy.recycle(&mut gw.mail_buffers);
             return None;
         }
         let output = self.proxy.poll(now);
+        self.proxy.recycle(&mut gw.mail_buffers);
         let parties = self.parties.clone();
         gw.mail_emit(now, &parties, output, out);
         Some(self.deadline())

@@ -255,6 +255,8 @@ pub struct Gateway {
     /// Spam kept at the gateway (`anti_spam.action: quarantine`), oldest
     /// first, at most [`QUARANTINE_MAILS`] (the oldest goes first).
     quarantine: std::collections::VecDeque<QuarantinedMail>,
+    /// Buffers of relayed mails, for the next mails to fill.
+    mail_buffers: crate::proxy::BufferPool,
 }
 
 /// Mails the quarantine keeps before the oldest is let go.
@@ -284,6 +286,7 @@ impl Gateway {
             stats: Stats::default(),
             lookups: BTreeMap::new(),
             quarantine: std::collections::VecDeque::new(),
+            mail_buffers: crate::proxy::BufferPool::default(),
         }
     }
 
@@ -299,6 +302,11 @@ impl Gateway {
     /// What the gateway has done so far.
     pub fn stats(&self) -> Stats {
         self.stats
+    }
+
+    /// Bytes of relayed mails' buffers kept for the next mails to fill.
+    pub fn pooled_mail_buffer_bytes(&self) -> usize {
+        self.mail_buffers.held()
     }
 
     /// Flows currently tracked.

@@ -12,8 +12,11 @@
 //! other's. Frames are built with `wire::forge` from the endpoints seen in
 //! the SYN; timers (retransmission) are deadlines read by `Gateway::poll_at`.
 
+mod buffers;
 pub mod pop3;
 mod send_queue;
+
+pub use buffers::BufferPool;
 pub mod smtp;
 pub mod tcp;
 
@@ -56,6 +59,8 @@ pub struct Ctx<'a> {
     /// How the links of a mail are rated (the web policy's reputation and
     /// the intel); `None`: not rated.
     pub links: Option<crate::inspect::mail_links::Links<'a>>,
+    /// Buffers of relayed mails, for the next mails to fill.
+    pub buffers: &'a mut BufferPool,
 }
 
 /// What a relay wants done after reading some bytes.
@@ -125,6 +130,8 @@ pub struct MailProxy {
     /// An email reputation refusal decided at the SYN: (reply line, detection).
     refusal: Option<(String, Detection)>,
     phase: Phase,
+    /// Large buffers the halves held when the relay ended, for the pool.
+    left: Vec<Vec<u8>>,
 }
 
 impl MailProxy {
@@ -150,6 +157,28 @@ impl MailProxy {
             client_mss: syn.mss.unwrap_or(DEFAULT_MSS),
             refusal,
             phase: Phase::Handshake,
+            left: Vec::new(),
+        }
+    }
+
+    /// Ends the relay, keeping the large buffers its halves held.
+    pub fn end(&mut self) {
+        if let Phase::Relaying { client, server, .. } = &mut self.phase {
+            client.release(&mut self.left);
+            server.release(&mut self.left);
+        }
+        self.phase = Phase::Done;
+    }
+
+    /// Hands the large buffers this relay is done with to `pool`: those
+    /// the peers acknowledged, and those left when it ended.
+    pub fn recycle(&mut self, pool: &mut BufferPool) {
+        if let Phase::Relaying { client, server, .. } = &mut self.phase {
+            client.recycle(pool);
+            server.recycle(pool);
+        }
+        for buf in self.left.drain(..) {
+            pool.give(buf);
         }
     }
 
@@ -271,7 +300,7 @@ impl MailProxy {
             let got = client.receive(now, seg, &mut outs);
             if got.rst {
                 let rst = (!*server_dead).then(|| server.reset());
-                self.phase = Phase::Done;
+                self.end();
                 if let Some(r) = rst {
                     self.push_server(vec![r], output);
                 }
@@ -291,7 +320,7 @@ impl MailProxy {
             let got = server.receive(now, seg, &mut outs);
             if got.rst {
                 let rst = client.reset();
-                self.phase = Phase::Done;
+                self.end();
                 self.push_client(vec![rst], output);
                 return;
             }
@@ -341,7 +370,7 @@ impl MailProxy {
         self.push_client(to_client, output);
         self.push_server(to_server, output);
         if finished {
-            self.phase = Phase::Done;
+            self.end();
         }
     }
 
@@ -369,7 +398,7 @@ impl MailProxy {
             if !*server_dead {
                 to_server.push(server.reset());
             }
-            self.phase = Phase::Done;
+            self.end();
         }
         self.push_client(to_client, &mut output);
         self.push_server(to_server, &mut output);

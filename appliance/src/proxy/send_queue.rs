@@ -12,6 +12,8 @@ pub struct SendQueue {
     /// Bytes of the first chunk already acknowledged.
     head: usize,
     len: usize,
+    /// Buffers wholly acknowledged, for the mail buffer pool.
+    spent: Vec<Vec<u8>>,
 }
 
 impl SendQueue {
@@ -46,7 +48,32 @@ impl SendQueue {
             }
             n -= left;
             self.head = 0;
-            self.chunks.pop_front();
+            if let Some(chunk) = self.chunks.pop_front()
+                && chunk.capacity() >= super::buffers::SMALLEST
+                && self.spent.len() < super::buffers::KEPT
+            {
+                self.spent.push(chunk);
+            }
+        }
+    }
+
+    /// Empties the queue, moving its large buffers (and those already
+    /// acknowledged) to `into`.
+    pub fn release(&mut self, into: &mut Vec<Vec<u8>>) {
+        into.append(&mut self.spent);
+        into.extend(
+            self.chunks
+                .drain(..)
+                .filter(|c| c.capacity() >= super::buffers::SMALLEST),
+        );
+        self.head = 0;
+        self.len = 0;
+    }
+
+    /// Hands the large buffers the peer has acknowledged to `pool`.
+    pub fn recycle(&mut self, pool: &mut super::buffers::BufferPool) {
+        for buf in self.spent.drain(..) {
+            pool.give(buf);
         }
     }
 
@@ -81,6 +108,7 @@ mod tests {
         Push(Vec<u8>),
         Consume(usize),
         Copy(usize, usize),
+        Release,
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -88,6 +116,7 @@ mod tests {
             prop::collection::vec(any::<u8>(), 0..40).prop_map(Op::Push),
             (0usize..60).prop_map(Op::Consume),
             (0usize..80, 0usize..80).prop_map(|(f, n)| Op::Copy(f, n)),
+            Just(Op::Release),
         ]
     }
 
@@ -113,6 +142,10 @@ mod tests {
                         let mut got = Vec::new();
                         queue.copy_range(from, n, &mut got);
                         prop_assert_eq!(got, want);
+                    }
+                    Op::Release => {
+                        ring.clear();
+                        queue.release(&mut Vec::new());
                     }
                 }
                 prop_assert_eq!(queue.len(), ring.len());

@@ -220,6 +220,9 @@ impl Smtp {
     }
 
     fn data(&mut self, ctx: &mut super::Ctx<'_>, out: &mut RelayOut) {
+        if self.message.capacity() == 0 {
+            self.message = ctx.buffers.take();
+        }
         self.message.append(&mut self.client_buf);
         let Some((len, used)) = find_end(&self.message, self.scan_from) else {
             self.scan_from = self.message.len();
@@ -244,6 +247,14 @@ impl Smtp {
             unstuff(stuffed.get(..len).unwrap_or(&stuffed))
         } else {
             stuffed.truncate(len);
+            // A pooled buffer much larger than this mail gives its extra
+            // pages back: the mail may be held for a while (until the
+            // server acknowledges it), and should hold only its own size.
+            // Room is left for the final dot.
+            let room = len + b".\r\n".len();
+            if stuffed.capacity() > 2 * room {
+                stuffed.shrink_to(room);
+            }
             stuffed
         };
         let outcome: MailOutcome =

@@ -125,6 +125,16 @@ impl Half {
         }
     }
 
+    /// Hands the large buffers the peer has acknowledged to `pool`.
+    pub fn recycle(&mut self, pool: &mut super::buffers::BufferPool) {
+        self.send_buf.recycle(pool);
+    }
+
+    /// Gives up the large buffers still queued (the connection is over).
+    pub fn release(&mut self, into: &mut Vec<Vec<u8>>) {
+        self.send_buf.release(into);
+    }
+
     /// Queues our FIN after the data.
     pub fn close(&mut self) {
         self.fin_queued = true;
