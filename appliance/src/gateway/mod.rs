@@ -73,6 +73,7 @@ mod download;
 mod http_flow;
 mod mail_flow;
 mod not_http;
+mod stats;
 mod streamed_body;
 mod tls_flow;
 
@@ -82,6 +83,7 @@ mod tests;
 pub use crate::config::network::MAX_FLOWS;
 /// The gateway's ports; they live in `wire`, named here too for callers.
 pub use crate::wire::Port;
+pub use stats::Stats;
 
 use block::Blocked;
 use http_flow::HttpInspect;
@@ -145,44 +147,6 @@ pub enum DeployOutcome {
     Success { version: u32 },
     /// Refused; the previous configuration stays live.
     Failed { kept_version: u32, reason: String },
-}
-
-/// Counters of what the gateway did with frames, for tests and the console.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    pub frames_in: u64,
-    /// Frames passed to the other port unchanged.
-    pub forwarded: u64,
-    /// Frames refused by the checked parsers (see `wire::frame`), and LAN
-    /// SYNs carrying data.
-    pub malformed: u64,
-    /// IPv4 fragments of TCP, dropped.
-    pub tcp_fragments: u64,
-    /// Frames of blocked or reset flows, and absorbed retransmissions.
-    pub consumed: u64,
-    /// Frames the gateway built itself (block pages, RSTs, ACKs).
-    pub forged: u64,
-    /// Client segments dropped for rewriting bytes already received.
-    pub conflicts: u64,
-    pub flows_created: u64,
-    pub flows_expired: u64,
-    pub flows_evicted: u64,
-    /// Flows whose client stream is no longer read as HTTP (not HTTP at all,
-    /// or over the header/buffer limits): passed as is.
-    pub gave_up: u64,
-    /// Server responses without a status line (HTTP/0.9, junk): the stream
-    /// to its close scanned as the body.
-    pub headless_responses: u64,
-    /// Response heads that never ended: the stream scanned raw.
-    pub unreadable_heads: u64,
-    /// Response bodies over the download limit: the bytes held scanned,
-    /// the rest of the connection passed.
-    pub bodies_over_limit: u64,
-    /// Server streams with a gap or rewrite: the rest passed unscanned.
-    pub download_gaps: u64,
-    /// Interpretations of a body left unscanned by the caps on their
-    /// number and size.
-    pub views_dropped: u64,
 }
 
 /// Bytes of client stream a flow may buffer (reassembly and held frames).
@@ -588,7 +552,10 @@ impl Gateway {
             return;
         }
         let fresh_syn = seg.flags.syn && !seg.flags.ack;
-        let known = match self.flows.get(&key) {
+        // The flow is taken out of its entry (a placeholder meanwhile:
+        // nothing in the handling looks this key up) and put back after.
+        let taken = self.flows.replace(&key, Flow::Udp);
+        let known = match &taken {
             Some(Flow::Tcp(flow)) => {
                 // A SYN with a new ISN from the side that opened the flow is
                 // a new connection (a reused port): start over rather than
@@ -599,6 +566,9 @@ impl Gateway {
             Some(Flow::Udp) | None => false,
         };
         if !known {
+            if let Some(flow) = taken {
+                self.flows.replace(&key, flow);
+            }
             if seg.flags.rst {
                 // Nothing to track: a reset for a connection we never saw.
                 // One carrying data (diagnostic text, RFC 1122) is dropped
@@ -613,9 +583,7 @@ impl Gateway {
             self.start_tcp_flow(now, port, frame, packet, seg, key, out);
             return;
         }
-        // The flow is taken out of its entry (a placeholder meanwhile:
-        // nothing in the handling looks this key up) and put back after.
-        let Some(Flow::Tcp(mut flow)) = self.flows.replace(&key, Flow::Udp) else {
+        let Some(Flow::Tcp(mut flow)) = taken else {
             return;
         };
         // A reset at exactly the sequence number its receiver expects ends
@@ -631,14 +599,8 @@ impl Gateway {
             flow.release_buffers();
         }
         let deadline = deadline(now, &flow);
-        match self.flows.get_mut(&key) {
-            Some(slot) => {
-                *slot = Flow::Tcp(flow);
-                self.flows.set_deadline(&key, deadline);
-            }
-            None => {
-                self.flows.insert(key, Flow::Tcp(flow), deadline);
-            }
+        if let Err(flow) = self.flows.restore(&key, Flow::Tcp(flow), deadline) {
+            self.flows.insert(key, flow, deadline);
         }
     }
 

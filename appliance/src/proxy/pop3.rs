@@ -145,7 +145,7 @@ impl Pop3 {
                     let outcome =
                         mail_security::inspect_in_place(&raw, ctx.policy, ctx.scanner, ctx.links);
                     // A mail that goes as it came is relayed from its own buffer.
-                    let stuffed = stuff_delivery(&outcome, raw)
+                    let stuffed = stuff_delivery(&outcome, raw, false)
                         .unwrap_or_else(|| stuff(&blocked_notice(&outcome, ctx.policy)));
                     out.to_client.append(&mut self.status);
                     out.to_client.extend_from_slice(&stuffed);

@@ -11,7 +11,9 @@
 use super::{Relay, RelayOut};
 use crate::event::{Action, Engine};
 use crate::inspect::mail_security::{self, MailOutcome};
+use memchr::memmem::{self, Finder};
 use std::collections::VecDeque;
+use std::sync::LazyLock;
 
 /// Longest command or reply line accepted before the relay steps aside.
 const MAX_LINE: usize = 64 * 1024;
@@ -139,14 +141,25 @@ pub fn stuff(message: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The end-of-data marker, and a line starting with a dot (searchers
+/// built once: a segment of a mail is searched on each arrival).
+static END_OF_DATA: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\r\n.\r\n"));
+static DOT_LINE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\n."));
+
+/// Whether a message has no line starting with a dot: it goes on the wire
+/// as it is (nothing to stuff), and read off the wire it needs no
+/// unstuffing.
+pub fn no_dot_lines(message: &[u8]) -> bool {
+    message.first() != Some(&b'.') && DOT_LINE.find(message).is_none()
+}
+
 /// [`stuff`] of a message the caller gives up: a message that ends with a
 /// line break and has no line starting with a dot (most) is stuffed where it
-/// is, the terminator appended, not copied.
-pub fn stuff_owned(mut message: Vec<u8>) -> Vec<u8> {
-    if message.ends_with(b"\r\n")
-        && message.first() != Some(&b'.')
-        && memchr::memmem::find(&message, b"\n.").is_none()
-    {
+/// is, the terminator appended, not copied. `plain`: the caller already
+/// knows it has no such line ([`no_dot_lines`]), so it is not searched
+/// again.
+pub fn stuff_owned(mut message: Vec<u8>, plain: bool) -> Vec<u8> {
+    if message.ends_with(b"\r\n") && (plain || no_dot_lines(&message)) {
         message.extend_from_slice(b".\r\n");
         return message;
     }
@@ -156,11 +169,12 @@ pub fn stuff_owned(mut message: Vec<u8>) -> Vec<u8> {
 /// What a proxy relays for a mail it inspected with
 /// [`mail_security::inspect_in_place`], stuffed: the rewritten message, or
 /// `raw` (the message as it came, given up by the caller) in its own
-/// buffer; `None` when the mail is withheld.
-pub fn stuff_delivery(outcome: &MailOutcome, raw: Vec<u8>) -> Option<Vec<u8>> {
+/// buffer; `None` when the mail is withheld. `plain` as for
+/// [`stuff_owned`].
+pub fn stuff_delivery(outcome: &MailOutcome, raw: Vec<u8>, plain: bool) -> Option<Vec<u8>> {
     match (&outcome.deliver, outcome.withheld) {
         (Some(bytes), _) => Some(stuff(bytes)),
-        (None, None) => Some(stuff_owned(raw)),
+        (None, None) => Some(stuff_owned(raw, plain)),
         (None, Some(_)) => None,
     }
 }
@@ -171,7 +185,9 @@ pub fn find_end(buf: &[u8], from: usize) -> Option<(usize, usize)> {
         return Some((0, 3));
     }
     let start = from.saturating_sub(4);
-    memchr::memmem::find(buf.get(start..)?, b"\r\n.\r\n").map(|p| (start + p + 2, start + p + 5))
+    END_OF_DATA
+        .find(buf.get(start..)?)
+        .map(|p| (start + p + 2, start + p + 5))
 }
 
 impl Smtp {
@@ -239,12 +255,15 @@ impl Smtp {
         let rest = self.message.split_off(used);
         let mut stuffed = std::mem::take(&mut self.message);
         self.scan_from = 0;
-        // Most messages have no line to unstuff: their bytes are scanned
-        // where they are, not copied.
-        let dotted = stuffed.starts_with(b"..")
-            || memchr::memmem::find(&stuffed[..len.min(stuffed.len())], b"\n..").is_some();
+        // Most messages have no line starting with a dot: their bytes are
+        // scanned where they are, not copied, and relayed without another
+        // search. A line starting with a single dot is not stuffed: it
+        // stays, and is stuffed on the way out.
+        let body = stuffed.get(..len).unwrap_or(&stuffed);
+        let plain = no_dot_lines(body);
+        let dotted = !plain && (body.starts_with(b"..") || memmem::find(body, b"\n..").is_some());
         let raw = if dotted {
-            unstuff(stuffed.get(..len).unwrap_or(&stuffed))
+            unstuff(body)
         } else {
             stuffed.truncate(len);
             // A pooled buffer much larger than this mail gives its extra
@@ -260,7 +279,7 @@ impl Smtp {
         let outcome: MailOutcome =
             mail_security::inspect_in_place(&raw, ctx.policy, ctx.scanner, ctx.links);
         // A mail that goes as it came is relayed from the buffer it came in.
-        match stuff_delivery(&outcome, raw) {
+        match stuff_delivery(&outcome, raw, plain) {
             Some(stuffed) => {
                 if out.to_server.is_empty() {
                     out.to_server = stuffed;
@@ -439,7 +458,10 @@ mod tests {
         fn stuff_owned_agrees_with_stuff(m in proptest::collection::vec(
             prop::sample::select(&b".\r\na"[..]), 0..40)
         ) {
-            prop_assert_eq!(stuff_owned(m.clone()), stuff(&m));
+            prop_assert_eq!(stuff_owned(m.clone(), false), stuff(&m));
+            if no_dot_lines(&m) {
+                prop_assert_eq!(stuff_owned(m.clone(), true), stuff(&m));
+            }
         }
     }
 

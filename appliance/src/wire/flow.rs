@@ -151,20 +151,23 @@ impl<V> FlowTable<V> {
         let Some(entry) = self.flows.get_mut(key) else {
             return;
         };
-        if entry.deadline == deadline {
-            return;
-        }
-        entry.deadline = deadline;
-        if deadline < entry.marked {
-            // Earlier than its mark: the mark must come forward now.
-            self.by_deadline.remove(&(entry.marked, *key));
-            self.by_deadline.insert((deadline, *key));
-            entry.marked = deadline;
-        } else if self.by_deadline.first().is_some_and(|(_, k)| k == key) {
-            // Later, and this flow's mark is the first: it is no longer
-            // exact. Any other mark stays where it is.
+        if move_mark(entry, &mut self.by_deadline, key, deadline) {
             self.settle_front();
         }
+    }
+
+    /// Puts a flow's value back into its entry (taken out with
+    /// [`FlowTable::replace`]) and moves its deadline, in one lookup; the
+    /// value comes back if the entry is gone.
+    pub fn restore(&mut self, key: &FlowKey, value: V, deadline: Instant) -> Result<(), V> {
+        let Some(entry) = self.flows.get_mut(key) else {
+            return Err(value);
+        };
+        entry.value = value;
+        if move_mark(entry, &mut self.by_deadline, key, deadline) {
+            self.settle_front();
+        }
+        Ok(())
     }
 
     pub fn remove(&mut self, key: &FlowKey) -> Option<V> {
@@ -340,6 +343,30 @@ impl TcpTrack {
     }
 }
 
+/// Sets `entry`'s deadline, moving its mark in `index` when the deadline
+/// comes earlier than the mark. Returns whether the front mark (this
+/// flow's) is no longer exact and must be settled; any other mark stays
+/// where it is, later than or at its flow's deadline.
+fn move_mark<V>(
+    entry: &mut Entry<V>,
+    index: &mut BTreeSet<(Instant, FlowKey)>,
+    key: &FlowKey,
+    deadline: Instant,
+) -> bool {
+    if entry.deadline == deadline {
+        return false;
+    }
+    entry.deadline = deadline;
+    if deadline < entry.marked {
+        index.remove(&(entry.marked, *key));
+        index.insert((deadline, *key));
+        entry.marked = deadline;
+        false
+    } else {
+        index.first().is_some_and(|(_, k)| k == key)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,6 +415,8 @@ mod tests {
     enum Op {
         Insert(u16, i64),
         SetDeadline(u16, i64),
+        /// A value taken out, then put back with a new deadline.
+        Restore(u16, i64),
         Remove(u16),
         Expire(i64),
     }
@@ -399,6 +428,7 @@ mod tests {
         prop_oneof![
             (0u16..8, 0i64..40).prop_map(|(k, t)| Op::Insert(k, t)),
             (0u16..8, 0i64..40).prop_map(|(k, t)| Op::SetDeadline(k, t)),
+            (0u16..8, 0i64..40).prop_map(|(k, t)| Op::Restore(k, t)),
             (0u16..8).prop_map(Op::Remove),
             (0i64..40).prop_map(Op::Expire),
         ]
@@ -449,6 +479,18 @@ mod tests {
                             flow.1 = t;
                         }
                         table.set_deadline(&key(k), t);
+                    }
+                    Op::Restore(k, t) => {
+                        let t = Instant::from_secs(t);
+                        let present = model.flows.get_mut(&key(k)).map(|flow| {
+                            flow.0 += 100;
+                            flow.1 = t;
+                        });
+                        let taken = table.replace(&key(k), u16::MAX);
+                        proptest::prop_assert_eq!(taken.is_some(), present.is_some());
+                        let back = taken.map_or(k + 100, |v| v + 100);
+                        let restored = table.restore(&key(k), back, t);
+                        proptest::prop_assert_eq!(restored.is_ok(), present.is_some());
                     }
                     Op::Remove(k) => {
                         let expected = model.flows.remove(&key(k)).map(|(v, _)| v);
