@@ -15,10 +15,10 @@
 mod buffers;
 pub mod pop3;
 mod send_queue;
-
-pub use buffers::BufferPool;
 pub mod smtp;
 pub mod tcp;
+
+pub use buffers::BufferPool;
 
 use crate::config::MailSecurityPolicy;
 use crate::inspect::Detection;
