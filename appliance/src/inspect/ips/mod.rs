@@ -147,15 +147,8 @@ impl Ips {
         if group.is_empty() {
             return None;
         }
-        let request = if self.uses_http
-            && group.with_request.is_some()
-            && p.protocol == 6
-            && !p.payload.is_empty()
-        {
-            match http::parse_request(p.payload) {
-                http::Parse::Complete { request, .. } => Some(request),
-                _ => None,
-            }
+        let request = if group.with_request.is_some() {
+            request_in(self.uses_http, p)
         } else {
             None
         };
@@ -188,6 +181,9 @@ impl Ips {
         if rule.action == RuleAction::Pass {
             return None;
         }
+        // The hit names the request's host and URL whenever the packet
+        // carries one, also when its group had no need to read it.
+        let request = request.or_else(|| request_in(self.uses_http, p));
         let prevent = mode == IpsMode::Prevent;
         let (action, stop) = match rule.action {
             RuleAction::Drop if prevent => (Action::Drop, true),
@@ -249,6 +245,18 @@ impl Ips {
             tr.logged += 1;
         }
         log
+    }
+}
+
+/// The HTTP request whose header `p` carries, when the rules read requests
+/// (`uses_http`).
+fn request_in(uses_http: bool, p: &PacketCtx<'_>) -> Option<http::Request> {
+    if !(uses_http && p.protocol == 6 && !p.payload.is_empty()) {
+        return None;
+    }
+    match http::parse_request(p.payload) {
+        http::Parse::Complete { request, .. } => Some(request),
+        _ => None,
     }
 }
 
@@ -499,8 +507,13 @@ mod tests {
     }
 
     /// The definition the groups must not change: the first rule, in file
-    /// order, whose header and contents all hold (a `pass` rule ends it).
-    fn first_firing(rules: &[Rule], p: &PacketCtx<'_>) -> Option<u32> {
+    /// order, whose header and contents all hold (a `pass` rule ends it),
+    /// with the host of the request the packet carries when a rule reads
+    /// requests.
+    fn first_firing(rules: &[Rule], p: &PacketCtx<'_>) -> Option<(u32, Option<String>)> {
+        let reads_requests = rules.iter().any(|r| {
+            r.proto == RuleProto::Http || r.contents.iter().any(|c| c.buffer != Buffer::Payload)
+        });
         let request = match (p.protocol, p.payload.is_empty()) {
             (6, false) => match http::parse_request(p.payload) {
                 http::Parse::Complete { request, .. } => Some(request),
@@ -524,7 +537,11 @@ mod tests {
                     data.is_some_and(|d| c.holds(d))
                 })
         })?;
-        (rule.action != RuleAction::Pass).then_some(rule.sid)
+        let host = request
+            .as_ref()
+            .filter(|_| reads_requests)
+            .and_then(|r| r.host_name());
+        (rule.action != RuleAction::Pass).then_some((rule.sid, host))
     }
 
     proptest! {
@@ -561,7 +578,7 @@ mod tests {
                     payload,
                     flow: FlowCtx { established: *est, to_server: *to_server },
                 };
-                let got = e.inspect(Instant::from_secs(1), &p, IpsMode::Prevent).map(|h| h.sid);
+                let got = e.inspect(Instant::from_secs(1), &p, IpsMode::Prevent).map(|h| (h.sid, h.host));
                 prop_assert_eq!(got, first_firing(&rules, &p), "{}\n{:?}", text, p);
             }
         }
