@@ -408,6 +408,10 @@ impl<'x> MessageStream<'x> {
         let mut line_end = 0;
         while scratch.len() < RUN {
             let Some(nl) = memchr::memchr(b'\n', &rest[at..]) else {
+                if at == 0 {
+                    // No line break left: no whole line to take, ever.
+                    *lines_from = usize::MAX;
+                }
                 break;
             };
             let with_cr = &rest[at..at + nl];
@@ -418,6 +422,12 @@ impl<'x> MessageStream<'x> {
                     .is_some_and(|&c| BASE64_DECODE[c as usize] == B64_INVALID)
                 || line.last() == Some(&b'=')
             {
+                if at == 0 {
+                    // This line is the byte loop's: not looked at again
+                    // from inside it (each try from a later byte of a long
+                    // line would search the rest of it again).
+                    *lines_from = start + nl + 1;
+                }
                 break;
             }
             scratch.extend_from_slice(line);
