@@ -1,5 +1,6 @@
 //! Mail and download scanning speed: MB/s of the anti-malware scanner on an
-//! attachment (plain bytes, and the same bytes zipped), and mails per second
+//! attachment (plain bytes, and the same bytes zipped), MIME parsing of a
+//! 4 MiB base64 attachment in three line shapes, and mails per second
 //! through the gateway's SMTP proxy (a whole SMTP conversation per mail,
 //! as frames through `Gateway::handle`, two scripted TCP endpoints), and an
 //! 8 MiB HTTP download through the gateway (Content-Length and chunked), so
