@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 /// Packet classes remembered at once.
 const MAX_CLASSES: usize = 4096;
 /// Distinct groups (automata sets) built at most.
-const MAX_GROUPS: usize = 256;
+pub(super) const MAX_GROUPS: usize = 256;
 
 /// The automata over a set of rules, and the rules without a pattern.
 #[derive(Debug, Default)]
@@ -133,7 +133,7 @@ impl Group {
 }
 
 /// A rule that can only fire on a packet carrying an HTTP request.
-fn needs_request(r: &Rule) -> bool {
+pub(super) fn needs_request(r: &Rule) -> bool {
     r.proto == RuleProto::Http || r.contents.iter().any(|c| c.buffer != Buffer::Payload)
 }
 
@@ -146,10 +146,12 @@ pub(super) struct Groups {
     classes: BTreeMap<u64, usize>,
     /// Member sets already built, to their group.
     by_members: BTreeMap<Vec<usize>, usize>,
+    /// Built groups; the first is that of every rule ([`EVERY`]).
     groups: Vec<Group>,
-    /// The group of every rule: used once [`MAX_GROUPS`] are built.
-    every: usize,
 }
+
+/// The group of every rule, built first: used once [`MAX_GROUPS`] are built.
+const EVERY: usize = 0;
 
 impl Groups {
     pub(super) fn new(rules: &[Rule]) -> Groups {
@@ -166,7 +168,6 @@ impl Groups {
             classes: BTreeMap::new(),
             by_members: BTreeMap::new(),
             groups: vec![Group::build(rules, &all)],
-            every: 0,
         }
     }
 
@@ -180,7 +181,7 @@ impl Groups {
                 let members = class.members(rules, &self.edges);
                 let at = match self.by_members.get(&members) {
                     Some(&at) => at,
-                    None if self.groups.len() >= MAX_GROUPS => self.every,
+                    None if self.groups.len() >= MAX_GROUPS => EVERY,
                     None => {
                         self.groups.push(Group::build(rules, &members));
                         let at = self.groups.len() - 1;
